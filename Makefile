@@ -1,0 +1,39 @@
+# One task runner. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TESTSTAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TESTSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)  ## serve the web app on 127.0.0.1:8000 with the default SQLite database
+	$(BIN)/neckcheck serve
+
+test: $(TESTSTAMP)  ## install the test extras and run the whole suite
+	$(BIN)/python -m pytest
+
+lint: $(TESTSTAMP)  ## ruff and mypy (strict on src/)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline from the same run
+	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+"""The assessment engine: pure, deterministic triage of a findings document."""
+
+from neckcheck.engine.assess import Engine, assess
+
+__all__ = ["Engine", "assess"]

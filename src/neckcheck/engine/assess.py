@@ -1,0 +1,302 @@
+"""Triage a findings document by the rules in ``knowledge/data/rules.yaml``.
+
+    >>> from neckcheck.domain import Findings
+    >>> from neckcheck.engine import assess
+    >>> result = assess(Findings(findings=["neck_pain", "fever", "rash"]))
+    >>> result.level.value, [flag.id for flag in result.red_flags]
+    ('emergency', ['meningitis', 'infection'])
+
+How it decides (clinical/TRIAGE.md):
+
+* A finding matches only when it is listed as present; one under ``absent`` never matches, and
+  one not mentioned at all counts as not present. A numeric rule whose number is missing does
+  not match.
+* The level is the most urgent level among the matching rules; none matching is ``self_care``.
+  Every matching rule is reported, most urgent first, with its message and sources.
+* ``unanswered`` lists inputs that were not given but could make the level more urgent: the
+  missing numbers or onset a more urgent rule depends on, and, for a more urgent rule that
+  already has one of its findings present, the findings not yet asked about.
+
+Rules are compiled once into closures (no ``eval``); the engine does no I/O.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from neckcheck.domain import AdviceText, Assessment, Findings, Level, RedFlag
+from neckcheck.knowledge.models import (
+    All,
+    Any_,
+    AnyFinding,
+    AtLeast,
+    Compare,
+    Condition,
+    HasFinding,
+    KnowledgeBase,
+    finding_ids_in,
+)
+
+# The inputs of a condition: present ids, absent ids, and the scalar inputs by field name.
+Present = frozenset[str]
+Scalars = dict[str, Any]
+Match = Callable[[Present, Scalars], bool]
+# Three-valued result: True, False or None (unknown), with the unknown inputs behind None.
+Tri = tuple[bool | None, tuple[str, ...]]
+Explain = Callable[[Present, Present, Scalars, bool], Tri]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+}
+_NONE: tuple[str, ...] = ()
+
+
+def _compile_match(cond: Condition) -> Match:
+    """Closed-world boolean: unmentioned findings and missing numbers do not match."""
+    match cond:
+        case HasFinding(finding=finding):
+            return lambda present, _scalars: finding in present
+        case AnyFinding(any_finding=ids):
+            wanted = frozenset(ids)
+            return lambda present, _scalars: not wanted.isdisjoint(present)
+        case AtLeast(at_least=count, of=ids):
+            pool = frozenset(ids)
+            return lambda present, _scalars: len(pool & present) >= count
+        case Compare(field=field, op=op, value=target):
+            compare = _OPS[op]
+
+            def _compare(_present: Present, scalars: Scalars) -> bool:
+                value = scalars.get(field)
+                return value is not None and compare(value, target)
+
+            return _compare
+        case All(all=parts):
+            matchers = tuple(_compile_match(part) for part in parts)
+            return lambda present, scalars: all(m(present, scalars) for m in matchers)
+        case Any_(any=parts):
+            matchers = tuple(_compile_match(part) for part in parts)
+            return lambda present, scalars: any(m(present, scalars) for m in matchers)
+    raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
+
+
+def _finding_tri(finding: str, present: Present, absent: Present, closed: bool) -> Tri:
+    if finding in present:
+        return True, _NONE
+    if closed or finding in absent:
+        return False, _NONE
+    return None, (finding,)
+
+
+def _compile_explain(cond: Condition) -> Explain:
+    """Three-valued: which unknown inputs stand between this condition and a match.
+
+    With ``closed`` true, unmentioned findings are false and only missing scalars are unknown.
+    """
+    match cond:
+        case HasFinding(finding=finding):
+            return lambda present, absent, _scalars, closed: _finding_tri(
+                finding, present, absent, closed
+            )
+        case AnyFinding(any_finding=ids):
+            return _compile_explain(Any_(any=[HasFinding(finding=i) for i in ids]))
+        case AtLeast(at_least=count, of=ids):
+
+            def _at_least(present: Present, absent: Present, _s: Scalars, closed: bool) -> Tri:
+                have = sum(1 for i in ids if i in present)
+                if have >= count:
+                    return True, _NONE
+                open_ = () if closed else tuple(i for i in ids if i not in present | absent)
+                if have + len(open_) >= count:
+                    return None, open_
+                return False, _NONE
+
+            return _at_least
+        case Compare(field=field, op=op, value=target):
+            compare = _OPS[op]
+
+            def _compare(_p: Present, _a: Present, scalars: Scalars, _closed: bool) -> Tri:
+                value = scalars.get(field)
+                if value is None:
+                    return None, (field,)
+                return compare(value, target), _NONE
+
+            return _compare
+        case All(all=parts):
+            children = tuple(_compile_explain(part) for part in parts)
+
+            def _all(present: Present, absent: Present, scalars: Scalars, closed: bool) -> Tri:
+                unknown: list[str] = []
+                for child in children:
+                    value, missing = child(present, absent, scalars, closed)
+                    if value is False:
+                        return False, _NONE
+                    if value is None:
+                        unknown.extend(missing)
+                return (None, tuple(unknown)) if unknown else (True, _NONE)
+
+            return _all
+        case Any_(any=parts):
+            children = tuple(_compile_explain(part) for part in parts)
+
+            def _any(present: Present, absent: Present, scalars: Scalars, closed: bool) -> Tri:
+                unknown: list[str] = []
+                for child in children:
+                    value, missing = child(present, absent, scalars, closed)
+                    if value is True:
+                        return True, _NONE
+                    if value is None:
+                        unknown.extend(missing)
+                return (None, tuple(unknown)) if unknown else (False, _NONE)
+
+            return _any
+    raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
+
+
+def _scalar_fields(cond: Condition) -> frozenset[str]:
+    match cond:
+        case Compare(field=field):
+            return frozenset({field})
+        case All(all=parts) | Any_(any=parts):
+            return frozenset().union(*(_scalar_fields(part) for part in parts))
+    return frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    flag: RedFlag
+    rank: int
+    match: Match
+    explain: Explain
+    findings: frozenset[str]
+    scalars: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Advice:
+    text: AdviceText
+    match: Match | None
+
+
+def _scalars_of(doc: Findings) -> Scalars:
+    history = doc.history
+    return {
+        "intensity": doc.intensity,
+        "duration_hours": doc.duration_hours,
+        "age_years": doc.age_years,
+        "onset": doc.onset.value if doc.onset is not None else None,
+        "history.episodes_last_30_days": history.episodes_last_30_days if history else None,
+        "history.weeks_with_symptoms": history.weeks_with_symptoms if history else None,
+    }
+
+
+class Engine:
+    """The rules and advice of one knowledge base, compiled for repeated use.
+
+    >>> from neckcheck.knowledge import load
+    >>> engine = Engine(load())
+    >>> engine.assess(Findings(findings=["dizziness"])).level.value
+    'urgent'
+    """
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self._rules = tuple(
+            sorted(
+                (
+                    _Rule(
+                        flag=RedFlag(
+                            id=rule.id,
+                            level=rule.level,
+                            message=" ".join(rule.message.split()),
+                            sources=list(rule.sources),
+                        ),
+                        rank=rule.level.rank,
+                        match=_compile_match(rule.when),
+                        explain=_compile_explain(rule.when),
+                        findings=frozenset(finding_ids_in(rule.when)),
+                        scalars=_scalar_fields(rule.when),
+                    )
+                    for rule in knowledge.rules
+                ),
+                key=lambda r: r.rank,  # stable: file order within a level
+            )
+        )
+        self._advice: dict[Level, tuple[_Advice, ...]] = {
+            level: tuple(
+                _Advice(
+                    text=AdviceText(text=" ".join(item.text.split()), sources=list(item.sources)),
+                    match=_compile_match(item.when) if item.when is not None else None,
+                )
+                for item in knowledge.advice.items
+                if level in item.levels
+            )
+            for level in Level
+        }
+        self._citations = {source.key: source.citation() for source in knowledge.sources}
+        self._disclaimer = " ".join(knowledge.advice.disclaimer.split())
+
+    def assess(self, doc: Findings) -> Assessment:
+        """Triage one validated findings document. Pure and deterministic."""
+        present = frozenset(doc.findings)
+        absent = frozenset(doc.absent)
+        scalars = _scalars_of(doc)
+
+        matched = [rule for rule in self._rules if rule.match(present, scalars)]
+        rank = matched[0].rank if matched else Level.self_care.rank
+        level = list(Level)[rank]
+
+        unanswered: dict[str, None] = {}
+        for rule in self._rules:
+            if rule.rank >= rank:
+                break  # sorted by urgency, and any matching rule has rank >= the level's
+            missing = rule.scalars.difference(k for k in rule.scalars if scalars[k] is not None)
+            engaged = not rule.findings.isdisjoint(present)
+            if not missing and not engaged:
+                continue
+            value, unknown = rule.explain(present, absent, scalars, not engaged)
+            if value is None:
+                unanswered.update(dict.fromkeys(unknown))
+
+        advice = [
+            item.text
+            for item in self._advice[level]
+            if item.match is None or item.match(present, scalars)
+        ]
+        keys: dict[str, None] = {}
+        for rule in matched:
+            keys.update(dict.fromkeys(rule.flag.sources))
+        for text in advice:
+            keys.update(dict.fromkeys(text.sources))
+        return Assessment.model_construct(
+            level=level,
+            red_flags=[rule.flag for rule in matched],
+            advice=advice,
+            unanswered=list(unanswered),
+            sources={key: self._citations[key] for key in keys},
+            disclaimer=self._disclaimer,
+        )
+
+
+_engines: dict[int, tuple[KnowledgeBase, Engine]] = {}
+
+
+def assess(doc: Findings, knowledge: KnowledgeBase | None = None) -> Assessment:
+    """Triage ``doc`` with ``knowledge`` (the packaged knowledge base by default).
+
+    The rules are compiled on the first call for each knowledge base and reused afterwards.
+    """
+    if knowledge is None:
+        from neckcheck.knowledge import load
+
+        knowledge = load()
+    cached = _engines.get(id(knowledge))
+    if cached is None or cached[0] is not knowledge:
+        cached = (knowledge, Engine(knowledge))
+        _engines[id(knowledge)] = cached
+    return cached[1].assess(doc)

@@ -1,0 +1,48 @@
+"""Load the knowledge files packaged in ``neckcheck/knowledge/data``.
+
+    >>> from neckcheck.knowledge import load
+    >>> kb = load()
+    >>> kb.finding("dizziness").label
+    'Dizziness'
+
+The files are read through :mod:`importlib.resources`, so they work from a wheel or a zip.
+``load()`` parses and validates once per process and returns the same object afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from neckcheck.errors import KnowledgeError
+from neckcheck.knowledge.models import KnowledgeBase
+
+FILES = ("sources", "findings", "diary", "facts", "rules", "advice", "inputs")
+
+
+def read_raw() -> dict[str, Any]:
+    """The knowledge files as parsed YAML, one key per file, not yet validated."""
+    data = resources.files("neckcheck.knowledge") / "data"
+    return {name: yaml.safe_load((data / f"{name}.yaml").read_text("utf-8")) for name in FILES}
+
+
+def validate(raw: dict[str, Any]) -> KnowledgeBase:
+    """Validate parsed knowledge files; raise :class:`KnowledgeError` naming every problem."""
+    try:
+        return KnowledgeBase.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(str(p) for p in err['loc']) or 'knowledge'}: {err['msg']}"
+            for err in exc.errors(include_url=False)
+        ]
+        raise KnowledgeError("invalid knowledge base: " + "; ".join(lines)) from None
+
+
+@functools.cache
+def load() -> KnowledgeBase:
+    """The packaged knowledge base, validated (cached after the first call)."""
+    return validate(read_raw())

@@ -1,0 +1,287 @@
+"""Pydantic models for the knowledge files in ``knowledge/data``.
+
+Every model forbids unknown keys, so a typo in a YAML file is an error, not a silent default.
+:class:`KnowledgeBase` checks the cross-references: every source key cited exists, every
+finding named by a rule or advice item is in the catalogue, and no id appears twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from neckcheck.domain import Level
+
+Id = str  # lower_snake_case ids; checked by the pattern on each model
+_ID = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    key: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    authors: str | None = None
+    publisher: str | None = None
+    year: int | None = None
+    identifier: str | None = None
+
+    def citation(self) -> str:
+        """A one-line citation, e.g. ``Stiell IG et al. The Canadian C-Spine Rule... 2003.``"""
+        parts = [self.authors, self.title, self.publisher, str(self.year) if self.year else None]
+        text = ". ".join(part.rstrip(".") for part in parts if part) + "."
+        return f"{text} {self.identifier}" if self.identifier else text
+
+
+class Codes(_Strict):
+    snomed: str | None = Field(None, pattern=r"^\d{6,18}$")
+    icd10cm: str | None = Field(None, pattern=r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
+
+
+class Finding(_Strict):
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    synonyms: list[str] = Field(default_factory=list)
+    codes: Codes = Field(default_factory=Codes)
+    group: Literal["symptom", "warning", "context"]
+
+
+class Term(_Strict):
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=1)
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class Diary(_Strict):
+    triggers: list[Term]
+    remedies: list[Term]
+
+
+class Fact(_Strict):
+    id: str = Field(pattern=_ID)
+    topic: Literal["what", "symptoms", "course", "causes", "diagnosis", "myth"]
+    text: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
+# --- the condition language of rules and advice -------------------------------------------
+
+NumberField = Literal[
+    "intensity",
+    "duration_hours",
+    "age_years",
+    "history.episodes_last_30_days",
+    "history.weeks_with_symptoms",
+]
+
+
+class HasFinding(_Strict):
+    finding: str
+
+
+class AnyFinding(_Strict):
+    any_finding: list[str] = Field(min_length=1)
+
+
+class AtLeast(_Strict):
+    at_least: int = Field(ge=1)
+    of: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> AtLeast:
+        if self.at_least > len(self.of):
+            raise ValueError(f"at_least {self.at_least} of only {len(self.of)} findings")
+        return self
+
+
+class Compare(_Strict):
+    field: NumberField | Literal["onset"]
+    op: Literal[">=", ">", "<", "<=", "=="]
+    value: float | str
+
+    @model_validator(mode="after")
+    def _typed(self) -> Compare:
+        if self.field == "onset":
+            if self.op != "==" or self.value not in ("sudden", "gradual"):
+                raise ValueError("onset compares only with == sudden or == gradual")
+        elif not isinstance(self.value, int | float):
+            raise ValueError(f"{self.field} compares with a number")
+        return self
+
+
+class All(_Strict):
+    all: list[Condition] = Field(min_length=1)
+
+
+class Any_(_Strict):
+    any: list[Condition] = Field(min_length=1)
+
+
+Condition = HasFinding | AnyFinding | AtLeast | Compare | All | Any_
+All.model_rebuild()
+Any_.model_rebuild()
+
+
+def finding_ids_in(condition: Condition) -> Iterator[str]:
+    """Every finding id a condition names, in order."""
+    match condition:
+        case HasFinding(finding=finding):
+            yield finding
+        case AnyFinding(any_finding=ids) | AtLeast(of=ids):
+            yield from ids
+        case All(all=parts) | Any_(any=parts):
+            for part in parts:
+                yield from finding_ids_in(part)
+        case Compare():
+            pass
+
+
+class InputQuestion(_Strict):
+    field: NumberField | Literal["onset"]
+    label: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=_ID)
+    level: Level
+    sources: list[str] = Field(min_length=1)
+    when: Condition
+    message: str = Field(min_length=1)
+
+
+class LevelText(_Strict):
+    title: str = Field(min_length=1)
+    meaning: str = Field(min_length=1)
+
+
+class AdviceItem(_Strict):
+    id: str = Field(pattern=_ID)
+    levels: list[Level] = Field(min_length=1)
+    when: Condition | None = None
+    text: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
+class Advice(_Strict):
+    disclaimer: str = Field(min_length=1)
+    levels: dict[Level, LevelText]
+    items: list[AdviceItem]
+
+    @model_validator(mode="after")
+    def _every_level(self) -> Advice:
+        missing = [level.value for level in Level if level not in self.levels]
+        if missing:
+            raise ValueError(f"levels: no title for {', '.join(missing)}")
+        for level in Level:
+            if not any(level in item.levels for item in self.items if item.when is None):
+                raise ValueError(f"items: no unconditional advice for level {level.value}")
+        return self
+
+
+def _duplicates(ids: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
+
+
+class KnowledgeBase(_Strict):
+    """All knowledge files together, cross-checked."""
+
+    sources: list[Source]
+    findings: list[Finding]
+    diary: Diary
+    facts: list[Fact]
+    rules: list[Rule]
+    advice: Advice
+    inputs: list[InputQuestion]
+
+    _finding_by_id: dict[str, Finding] = PrivateAttr(default_factory=dict)
+    _source_by_key: dict[str, Source] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> KnowledgeBase:
+        problems: list[str] = []
+        for name, ids in (
+            ("sources", [s.key for s in self.sources]),
+            ("findings", [f.id for f in self.findings]),
+            ("diary.triggers", [t.id for t in self.diary.triggers]),
+            ("diary.remedies", [r.id for r in self.diary.remedies]),
+            ("facts", [f.id for f in self.facts]),
+            ("rules", [r.id for r in self.rules]),
+            ("advice.items", [a.id for a in self.advice.items]),
+            ("inputs", [i.field for i in self.inputs]),
+        ):
+            problems += [f"{name}: duplicate id {dup!r}" for dup in _duplicates(ids)]
+
+        owner: dict[str, str] = {}
+        for finding in self.findings:
+            for synonym in finding.synonyms:
+                other = owner.setdefault(synonym.lower(), finding.id)
+                if other != finding.id:
+                    problems.append(
+                        f"findings.{finding.id}: synonym {synonym!r} also belongs to {other!r}"
+                    )
+
+        keys = {s.key for s in self.sources}
+        finding_ids = {f.id for f in self.findings}
+        cited: list[tuple[str, list[str]]] = [
+            *((f"facts.{f.id}", f.sources) for f in self.facts),
+            *((f"rules.{r.id}", r.sources) for r in self.rules),
+            *((f"advice.items.{a.id}", a.sources) for a in self.advice.items),
+        ]
+        for where, sources in cited:
+            problems += [
+                f"{where}: unknown source key {key!r}" for key in sources if key not in keys
+            ]
+        conditions = [
+            *((f"rules.{r.id}", r.when) for r in self.rules),
+            *((f"advice.items.{a.id}", a.when) for a in self.advice.items if a.when),
+        ]
+        for where, condition in conditions:
+            problems += [
+                f"{where}: unknown finding id {fid!r}"
+                for fid in finding_ids_in(condition)
+                if fid not in finding_ids
+            ]
+        asked = {i.field for i in self.inputs}
+        problems += [
+            f"inputs: no question for {name!r}"
+            for name in (*get_args(NumberField), "onset")
+            if name not in asked
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def model_post_init(self, context: object, /) -> None:
+        self._finding_by_id = {f.id: f for f in self.findings}
+        self._source_by_key = {s.key: s for s in self.sources}
+
+    @property
+    def finding_ids(self) -> frozenset[str]:
+        return frozenset(self._finding_by_id)
+
+    @property
+    def trigger_ids(self) -> frozenset[str]:
+        return frozenset(t.id for t in self.diary.triggers)
+
+    @property
+    def remedy_ids(self) -> frozenset[str]:
+        return frozenset(r.id for r in self.diary.remedies)
+
+    def finding(self, finding_id: str) -> Finding:
+        return self._finding_by_id[finding_id]
+
+    def source(self, key: str) -> Source:
+        return self._source_by_key[key]
+
+    def question(self, name: str) -> str:
+        """The question to ask for a finding id or an input field such as ``onset``."""
+        if name in self._finding_by_id:
+            return self._finding_by_id[name].question
+        return next(i.question for i in self.inputs if i.field == name)

@@ -1,0 +1,195 @@
+"""Repository functions: the only code that turns rows into domain objects and back.
+
+All functions are keyword-only and take the session they work in, e.g.::
+
+    with db.session() as session:
+        patient_id = ensure_local_patient(session=session)
+        episode = create_episode(session=session, patient_id=patient_id, data=new)
+
+Every read and change is scoped to a patient: an episode id of another patient is "not found".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from neckcheck.domain import Episode, EpisodeCreate, EpisodeUpdate, History
+from neckcheck.errors import NotFoundError
+from neckcheck.storage.tables import EpisodeRow, PatientRow
+
+LOCAL_PATIENT_NAME = "Me"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _offset_minutes(value: datetime) -> int:
+    offset = value.utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def _local(value: datetime, offset_minutes: int) -> datetime:
+    return value.astimezone(timezone(timedelta(minutes=offset_minutes)))
+
+
+def _fill(row: EpisodeRow, data: EpisodeCreate) -> None:
+    row.started_at = data.started_at
+    row.started_offset_min = _offset_minutes(data.started_at)
+    row.ended_at = data.ended_at
+    row.ended_offset_min = _offset_minutes(data.ended_at) if data.ended_at else None
+    row.onset = data.onset.value if data.onset else None
+    row.intensity = data.intensity
+    row.pain_qualities = [q.value for q in data.pain_qualities]
+    row.regions = [r.value for r in data.regions]
+    row.limited_movements = [m.value for m in data.limited_movements]
+    row.findings = list(data.findings)
+    row.absent = list(data.absent)
+    row.triggers = list(data.triggers)
+    row.remedies = [{"remedy": r.remedy, "helped": r.helped.value} for r in data.remedies]
+    row.activities_affected = [a.value for a in data.activities_affected]
+    row.stress = data.stress
+    row.notes = data.notes
+
+
+def _to_episode(row: EpisodeRow) -> Episode:
+    return Episode.model_validate(
+        {
+            "id": row.id,
+            "patient_id": row.patient_id,
+            "started_at": _local(row.started_at, row.started_offset_min),
+            "ended_at": (_local(row.ended_at, row.ended_offset_min or 0) if row.ended_at else None),
+            "onset": row.onset,
+            "intensity": row.intensity,
+            "pain_qualities": row.pain_qualities,
+            "regions": row.regions,
+            "limited_movements": row.limited_movements,
+            "findings": row.findings,
+            "absent": row.absent,
+            "triggers": row.triggers,
+            "remedies": row.remedies,
+            "activities_affected": row.activities_affected,
+            "stress": row.stress,
+            "notes": row.notes,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+    )
+
+
+def ensure_local_patient(*, session: Session) -> int:
+    """The id of the single patient of local mode, created on first use."""
+    patient_id = session.scalar(select(PatientRow.id).order_by(PatientRow.id).limit(1))
+    if patient_id is not None:
+        return patient_id
+    row = PatientRow(display_name=LOCAL_PATIENT_NAME, created_at=_now())
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def create_episode(*, session: Session, patient_id: int, data: EpisodeCreate) -> Episode:
+    now = _now()
+    row = EpisodeRow(patient_id=patient_id, created_at=now, updated_at=now)
+    _fill(row, data)
+    session.add(row)
+    session.flush()
+    return _to_episode(row)
+
+
+def _row(session: Session, patient_id: int, episode_id: int) -> EpisodeRow:
+    row = session.get(EpisodeRow, episode_id)
+    if row is None or row.patient_id != patient_id:
+        raise NotFoundError(f"episode {episode_id} not found")
+    return row
+
+
+def get_episode(*, session: Session, patient_id: int, episode_id: int) -> Episode:
+    return _to_episode(_row(session, patient_id, episode_id))
+
+
+def list_episodes(
+    *,
+    session: Session,
+    patient_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int | None = None,
+    newest_first: bool = True,
+) -> list[Episode]:
+    """A patient's episodes that started in ``[start, end)``, newest first by default."""
+    query = select(EpisodeRow).where(EpisodeRow.patient_id == patient_id)
+    if start is not None:
+        query = query.where(EpisodeRow.started_at >= start)
+    if end is not None:
+        query = query.where(EpisodeRow.started_at < end)
+    order = EpisodeRow.started_at.desc() if newest_first else EpisodeRow.started_at.asc()
+    query = query.order_by(order, EpisodeRow.id.desc() if newest_first else EpisodeRow.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_to_episode(row) for row in session.scalars(query)]
+
+
+def count_episodes(*, session: Session, patient_id: int) -> int:
+    query = select(func.count()).select_from(EpisodeRow).where(EpisodeRow.patient_id == patient_id)
+    return session.scalar(query) or 0
+
+
+def update_episode(
+    *, session: Session, patient_id: int, episode_id: int, changes: EpisodeUpdate
+) -> Episode:
+    """Apply ``changes``; the edited episode is validated as a whole before anything is written."""
+    row = _row(session, patient_id, episode_id)
+    data = _to_episode(row).apply(changes)
+    _fill(row, data)
+    row.updated_at = _now()
+    session.flush()
+    return _to_episode(row)
+
+
+def delete_episode(*, session: Session, patient_id: int, episode_id: int) -> None:
+    session.delete(_row(session, patient_id, episode_id))
+    session.flush()
+
+
+def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
+    """What the diary says about the time up to ``at``, for the triage's history inputs.
+
+    ``episodes_last_30_days`` counts episodes that started in the 30 days up to ``at``
+    (the one at ``at`` included). ``weeks_with_symptoms`` counts whole 7-day windows, going
+    back from ``at``, each touched by some episode, until the first window with none.
+    """
+    since = at - timedelta(days=30)
+    recent = session.scalar(
+        select(func.count())
+        .select_from(EpisodeRow)
+        .where(
+            EpisodeRow.patient_id == patient_id,
+            EpisodeRow.started_at > since,
+            EpisodeRow.started_at <= at,
+        )
+    )
+    spans = session.execute(
+        select(EpisodeRow.started_at, EpisodeRow.ended_at)
+        .where(EpisodeRow.patient_id == patient_id, EpisodeRow.started_at <= at)
+        .order_by(EpisodeRow.started_at.desc())
+    ).all()
+    return History(
+        episodes_last_30_days=recent or 0,
+        weeks_with_symptoms=weeks_with_symptoms([(s, e or at) for s, e in spans], at=at),
+    )
+
+
+def weeks_with_symptoms(spans: list[tuple[datetime, datetime]], *, at: datetime) -> int:
+    """Consecutive 7-day windows ending at ``at`` that each overlap some ``(start, end)`` span."""
+    weeks = 0
+    window_end = at
+    while True:
+        window_start = window_end - timedelta(days=7)
+        if not any(start <= window_end and end > window_start for start, end in spans):
+            return weeks
+        weeks += 1
+        window_end = window_start

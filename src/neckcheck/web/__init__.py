@@ -1,0 +1,1 @@
+"""The web app (FastAPI); see :func:`neckcheck.web.app.create_app`."""

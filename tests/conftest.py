@@ -1,0 +1,55 @@
+"""Shared fixtures: each test gets its own SQLite file, never a shared database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from neckcheck.domain import EpisodeCreate
+from neckcheck.storage.db import Database, open_database
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'diary.db'}"
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session() as session:
+        yield session
+
+
+@pytest.fixture
+def make_episode() -> Callable[..., EpisodeCreate]:
+    """An EpisodeCreate with sensible defaults; keyword arguments override fields."""
+
+    def make(**fields: Any) -> EpisodeCreate:
+        data: dict[str, Any] = {
+            "started_at": datetime.now(UTC) - timedelta(hours=2),
+            "intensity": 5,
+        }
+        data.update(fields)
+        return EpisodeCreate.model_validate(data)
+
+    return make
+
+
+@pytest.fixture
+def env_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI and settings at a fresh SQLite file through the environment."""
+    monkeypatch.delenv("NECKCHECK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("NECKCHECK_DATA_DIR", str(tmp_path / "data"))
+    return f"sqlite:///{tmp_path / 'data' / 'neckcheck.db'}"

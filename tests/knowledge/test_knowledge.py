@@ -1,0 +1,276 @@
+"""The knowledge base: complete against the specification, and validated as data."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from neckcheck.domain import Level
+from neckcheck.errors import KnowledgeError
+from neckcheck.knowledge import load, read_raw, validate
+
+# The findings catalogue minimum of clinical/TRIAGE.md.
+SPEC_FINDINGS = [
+    "neck_pain",
+    "pain_dull",
+    "pain_throbbing",
+    "pain_sharp",
+    "pain_burning",
+    "pain_radiates_arm",
+    "twitching",
+    "cramping_knot",
+    "reduced_range_of_motion",
+    "headache",
+    "head_pulled_to_side",
+    "vision_trouble",
+    "dizziness",
+    "balance_problems",
+    "fatigue",
+    "chest_pain",
+    "shortness_of_breath",
+    "sweating",
+    "nausea_vomiting",
+    "exertional_onset",
+    "thunderclap_headache",
+    "fever",
+    "neck_stiffness",
+    "photophobia",
+    "rash",
+    "confusion_drowsiness",
+    "double_vision",
+    "vision_loss",
+    "slurred_speech",
+    "difficulty_swallowing",
+    "drop_attack",
+    "one_sided_numbness_weakness",
+    "droopy_eyelid_unequal_pupils",
+    "recent_trauma",
+    "dangerous_mechanism",
+    "arm_numbness_tingling",
+    "arm_weakness",
+    "symptoms_both_arms",
+    "hand_clumsiness",
+    "unsteady_walking",
+    "bladder_bowel_change",
+    "weakness_worsening_rapidly",
+    "breathing_difficulty",
+    "drooling",
+    "iv_drug_use",
+    "immunosuppression",
+    "recent_spinal_procedure",
+    "new_dopamine_blocker_medication",
+    "recent_throat_or_ear_infection",
+    "history_of_cancer",
+    "unexplained_weight_loss",
+    "night_pain",
+    "inflammatory_arthritis",
+    "sensory_trick",
+    "head_tremor",
+]
+SPEC_TRIGGERS = [
+    "strain",
+    "overuse",
+    "poor_posture",
+    "sleep_position",
+    "stress",
+    "long_drive",
+    "carrying_heavy",
+    "cold_draft",
+    "exercise",
+    "screen_time",
+    "poor_sleep",
+]
+# The rule table of clinical/TRIAGE.md: id -> (level, sources).
+SPEC_RULES = {
+    "cardiac": ("emergency", ["nz-heart"]),
+    "thunderclap": ("emergency", ["ichd3-sah"]),
+    "meningitis": ("emergency", ["nhs-meningitis"]),
+    "neuro_vascular": ("emergency", ["ifompt", "5d3n", "acep-cad"]),
+    "dizziness_plus": ("emergency", ["barany", "ifompt"]),
+    "trauma_high_risk": ("emergency", ["c-spine", "nexus"]),
+    "airway": ("emergency", ["rpa", "dystonia-ap"]),
+    "cord_emergency": ("emergency", ["dcm", "sea"]),
+    "myelopathy": ("urgent", ["cks-neck", "dcm"]),
+    "infection": ("urgent", ["cks-neck", "sea"]),
+    "drug_dystonia": ("urgent", ["dystonia-ap"]),
+    "child_torticollis": ("urgent", ["grisel"]),
+    "trauma": ("urgent", ["c-spine"]),
+    "arm_weakness": ("urgent", ["racgp-radic"]),
+    "dizziness": ("urgent", ["barany"]),
+    "vision": ("urgent", ["torticollis-safety"]),
+    "inflammatory": ("soon", ["aas"]),
+    "radicular": ("soon", ["racgp-radic"]),
+    "serious_history": ("soon", ["cks-neck"]),
+    "dystonia": ("soon", ["msd-cd"]),
+    "severe_persistent": ("soon", ["cks-neck"]),
+    "lingering": ("routine", ["seed", "cks-neck"]),
+    "recurring": ("routine", ["seed"]),
+    "chronic": ("routine", ["cks-neck", "jospt"]),
+}
+SPEC_SOURCES = [
+    "seed",
+    "giuriato",
+    "cks-neck",
+    "optima",
+    "nhs-neck",
+    "jospt",
+    "ifompt",
+    "5d3n",
+    "acep-cad",
+    "barany",
+    "nhs-meningitis",
+    "ichd3-sah",
+    "c-spine",
+    "nexus",
+    "dcm",
+    "sea",
+    "racgp-radic",
+    "rpa",
+    "dystonia-ap",
+    "grisel",
+    "aas",
+    "msd-cd",
+    "torticollis-safety",
+    "nz-heart",
+]
+
+
+def test_catalogue_holds_every_finding_of_the_spec() -> None:
+    assert set(SPEC_FINDINGS) <= load().finding_ids
+
+
+def test_every_finding_has_label_question_and_synonyms() -> None:
+    for finding in load().findings:
+        assert finding.label.strip() and finding.question.strip().endswith("?"), finding.id
+        assert finding.synonyms, f"{finding.id} has no lay synonyms for the text extractor"
+
+
+def test_triggers_match_the_spec() -> None:
+    assert [t.id for t in load().diary.triggers] == SPEC_TRIGGERS
+
+
+def test_sources_match_the_references() -> None:
+    assert [s.key for s in load().sources] == SPEC_SOURCES
+
+
+def test_rules_match_the_spec_table() -> None:
+    rules = {r.id: (r.level.value, list(r.sources)) for r in load().rules}
+    assert rules == SPEC_RULES
+
+
+def test_every_rule_message_leads_with_the_action_and_never_diagnoses() -> None:
+    actions = {
+        Level.emergency: "Call emergency services now",
+        Level.urgent: ("See a doctor today", "Have a doctor see the child today"),
+        Level.soon: "See a clinician within the next few days",
+        Level.routine: "Book a visit with a physiatrist, physical therapist or chiropractor",
+    }
+    for rule in load().rules:
+        assert rule.message.startswith(actions[rule.level]), rule.id
+        assert not re.search(r"\byou have\b|\bdiagnos", rule.message, re.I), rule.id
+
+
+def test_advice_never_gives_a_dose() -> None:
+    for item in load().advice.items:
+        assert not re.search(r"\d\s*(mg|g|ml|tablets?)\b", item.text, re.I), item.id
+
+
+def test_facts_cover_the_article_topics_with_sources() -> None:
+    topics = {fact.topic for fact in load().facts}
+    assert topics == {"what", "symptoms", "course", "causes", "diagnosis", "myth"}
+    myth = next(f for f in load().facts if f.topic == "myth")
+    assert "giuriato" in myth.sources
+
+
+def test_citations_are_complete() -> None:
+    giuriato = load().source("giuriato").citation()
+    assert "Giuriato G" in giuriato and "2018" in giuriato
+    assert "doi:10.1016/j.jelekin.2018.05.006" in giuriato
+
+
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
+
+
+@pytest.mark.skipif(
+    not SEED.is_dir(), reason="the source article (shared/seed) is not beside the checkout"
+)
+def test_facts_paraphrase_rather_than_copy_the_article() -> None:
+    def words(text: str) -> list[str]:
+        return re.findall(r"[a-z']+", text.lower())
+
+    article = " ".join(p.read_text("utf-8") for p in SEED.iterdir())
+    source = words(article)
+    runs = {" ".join(source[i : i + 7]) for i in range(len(source) - 6)}
+    for fact in load().facts:
+        mine = words(fact.text)
+        for i in range(len(mine) - 6):
+            assert " ".join(mine[i : i + 7]) not in runs, f"{fact.id} copies the article"
+
+
+def _broken(change: Any) -> str:
+    raw = copy.deepcopy(read_raw())
+    change(raw)
+    with pytest.raises(KnowledgeError) as caught:
+        validate(raw)
+    return str(caught.value)
+
+
+def test_the_packaged_files_validate() -> None:
+    validate(read_raw())
+
+
+def test_an_unknown_source_key_is_rejected() -> None:
+    message = _broken(lambda raw: raw["rules"][0]["sources"].append("nowhere"))
+    assert "rules.cardiac: unknown source key 'nowhere'" in message
+
+
+def test_an_unknown_source_key_in_advice_is_rejected() -> None:
+    message = _broken(lambda raw: raw["advice"]["items"][0].update(sources=["nowhere"]))
+    assert "advice.items.call_now: unknown source key 'nowhere'" in message
+
+
+def test_a_duplicate_finding_id_is_rejected() -> None:
+    message = _broken(lambda raw: raw["findings"].append(dict(raw["findings"][0], synonyms=[])))
+    assert "findings: duplicate id 'neck_pain'" in message
+
+
+def test_a_duplicate_rule_id_is_rejected() -> None:
+    message = _broken(lambda raw: raw["rules"].append(raw["rules"][0]))
+    assert "rules: duplicate id 'cardiac'" in message
+
+
+def test_a_missing_label_is_rejected() -> None:
+    message = _broken(lambda raw: raw["findings"][3].pop("label"))
+    assert "findings.3.label: Field required" in message
+
+
+def test_an_empty_label_is_rejected() -> None:
+    message = _broken(lambda raw: raw["findings"][3].update(label=""))
+    assert "findings.3.label" in message
+
+
+def test_a_rule_naming_an_unknown_finding_is_rejected() -> None:
+    message = _broken(lambda raw: raw["rules"][1].update(when={"finding": "thunder"}))
+    assert "rules.thunderclap: unknown finding id 'thunder'" in message
+
+
+def test_an_unknown_key_is_rejected() -> None:
+    message = _broken(lambda raw: raw["sources"][0].update(url="https://example.org"))
+    assert "sources.0.url: Extra inputs are not permitted" in message
+
+
+def test_a_synonym_may_belong_to_one_finding_only() -> None:
+    message = _broken(lambda raw: raw["findings"][1]["synonyms"].append("Neck Pain"))
+    assert "synonym 'Neck Pain' also belongs to 'neck_pain'" in message
+
+
+def test_every_level_needs_advice() -> None:
+    def drop_routine(raw: dict[str, Any]) -> None:
+        for item in raw["advice"]["items"]:
+            item["levels"] = [lv for lv in item["levels"] if lv != "routine"] or ["urgent"]
+
+    assert "no unconditional advice for level routine" in _broken(drop_routine)

@@ -1,0 +1,45 @@
+"""Migrations: from an empty database to the newest schema, which matches the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from neckcheck.storage.db import current_revision, head_revision, make_engine, table_names, upgrade
+from neckcheck.storage.tables import Base
+
+
+def test_upgrade_from_empty_creates_the_schema(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    assert current_revision(engine) is None
+    assert table_names(engine) == []
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert table_names(engine) == ["alembic_version", "episodes", "patients"]
+    upgrade(engine)  # a second run changes nothing
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_downgrade_to_base_removes_everything(tmp_path: Path) -> None:
+    from alembic import command
+
+    from neckcheck.storage.db import _alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "base")
+    assert table_names(engine) == ["alembic_version"]
+    engine.dispose()

@@ -1,0 +1,191 @@
+"""Findings and Episode validation: good documents pass, bad ones name the field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from neckcheck.domain import EpisodeCreate, Findings, Level, Region
+from neckcheck.errors import InputError
+
+
+def _problem(model: Any, doc: dict[str, Any]) -> str:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(doc)
+    return str(InputError.from_pydantic(caught.value))
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"findings": []},
+        {
+            "findings": ["neck_pain", "cramping_knot", "dizziness"],
+            "absent": ["fever"],
+            "intensity": 6,
+            "onset": "sudden",
+            "duration_hours": 5,
+            "age_years": 41,
+            "history": {"episodes_last_30_days": 1, "weeks_with_symptoms": 0},
+        },
+        {"findings": ["neck_pain"], "intensity": 0, "age_years": 0, "duration_hours": 0},
+        {"findings": ["neck_pain"], "intensity": 10, "age_years": 125},
+        {"findings": ["headache"], "history": {}},
+    ],
+)
+def test_good_documents_validate(doc: dict[str, Any]) -> None:
+    assert Findings.model_validate(doc).model_dump(exclude_unset=True) == doc
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({}, "findings: is required"),
+        ({"findings": "neck_pain"}, "findings: must be a list"),
+        (
+            {"findings": ["neck_pain", "feverr"]},
+            "findings.1: unknown finding id 'feverr'; did you mean 'fever'?",
+        ),
+        ({"findings": ["xyzzy"]}, "findings.0: unknown finding id 'xyzzy'"),
+        ({"findings": [], "absent": ["nope"]}, "absent.0: unknown finding id 'nope'"),
+        (
+            {"findings": ["fever"], "absent": ["fever"]},
+            "absent: 'fever' is listed both as present (findings) and as absent",
+        ),
+        ({"findings": [], "intensity": 11}, "intensity: must be at most 10"),
+        ({"findings": [], "intensity": -1}, "intensity: must be at least 0"),
+        ({"findings": [], "intensity": 5.5}, "intensity: must be a whole number"),
+        ({"findings": [], "intensity": "high"}, "intensity: must be a whole number"),
+        ({"findings": [], "onset": "slow"}, "onset: must be one of: 'sudden' or 'gradual'"),
+        ({"findings": [], "duration_hours": -2}, "duration_hours: must be at least 0"),
+        ({"findings": [], "age_years": 200}, "age_years: must be at most 125"),
+        (
+            {"findings": [], "history": {"weeks_with_symptoms": -1}},
+            "history.weeks_with_symptoms: must be at least 0",
+        ),
+        ({"findings": [], "history": {"episodes": 3}}, "history.episodes: is not a known field"),
+        ({"findings": [], "severity": 3}, "severity: is not a known field"),
+    ],
+)
+def test_bad_documents_name_the_field(doc: dict[str, Any], message: str) -> None:
+    assert _problem(Findings, doc) == message
+
+
+def test_repeated_ids_are_kept_once_in_order() -> None:
+    doc = Findings.model_validate({"findings": ["headache", "neck_pain", "headache"]})
+    assert doc.findings == ["headache", "neck_pain"]
+
+
+def test_levels_are_ordered_by_urgency() -> None:
+    assert [level.rank for level in Level] == [0, 1, 2, 3, 4]
+    assert Level.emergency.rank < Level.self_care.rank
+
+
+NOW = datetime.now(UTC)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"started_at": "2026-01-01T08:00"},
+            "started_at: must include a time zone (for example 2026-05-01T08:30+02:00)",
+        ),
+        ({"started_at": (NOW + timedelta(days=1)).isoformat()}, "started_at: is in the future"),
+        (
+            {"ended_at": (NOW - timedelta(days=3)).isoformat()},
+            "ended_at: must not be before the start",
+        ),
+        ({"intensity": 12}, "intensity: must be at most 10"),
+        (
+            {"regions": ["neck"]},
+            "regions.0: must be one of: 'upper_left', 'upper_centre', "
+            "'upper_right', 'lower_left', 'lower_centre', 'lower_right', 'shoulder_left' or "
+            "'shoulder_right'",
+        ),
+        (
+            {"triggers": ["sleep"]},
+            "triggers.0: unknown trigger 'sleep'; did you mean 'poor_sleep'?",
+        ),
+        (
+            {"remedies": [{"remedy": "heat", "helped": "much"}]},
+            "remedies.0.helped: must be one of: 'none', 'some' or 'a_lot'",
+        ),
+        (
+            {
+                "remedies": [
+                    {"remedy": "heat", "helped": "some"},
+                    {"remedy": "heat", "helped": "none"},
+                ]
+            },
+            "remedies: 'heat' is listed more than once",
+        ),
+        ({"stress": 11}, "stress: must be at most 10"),
+        ({"notes": "x" * 5001}, "notes: must be at most 5000 characters"),
+        (
+            {"activities_affected": ["gaming"]},
+            "activities_affected.0: must be one of: 'driving', 'concentrating', 'carrying', "
+            "'sleep' or 'work'",
+        ),
+    ],
+)
+def test_bad_episodes_name_the_field(fields: dict[str, Any], message: str) -> None:
+    doc = {"started_at": (NOW - timedelta(days=1)).isoformat(), "intensity": 4, **fields}
+    assert _problem(EpisodeCreate, doc) == message
+
+
+def test_an_episode_needs_an_intensity() -> None:
+    assert _problem(EpisodeCreate, {"started_at": NOW.isoformat()}) == "intensity: is required"
+
+
+@pytest.mark.parametrize(
+    ("regions", "side"),
+    [
+        ([], None),
+        ([Region.upper_centre], "centre"),
+        ([Region.upper_left, Region.shoulder_left], "left"),
+        ([Region.lower_right], "right"),
+        ([Region.upper_left, Region.lower_right], "both"),
+        ([Region.upper_centre, Region.upper_right], "right"),
+    ],
+)
+def test_side_is_derived_from_regions(
+    make_episode: Callable[..., EpisodeCreate], regions: list[Region], side: str | None
+) -> None:
+    assert make_episode(regions=regions).side == side
+
+
+def test_an_episode_implies_its_findings(make_episode: Callable[..., EpisodeCreate]) -> None:
+    episode = make_episode(
+        intensity=6,
+        pain_qualities=["sharp", "constant"],
+        limited_movements=["rotation_left"],
+        findings=["headache"],
+        absent=["fever"],
+    )
+    assert episode.derived_findings() == [
+        "headache",
+        "neck_pain",
+        "pain_sharp",
+        "reduced_range_of_motion",
+    ]
+
+
+def test_a_finding_said_no_to_is_not_implied(make_episode: Callable[..., EpisodeCreate]) -> None:
+    episode = make_episode(limited_movements=["flexion"], absent=["reduced_range_of_motion"])
+    assert "reduced_range_of_motion" not in episode.derived_findings()
+
+
+def test_duration_runs_to_now_while_ongoing(make_episode: Callable[..., EpisodeCreate]) -> None:
+    start = datetime(2026, 3, 1, 8, 0, tzinfo=timezone(timedelta(hours=2)))
+    ongoing = make_episode(started_at=start)
+    assert ongoing.ongoing
+    assert ongoing.duration_hours(start + timedelta(hours=30)) == 30
+    ended = make_episode(started_at=start, ended_at=start + timedelta(minutes=90))
+    assert ended.duration_hours(start + timedelta(days=9)) == 1.5
+    doc = ended.to_findings(now=start + timedelta(days=9))
+    assert doc.duration_hours == 1.5 and doc.intensity == 5
