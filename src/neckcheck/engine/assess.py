@@ -159,6 +159,18 @@ def _compile_explain(cond: Condition) -> Explain:
     raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
 
 
+def _needs_a_finding(cond: Condition) -> bool:
+    """True when no assignment of numbers alone can satisfy ``cond``."""
+    match cond:
+        case Compare():
+            return False
+        case All(all=parts):
+            return any(_needs_a_finding(part) for part in parts)
+        case Any_(any=parts):
+            return all(_needs_a_finding(part) for part in parts)
+    return True
+
+
 def _scalar_fields(cond: Condition) -> frozenset[str]:
     match cond:
         case Compare(field=field):
@@ -176,6 +188,7 @@ class _Rule:
     explain: Explain
     findings: frozenset[str]
     scalars: frozenset[str]
+    needs_finding: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,22 +234,45 @@ class Engine:
                         explain=_compile_explain(rule.when),
                         findings=frozenset(finding_ids_in(rule.when)),
                         scalars=_scalar_fields(rule.when),
+                        needs_finding=_needs_a_finding(rule.when),
                     )
                     for rule in knowledge.rules
                 ),
                 key=lambda r: r.rank,  # stable: file order within a level
             )
         )
-        self._advice: dict[Level, tuple[_Advice, ...]] = {
-            level: tuple(
+        # Which rules could match: those naming a present finding, plus those that numbers
+        # alone can satisfy. Positions keep the urgency order of self._rules.
+        self._by_finding: dict[str, tuple[int, ...]] = {}
+        for position, rule in enumerate(self._rules):
+            for finding in rule.findings:
+                self._by_finding[finding] = (*self._by_finding.get(finding, ()), position)
+        self._always = tuple(i for i, rule in enumerate(self._rules) if not rule.needs_finding)
+        # A rule that needs a finding cannot match, even with every number answered, while
+        # none of its findings is present; only numbers-only rules wait on missing numbers.
+        self._numbers_only = tuple(
+            i for i, rule in enumerate(self._rules) if rule.scalars and not rule.needs_finding
+        )
+        self._levels = tuple(Level)
+        # Per level: the advice that always applies, then the items with a condition.
+        self._advice: dict[Level, tuple[tuple[AdviceText, ...], tuple[_Advice, ...]]] = {}
+        for level in Level:
+            items = [
                 _Advice(
                     text=AdviceText(text=" ".join(item.text.split()), sources=list(item.sources)),
                     match=_compile_match(item.when) if item.when is not None else None,
                 )
                 for item in knowledge.advice.items
                 if level in item.levels
+            ]
+            # Conditional items keep their place relative to each other, after the rest.
+            self._advice[level] = (
+                tuple(item.text for item in items if item.match is None),
+                tuple(item for item in items if item.match is not None),
             )
-            for level in Level
+        self._advice_keys = {
+            level: dict.fromkeys(key for text in always for key in text.sources)
+            for level, (always, _) in self._advice.items()
         }
         self._citations = {source.key: source.citation() for source in knowledge.sources}
         self._disclaimer = " ".join(knowledge.advice.disclaimer.split())
@@ -246,33 +282,38 @@ class Engine:
         present = frozenset(doc.findings)
         absent = frozenset(doc.absent)
         scalars = _scalars_of(doc)
+        missing = frozenset(key for key, value in scalars.items() if value is None)
+        rules = self._rules
 
-        matched = [rule for rule in self._rules if rule.match(present, scalars)]
+        engaged: set[int] = set()
+        for finding in present:
+            engaged.update(self._by_finding.get(finding, ()))
+        matched = [
+            rules[i]
+            for i in sorted(engaged.union(self._always))
+            if rules[i].match(present, scalars)
+        ]
         rank = matched[0].rank if matched else Level.self_care.rank
-        level = list(Level)[rank]
+        level = self._levels[rank]
 
+        # Rules more urgent than the level that a missing input could still make match.
         unanswered: dict[str, None] = {}
-        for rule in self._rules:
+        waiting = {i for i in self._numbers_only if not rules[i].scalars.isdisjoint(missing)}
+        for i in sorted(engaged.union(waiting)):
+            rule = rules[i]
             if rule.rank >= rank:
                 break  # sorted by urgency, and any matching rule has rank >= the level's
-            missing = rule.scalars.difference(k for k in rule.scalars if scalars[k] is not None)
-            engaged = not rule.findings.isdisjoint(present)
-            if not missing and not engaged:
-                continue
-            value, unknown = rule.explain(present, absent, scalars, not engaged)
+            value, unknown = rule.explain(present, absent, scalars, i not in engaged)
             if value is None:
                 unanswered.update(dict.fromkeys(unknown))
 
-        advice = [
-            item.text
-            for item in self._advice[level]
-            if item.match is None or item.match(present, scalars)
+        always, sometimes = self._advice[level]
+        advice = list(always) + [
+            item.text for item in sometimes if item.match is None or item.match(present, scalars)
         ]
-        keys: dict[str, None] = {}
-        for rule in matched:
-            keys.update(dict.fromkeys(rule.flag.sources))
-        for text in advice:
-            keys.update(dict.fromkeys(text.sources))
+        keys = dict.fromkeys(key for rule in matched for key in rule.flag.sources)
+        keys.update(self._advice_keys[level])
+        keys.update(dict.fromkeys(key for item in advice[len(always) :] for key in item.sources))
         return Assessment.model_construct(
             level=level,
             red_flags=[rule.flag for rule in matched],
