@@ -114,4 +114,8 @@ def test_answering_an_unanswered_question_can_only_keep_or_raise_urgency(
         | {f"history.{k}" for k, v in history.items() if v is not None}
     )
     assert not given_inputs & set(result.unanswered)
-    type(result).model_validate(result.model_dump())
+    # The engine's fast constructor must give exactly what full validation gives.
+    validated = type(result).model_validate(result.model_dump())
+    assert validated == result
+    assert validated.model_fields_set == result.model_fields_set
+    assert validated.model_dump_json() == result.model_dump_json()

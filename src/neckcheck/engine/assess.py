@@ -112,7 +112,9 @@ def _compile_explain(cond: Condition) -> Explain:
                 have = sum(1 for i in ids if i in present)
                 if have >= count:
                     return True, _NONE
-                open_ = () if closed else tuple(i for i in ids if i not in present | absent)
+                open_ = (
+                    () if closed else tuple(i for i in ids if i not in present and i not in absent)
+                )
                 if have + len(open_) >= count:
                     return None, open_
                 return False, _NONE
@@ -159,6 +161,18 @@ def _compile_explain(cond: Condition) -> Explain:
     raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
 
 
+def _any_of_findings(cond: Condition) -> bool:
+    """True when ``cond`` holds exactly when at least one finding it names is present."""
+    match cond:
+        case HasFinding() | AnyFinding():
+            return True
+        case AtLeast(at_least=1):
+            return True
+        case Any_(any=parts):
+            return all(_any_of_findings(part) for part in parts)
+    return False
+
+
 def _needs_a_finding(cond: Condition) -> bool:
     """True when no assignment of numbers alone can satisfy ``cond``."""
     match cond:
@@ -184,17 +198,38 @@ def _scalar_fields(cond: Condition) -> frozenset[str]:
 class _Rule:
     flag: RedFlag
     rank: int
-    match: Match
     explain: Explain
     findings: frozenset[str]
     scalars: frozenset[str]
     needs_finding: bool
+    any_of_findings: bool
+    citations: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
 class _Advice:
     text: AdviceText
     match: Match | None
+    citations: dict[str, str]
+
+
+_ASSESSMENT_FIELDS = frozenset(Assessment.model_fields)
+
+
+def _new_assessment(fields: dict[str, Any]) -> Assessment:
+    """``Assessment.model_construct(**fields)`` without its generic alias and default handling.
+
+    The engine builds every field itself, from values already validated when the knowledge
+    base was loaded, and Assessment has no aliases, defaults or post-init hook; so this sets
+    the same documented instance attributes that ``model_construct`` sets, in a quarter of the
+    time. ``tests/engine/test_assess.py`` checks that the result equals a validated model.
+    """
+    assessment = Assessment.__new__(Assessment)
+    object.__setattr__(assessment, "__dict__", fields)
+    object.__setattr__(assessment, "__pydantic_fields_set__", set(_ASSESSMENT_FIELDS))
+    object.__setattr__(assessment, "__pydantic_extra__", None)
+    object.__setattr__(assessment, "__pydantic_private__", None)
+    return assessment
 
 
 def _scalars_of(doc: Findings) -> Scalars:
@@ -219,6 +254,7 @@ class Engine:
     """
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
+        cite = {source.key: source.citation() for source in knowledge.sources}
         self._rules = tuple(
             sorted(
                 (
@@ -230,11 +266,12 @@ class Engine:
                             sources=list(rule.sources),
                         ),
                         rank=rule.level.rank,
-                        match=_compile_match(rule.when),
                         explain=_compile_explain(rule.when),
                         findings=frozenset(finding_ids_in(rule.when)),
                         scalars=_scalar_fields(rule.when),
                         needs_finding=_needs_a_finding(rule.when),
+                        any_of_findings=_any_of_findings(rule.when),
+                        citations={key: cite[key] for key in rule.sources},
                     )
                     for rule in knowledge.rules
                 ),
@@ -248,11 +285,6 @@ class Engine:
             for finding in rule.findings:
                 self._by_finding[finding] = (*self._by_finding.get(finding, ()), position)
         self._always = tuple(i for i, rule in enumerate(self._rules) if not rule.needs_finding)
-        # A rule that needs a finding cannot match, even with every number answered, while
-        # none of its findings is present; only numbers-only rules wait on missing numbers.
-        self._numbers_only = tuple(
-            i for i, rule in enumerate(self._rules) if rule.scalars and not rule.needs_finding
-        )
         self._levels = tuple(Level)
         # Per level: the advice that always applies, then the items with a condition.
         self._advice: dict[Level, tuple[tuple[AdviceText, ...], tuple[_Advice, ...]]] = {}
@@ -261,6 +293,7 @@ class Engine:
                 _Advice(
                     text=AdviceText(text=" ".join(item.text.split()), sources=list(item.sources)),
                     match=_compile_match(item.when) if item.when is not None else None,
+                    citations={key: cite[key] for key in item.sources},
                 )
                 for item in knowledge.advice.items
                 if level in item.levels
@@ -270,11 +303,10 @@ class Engine:
                 tuple(item.text for item in items if item.match is None),
                 tuple(item for item in items if item.match is not None),
             )
-        self._advice_keys = {
-            level: dict.fromkeys(key for text in always for key in text.sources)
+        self._advice_citations = {
+            level: {key: cite[key] for text in always for key in text.sources}
             for level, (always, _) in self._advice.items()
         }
-        self._citations = {source.key: source.citation() for source in knowledge.sources}
         self._disclaimer = " ".join(knowledge.advice.disclaimer.split())
 
     def assess(self, doc: Findings) -> Assessment:
@@ -282,45 +314,53 @@ class Engine:
         present = frozenset(doc.findings)
         absent = frozenset(doc.absent)
         scalars = _scalars_of(doc)
-        missing = frozenset(key for key, value in scalars.items() if value is None)
         rules = self._rules
 
+        # Only rules naming a present finding ("engaged"), and rules that numbers alone can
+        # satisfy, can match. Conditions are monotone, so one three-valued evaluation says
+        # both whether a rule matches (True) and what unanswered inputs could make it match.
         engaged: set[int] = set()
         for finding in present:
             engaged.update(self._by_finding.get(finding, ()))
-        matched = [
-            rules[i]
-            for i in sorted(engaged.union(self._always))
-            if rules[i].match(present, scalars)
-        ]
+        matched: list[_Rule] = []
+        waiting: list[tuple[int, tuple[str, ...]]] = []
+        for i in sorted(engaged.union(self._always)):
+            rule = rules[i]
+            if rule.any_of_findings:  # engaged, and a single present finding suffices
+                matched.append(rule)
+                continue
+            value, unknown = rule.explain(present, absent, scalars, i not in engaged)
+            if value:
+                matched.append(rule)
+            elif value is None:
+                waiting.append((rule.rank, unknown))
         rank = matched[0].rank if matched else Level.self_care.rank
         level = self._levels[rank]
-
-        # Rules more urgent than the level that a missing input could still make match.
         unanswered: dict[str, None] = {}
-        waiting = {i for i in self._numbers_only if not rules[i].scalars.isdisjoint(missing)}
-        for i in sorted(engaged.union(waiting)):
-            rule = rules[i]
-            if rule.rank >= rank:
-                break  # sorted by urgency, and any matching rule has rank >= the level's
-            value, unknown = rule.explain(present, absent, scalars, i not in engaged)
-            if value is None:
-                unanswered.update(dict.fromkeys(unknown))
+        for waiting_rank, unknown in waiting:
+            if waiting_rank >= rank:
+                break  # in urgency order: the rest could not make the level more urgent
+            unanswered.update(dict.fromkeys(unknown))
 
         always, sometimes = self._advice[level]
-        advice = list(always) + [
-            item.text for item in sometimes if item.match is None or item.match(present, scalars)
-        ]
-        keys = dict.fromkeys(key for rule in matched for key in rule.flag.sources)
-        keys.update(self._advice_keys[level])
-        keys.update(dict.fromkeys(key for item in advice[len(always) :] for key in item.sources))
-        return Assessment.model_construct(
-            level=level,
-            red_flags=[rule.flag for rule in matched],
-            advice=advice,
-            unanswered=list(unanswered),
-            sources={key: self._citations[key] for key in keys},
-            disclaimer=self._disclaimer,
+        advice = list(always)
+        sources: dict[str, str] = {}
+        for rule in matched:
+            sources.update(rule.citations)
+        sources.update(self._advice_citations[level])
+        for item in sometimes:
+            if item.match is None or item.match(present, scalars):
+                advice.append(item.text)
+                sources.update(item.citations)
+        return _new_assessment(
+            {
+                "level": level,
+                "red_flags": [rule.flag for rule in matched],
+                "advice": advice,
+                "unanswered": list(unanswered),
+                "sources": sources,
+                "disclaimer": self._disclaimer,
+            }
         )
 
 
