@@ -396,12 +396,10 @@ def _describe(episode: Episode, now: datetime) -> str:
 
 
 def _assess_episode(db: Database, patient_id: int, episode: Episode) -> Assessment:
-    from neckcheck.engine import assess
-    from neckcheck.storage import repo
+    from neckcheck.diary import assess_episode
 
     with db.session() as session:
-        history = repo.history_at(session=session, patient_id=patient_id, at=episode.started_at)
-    return assess(episode.to_findings(now=_now(), history=history))
+        return assess_episode(session=session, patient_id=patient_id, episode=episode, now=_now())
 
 
 # --- diary commands -------------------------------------------------------------------------

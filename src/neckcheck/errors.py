@@ -69,6 +69,7 @@ _MESSAGES: Mapping[str, str] = {
     "list_type": "must be a list",
     "dict_type": "must be an object",
     "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
     "enum": "must be one of: {expected}",
     "literal_error": "must be one of: {expected}",
     "timezone_aware": "must include a time zone (for example 2026-05-01T08:30+02:00)",
@@ -109,8 +110,15 @@ class InputError(NeckcheckError):
     @classmethod
     def from_pydantic(cls, exc: Any, *, prefix: str = "") -> InputError:
         """Translate a ``pydantic.ValidationError`` into plain messages."""
+        return cls.from_error_list(exc.errors(include_url=False), prefix=prefix)
+
+    @classmethod
+    def from_error_list(
+        cls, errors: Iterable[Mapping[str, Any]], *, prefix: str = ""
+    ) -> InputError:
+        """Translate Pydantic-style error dicts (``loc``, ``msg``, ``type``, ``ctx``)."""
         problems = []
-        for err in exc.errors(include_url=False):
+        for err in errors:
             ctx = {key: _plain(value) for key, value in (err.get("ctx") or {}).items()}
             template = _MESSAGES.get(err["type"])
             if err["type"].startswith("neckcheck_") or template is None:

@@ -1,28 +1,83 @@
 """The FastAPI application factory.
 
     >>> from neckcheck.settings import Settings
-    >>> app = create_app(Settings(database_url="sqlite:///tmp.db"))
+    >>> app = create_app(Settings(database_url="sqlite:///diary.db"))
 
-The database is opened and migrated when the app starts, not at import.
+The database is opened and migrated when the app starts, not at import. Pages and API share
+one error policy: bad input is a 4xx naming the field, never a 500.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
+from datetime import datetime
+from typing import Any
 
+import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
 from neckcheck import __version__
-from neckcheck.errors import NeckcheckError
+from neckcheck.errors import InputError, NeckcheckError
+from neckcheck.knowledge import load
 from neckcheck.settings import Settings
-from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
+from neckcheck.web import forms
+from neckcheck.web.routes import api, pages
+
+
+def _duration(hours: float) -> str:
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%a %d %b %Y, %H:%M")
+
+
+def _templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("neckcheck.web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    kb = load()
+    env.globals.update(
+        kb=kb,
+        version=__version__,
+        forms=forms,
+        trigger_label={t.id: t.label for t in kb.diary.triggers},
+        remedy_label={r.id: r.label for r in kb.diary.remedies},
+    )
+    labels = {f.id: f.label for f in kb.findings}
+    env.filters.update(
+        duration=_duration,
+        when=_when,
+        finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
+    )
+    return Jinja2Templates(env=env)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _problems_json(exc: InputError) -> list[dict[str, str]]:
+    return [problem.as_dict() for problem in exc.problems]
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """A new app on the database ``settings`` names; nothing is shared between apps."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = open_database(settings.effective_database_url())
@@ -32,22 +87,37 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             db.close()
 
-    app = FastAPI(title="neckcheck", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="neckcheck",
+        version=__version__,
+        lifespan=lifespan,
+        description="A neck-spasm diary with a conservative, explainable triage. "
+        "Not a diagnosis; not clinically validated.",
+    )
+    app.state.templates = _templates()
+    app.mount("/static", StaticFiles(packages=[("neckcheck.web", "static")]), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors: list[dict[str, Any]] = []
+        for error in exc.errors():
+            loc = list(error.get("loc", ()))
+            if error.get("type") == "json_invalid":
+                errors.append({"loc": ["body"], "msg": "is not valid JSON", "type": "json"})
+                continue
+            if len(loc) > 1 and loc[0] in ("body", "query", "path"):
+                loc = loc[1:]  # name the field, not where it came from
+            errors.append({**error, "loc": loc})
+        problems = InputError.from_error_list(errors)
+        return JSONResponse({"detail": _problems_json(problems)}, status_code=422)
 
     @app.exception_handler(NeckcheckError)
-    async def _neckcheck_error(_request: Request, exc: NeckcheckError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-
-    @app.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> str:
-        with request.app.state.db.session() as session:
-            patient_id = repo.ensure_local_patient(session=session)
-            count = repo.count_episodes(session=session, patient_id=patient_id)
-        page = (resources.files("neckcheck.web") / "templates" / "placeholder.html").read_text()
-        return page.replace("{{ count }}", str(count)).replace("{{ version }}", __version__)
-
-    @app.get("/api/v1/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    async def _neckcheck_error(request: Request, exc: NeckcheckError) -> Response:
+        if _is_api(request):
+            detail = _problems_json(exc) if isinstance(exc, InputError) else str(exc)
+            return JSONResponse({"detail": detail}, status_code=exc.status)
+        return pages.render(request, "error.html", status_code=exc.status, message=str(exc))
 
     return app

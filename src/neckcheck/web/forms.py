@@ -1,0 +1,266 @@
+"""The episode form: what it asks, how its values become an episode, and back.
+
+Form field names (the HTML ``name`` attributes):
+
+``started_at``, ``ended_at`` (``datetime-local``), ``ongoing`` (checkbox), ``tz`` (the browser's
+UTC offset in minutes, filled in by script when available), ``onset``, ``intensity``,
+``region``, ``movement``, ``quality``, ``symptom``, ``trigger``, ``activity`` (repeated
+checkboxes), ``flag_<finding id>`` (``yes``/``no``; left empty it stays unanswered),
+``remedy_<remedy id>`` (``none``/``some``/``a_lot``; empty = not tried), ``stress``, ``notes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from neckcheck.domain import Activity, Episode, Movement, PainQuality, Region
+from neckcheck.errors import FieldProblem, InputError
+from neckcheck.knowledge import load
+
+# Findings implied by other parts of the form, so not asked as a separate tick box.
+_IMPLIED = {
+    "neck_pain",
+    "pain_dull",
+    "pain_throbbing",
+    "pain_sharp",
+    "pain_burning",
+    "reduced_range_of_motion",
+}
+
+REGION_LABELS = {
+    Region.upper_left: "Upper neck, left",
+    Region.upper_centre: "Upper neck, middle",
+    Region.upper_right: "Upper neck, right",
+    Region.lower_left: "Lower neck, left",
+    Region.lower_centre: "Lower neck, middle",
+    Region.lower_right: "Lower neck, right",
+    Region.shoulder_left: "Left shoulder",
+    Region.shoulder_right: "Right shoulder",
+}
+MOVEMENT_LABELS = {
+    Movement.flexion: "Bend chin down",
+    Movement.extension: "Look up",
+    Movement.rotation_left: "Turn head left",
+    Movement.rotation_right: "Turn head right",
+    Movement.side_bending_left: "Tilt ear to left shoulder",
+    Movement.side_bending_right: "Tilt ear to right shoulder",
+}
+QUALITY_LABELS = {q: q.value.capitalize() for q in PainQuality}
+ACTIVITY_LABELS = {
+    Activity.driving: "Driving",
+    Activity.concentrating: "Concentrating",
+    Activity.carrying: "Carrying things",
+    Activity.sleep: "Sleep",
+    Activity.work: "Work",
+}
+HELPED_LABELS = {
+    "": "Not tried",
+    "none": "Did not help",
+    "some": "Helped some",
+    "a_lot": "Helped a lot",
+}
+
+# How the error summary names each form field.
+FIELD_LABELS = {
+    "started_at": "Start",
+    "ended_at": "End",
+    "intensity": "Worst pain",
+    "onset": "How it started",
+    "region": "Where it hurts",
+    "movement": "Movements",
+    "quality": "How it feels",
+    "symptom": "Other symptoms",
+    "flags": "Important questions",
+    "trigger": "Triggers",
+    "remedies": "Remedies",
+    "activity": "Activities",
+    "stress": "Stress",
+    "notes": "Notes",
+}
+
+# Where an error about an episode field is shown on the form.
+_FIELD_OF = {
+    "regions": "region",
+    "limited_movements": "movement",
+    "pain_qualities": "quality",
+    "activities_affected": "activity",
+    "triggers": "trigger",
+    "remedies": "remedies",
+    "findings": "symptom",
+    "absent": "flags",
+}
+
+
+def symptom_findings() -> list[Any]:
+    """Spasm symptoms asked as tick boxes (ticked = present, unticked = not said)."""
+    return [f for f in load().findings if f.group == "symptom" and f.id not in _IMPLIED]
+
+
+def question_findings() -> list[Any]:
+    """Warning signs and circumstances asked as explicit yes/no questions."""
+    return [f for f in load().findings if f.group in ("warning", "context")]
+
+
+@dataclass
+class FormState:
+    """What the form shows: the values (as typed) and any errors, by form field name."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str) -> str:
+        raw = self.values.get(name, "")
+        return str(raw[0] if isinstance(raw, list) and raw else raw or "")
+
+    def checked(self, name: str, option: str) -> bool:
+        raw = self.values.get(name, [])
+        return option in (raw if isinstance(raw, list) else [raw])
+
+
+def read_form(form: Any) -> dict[str, Any]:
+    """A plain dict of a submitted form: repeated fields as lists, the rest as strings."""
+    repeated = {"region", "movement", "quality", "symptom", "trigger", "activity"}
+    values: dict[str, Any] = {}
+    for key in form:
+        values[key] = form.getlist(key) if key in repeated else str(form.get(key, ""))
+    return values
+
+
+def _zone(values: Mapping[str, Any], now: datetime) -> timezone:
+    raw = str(values.get("tz", "")).strip()
+    if raw.lstrip("-").isdigit() and abs(int(raw)) <= 16 * 60:
+        return timezone(timedelta(minutes=int(raw)))
+    offset = now.astimezone().utcoffset() or timedelta(0)
+    return timezone(offset)
+
+
+def _moment(text: str, name: str, zone: timezone) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError("must be a date and time such as 2026-05-01 08:30", field=name) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
+    """The episode fields a submitted form gives; raises InputError keyed by form field."""
+    zone = _zone(values, now)
+    problems: list[FieldProblem] = []
+    payload: dict[str, Any] = {}
+    started = str(values.get("started_at", "")).strip()
+    ended = str(values.get("ended_at", "")).strip()
+    for name, text in (("started_at", started), ("ended_at", ended)):
+        if name == "ended_at" and (values.get("ongoing") or not text):
+            payload["ended_at"] = None
+            continue
+        if not text:
+            problems.append(FieldProblem(name, "is required"))
+            continue
+        try:
+            payload[name] = _moment(text, name, zone)
+        except InputError as exc:
+            problems += exc.problems
+    intensity = str(values.get("intensity", "")).strip()
+    if not intensity:
+        problems.append(FieldProblem("intensity", "choose how bad the pain is, 0 to 10"))
+    else:
+        payload["intensity"] = intensity
+    if values.get("onset"):
+        payload["onset"] = values["onset"]
+    payload["regions"] = list(values.get("region", []))
+    payload["limited_movements"] = list(values.get("movement", []))
+    payload["pain_qualities"] = list(values.get("quality", []))
+    payload["triggers"] = list(values.get("trigger", []))
+    payload["activities_affected"] = list(values.get("activity", []))
+    findings = list(values.get("symptom", []))
+    absent = []
+    for finding in question_findings():
+        answer = values.get(f"flag_{finding.id}")
+        if answer == "yes":
+            findings.append(finding.id)
+        elif answer == "no":
+            absent.append(finding.id)
+    payload["findings"] = findings
+    payload["absent"] = absent
+    payload["remedies"] = [
+        {"remedy": term.id, "helped": values[f"remedy_{term.id}"]}
+        for term in load().diary.remedies
+        if values.get(f"remedy_{term.id}")
+    ]
+    stress = str(values.get("stress", "")).strip()
+    payload["stress"] = stress or None
+    payload["notes"] = str(values.get("notes", ""))
+    if problems:
+        raise InputError(problems)
+    return payload
+
+
+def validate(model: Any, payload: dict[str, Any]) -> Any:
+    """``model.model_validate(payload)`` with errors named by form field."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise as_form_error(InputError.from_pydantic(exc)) from None
+
+
+def as_form_error(exc: InputError) -> InputError:
+    problems = []
+    for problem in exc.problems:
+        head = problem.field.split(".", 1)[0]
+        problems.append(FieldProblem(_FIELD_OF.get(head, head), problem.message))
+    return InputError(problems)
+
+
+def errors_by_field(exc: InputError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for problem in exc.problems:
+        errors.setdefault(problem.field or "form", problem.message)
+    return errors
+
+
+def _local_input(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M")
+
+
+def new_form(now: datetime) -> FormState:
+    return FormState(values={"started_at": _local_input(now), "ongoing": "on"})
+
+
+def from_episode(episode: Episode) -> FormState:
+    """The form filled in with a stored episode, for editing."""
+    questions = {f.id for f in question_findings()}
+    values: dict[str, Any] = {
+        "started_at": _local_input(episode.started_at),
+        "tz": str(int((episode.started_at.utcoffset() or timedelta(0)).total_seconds() // 60)),
+        "intensity": str(episode.intensity),
+        "onset": episode.onset.value if episode.onset else "",
+        "region": [r.value for r in episode.regions],
+        "movement": [m.value for m in episode.limited_movements],
+        "quality": [q.value for q in episode.pain_qualities],
+        "symptom": [f for f in episode.findings if f not in questions],
+        "trigger": list(episode.triggers),
+        "activity": [a.value for a in episode.activities_affected],
+        "stress": "" if episode.stress is None else str(episode.stress),
+        "notes": episode.notes,
+    }
+    if episode.ended_at is None:
+        values["ongoing"] = "on"
+    else:
+        values["ended_at"] = _local_input(episode.ended_at.astimezone(episode.started_at.tzinfo))
+    for finding in episode.findings:
+        if finding in questions:
+            values[f"flag_{finding}"] = "yes"
+    for finding in episode.absent:
+        values[f"flag_{finding}"] = "no"
+    for use in episode.remedies:
+        values[f"remedy_{use.remedy}"] = use.helped.value
+    return FormState(values=values)
+
+
+def options(labels: Mapping[Any, str]) -> Iterable[tuple[str, str]]:
+    return [(getattr(key, "value", key), label) for key, label in labels.items()]

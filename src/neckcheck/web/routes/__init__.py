@@ -1,0 +1,1 @@
+"""HTTP routes: pages for people and a JSON API; both call the library, nothing more."""

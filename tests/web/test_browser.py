@@ -1,0 +1,165 @@
+"""The main flows in a real Chromium, at desktop (1280 px) and phone (390 px) width."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+CHEST_PAIN = "Do you have pain, pressure or tightness in your chest?"
+FEVER = "Do you have a fever, or feel hot and shivery?"
+
+
+def _answer(page: Any, question: str, answer: str) -> None:
+    page.get_by_role("radiogroup", name=question).get_by_text(answer, exact=True).click()
+
+
+def _choose_intensity(page: Any, value: int) -> None:
+    page.locator(f"label[for='intensity-{value}']").click()
+
+
+def _tap_region(page: Any, label: str) -> None:
+    page.locator("label.chip", has_text=label).click()
+
+
+def _save(page: Any) -> None:
+    page.get_by_role("button", name="Save and check").click()
+
+
+def test_an_emergency_is_impossible_to_miss(page: Any) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Log a spasm").click()
+    _choose_intensity(page, 7)
+    page.locator(".view").first.locator(".zone-upper_left").click()  # tap the diagram
+    _answer(page, CHEST_PAIN, "Yes")
+    _save(page)
+    banner = page.locator(".level.large")
+    assert "level-emergency" in banner.get_attribute("class")
+    assert banner.locator("svg.icon").count() == 1
+    assert banner.inner_text().startswith("Call emergency services now")
+    assert page.locator(".reasons li").first.inner_text().startswith("Call emergency services now")
+    first_ref = page.locator(".reasons .ref").first
+    first_ref.click()
+    assert page.locator(f"#{first_ref.get_attribute('href')[1:]}").is_visible()
+    stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
+    assert stored["regions"] == ["upper_left"]
+    assert stored["findings"] == ["chest_pain"]
+
+
+def test_an_ordinary_spasm_gets_self_care_advice(page: Any) -> None:
+    page.goto("/log")
+    _choose_intensity(page, 3)
+    page.get_by_label("Cramp or knot in the muscle").check()
+    page.get_by_label("Turn head left").check()
+    page.locator(".view").nth(1).locator(".zone-shoulder_right").click()
+    _answer(page, FEVER, "No")
+    _save(page)
+    assert page.locator(".level.large").inner_text().startswith("Look after it at home")
+    advice = page.locator(".advice").inner_text()
+    assert "low, firm pillow" in advice
+    assert "electrolyte" in advice
+    stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
+    assert stored["regions"] == ["shoulder_right"]
+    assert stored["absent"] == ["fever"]
+
+
+def test_end_an_ongoing_episode_from_the_home_page(page: Any) -> None:
+    page.goto("/log")
+    assert page.get_by_label("It is still going on").is_checked()
+    assert page.locator("[data-ended]").is_hidden()  # shown only once it has stopped
+    _choose_intensity(page, 5)
+    _save(page)
+    page.get_by_role("link", name="Today").click()
+    assert page.get_by_role("heading", name="Going on now").is_visible()
+    page.get_by_role("button", name="It stopped").click()
+    assert page.get_by_role("heading", name="Going on now").count() == 0
+    stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
+    assert stored["ended_at"] is not None
+
+
+def test_edit_an_episode(page: Any) -> None:
+    page.goto("/log")
+    _choose_intensity(page, 4)
+    _tap_region(page, "Upper neck, right")
+    _save(page)
+    page.get_by_role("link", name="Edit", exact=True).click()
+    assert page.locator("#intensity-4").is_checked()
+    assert page.locator("#region-upper_right").is_checked()
+    _choose_intensity(page, 8)
+    page.locator("summary").click()
+    page.get_by_label("Notes").fill("worse after the drive")
+    _save(page)
+    assert page.get_by_text("worst 8/10").is_visible()
+    stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
+    assert stored["intensity"] == 8
+    assert stored["notes"] == "worse after the drive"
+    assert stored["regions"] == ["upper_right"]
+
+
+def test_delete_an_episode_after_confirming(page: Any) -> None:
+    page.goto("/log")
+    _choose_intensity(page, 2)
+    _save(page)
+    page.goto("/history")
+    page.get_by_role("link", name="Delete the episode").click()
+    page.get_by_role("link", name="Keep it").click()
+    assert page.locator(".episode").count() == 1
+    page.get_by_role("link", name="Delete the episode").click()
+    page.get_by_role("button", name="Delete episode").click()
+    assert page.get_by_text("No episodes in this period").is_visible()
+
+
+def test_a_validation_error_keeps_what_was_typed(page: Any) -> None:
+    page.goto("/log")
+    _tap_region(page, "Upper neck, middle")
+    _answer(page, FEVER, "Yes")
+    page.locator("summary").click()
+    page.get_by_label("Notes").fill("typed while in pain")
+    page.get_by_label("Stress level today (0-10)").select_option("7")
+    _save(page)  # no intensity chosen
+    error = page.locator("#error-intensity")
+    assert error.inner_text() == "choose how bad the pain is, 0 to 10"
+    assert page.locator("#error-summary").is_visible()
+    assert page.locator("#region-upper_centre").is_checked()
+    assert page.locator("#flag-fever-yes").is_checked()
+    assert page.get_by_label("Notes").input_value() == "typed while in pain"
+    assert page.get_by_label("Stress level today (0-10)").input_value() == "7"
+    _choose_intensity(page, 6)
+    _save(page)
+    assert page.locator(".level.large").inner_text().startswith("See a doctor today")
+
+
+def test_the_form_works_from_the_keyboard(page: Any) -> None:
+    page.goto("/log")
+    page.locator("#intensity-0").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#intensity-2").is_checked()
+    page.locator("#region-upper_left").focus()
+    page.keyboard.press("Space")
+    assert page.locator("#region-upper_left").is_checked()
+
+
+@pytest.mark.parametrize("path", ["/", "/log", "/history", "/learn", "log-error", "episode"])
+def test_pages_have_no_serious_accessibility_violations(
+    page: Any, axe_script: str, path: str
+) -> None:
+    if path == "log-error":
+        page.goto("/log")
+        _save(page)
+    elif path == "episode":
+        page.goto("/log")
+        _choose_intensity(page, 5)
+        _answer(page, CHEST_PAIN, "Yes")
+        _save(page)
+    else:
+        page.goto(path)
+    page.add_script_tag(content=axe_script)
+    result = page.evaluate("async () => await axe.run(document)")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []

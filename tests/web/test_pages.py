@@ -1,0 +1,197 @@
+"""Pages through the test client: forms, validation that keeps values, and navigation."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from neckcheck.knowledge import load
+from neckcheck.storage.db import open_database
+
+YESTERDAY = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _log(client: TestClient, **fields: Any) -> str:
+    data = {"started_at": YESTERDAY, "intensity": "4", **fields}
+    response = client.post("/log", data=data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    location: str = response.headers["location"]
+    return location
+
+
+def test_home_page_on_an_empty_diary_migrates_and_invites(
+    client: TestClient, settings: Any
+) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Log a spasm" in page.text
+    assert "Welcome" in page.text
+    db = open_database(settings.effective_database_url(), migrate=False)
+    from neckcheck.storage.db import table_names
+
+    assert {"episodes", "patients"} <= set(table_names(db.engine))
+    db.close()
+
+
+def test_logging_stores_what_the_form_said(client: TestClient) -> None:
+    location = _log(
+        client,
+        onset="sudden",
+        region=["upper_left", "shoulder_left"],
+        movement=["rotation_left"],
+        quality=["sharp"],
+        symptom=["cramping_knot"],
+        flag_fever="no",
+        flag_recent_trauma="no",
+        trigger=["sleep_position"],
+        remedy_heat="a_lot",
+        activity=["driving"],
+        stress="6",
+        notes="woke up with it",
+    )
+    episode_id = location.rsplit("/", 1)[1]
+    stored = client.get(f"/api/v1/episodes/{episode_id}").json()
+    assert stored["regions"] == ["upper_left", "shoulder_left"]
+    assert stored["findings"] == ["cramping_knot"]
+    assert stored["absent"] == ["fever", "recent_trauma"]
+    assert stored["remedies"] == [{"remedy": "heat", "helped": "a_lot"}]
+    assert stored["ended_at"] is None
+    page = client.get(location)
+    assert "Look after it at home" in page.text
+    assert "electrolyte" in page.text
+
+
+def test_an_unanswered_question_stays_unanswered(client: TestClient) -> None:
+    episode_id = _log(client).rsplit("/", 1)[1]
+    stored = client.get(f"/api/v1/episodes/{episode_id}").json()
+    assert stored["findings"] == []
+    assert stored["absent"] == []
+
+
+def test_a_red_flag_answer_yes_leads_with_the_emergency(client: TestClient) -> None:
+    page = client.get(_log(client, flag_chest_pain="yes"))
+    assert 'class="level level-emergency large"' in page.text
+    assert "Call emergency services now" in page.text
+    assert page.text.index("Call emergency services now") < page.text.index("What to do")
+
+
+def test_a_failed_form_keeps_every_value_and_marks_the_field(client: TestClient) -> None:
+    data = {
+        "started_at": "not a time",
+        "intensity": "",
+        "region": ["lower_right"],
+        "flag_fever": "yes",
+        "notes": "my notes <b>",
+        "remedy_cold": "some",
+        "stress": "3",
+        "symptom": ["twitching"],
+        "movement": ["flexion"],
+    }
+    page = client.post("/log", data=data)
+    assert page.status_code == 422
+    text = page.text
+    assert 'id="error-started_at">must be a date and time such as 2026-05-01 08:30' in text
+    assert 'id="error-intensity">choose how bad the pain is, 0 to 10' in text
+    assert 'value="not a time"' in text
+    assert re.search(r'id="region-lower_right"[^>]*checked', text)
+    assert re.search(r'id="flag-fever-yes"[^>]*checked', text)
+    assert re.search(r'id="symptom-twitching"[^>]*checked', text)
+    assert re.search(r'id="movement-flexion"[^>]*checked', text)
+    assert '<option value="some" selected>Helped some</option>' in text
+    assert "my notes &lt;b&gt;</textarea>" in text
+    assert client.get("/api/v1/episodes").json() == []
+
+
+def test_an_end_before_the_start_is_shown_beside_the_end(client: TestClient) -> None:
+    page = client.post(
+        "/log",
+        data={"started_at": "2026-03-01T10:00", "ended_at": "2026-03-01T09:00", "intensity": "3"},
+    )
+    assert page.status_code == 422
+    assert 'id="error-ended_at">must not be before the start' in page.text
+
+
+def test_it_stopped_records_the_end(client: TestClient) -> None:
+    episode_id = _log(client, ongoing="on").rsplit("/", 1)[1]
+    assert "Going on now" in client.get("/").text
+    response = client.post(f"/episodes/{episode_id}/end", follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get(f"/api/v1/episodes/{episode_id}").json()["ended_at"] is not None
+    assert "Going on now" not in client.get("/").text
+
+
+def test_edit_shows_the_episode_and_saves_changes(client: TestClient) -> None:
+    episode_id = _log(client, region=["upper_right"], flag_fever="no", notes="keep").rsplit("/", 1)[
+        1
+    ]
+    form = client.get(f"/episodes/{episode_id}/edit").text
+    assert re.search(r'id="region-upper_right"[^>]*checked', form)
+    assert re.search(r'id="flag-fever-no"[^>]*checked', form)
+    assert re.search(r'id="intensity-4"[^>]*checked', form)
+    response = client.post(
+        f"/episodes/{episode_id}/edit",
+        data={
+            "started_at": YESTERDAY,
+            "intensity": "7",
+            "region": ["upper_right"],
+            "notes": "keep",
+            "flag_fever": "no",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    stored = client.get(f"/api/v1/episodes/{episode_id}").json()
+    assert stored["intensity"] == 7
+    assert stored["absent"] == ["fever"]
+
+
+def test_delete_asks_then_deletes(client: TestClient) -> None:
+    episode_id = _log(client).rsplit("/", 1)[1]
+    confirm = client.get(f"/episodes/{episode_id}/delete")
+    assert "Delete this episode?" in confirm.text
+    assert client.get(f"/api/v1/episodes/{episode_id}").status_code == 200
+    response = client.post(f"/episodes/{episode_id}/delete", follow_redirects=False)
+    assert response.headers["location"] == "/history"
+    assert client.get(f"/api/v1/episodes/{episode_id}").status_code == 404
+
+
+def test_history_lists_charts_and_filters(client: TestClient) -> None:
+    _log(client, started_at="2026-03-02T08:00", ended_at="2026-03-02T09:30")
+    _log(client, started_at="2026-03-20T08:00", ended_at="2026-03-20T08:30")
+    page = client.get("/history", params={"from": "2026-03-01", "to": "2026-03-10"})
+    assert "1 episode(s) from 01 Mar 2026 to 10 Mar 2026" in page.text
+    assert "Mon 02 Mar 2026: worst 4/10, 1 episode(s)" in page.text
+    assert 'class="chart timeline"' in page.text
+    assert "lasted 1.5 h" in page.text
+    bad = client.get("/history", params={"from": "March"})
+    assert bad.status_code == 200
+    assert 'id="error-from">must be a date such as 2026-05-01' in bad.text
+
+
+def test_an_unknown_episode_page_is_404(client: TestClient) -> None:
+    page = client.get("/episodes/999")
+    assert page.status_code == 404
+    assert "episode 999 not found" in page.text
+
+
+def test_learn_cites_a_source_for_every_fact_and_rule(client: TestClient) -> None:
+    text = client.get("/learn").text
+    for fact in load().facts:
+        assert fact.text.split()[0] in text
+    for key in {k for f in load().facts for k in f.sources} | {
+        k for r in load().rules for k in r.sources
+    }:
+        assert f'id="src-{key}"' in text
+    assert "electrolyte" in text
+    assert "physiatrist" in text
+
+
+def test_the_error_summary_names_fields_in_words(client: TestClient) -> None:
+    page = client.post("/log", data={"started_at": "", "intensity": ""})
+    assert '<a href="#field-intensity">Worst pain: choose how bad the pain is, 0 to 10</a>' in (
+        page.text
+    )
+    assert '<a href="#field-started_at">Start: is required</a>' in page.text
