@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from neckcheck.domain import EpisodeCreate, EpisodeUpdate
 from neckcheck.errors import InputError, NotFoundError
+from neckcheck.patterns.history import weeks_with_symptoms
 from neckcheck.storage import repo
 from neckcheck.storage.db import Database, open_database
 from neckcheck.storage.tables import PatientRow
@@ -216,7 +217,7 @@ def test_history_counts_recent_episodes_and_weeks(db: Database, make_episode: Ma
 def test_weeks_with_symptoms(spans_days: list[tuple[float, float]], weeks: int) -> None:
     at = datetime(2026, 6, 30, tzinfo=UTC)
     spans = [(at - timedelta(days=b), at - timedelta(days=a)) for a, b in spans_days]
-    assert repo.weeks_with_symptoms(spans, at=at) == weeks
+    assert weeks_with_symptoms(spans, at=at) == weeks
 
 
 def test_open_database_creates_the_folder(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -156,40 +156,12 @@ def delete_episode(*, session: Session, patient_id: int, episode_id: int) -> Non
 
 
 def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
-    """What the diary says about the time up to ``at``, for the triage's history inputs.
+    """The triage's history inputs at ``at`` (see :mod:`neckcheck.patterns.history`)."""
+    from neckcheck.patterns.history import DiaryHistory
 
-    ``episodes_last_30_days`` counts episodes that started in the 30 days up to ``at``
-    (the one at ``at`` included). ``weeks_with_symptoms`` counts whole 7-day windows, going
-    back from ``at``, each touched by some episode, until the first window with none.
-    """
-    since = at - timedelta(days=30)
-    recent = session.scalar(
-        select(func.count())
-        .select_from(EpisodeRow)
-        .where(
-            EpisodeRow.patient_id == patient_id,
-            EpisodeRow.started_at > since,
-            EpisodeRow.started_at <= at,
-        )
-    )
     spans = session.execute(
-        select(EpisodeRow.started_at, EpisodeRow.ended_at)
-        .where(EpisodeRow.patient_id == patient_id, EpisodeRow.started_at <= at)
-        .order_by(EpisodeRow.started_at.desc())
+        select(EpisodeRow.started_at, EpisodeRow.ended_at).where(
+            EpisodeRow.patient_id == patient_id, EpisodeRow.started_at <= at
+        )
     ).all()
-    return History(
-        episodes_last_30_days=recent or 0,
-        weeks_with_symptoms=weeks_with_symptoms([(s, e or at) for s, e in spans], at=at),
-    )
-
-
-def weeks_with_symptoms(spans: list[tuple[datetime, datetime]], *, at: datetime) -> int:
-    """Consecutive 7-day windows ending at ``at`` that each overlap some ``(start, end)`` span."""
-    weeks = 0
-    window_end = at
-    while True:
-        window_start = window_end - timedelta(days=7)
-        if not any(start <= window_end and end > window_start for start, end in spans):
-            return weeks
-        weeks += 1
-        window_end = window_start
+    return DiaryHistory([(start, end) for start, end in spans]).at(at)
