@@ -34,6 +34,7 @@ lint: $(TESTSTAMP)  ## ruff and mypy (strict on src/)
 bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline from the same run
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/report.py
 
 screenshots: $(TESTSTAMP)  ## every page at 1280 and 390 px into docs/screenshots (needs chromium)
 	$(BIN)/python scripts/screenshots.py docs/screenshots

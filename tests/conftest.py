@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
-from neckcheck.domain import EpisodeCreate
+from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.storage.db import Database, open_database
+from tests.factories import NOW
 
 
 @pytest.fixture
@@ -53,3 +55,25 @@ def env_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("NECKCHECK_DATABASE_URL", raising=False)
     monkeypatch.setenv("NECKCHECK_DATA_DIR", str(tmp_path / "data"))
     return f"sqlite:///{tmp_path / 'data' / 'neckcheck.db'}"
+
+
+@pytest.fixture
+def episode() -> Callable[..., Episode]:
+    """A stored-looking Episode ``days_ago`` days before NOW: ``episode(3, hours=2, **fields)``."""
+    ids = count(1)
+
+    def make(days_ago: float, hours: float | None = 2, **fields: Any) -> Episode:
+        start = NOW - timedelta(days=days_ago)
+        data: dict[str, Any] = {
+            "id": next(ids),
+            "patient_id": 1,
+            "started_at": start,
+            "intensity": 5,
+            "ended_at": start + timedelta(hours=hours) if hours is not None else None,
+            "created_at": start,
+            "updated_at": start,
+        }
+        data.update(fields)
+        return Episode.model_validate(data)
+
+    return make

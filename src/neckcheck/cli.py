@@ -638,6 +638,45 @@ def findings() -> None:
             typer.echo(f"  {term.id:32} {term.label}")
 
 
+def _parse_day(text: str, field: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"cannot read {text!r} as a date; use YYYY-MM-DD", field=field) from None
+
+
+@app.command()
+def report(
+    pdf: Annotated[Path, typer.Option("--pdf", help="Write the PDF report to this file.")],
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First day (YYYY-MM-DD); default: 90 days before --to."),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD); default: today.")
+    ] = None,
+) -> None:
+    """Write a clinician report (PDF) for a period: course, chart, warning signs, episodes."""
+    from neckcheck.diary import clinician_report
+    from neckcheck.storage import repo
+
+    now = _now()
+    last = _parse_day(end, "--to") if end else now.date()
+    first = _parse_day(start, "--from") if start else last - timedelta(days=89)
+    with _open().session() as session:
+        patient_id = repo.ensure_local_patient(session=session)
+        document = clinician_report(
+            session=session, patient_id=patient_id, first=first, last=last, now=now
+        )
+    try:
+        pdf.write_bytes(document)
+    except OSError as exc:
+        raise InputError(f"cannot write {pdf}: {exc.strerror}", field="--pdf") from None
+    typer.echo(f"Report for {first} to {last} written to {pdf}.")
+
+
 # --- assessment -----------------------------------------------------------------------------
 
 _STYLE = {

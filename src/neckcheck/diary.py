@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -21,3 +21,25 @@ def assess_episode(
     """The assessment of a stored episode, with the diary's history up to its start."""
     history = repo.history_at(session=session, patient_id=patient_id, at=episode.started_at)
     return assess(episode.to_findings(now=now, history=history))
+
+
+def clinician_report(
+    *, session: Session, patient_id: int, first: date, last: date, now: datetime
+) -> bytes:
+    """The clinician report for ``[first, last]`` as PDF bytes."""
+    from neckcheck.reports import build_report
+    from neckcheck.reports.pdf import render_pdf
+
+    if first > last:
+        from neckcheck.errors import InputError
+
+        raise InputError("must not be after the end date", field="from")
+    diary = repo.list_episodes(session=session, patient_id=patient_id, newest_first=False)
+    data = build_report(
+        diary,
+        first=first,
+        last=last,
+        now=now,
+        patient=repo.patient_name(session=session, patient_id=patient_id),
+    )
+    return render_pdf(data)

@@ -9,7 +9,7 @@ import pytest
 
 from neckcheck.domain import Episode
 from neckcheck.patterns import course
-from tests.patterns.conftest import NOW
+from tests.factories import NOW
 
 Make = Callable[..., Episode]
 
@@ -70,8 +70,9 @@ def test_symptoms_in_12_weeks_in_a_row_are_chronic(
     assert (summary.evidence[0].kind == "chronic") is chronic
     if chronic:
         assert summary.classification == "chronic"
-        assert summary.evidence[0].since == date(2026, 4, 13)  # Monday of the first week
-        assert summary.evidence[0].until == date(2026, 7, 5)
+        # The first and the last day with symptoms in the run of weeks.
+        assert summary.evidence[0].since == date(2026, 4, 14)
+        assert summary.evidence[0].until == date(2026, 6, 30)
         assert [e.kind for e in summary.evidence] == ["chronic", "recurring"]
 
 

@@ -149,6 +149,7 @@ class InputQuestion(_Strict):
 
 class Rule(_Strict):
     id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1, description="A short name for reports and clinicians.")
     level: Level
     sources: list[str] = Field(min_length=1)
     when: Condition

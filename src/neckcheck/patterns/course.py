@@ -142,13 +142,15 @@ def _chronic(days: set[date]) -> Evidence | None:
             best = run
     if len(best) < CHRONIC_WEEKS:
         return None
+    since = min(day for day in days if _monday(day) == best[0])
+    until = max(day for day in days if _monday(day) == best[-1])
     return Evidence(
         "chronic",
-        best[0],
-        best[-1] + timedelta(days=6),
+        since,
+        until,
         (),
-        f"symptoms in each of {len(best)} weeks in a row, from {best[0]:%d %b %Y} to "
-        f"{best[-1] + timedelta(days=6):%d %b %Y}",
+        f"symptoms in each of {len(best)} weeks in a row, from {since:%d %b %Y} to "
+        f"{until:%d %b %Y}",
     )
 
 

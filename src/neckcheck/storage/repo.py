@@ -91,6 +91,13 @@ def ensure_local_patient(*, session: Session) -> int:
     return row.id
 
 
+def patient_name(*, session: Session, patient_id: int) -> str:
+    row = session.get(PatientRow, patient_id)
+    if row is None:
+        raise NotFoundError(f"patient {patient_id} not found")
+    return row.display_name
+
+
 def create_episode(*, session: Session, patient_id: int, data: EpisodeCreate) -> Episode:
     now = _now()
     row = EpisodeRow(patient_id=patient_id, created_at=now, updated_at=now)

@@ -1,0 +1,78 @@
+"""The clinician PDF for 5 years of daily entries, against reading those rows from SQLite.
+
+Both are timed in the same run on the same temporary database; the target is a report under
+2 seconds.
+
+    python bench/report.py [--years N] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+from neckcheck.diary import clinician_report
+from neckcheck.domain import EpisodeCreate
+from neckcheck.storage import repo
+from neckcheck.storage.db import open_database
+
+TRIGGERS = ["screen_time", "stress", "sleep_position", "poor_posture", "long_drive"]
+FINDINGS = [["cramping_knot"], ["headache"], ["twitching", "fatigue"], [], ["dizziness"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    days = 365 * args.years
+    with tempfile.TemporaryDirectory() as folder:
+        db = open_database(f"sqlite:///{folder}/bench.db")
+        with db.session() as session:
+            patient = repo.ensure_local_patient(session=session)
+            for day in range(days, 0, -1):
+                start = now - timedelta(days=day, hours=day % 9)
+                repo.create_episode(
+                    session=session,
+                    patient_id=patient,
+                    data=EpisodeCreate(
+                        started_at=start,
+                        ended_at=start + timedelta(hours=1 + day % 5),
+                        intensity=1 + (day * 7) % 10,
+                        triggers=[TRIGGERS[day % 5]],
+                        findings=FINDINGS[day % 5],
+                        remedies=[{"remedy": "heat", "helped": ["none", "some", "a_lot"][day % 3]}],
+                    ),
+                )
+        read, build = [], []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            with db.session() as session:
+                rows = repo.list_episodes(session=session, patient_id=patient)
+            read.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with db.session() as session:
+                pdf = clinician_report(
+                    session=session,
+                    patient_id=patient,
+                    first=(now - timedelta(days=days)).date(),
+                    last=now.date(),
+                    now=now,
+                )
+            build.append(time.perf_counter() - start)
+        db.close()
+    base, report = statistics.median(read), statistics.median(build)
+    print(f"report, {len(rows)} episodes ({args.years} years daily), median of {args.runs} runs")
+    print(f"  read the rows (baseline)  {base * 1000:8.1f} ms")
+    print(
+        f"  clinician PDF             {report * 1000:8.1f} ms   x{report / base:.1f} of "
+        f"baseline  ({len(pdf) / 1024:.0f} KiB; target under 2000 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
