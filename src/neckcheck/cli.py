@@ -677,6 +677,81 @@ def report(
     typer.echo(f"Report for {first} to {last} written to {pdf}.")
 
 
+def _one_of(**given: Path | None) -> tuple[str, Path]:
+    chosen = [(name, path) for name, path in given.items() if path is not None]
+    if len(chosen) != 1:
+        flags = ", ".join(f"--{name}" for name in given)
+        raise InputError(f"give exactly one of {flags}", field="format")
+    return chosen[0]
+
+
+@app.command("export")
+def export_(
+    as_json: Annotated[
+        Path | None, typer.Option("--json", help="Lossless JSON (importable).")
+    ] = None,
+    as_csv: Annotated[Path | None, typer.Option("--csv", help="CSV for spreadsheets.")] = None,
+    fhir: Annotated[Path | None, typer.Option("--fhir", help="A FHIR Bundle (JSON).")] = None,
+) -> None:
+    """Export the whole diary as JSON, CSV or a FHIR Bundle."""
+    from neckcheck.interop import fhir as fhir_io
+    from neckcheck.interop import plain
+    from neckcheck.storage import repo
+
+    kind, path = _one_of(json=as_json, csv=as_csv, fhir=fhir)
+    with _open().session() as session:
+        patient_id = repo.ensure_local_patient(session=session)
+        episodes = repo.list_episodes(session=session, patient_id=patient_id, newest_first=False)
+        name = repo.patient_name(session=session, patient_id=patient_id)
+    if kind == "json":
+        text = plain.export_json(episodes)
+    elif kind == "csv":
+        text = plain.export_csv(episodes)
+    else:
+        text = fhir_io.export_bundle(episodes, patient_name=name, patient_id=patient_id)
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", field=f"--{kind}") from None
+    typer.echo(f"Exported {len(episodes)} episode(s) to {path}.")
+
+
+@app.command("import")
+def import_(
+    as_json: Annotated[Path | None, typer.Option("--json", help="A neckcheck JSON export.")] = None,
+    fhir: Annotated[
+        Path | None, typer.Option("--fhir", help="A FHIR Bundle from neckcheck.")
+    ] = None,
+) -> None:
+    """Import episodes; if any record is wrong, nothing is imported and the error says where."""
+    from neckcheck.diary import import_episodes
+    from neckcheck.interop import fhir as fhir_io
+    from neckcheck.interop import plain
+    from neckcheck.storage import repo
+
+    kind, path = _one_of(json=as_json, fhir=fhir)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}", field=f"--{kind}") from None
+    episodes = plain.import_json(text) if kind == "json" else fhir_io.import_bundle(text)
+    with _open().session() as session:
+        patient_id = repo.ensure_local_patient(session=session)
+        count = import_episodes(session=session, patient_id=patient_id, episodes=episodes)
+    typer.echo(f"Imported {count} episode(s) from {path}.")
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the copy.")],
+) -> None:
+    """Copy the SQLite diary to FILE, consistently, even while the server is writing."""
+    from neckcheck.storage.db import backup_sqlite
+
+    pages = backup_sqlite(_settings().effective_database_url(), target)
+    typer.echo(f"Backed up {pages} pages to {target}.")
+
+
 # --- assessment -----------------------------------------------------------------------------
 
 _STYLE = {

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from neckcheck.domain import Assessment, Episode
+from neckcheck.domain import Assessment, Episode, EpisodeCreate
 from neckcheck.engine import assess
 from neckcheck.storage import repo
 
@@ -43,3 +43,14 @@ def clinician_report(
         patient=repo.patient_name(session=session, patient_id=patient_id),
     )
     return render_pdf(data)
+
+
+def import_episodes(*, session: Session, patient_id: int, episodes: list[EpisodeCreate]) -> int:
+    """Add already-validated episodes in the caller's transaction; returns how many.
+
+    The caller's session rolls back as a whole if anything fails, so an import is all or
+    nothing.
+    """
+    for data in episodes:
+        repo.create_episode(session=session, patient_id=patient_id, data=data)
+    return len(episodes)

@@ -87,6 +87,35 @@ def table_names(engine: Engine) -> list[str]:
     return sorted(inspect(engine).get_table_names())
 
 
+def backup_sqlite(url: str, target: Path) -> int:
+    """Copy a SQLite database to ``target`` with SQLite's online backup; returns its pages.
+
+    The copy is consistent even while a server writes to the database.
+    """
+    import sqlite3
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise ConfigError("backup copies a SQLite database; for PostgreSQL use pg_dump")
+    source_path = Path(parsed.database).expanduser()
+    if not source_path.is_file():
+        raise ConfigError(f"no database at {source_path}")
+    if target.resolve() == source_path.resolve():
+        raise ConfigError("the backup must not overwrite the database itself")
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            with destination:
+                source.backup(destination)
+            pages: int = destination.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    return pages
+
+
 @dataclass(frozen=True)
 class Database:
     """An engine and its session factory."""

@@ -1,0 +1,183 @@
+"""JSON and CSV exports, all-or-nothing imports, and online backups."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from neckcheck.cli import app
+from neckcheck.domain import Episode, EpisodeCreate
+from neckcheck.errors import ConfigError, InputError
+from neckcheck.interop.plain import export_csv, export_json, import_json
+from neckcheck.storage import repo
+from neckcheck.storage.db import backup_sqlite, open_database
+from tests.interop.strategies import episodes
+
+Make = Callable[..., Episode]
+runner = CliRunner()
+
+
+def _stored(diary: list[EpisodeCreate]) -> list[Episode]:
+    return [
+        Episode.model_validate(
+            {
+                **d.model_dump(),
+                "id": i,
+                "patient_id": 1,
+                "created_at": d.started_at,
+                "updated_at": d.started_at,
+            }
+        )
+        for i, d in enumerate(diary, start=1)
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(episodes(), max_size=5))
+def test_json_round_trip_is_lossless(diary: list[EpisodeCreate]) -> None:
+    assert import_json(export_json(_stored(diary))) == diary
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["episodes"][1].update(intensity=12),
+            "episodes.1.intensity: must be at most 10",
+        ),
+        (
+            lambda d: d["episodes"][0].update(regions=["neck"]),
+            "episodes.0.regions.0: must be one of",
+        ),
+        (
+            lambda d: d["episodes"][1].update(colour="red"),
+            "episodes.1.colour: is not a known field",
+        ),
+        (lambda d: d.update(format="other"), "format: not a neckcheck export"),
+        (lambda d: d.update(version=9), "version: version 9 is not supported"),
+        (lambda d: d["episodes"].append(3), "episodes.2: must be an object"),
+    ],
+)
+def test_a_bad_record_names_its_index_and_field(
+    episode: Make, change: Callable[[dict[str, object]], None], message: str
+) -> None:
+    document = json.loads(export_json([episode(3), episode(2)]))
+    change(document)
+    with pytest.raises(InputError) as caught:
+        import_json(json.dumps(document))
+    assert str(caught.value).startswith(message)
+
+
+def test_csv_has_one_row_per_episode(episode: Make) -> None:
+    text = export_csv(
+        [
+            episode(
+                2,
+                regions=["upper_left", "shoulder_left"],
+                notes="a, b",
+                remedies=[{"remedy": "heat", "helped": "a_lot"}],
+            )
+        ]
+    )
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["regions"] == "upper_left;shoulder_left"
+    assert row["remedies"] == "heat=a_lot"
+    assert row["notes"] == "a, b"
+    assert row["stress"] == ""
+
+
+def test_cli_export_and_import_all_or_nothing(env_db: str, tmp_path: Path) -> None:
+    for hour in (7, 9):
+        assert (
+            runner.invoke(
+                app, ["log", "-n", "4", "--start", f"2026-02-01T0{hour}:00+01:00"]
+            ).exit_code
+            == 0
+        )
+    exported = tmp_path / "diary.json"
+    result = runner.invoke(app, ["export", "--json", str(exported)])
+    assert result.output == f"Exported 2 episode(s) to {exported}.\n"
+    for flag, name in (("--csv", "diary.csv"), ("--fhir", "diary.fhir.json")):
+        assert runner.invoke(app, ["export", flag, str(tmp_path / name)]).exit_code == 0
+    assert runner.invoke(app, ["import", "--json", str(exported)]).output == (
+        f"Imported 2 episode(s) from {exported}.\n"
+    )
+    assert (
+        runner.invoke(app, ["import", "--fhir", str(tmp_path / "diary.fhir.json")]).exit_code == 0
+    )
+    assert len(json.loads(runner.invoke(app, ["history", "--json"]).output)) == 6
+
+    document = json.loads(exported.read_text())
+    document["episodes"][1]["intensity"] = 99
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    result = runner.invoke(app, ["import", "--json", str(broken)])
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: episodes.1.intensity: must be at most 10\n",
+    )
+    assert len(json.loads(runner.invoke(app, ["history", "--json"]).output)) == 6
+    both = runner.invoke(app, ["export", "--json", "a", "--csv", "b"])
+    assert both.output == "Error: format: give exactly one of --json, --csv, --fhir\n"
+
+
+def test_backup_is_consistent_while_another_thread_writes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    db = open_database(url)
+    with db.session() as session:
+        patient = repo.ensure_local_patient(session=session)
+    stop = threading.Event()
+    start = datetime.now(UTC) - timedelta(days=1)
+
+    def write() -> None:
+        while not stop.is_set():
+            with db.session() as session:
+                repo.create_episode(
+                    session=session,
+                    patient_id=patient,
+                    data=EpisodeCreate(started_at=start, intensity=3),
+                )
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        copies = [tmp_path / f"copy{i}.db" for i in range(3)]
+        for copy in copies:
+            assert backup_sqlite(url, copy) > 0
+    finally:
+        stop.set()
+        writer.join()
+        db.close()
+    for copy in copies:
+        connection = sqlite3.connect(copy)
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT count(*) FROM patients").fetchone() == (1,)
+        connection.close()
+
+
+def test_backup_refuses_other_databases(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="for PostgreSQL use pg_dump"):
+        backup_sqlite("postgresql+psycopg://u@h/db", tmp_path / "x.db")
+    with pytest.raises(ConfigError, match="no database at"):
+        backup_sqlite(f"sqlite:///{tmp_path / 'none.db'}", tmp_path / "x.db")
+
+
+def test_cli_backup(env_db: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["log", "-n", "4"]).exit_code == 0
+    result = runner.invoke(app, ["backup", str(tmp_path / "copy.db")])
+    assert result.exit_code == 0
+    assert result.output.startswith("Backed up ")
+    connection = sqlite3.connect(tmp_path / "copy.db")
+    assert connection.execute("SELECT count(*) FROM episodes").fetchone() == (1,)
+    connection.close()
