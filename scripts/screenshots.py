@@ -104,9 +104,10 @@ def main() -> None:
             "home": "/",
             "log": "/log",
             "assessment-emergency": f"/episodes/{ids['emergency']}",
-            "assessment-self-care": f"/episodes/{ids['ongoing']}",
+            "assessment-ongoing": f"/episodes/{ids['ongoing']}",
             "history": "/history",
             "learn": "/learn",
+            "insights": "/insights",
             "edit": f"/episodes/{ids['ongoing']}/edit",
             "delete": f"/episodes/{ids['self_care']}/delete",
         }

@@ -141,7 +141,9 @@ def test_the_form_works_from_the_keyboard(page: Any) -> None:
     assert page.locator("#region-upper_left").is_checked()
 
 
-@pytest.mark.parametrize("path", ["/", "/log", "/history", "/learn", "log-error", "episode"])
+@pytest.mark.parametrize(
+    "path", ["/", "/log", "/history", "/insights", "/learn", "log-error", "episode"]
+)
 def test_pages_have_no_serious_accessibility_violations(
     page: Any, axe_script: str, path: str
 ) -> None:

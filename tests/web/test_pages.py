@@ -195,3 +195,42 @@ def test_the_error_summary_names_fields_in_words(client: TestClient) -> None:
         page.text
     )
     assert '<a href="#field-started_at">Start: is required</a>' in page.text
+
+
+def _recurring_diary(client: TestClient) -> None:
+    for day in (3, 8, 13):
+        start = (datetime.now() - timedelta(days=day)).strftime("%Y-%m-%dT%H:%M")
+        end = (datetime.now() - timedelta(days=day, hours=-2)).strftime("%Y-%m-%dT%H:%M")
+        _log(client, started_at=start, ended_at=end, trigger=["screen_time"], remedy_heat="some")
+
+
+def test_insights_show_the_course_and_uncertainty(client: TestClient) -> None:
+    _recurring_diary(client)
+    page = client.get("/insights").text
+    assert "Course: Recurring" in page
+    assert "3 episodes between" in page
+    assert "physiatrist" in page
+    assert 'aria-label="Long screen time: 100%, 95% interval 44% to 100%"' in page
+    assert "Too little data to compare" in page
+    assert "Heat pack or warm shower: helped 3 of 3 times" in page
+    assert "Too few episodes to compare the last 4 weeks" in page
+
+
+def test_report_and_exports_download(client: TestClient) -> None:
+    _recurring_diary(client)
+    report = client.get("/report.pdf")
+    assert report.headers["content-type"] == "application/pdf"
+    assert report.headers["content-disposition"].startswith('attachment; filename="neckcheck-')
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    assert "Recurring" in PdfReader(BytesIO(report.content)).pages[0].extract_text()
+    exported = client.get("/export/json").json()
+    assert len(exported["episodes"]) == 3
+    assert client.get("/export/fhir").json()["resourceType"] == "Bundle"
+    assert client.get("/export/csv").text.startswith("id,started_at,")
+    assert client.get("/export/xml").status_code == 404
+    bad = client.get("/report.pdf", params={"from": "soon"})
+    assert bad.status_code == 422
+    assert "must be a date such as 2026-05-01" in bad.text

@@ -157,3 +157,20 @@ def _hours(hours: float) -> str:
     if hours < 48:
         return f"{hours:.1f} h"
     return f"{hours / 24:.1f} days"
+
+
+def interval(estimate: float, low: float, high: float, *, label: str) -> Markup:
+    """A share and its 95% interval on a 0-100% track: the uncertainty drawn, not hidden."""
+    width, height, pad = 220, 18, 4
+
+    def x(share: float) -> float:
+        return pad + (width - 2 * pad) * min(max(share, 0.0), 1.0)
+
+    return Markup(
+        f'<svg class="chart interval" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}: {estimate:.0%}, 95% interval {low:.0%} to {high:.0%}">'
+        f'<line x1="{pad}" x2="{width - pad}" y1="9" y2="9" class="grid"/>'
+        f'<line x1="{x(0.5):.1f}" x2="{x(0.5):.1f}" y1="3" y2="15" class="grid"/>'
+        f'<rect x="{x(low):.1f}" y="5" width="{max(x(high) - x(low), 1):.1f}" height="8" '
+        f'rx="3" class="range"/><circle cx="{x(estimate):.1f}" cy="9" r="4" class="dot"/></svg>'
+    )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from neckcheck.diary import assess_episode
+from neckcheck.diary import assess_episode, clinician_report
 from neckcheck.domain import EpisodeCreate, EpisodeUpdate
-from neckcheck.errors import InputError
+from neckcheck.errors import InputError, NotFoundError
 from neckcheck.storage import repo
 from neckcheck.web import charts, forms
 from neckcheck.web.deps import PatientDep, SessionDep
@@ -163,35 +164,116 @@ def _parse_day(text: str | None, name: str, errors: dict[str, str]) -> date | No
         return None
 
 
-@router.get("/history", response_class=HTMLResponse)
-def history(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
+@dataclass(frozen=True)
+class Period:
+    """The date range a page shows, from ``?from=&to=`` (default: the last 182 days)."""
+
+    first: date
+    last: date
+    raw_from: str
+    raw_to: str
+    errors: dict[str, str]
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        zone = _now().tzinfo
+        return (
+            datetime.combine(self.first, time(), tzinfo=zone),
+            datetime.combine(self.last + timedelta(days=1), time(), tzinfo=zone),
+        )
+
+    @property
+    def query(self) -> str:
+        return f"from={self.first.isoformat()}&to={self.last.isoformat()}"
+
+
+def _period(request: Request) -> Period:
     errors: dict[str, str] = {}
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
-    today = _now().date()
-    last = _parse_day(raw_to, "to", errors) or today
+    last = _parse_day(raw_to, "to", errors) or _now().date()
     first = _parse_day(raw_from, "from", errors) or last - timedelta(days=181)
     if first > last:
         errors["from"] = "must not be after the end date"
         first = last - timedelta(days=181)
-    zone = _now().tzinfo
-    episodes = repo.list_episodes(
-        session=session,
-        patient_id=patient,
-        start=datetime.combine(first, datetime.min.time(), tzinfo=zone),
-        end=datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone),
-    )
+    return Period(first, last, raw_from or first.isoformat(), raw_to or last.isoformat(), errors)
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
+    period = _period(request)
+    start, end = period.bounds()
+    episodes = repo.list_episodes(session=session, patient_id=patient, start=start, end=end)
     return render(
         request,
         "history.html",
         episodes=episodes,
-        first=first,
-        last=last,
-        errors=errors,
-        raw_from=raw_from or first.isoformat(),
-        raw_to=raw_to or last.isoformat(),
-        calendar=charts.calendar(episodes, first=first, last=last),
-        timeline=charts.timeline(episodes, first=first, last=last, now=_now()),
+        period=period,
+        calendar=charts.calendar(episodes, first=period.first, last=period.last),
+        timeline=charts.timeline(episodes, first=period.first, last=period.last, now=_now()),
         now=_now(),
+    )
+
+
+@router.get("/insights", response_class=HTMLResponse)
+def insights(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
+    from neckcheck.patterns import course, remedy_stats, trigger_stats
+
+    period = _period(request)
+    start, end = period.bounds()
+    episodes = repo.list_episodes(
+        session=session, patient_id=patient, start=start, end=end, newest_first=False
+    )
+    return render(
+        request,
+        "insights.html",
+        period=period,
+        episodes=episodes,
+        course=course(episodes, now=_now(), first=period.first, last=period.last),
+        triggers=trigger_stats(episodes),
+        remedies=remedy_stats(episodes),
+        charts=charts,
+        timeline=charts.timeline(episodes, first=period.first, last=period.last, now=_now()),
+    )
+
+
+@router.get("/report.pdf")
+def report_pdf(request: Request, session: SessionDep, patient: PatientDep) -> Response:
+    period = _period(request)
+    if period.errors:
+        field, message = next(iter(period.errors.items()))
+        raise InputError(message, field=field)
+    document = clinician_report(
+        session=session, patient_id=patient, first=period.first, last=period.last, now=_now()
+    )
+    name = f"neckcheck-report-{period.first}-to-{period.last}.pdf"
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+_EXPORTS = {"json": "application/json", "csv": "text/csv", "fhir": "application/fhir+json"}
+
+
+@router.get("/export/{kind}")
+def export(kind: str, session: SessionDep, patient: PatientDep) -> Response:
+    from neckcheck.interop import fhir, plain
+
+    if kind not in _EXPORTS:
+        raise NotFoundError(f"no export called {kind!r}; try json, csv or fhir")
+    episodes = repo.list_episodes(session=session, patient_id=patient, newest_first=False)
+    if kind == "json":
+        body = plain.export_json(episodes)
+    elif kind == "csv":
+        body = plain.export_csv(episodes)
+    else:
+        name = repo.patient_name(session=session, patient_id=patient)
+        body = fhir.export_bundle(episodes, patient_name=name, patient_id=patient)
+    suffix = {"json": "json", "csv": "csv", "fhir": "fhir.json"}[kind]
+    return Response(
+        body,
+        media_type=_EXPORTS[kind],
+        headers={"Content-Disposition": f'attachment; filename="neckcheck-diary.{suffix}"'},
     )
 
 
