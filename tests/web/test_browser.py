@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 CHEST_PAIN = "Do you have pain, pressure or tightness in your chest?"
 FEVER = "Do you have a fever, or feel hot and shivery?"
@@ -23,8 +24,14 @@ def _tap_region(page: Any, label: str) -> None:
     page.locator("label.chip", has_text=label).click()
 
 
+def _submit(page: Any, button: str) -> None:
+    """Click a button that submits a form, and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
 def _save(page: Any) -> None:
-    page.get_by_role("button", name="Save and check").click()
+    _submit(page, "Save and check")
 
 
 def test_an_emergency_is_impossible_to_miss(page: Any) -> None:
@@ -71,9 +78,9 @@ def test_end_an_ongoing_episode_from_the_home_page(page: Any) -> None:
     _choose_intensity(page, 5)
     _save(page)
     page.get_by_role("link", name="Today").click()
-    assert page.get_by_role("heading", name="Going on now").is_visible()
-    page.get_by_role("button", name="It stopped").click()
-    assert page.get_by_role("heading", name="Going on now").count() == 0
+    expect(page.get_by_role("heading", name="Going on now")).to_be_visible()
+    _submit(page, "It stopped")
+    expect(page.get_by_role("heading", name="Going on now")).to_have_count(0)
     stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
     assert stored["ended_at"] is not None
 
@@ -90,7 +97,7 @@ def test_edit_an_episode(page: Any) -> None:
     page.locator("summary").click()
     page.get_by_label("Notes").fill("worse after the drive")
     _save(page)
-    assert page.get_by_text("worst 8/10").is_visible()
+    expect(page.get_by_text("worst 8/10")).to_be_visible()
     stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
     assert stored["intensity"] == 8
     assert stored["notes"] == "worse after the drive"
@@ -104,10 +111,10 @@ def test_delete_an_episode_after_confirming(page: Any) -> None:
     page.goto("/history")
     page.get_by_role("link", name="Delete the episode").click()
     page.get_by_role("link", name="Keep it").click()
-    assert page.locator(".episode").count() == 1
+    expect(page.locator(".episode")).to_have_count(1)
     page.get_by_role("link", name="Delete the episode").click()
-    page.get_by_role("button", name="Delete episode").click()
-    assert page.get_by_text("No episodes in this period").is_visible()
+    _submit(page, "Delete episode")
+    expect(page.get_by_text("No episodes in this period")).to_be_visible()
 
 
 def test_a_validation_error_keeps_what_was_typed(page: Any) -> None:
@@ -120,7 +127,7 @@ def test_a_validation_error_keeps_what_was_typed(page: Any) -> None:
     _save(page)  # no intensity chosen
     error = page.locator("#error-intensity")
     assert error.inner_text() == "choose how bad the pain is, 0 to 10"
-    assert page.locator("#error-summary").is_visible()
+    expect(page.locator("#error-summary")).to_be_visible()
     assert page.locator("#region-upper_centre").is_checked()
     assert page.locator("#flag-fever-yes").is_checked()
     assert page.get_by_label("Notes").input_value() == "typed while in pain"
