@@ -11,7 +11,9 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from neckcheck.cli import app
 from neckcheck.diary import import_episodes
 from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.errors import InputError
@@ -106,7 +108,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_episodes(
 
 
 def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
-    episode: Make, tmp_path: Path
+    episode: Make, env_db: str, tmp_path: Path
 ) -> None:
     bundle = json.loads(export_bundle([episode(5), episode(3)], patient_name="Alex"))
     responses = [
@@ -116,16 +118,20 @@ def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
     ]
     bad = bundle["entry"][responses[1]]["resource"]
     next(i for i in bad["item"] if i["linkId"] == "intensity")["answer"] = [{"valueInteger": 11}]
+    expected = f"entry.{responses[1]} (QuestionnaireResponse).intensity: must be at most 10"
     with pytest.raises(InputError) as caught:
         import_bundle(json.dumps(bundle))
-    assert str(caught.value) == (
-        f"entry.{responses[1]} (QuestionnaireResponse).intensity: must be at most 10"
-    )
+    assert str(caught.value) == expected
 
-    db = open_database(f"sqlite:///{tmp_path / 'x.db'}")
+    runner = CliRunner()
+    assert runner.invoke(app, ["log", "-n", "3"]).exit_code == 0
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(bundle))
+    result = runner.invoke(app, ["import", "--fhir", str(broken)])
+    assert (result.exit_code, result.output) == (2, f"Error: {expected}\n")
+    db = open_database(env_db, migrate=False)
     with db.session() as session:
-        count = session.scalar(select(func.count()).select_from(EpisodeRow))
-    assert count == 0
+        assert session.scalar(select(func.count()).select_from(EpisodeRow)) == 1
     db.close()
 
 
