@@ -189,3 +189,19 @@ def test_duration_runs_to_now_while_ongoing(make_episode: Callable[..., EpisodeC
     assert ended.duration_hours(start + timedelta(days=9)) == 1.5
     doc = ended.to_findings(now=start + timedelta(days=9))
     assert doc.duration_hours == 1.5 and doc.intensity == 5
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("sore\xa0neck", "sore neck"),
+        ("line one\u2028line two", "line one line two"),
+        ("tab\tand\nnew line\r\n", "tab\tand\nnew line\r\n"),
+        ("nul\x00 and bell\x07 gone", "nul and bell gone"),
+        ("émoji 😖 kept", "émoji 😖 kept"),
+    ],
+)
+def test_notes_are_stored_as_plain_text(
+    make_episode: Callable[..., EpisodeCreate], typed: str, stored: str
+) -> None:
+    assert make_episode(notes=typed).notes == stored

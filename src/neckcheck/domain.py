@@ -231,6 +231,20 @@ class RemedyUse(BaseModel):
         return value
 
 
+_KEPT_WHITESPACE = frozenset(" \t\n\r")
+
+
+def clean_text(value: str) -> str:
+    """Free text as stored: unusual white space (no-break, line separators...) becomes a
+    space and control characters are dropped, so notes fit every export (FHIR strings allow
+    only space, tab and line breaks as white space) and every database (no NUL)."""
+    return "".join(
+        " " if char.isspace() and char not in _KEPT_WHITESPACE else char
+        for char in value
+        if char in _KEPT_WHITESPACE or char.isspace() or char.isprintable()
+    )
+
+
 # How far in the future a start time may be before it is treated as a typing mistake.
 _CLOCK_SKEW = timedelta(minutes=5)
 
@@ -284,6 +298,11 @@ class _EpisodeFields(BaseModel):
                 )
             seen.add(use.remedy)
         return values
+
+    @field_validator("notes", mode="after")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        return clean_text(value)
 
     @field_validator("ended_at", mode="after")
     @classmethod

@@ -48,6 +48,6 @@ def episodes(draw: st.DrawFn) -> EpisodeCreate:
         ],
         "activities_affected": draw(_subset(list(Activity))),
         "stress": draw(st.none() | st.integers(0, 10)),
-        "notes": draw(st.text(max_size=200).filter(lambda t: "\x00" not in t)),
+        "notes": draw(st.text(max_size=200)),
     }
     return EpisodeCreate.model_validate(data)
