@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots nlp-score clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline 
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/report.py
+	taskset -c 0 $(BIN)/python bench/nlp.py
+
+nlp-score: $(TESTSTAMP)  ## the text extractor's scores on the annotated and the held-out corpus
+	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml --min-f1 0.90 \
+		--min-warning-recall 0.98 --min-negation 0.95
+	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/heldout.yaml
 
 screenshots: $(TESTSTAMP)  ## every page at 1280 and 390 px into docs/screenshots (needs chromium)
 	$(BIN)/python scripts/screenshots.py docs/screenshots

@@ -334,6 +334,60 @@ def _prompt_episode() -> dict[str, Any]:
     return payload
 
 
+def _payload_from_text(text: str, flags: dict[str, Any], *, confirm: bool) -> dict[str, Any]:
+    """Episode fields from free text; flags given on the command line take precedence."""
+    from neckcheck.nlp import extract as read_text
+
+    result = read_text(text)
+    typer.echo(_understood(result))
+    doc = result.document
+    payload: dict[str, Any] = {
+        "findings": list(doc.findings),
+        "absent": list(doc.absent),
+        "limited_movements": [m.value for m in result.limited_movements],
+        "notes": text,
+    }
+    for key in ("intensity", "onset"):
+        value = getattr(doc, key)
+        if value is not None:
+            payload[key] = getattr(value, "value", value)
+    if doc.duration_hours is not None:
+        payload["started_at"] = _now() - timedelta(hours=doc.duration_hours)
+    payload.update(flags)
+    if "intensity" not in payload and confirm:
+        payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)
+    if confirm:
+        typer.confirm("Save this episode?", abort=True)
+    return payload
+
+
+def _understood(result: Any) -> str:
+    from neckcheck.knowledge import load
+
+    kb = load()
+    doc = result.document
+    lines = [
+        "Understood:",
+        "  present: " + (", ".join(kb.finding(f).label for f in doc.findings) or "-"),
+        "  said no to: " + (", ".join(kb.finding(f).label for f in doc.absent) or "-"),
+    ]
+    if result.uncertain:
+        names = ", ".join(kb.finding(f).label for f in result.uncertain)
+        lines.append(f"  not sure, please check: {names}")
+    if result.limited_movements:
+        moves = ", ".join(m.value.replace("_", " ") for m in result.limited_movements)
+        lines.append(f"  limited: {moves}")
+    for key, label in (
+        ("intensity", "worst pain"),
+        ("onset", "onset"),
+        ("duration_hours", "lasted so far (hours)"),
+    ):
+        value = getattr(doc, key)
+        if value is not None:
+            lines.append(f"  {label}: {getattr(value, 'value', value)}")
+    return "\n".join(lines)
+
+
 def _format_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M %z")
 
@@ -429,6 +483,17 @@ def log(
             help="Ask for each field (the default in a terminal with no flags).",
         ),
     ] = False,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text",
+            help="Describe the episode in your own words; shows what was understood and asks "
+            "before saving.",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --text: save without asking.")
+    ] = False,
     as_json: JsonOut = False,
 ) -> None:
     """Log a neck-spasm episode. With no flags in a terminal, asks question by question."""
@@ -451,7 +516,9 @@ def log(
         stress=stress,
         notes=notes,
     )
-    if interactive or (not payload and sys.stdin.isatty()):
+    if text is not None:
+        payload = _payload_from_text(text, payload, confirm=not yes)
+    elif interactive or (not payload and sys.stdin.isatty()):
         payload = _prompt_episode()
     payload.setdefault("started_at", _now())
     if "intensity" not in payload:
@@ -750,6 +817,23 @@ def backup(
 
     pages = backup_sqlite(_settings().effective_database_url(), target)
     typer.echo(f"Backed up {pages} pages to {target}.")
+
+
+@app.command()
+def extract(
+    file: Annotated[
+        Path | None, typer.Argument(help="A text file. Reads standard input when left out.")
+    ] = None,
+) -> None:
+    """Read free text about an episode into a findings document (JSON), with what matched."""
+    from neckcheck.nlp import extract as read_text
+
+    where = str(file) if file else "standard input"
+    try:
+        text = file.read_text("utf-8") if file else sys.stdin.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {where}: {exc.strerror}", field="FILE") from None
+    typer.echo(read_text(text).model_dump_json(indent=2))
 
 
 # --- assessment -----------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_edit_an_episode(page: Any) -> None:
     assert page.locator("#intensity-4").is_checked()
     assert page.locator("#region-upper_right").is_checked()
     _choose_intensity(page, 8)
-    page.locator("summary").click()
+    page.get_by_text("More details (optional)").click()
     page.get_by_label("Notes").fill("worse after the drive")
     _save(page)
     expect(page.get_by_text("worst 8/10")).to_be_visible()
@@ -121,7 +121,7 @@ def test_a_validation_error_keeps_what_was_typed(page: Any) -> None:
     page.goto("/log")
     _tap_region(page, "Upper neck, middle")
     _answer(page, FEVER, "Yes")
-    page.locator("summary").click()
+    page.get_by_text("More details (optional)").click()
     page.get_by_label("Notes").fill("typed while in pain")
     page.get_by_label("Stress level today (0-10)").select_option("7")
     _save(page)  # no intensity chosen
@@ -172,3 +172,17 @@ def test_pages_have_no_serious_accessibility_violations(
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_describe_it_then_check_and_save(page: Any) -> None:
+    page.goto("/log")
+    page.get_by_text("Describe it in your own words instead").click()
+    page.get_by_label("What is happening?").fill(
+        "sudden neck spasm, can't turn my head right, 7/10, chest feels tight"
+    )
+    _submit(page, "Fill in the form from this")
+    expect(page.get_by_role("heading", name="Please check what was understood")).to_be_visible()
+    assert page.locator("#intensity-7").is_checked()
+    assert page.locator("#flag-chest_pain-yes").is_checked()
+    _save(page)
+    assert page.locator(".level.large").inner_text().startswith("Call emergency services now")

@@ -234,3 +234,26 @@ def test_report_and_exports_download(client: TestClient) -> None:
     bad = client.get("/report.pdf", params={"from": "soon"})
     assert bad.status_code == 422
     assert "must be a date such as 2026-05-01" in bad.text
+
+
+def test_describe_it_fills_in_the_form_and_saves_nothing(client: TestClient) -> None:
+    page = client.post(
+        "/log/describe",
+        data={
+            "describe": "neck locked, can't turn my head "
+            "left, 6/10, no fever, not sure if seeing double"
+        },
+    )
+    assert page.status_code == 200
+    text = page.text
+    assert "Please check what was understood" in text
+    assert re.search(r'id="symptom-cramping_knot"[^>]*checked', text)
+    assert re.search(r'id="movement-rotation_left"[^>]*checked', text)
+    assert re.search(r'id="intensity-6"[^>]*checked', text)
+    assert re.search(r'id="flag-fever-no"[^>]*checked', text)
+    assert not re.search(r'id="flag-double_vision-(yes|no)"[^>]*checked', text)
+    assert "Not sure, please answer below:</strong> Double vision" in text
+    assert client.get("/api/v1/episodes").json() == []
+    empty = client.post("/log/describe", data={"describe": " "})
+    assert empty.status_code == 422
+    assert 'id="error-describe">write a few words about the spasm first' in empty.text

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from neckcheck.errors import KnowledgeError
 from neckcheck.knowledge.models import KnowledgeBase
 
-FILES = ("sources", "findings", "diary", "facts", "rules", "advice", "inputs")
+FILES = ("sources", "findings", "diary", "facts", "rules", "advice", "inputs", "nlp")
 
 
 def read_raw() -> dict[str, Any]:

@@ -8,7 +8,7 @@ finding named by a rule or advice item is in the catalogue, and no id appears tw
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -185,6 +185,32 @@ class Advice(_Strict):
         return self
 
 
+class ContextRuleData(_Strict):
+    literal: str = Field(min_length=1)
+    category: Literal[
+        "NEGATED_EXISTENCE",
+        "HISTORICAL",
+        "HYPOTHETICAL",
+        "POSSIBLE_EXISTENCE",
+        "FAMILY",
+        "TERMINATE",
+    ]
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE"]
+
+
+class NlpData(_Strict):
+    """Vocabulary and rules for the free-text extractor (see nlp/extract.py)."""
+
+    terms: dict[str, list[str]]
+    patterns: dict[str, list[list[dict[str, Any]]]] = Field(default_factory=dict)
+    onset: dict[Literal["sudden", "gradual"], list[str]]
+    context: list[ContextRuleData]
+    clause_starters: list[str]
+    number_words: dict[str, int]
+    implies: dict[str, list[str]] = Field(default_factory=dict)
+    history_findings: list[str] = Field(default_factory=list)
+
+
 def _duplicates(ids: Sequence[str]) -> list[str]:
     seen: set[str] = set()
     return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
@@ -200,6 +226,7 @@ class KnowledgeBase(_Strict):
     rules: list[Rule]
     advice: Advice
     inputs: list[InputQuestion]
+    nlp: NlpData
 
     _finding_by_id: dict[str, Finding] = PrivateAttr(default_factory=dict)
     _source_by_key: dict[str, Source] = PrivateAttr(default_factory=dict)
@@ -249,6 +276,9 @@ class KnowledgeBase(_Strict):
                 for fid in finding_ids_in(condition)
                 if fid not in finding_ids
             ]
+        named = [*self.nlp.terms, *self.nlp.patterns, *self.nlp.implies, *self.nlp.history_findings]
+        named += [fid for implied in self.nlp.implies.values() for fid in implied]
+        problems += [f"nlp: unknown finding id {fid!r}" for fid in named if fid not in finding_ids]
         asked = {i.field for i in self.inputs}
         problems += [
             f"inputs: no question for {name!r}"
@@ -274,6 +304,16 @@ class KnowledgeBase(_Strict):
     @property
     def remedy_ids(self) -> frozenset[str]:
         return frozenset(r.id for r in self.diary.remedies)
+
+    @property
+    def red_flag_ids(self) -> frozenset[str]:
+        """Warning signs and circumstances that a rule at emergency or urgent level uses."""
+        named = {
+            fid for rule in self.rules if rule.level.rank <= 1 for fid in finding_ids_in(rule.when)
+        }
+        return frozenset(
+            f.id for f in self.findings if f.id in named and f.group in ("warning", "context")
+        )
 
     def finding(self, finding_id: str) -> Finding:
         return self._finding_by_id[finding_id]

@@ -264,3 +264,33 @@ def from_episode(episode: Episode) -> FormState:
 
 def options(labels: Mapping[Any, str]) -> Iterable[tuple[str, str]]:
     return [(getattr(key, "value", key), label) for key, label in labels.items()]
+
+
+_QUALITY_OF = {f"pain_{q.value}": q.value for q in PainQuality}
+
+
+def from_extraction(result: Any, *, text: str, now: datetime) -> FormState:
+    """The form pre-filled from free text, for the person to check before saving."""
+    doc = result.document
+    symptoms = {f.id for f in symptom_findings()}
+    questions = {f.id for f in question_findings()}
+    values: dict[str, Any] = {
+        "started_at": _local_input(now - timedelta(hours=doc.duration_hours or 0)),
+        "ongoing": "on",
+        "symptom": [f for f in doc.findings if f in symptoms],
+        "quality": [_QUALITY_OF[f] for f in doc.findings if f in _QUALITY_OF],
+        "movement": [m.value for m in result.limited_movements],
+        "notes": text,
+        "describe": text,
+    }
+    if doc.intensity is not None:
+        values["intensity"] = str(doc.intensity)
+    if doc.onset is not None:
+        values["onset"] = doc.onset.value
+    for finding in doc.findings:
+        if finding in questions:
+            values[f"flag_{finding}"] = "yes"
+    for finding in doc.absent:
+        if finding in questions:
+            values[f"flag_{finding}"] = "no"
+    return FormState(values=values)

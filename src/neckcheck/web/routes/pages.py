@@ -49,7 +49,13 @@ def home(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResp
 
 
 def _form_page(
-    request: Request, state: forms.FormState, *, action: str, title: str, status_code: int = 200
+    request: Request,
+    state: forms.FormState,
+    *,
+    action: str,
+    title: str,
+    status_code: int = 200,
+    understood: Any = None,
 ) -> HTMLResponse:
     return render(
         request,
@@ -60,6 +66,7 @@ def _form_page(
         title=title,
         symptoms=forms.symptom_findings(),
         questions=forms.question_findings(),
+        understood=understood,
     )
 
 
@@ -78,6 +85,21 @@ async def log_submit(request: Request, session: SessionDep, patient: PatientDep)
         return _form_page(request, state, action="/log", title="Log a spasm", status_code=422)
     episode = repo.create_episode(session=session, patient_id=patient, data=data)
     return _see_other(f"/episodes/{episode.id}")
+
+
+@router.post("/log/describe", response_class=HTMLResponse)
+async def log_describe(request: Request) -> HTMLResponse:
+    """Pre-fill the form from a description; nothing is saved until the form is sent."""
+    from neckcheck.nlp import extract
+
+    text = str((await request.form()).get("describe", "")).strip()[:2000]
+    if not text:
+        state = forms.new_form(_now())
+        state.errors["describe"] = "write a few words about the spasm first"
+        return _form_page(request, state, action="/log", title="Log a spasm", status_code=422)
+    result = extract(text, now=_now())
+    state = forms.from_extraction(result, text=text, now=_now())
+    return _form_page(request, state, action="/log", title="Log a spasm", understood=result)
 
 
 @router.get("/episodes/{episode_id}", response_class=HTMLResponse)
