@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 
 EXIT_BAD_INPUT = 2  # the same code as a usage error
+_opened: list[Database] = []
 
 
 def _fail(message: str) -> typer.Exit:
@@ -39,6 +40,9 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except NeckcheckError as exc:
             raise _fail(str(exc)) from None
+        finally:
+            while _opened:  # every database a command opened is closed when it ends
+                _opened.pop().close()
 
 
 app = typer.Typer(
@@ -76,9 +80,12 @@ def _settings() -> Any:
 
 
 def _open() -> Database:
+    """The configured database, migrated; closed when the command ends."""
     from neckcheck.storage.db import open_database
 
-    return open_database(_settings().effective_database_url())
+    database = open_database(_settings().effective_database_url())
+    _opened.append(database)
+    return database
 
 
 def _now() -> datetime:

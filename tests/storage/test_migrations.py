@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -11,8 +9,8 @@ from neckcheck.storage.db import current_revision, head_revision, make_engine, t
 from neckcheck.storage.tables import Base
 
 
-def test_upgrade_from_empty_creates_the_schema(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
+    engine = make_engine(db_url)
     assert current_revision(engine) is None
     assert table_names(engine) == []
     upgrade(engine)
@@ -23,8 +21,8 @@ def test_upgrade_from_empty_creates_the_schema(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_the_migrated_schema_matches_the_models(db_url: str) -> None:
+    engine = make_engine(db_url)
     upgrade(engine)
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
@@ -32,12 +30,12 @@ def test_the_migrated_schema_matches_the_models(tmp_path: Path) -> None:
     assert diff == []
 
 
-def test_downgrade_to_base_removes_everything(tmp_path: Path) -> None:
+def test_downgrade_to_base_removes_everything(db_url: str) -> None:
     from alembic import command
 
     from neckcheck.storage.db import _alembic_config
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    engine = make_engine(db_url)
     upgrade(engine)
     with engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "base")

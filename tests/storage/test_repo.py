@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -173,10 +174,12 @@ def test_deleting_a_patient_cascades_through_the_foreign_key(
         assert session.execute(text("SELECT count(*) FROM episodes")).scalar() == 0
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
-    with db.engine.connect() as connection:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'wal.db'}")
+    with database.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    database.close()
 
 
 def test_the_local_patient_is_created_once(db: Database) -> None:
