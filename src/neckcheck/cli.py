@@ -972,6 +972,41 @@ def schema_episode() -> None:
     _print_schema(Episode)
 
 
+@app.command()
+def demo(
+    patients: Annotated[int, typer.Option(min=1, max=100_000, help="How many diaries.")] = 1,
+    years: Annotated[float, typer.Option(min=0.1, max=20, help="Years of history each.")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 1,
+) -> None:
+    """Fill an empty database with realistic example diaries, to look around or to measure."""
+    from datetime import UTC
+
+    from neckcheck.demo import demo_episodes
+    from neckcheck.storage import repo
+
+    now = datetime.now(UTC)
+    with _open().session() as session:
+        first = repo.ensure_local_patient(session=session)
+        existing = repo.count_episodes(session=session, patient_id=first)
+        if existing:
+            raise InputError(
+                f"the diary already has {existing} episode(s); demo data goes "
+                "into an empty database",
+                field="demo",
+            )
+        total = 0
+        for number in range(patients):
+            patient = (
+                first
+                if number == 0
+                else repo.create_patient(session=session, display_name=f"Demo patient {number + 1}")
+            )
+            for data in demo_episodes(years=years, seed=seed + number, until=now):
+                repo.create_episode(session=session, patient_id=patient, data=data)
+                total += 1
+    typer.echo(f"Added {total} example episode(s) for {patients} patient(s).")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations up to the newest schema."""

@@ -94,16 +94,17 @@ def _monday(day: date) -> date:
 
 
 def _recurring(episodes: list[Episode]) -> Evidence | None:
+    """The latest 30-day window holding 3 or more episode starts (a linear sweep)."""
     starts = sorted(episodes, key=lambda e: e.started_at)
-    found = None
-    for index in range(len(starts) - RECURRING_COUNT + 1):
-        window = [
-            e
-            for e in starts[index:]
-            if e.started_at - starts[index].started_at <= timedelta(days=RECURRING_DAYS)
-        ]
-        if len(window) >= RECURRING_COUNT:
-            found = window  # keep the latest such window
+    found: list[Episode] | None = None
+    end = 0
+    for first, episode in enumerate(starts):
+        end = max(end, first)
+        limit = episode.started_at + timedelta(days=RECURRING_DAYS)
+        while end + 1 < len(starts) and starts[end + 1].started_at <= limit:
+            end += 1
+        if end - first + 1 >= RECURRING_COUNT:
+            found = starts[first : end + 1]  # keep the latest such window
     if found is None:
         return None
     return Evidence(
