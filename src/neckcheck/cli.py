@@ -58,7 +58,9 @@ db_app = typer.Typer(cls=_Group, help="Manage the database.", rich_markup_mode=N
 schema_app = typer.Typer(
     cls=_Group, help="Print JSON Schemas of the documents.", rich_markup_mode=None
 )
+user_app = typer.Typer(cls=_Group, help="Manage clinic accounts.", rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
 app.add_typer(schema_app, name="schema")
 
 
@@ -1005,6 +1007,67 @@ def demo(
                 repo.create_episode(session=session, patient_id=patient, data=data)
                 total += 1
     typer.echo(f"Added {total} example episode(s) for {patients} patient(s).")
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The login email.")],
+    role: Annotated[str, typer.Option(help="patient, clinician or admin.")] = "patient",
+    name: Annotated[str | None, typer.Option(help="Display name (default: the email).")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from standard input."),
+    ] = False,
+) -> None:
+    """Create an account; asks for the password (twice) unless --password-stdin."""
+    from neckcheck.auth.passwords import hash_password
+    from neckcheck.storage import accounts
+
+    if role not in accounts.ROLES:
+        raise InputError(f"must be one of: {', '.join(accounts.ROLES)}", field="--role")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password_hash = hash_password(password)
+    with _open().session() as session:
+        user = accounts.create_user(
+            session=session,
+            email=email,
+            display_name=name or email,
+            password_hash=password_hash,
+            role=role,  # narrowed to a Role by the check above
+            now=_now(),
+        )
+    typer.echo(f"Created {user.role} account {user.email}.")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List accounts."""
+    from neckcheck.storage import accounts
+
+    with _open().session() as session:
+        users = accounts.list_users(session=session)
+    if not users:
+        typer.echo("No accounts yet. Add one with: neckcheck user add EMAIL --role ROLE")
+        return
+    rows = [
+        [u.email, u.display_name, u.role, "disabled" if u.disabled else "active"] for u in users
+    ]
+    typer.echo(_table(["Email", "Name", "Role", "Status"], rows))
+
+
+@user_app.command("disable")
+def user_disable(email: Annotated[str, typer.Argument(help="The account's email.")]) -> None:
+    """Disable an account and end its sessions at once."""
+    from neckcheck.auth.sessions import end_all_sessions
+    from neckcheck.storage import accounts
+
+    with _open().session() as session:
+        user = accounts.set_disabled(session=session, email=email, disabled=True)
+        end_all_sessions(session=session, user_id=user.id)
+    typer.echo(f"Disabled {user.email}; its sessions have ended.")
 
 
 @db_app.command("upgrade")

@@ -21,6 +21,9 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("neckcheck", appauthor=False))
 
 
+DEFAULT_SECRET = "change-me"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NECKCHECK_", extra="forbid")
 
@@ -37,6 +40,35 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
+    clinic_mode: bool = Field(
+        False,
+        description="Many patients and clinicians with accounts (needs a database URL "
+        "and a secret key).",
+    )
+    secret_key: str = Field(
+        DEFAULT_SECRET, description="Secret for signing in clinic mode; at least 32 characters."
+    )
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="How long a login lasts.")
+    cookie_secure: bool = Field(
+        True, description="Send the login cookie over HTTPS only (turn off only for local tests)."
+    )
+
+    def check(self) -> None:
+        """Refuse settings a clinic server must not run with."""
+        from neckcheck.errors import ConfigError
+
+        if not self.clinic_mode:
+            return
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise ConfigError(
+                "clinic mode needs NECKCHECK_SECRET_KEY: a random secret of at "
+                "least 32 characters, not the default"
+            )
+        if not self.database_url:
+            raise ConfigError(
+                "clinic mode needs NECKCHECK_DATABASE_URL (PostgreSQL), not "
+                "the local SQLite default"
+            )
 
     def effective_database_url(self) -> str:
         """The configured URL, or the default SQLite file in ``data_dir``."""

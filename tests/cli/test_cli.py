@@ -285,8 +285,8 @@ def test_findings_lists_the_ids() -> None:
 
 def test_db_commands(env_db: str) -> None:
     assert run("db", "current").output.strip() == "none"
-    assert "Database is at revision 0001." in run("db", "upgrade").output
-    assert run("db", "current").output.strip() == "0001"
+    assert "Database is at revision 0002." in run("db", "upgrade").output
+    assert run("db", "current").output.strip() == "0002"
 
 
 def test_log_uses_now_by_default(diary: str) -> None:
@@ -372,3 +372,53 @@ def test_assess_a_logged_episode_uses_its_history(diary: str) -> None:
     first = json.loads(run("assess", "--episode", "1").output)
     assert first["level"] == "self_care"
     assert run("assess", "--episode", "99").output == "Error: episode 99 not found\n"
+
+
+def test_user_accounts(diary: str) -> None:
+    added = run(
+        "user",
+        "add",
+        "Dr.Lee@Example.org",
+        "--role",
+        "clinician",
+        "--name",
+        "Dr Lee",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert added.output == "Created clinician account dr.lee@example.org.\n"
+    assert (
+        run(
+            "user", "add", "alex@example.org", "--password-stdin", input="another long password\n"
+        ).exit_code
+        == 0
+    )
+    short = run("user", "add", "sam@example.org", "--password-stdin", input="short\n")
+    assert (short.exit_code, short.output) == (
+        2,
+        "Error: password: must be at least 10 characters\n",
+    )
+    role = run(
+        "user",
+        "add",
+        "kim@example.org",
+        "--role",
+        "boss",
+        "--password-stdin",
+        input="long enough password\n",
+    )
+    assert role.output == "Error: --role: must be one of: patient, clinician, admin\n"
+    again = run(
+        "user", "add", "DR.LEE@example.org", "--password-stdin", input="a long enough password\n"
+    )
+    assert again.output == "Error: email: an account for dr.lee@example.org exists already\n"
+    listing = run("user", "list").output
+    assert "dr.lee@example.org" in listing
+    assert "clinician" in listing
+    assert run("user", "disable", "alex@example.org").output == (
+        "Disabled alex@example.org; its sessions have ended.\n"
+    )
+    assert "disabled" in run("user", "list").output
+    assert run("user", "disable", "nobody@example.org").output == (
+        "Error: no account for nobody@example.org\n"
+    )

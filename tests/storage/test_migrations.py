@@ -15,7 +15,16 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
     assert table_names(engine) == []
     upgrade(engine)
     assert current_revision(engine) == head_revision()
-    assert table_names(engine) == ["alembic_version", "episodes", "patients"]
+    assert table_names(engine) == [
+        "alembic_version",
+        "audit_log",
+        "episodes",
+        "invitations",
+        "patients",
+        "sessions",
+        "shares",
+        "users",
+    ]
     upgrade(engine)  # a second run changes nothing
     assert current_revision(engine) == head_revision()
     engine.dispose()

@@ -71,7 +71,11 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request: pytest.FixtureRequest, browser: Any, live_server: str) -> Iterator[Any]:
     """A fresh browser page at desktop and at phone width, with ``page.base`` set."""
-    context = browser.new_context(viewport=VIEWPORTS[request.param], base_url=live_server)
+    # bypass_csp lets the accessibility test inject axe-core; the app's own pages need no
+    # exception (test_security_headers checks the policy itself).
+    context = browser.new_context(
+        viewport=VIEWPORTS[request.param], base_url=live_server, bypass_csp=True
+    )
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     yield tab

@@ -67,6 +67,17 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+SECURITY_HEADERS = {
+    # Scripts, styles and images only from this server; no inline script; never framed.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -87,14 +98,25 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             db.close()
 
+    settings.check()
+    # No Swagger or ReDoc pages: they load scripts from a CDN. The schema is /openapi.json.
     app = FastAPI(
         title="neckcheck",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description="A neck-spasm diary with a conservative, explainable triage. "
         "Not a diagnosis; not clinically validated.",
     )
     app.state.templates = _templates()
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
     app.mount("/static", StaticFiles(packages=[("neckcheck.web", "static")]), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

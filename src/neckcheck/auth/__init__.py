@@ -1,0 +1,1 @@
+"""Clinic mode: passwords, login sessions and who may see whose diary."""

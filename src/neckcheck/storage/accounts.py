@@ -1,0 +1,252 @@
+"""Accounts, consent-based sharing and the audit log (clinic mode), keyword-only.
+
+Who may see a patient's diary (:func:`can_view_patient`): the patient themself, and a
+clinician with a share the patient granted and has not revoked. Administrators manage
+accounts; they do not see diaries. Every read or change of a patient's data by anyone but
+the patient is recorded with :func:`record_access`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from neckcheck.errors import InputError, NotFoundError
+from neckcheck.storage.tables import (
+    AuditRow,
+    InvitationRow,
+    PatientRow,
+    ShareRow,
+    UserRow,
+)
+
+Role = Literal["patient", "clinician", "admin"]
+ROLES: tuple[Role, ...] = ("patient", "clinician", "admin")
+INVITATION_DAYS = 7
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    patient_id: int | None
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class Access:
+    clinician: User
+    since: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    ip: str
+
+
+def _user(row: UserRow) -> User:
+    role: Role = row.role  # type: ignore[assignment]  # the column only holds ROLES
+    return User(row.id, row.email, row.display_name, role, row.patient_id, row.disabled)
+
+
+def _normal_email(email: str) -> str:
+    email = email.strip().lower()
+    local, at, domain = email.partition("@")
+    if not (local and at and "." in domain) or " " in email or len(email) > 254:
+        raise InputError("is not an email address", field="email")
+    return email
+
+
+def create_user(
+    *,
+    session: Session,
+    email: str,
+    display_name: str,
+    password_hash: str,
+    role: Role,
+    now: datetime,
+) -> User:
+    """A new account; a patient account gets its own diary."""
+    if role not in ROLES:
+        raise InputError(f"must be one of: {', '.join(ROLES)}", field="role")
+    email = _normal_email(email)
+    if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
+        raise InputError(f"an account for {email} exists already", field="email")
+    patient_id = None
+    if role == "patient":
+        patient = PatientRow(display_name=display_name, created_at=now)
+        session.add(patient)
+        session.flush()
+        patient_id = patient.id
+    row = UserRow(
+        email=email,
+        display_name=display_name,
+        password_hash=password_hash,
+        role=role,
+        patient_id=patient_id,
+        disabled=False,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return _user(row)
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    row = session.get(UserRow, user_id)
+    return _user(row) if row is not None else None
+
+
+def password_hash_for(*, session: Session, email: str) -> tuple[User, str] | None:
+    """The account and its stored hash for a login attempt, or None."""
+    row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
+    return (_user(row), row.password_hash) if row is not None else None
+
+
+def list_users(*, session: Session) -> list[User]:
+    return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.email))]
+
+
+def set_disabled(*, session: Session, email: str, disabled: bool) -> User:
+    row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
+    if row is None:
+        raise NotFoundError(f"no account for {email}")
+    row.disabled = disabled
+    session.flush()
+    return _user(row)
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+
+
+def create_invitation(*, session: Session, patient_id: int, now: datetime) -> str:
+    """A one-time code the patient gives a clinician; it expires after a week."""
+    raw = secrets.token_hex(6).upper()
+    session.add(
+        InvitationRow(
+            code_hash=_code_hash(raw),
+            patient_id=patient_id,
+            created_at=now,
+            expires_at=now + timedelta(days=INVITATION_DAYS),
+        )
+    )
+    session.flush()
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def redeem_invitation(*, session: Session, code: str, clinician: User, now: datetime) -> int:
+    """The clinician accepts an invitation; returns the patient id now shared with them."""
+    if clinician.role != "clinician":
+        raise InputError("only a clinician can accept an invitation", field="code")
+    row = session.scalar(select(InvitationRow).where(InvitationRow.code_hash == _code_hash(code)))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise InputError(
+            "this code is not valid: it may be mistyped, used or expired", field="code"
+        )
+    row.used_at = now
+    session.add(ShareRow(patient_id=row.patient_id, clinician_id=clinician.id, created_at=now))
+    session.flush()
+    return row.patient_id
+
+
+def _active_shares(
+    session: Session, *, patient_id: int | None = None, clinician_id: int | None = None
+) -> list[ShareRow]:
+    query = select(ShareRow).where(ShareRow.revoked_at.is_(None))
+    if patient_id is not None:
+        query = query.where(ShareRow.patient_id == patient_id)
+    if clinician_id is not None:
+        query = query.where(ShareRow.clinician_id == clinician_id)
+    return list(session.scalars(query.order_by(ShareRow.created_at)))
+
+
+def who_has_access(*, session: Session, patient_id: int) -> list[Access]:
+    result = []
+    for share in _active_shares(session, patient_id=patient_id):
+        clinician = get_user(session=session, user_id=share.clinician_id)
+        if clinician is not None:
+            result.append(Access(clinician, share.created_at))
+    return result
+
+
+def revoke_access(*, session: Session, patient_id: int, clinician_id: int, now: datetime) -> None:
+    shares = _active_shares(session, patient_id=patient_id, clinician_id=clinician_id)
+    if not shares:
+        raise NotFoundError("that clinician has no access to this diary")
+    for share in shares:
+        share.revoked_at = now
+    session.flush()
+
+
+def shared_patients(*, session: Session, clinician_id: int) -> list[int]:
+    return sorted({s.patient_id for s in _active_shares(session, clinician_id=clinician_id)})
+
+
+def can_view_patient(*, session: Session, user: User, patient_id: int) -> bool:
+    """Consent decides: the patient, or a clinician with an active share."""
+    if user.disabled:
+        return False
+    if user.role == "patient":
+        return user.patient_id == patient_id
+    if user.role == "clinician":
+        return bool(_active_shares(session, patient_id=patient_id, clinician_id=user.id))
+    return False
+
+
+def record_access(
+    *,
+    session: Session,
+    actor: User,
+    patient_id: int,
+    action: str,
+    target: str,
+    ip: str,
+    now: datetime,
+) -> None:
+    """Log a read or change of a patient's data by anyone other than the patient."""
+    if actor.role == "patient" and actor.patient_id == patient_id:
+        return
+    session.add(
+        AuditRow(
+            at=now,
+            actor_id=actor.id,
+            patient_id=patient_id,
+            action=action[:32],
+            target=target[:300],
+            ip=ip[:64],
+        )
+    )
+    session.flush()
+
+
+def audit_for_patient(*, session: Session, patient_id: int) -> list[AuditEntry]:
+    """Who looked at or changed this patient's data, newest first."""
+    rows = session.execute(
+        select(AuditRow, UserRow.display_name, UserRow.email)
+        .join(UserRow, UserRow.id == AuditRow.actor_id, isouter=True)
+        .where(AuditRow.patient_id == patient_id)
+        .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+    ).all()
+    return [
+        AuditEntry(
+            row.at,
+            f"{name} <{email}>" if email else "a removed account",
+            row.action,
+            row.target,
+            row.ip,
+        )
+        for row, name, email in rows
+    ]
