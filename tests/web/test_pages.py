@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from neckcheck.knowledge import load
@@ -14,9 +15,18 @@ from neckcheck.storage.db import open_database
 YESTERDAY = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
 
 
+def _post(client: TestClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """Post a form as a browser would: with the CSRF token its page carried."""
+    if "neckcheck_csrf" not in client.cookies:
+        client.get("/learn")  # any page sets the CSRF cookie
+    return client.post(
+        url, data={**(data or {}), "csrf_token": client.cookies["neckcheck_csrf"]}, **kwargs
+    )
+
+
 def _log(client: TestClient, **fields: Any) -> str:
     data = {"started_at": YESTERDAY, "intensity": "4", **fields}
-    response = client.post("/log", data=data, follow_redirects=False)
+    response = _post(client, "/log", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
     location: str = response.headers["location"]
     return location
@@ -90,7 +100,7 @@ def test_a_failed_form_keeps_every_value_and_marks_the_field(client: TestClient)
         "symptom": ["twitching"],
         "movement": ["flexion"],
     }
-    page = client.post("/log", data=data)
+    page = _post(client, "/log", data=data)
     assert page.status_code == 422
     text = page.text
     assert 'id="error-started_at">must be a date and time such as 2026-05-01 08:30' in text
@@ -106,7 +116,8 @@ def test_a_failed_form_keeps_every_value_and_marks_the_field(client: TestClient)
 
 
 def test_an_end_before_the_start_is_shown_beside_the_end(client: TestClient) -> None:
-    page = client.post(
+    page = _post(
+        client,
         "/log",
         data={"started_at": "2026-03-01T10:00", "ended_at": "2026-03-01T09:00", "intensity": "3"},
     )
@@ -117,7 +128,7 @@ def test_an_end_before_the_start_is_shown_beside_the_end(client: TestClient) -> 
 def test_it_stopped_records_the_end(client: TestClient) -> None:
     episode_id = _log(client, ongoing="on").rsplit("/", 1)[1]
     assert "Going on now" in client.get("/").text
-    response = client.post(f"/episodes/{episode_id}/end", follow_redirects=False)
+    response = _post(client, f"/episodes/{episode_id}/end", follow_redirects=False)
     assert response.status_code == 303
     assert client.get(f"/api/v1/episodes/{episode_id}").json()["ended_at"] is not None
     assert "Going on now" not in client.get("/").text
@@ -131,7 +142,8 @@ def test_edit_shows_the_episode_and_saves_changes(client: TestClient) -> None:
     assert re.search(r'id="region-upper_right"[^>]*checked', form)
     assert re.search(r'id="flag-fever-no"[^>]*checked', form)
     assert re.search(r'id="intensity-4"[^>]*checked', form)
-    response = client.post(
+    response = _post(
+        client,
         f"/episodes/{episode_id}/edit",
         data={
             "started_at": YESTERDAY,
@@ -153,7 +165,7 @@ def test_delete_asks_then_deletes(client: TestClient) -> None:
     confirm = client.get(f"/episodes/{episode_id}/delete")
     assert "Delete this episode?" in confirm.text
     assert client.get(f"/api/v1/episodes/{episode_id}").status_code == 200
-    response = client.post(f"/episodes/{episode_id}/delete", follow_redirects=False)
+    response = _post(client, f"/episodes/{episode_id}/delete", follow_redirects=False)
     assert response.headers["location"] == "/history"
     assert client.get(f"/api/v1/episodes/{episode_id}").status_code == 404
 
@@ -190,7 +202,7 @@ def test_learn_cites_a_source_for_every_fact_and_rule(client: TestClient) -> Non
 
 
 def test_the_error_summary_names_fields_in_words(client: TestClient) -> None:
-    page = client.post("/log", data={"started_at": "", "intensity": ""})
+    page = _post(client, "/log", data={"started_at": "", "intensity": ""})
     assert '<a href="#field-intensity">Worst pain: choose how bad the pain is, 0 to 10</a>' in (
         page.text
     )
@@ -237,7 +249,8 @@ def test_report_and_exports_download(client: TestClient) -> None:
 
 
 def test_describe_it_fills_in_the_form_and_saves_nothing(client: TestClient) -> None:
-    page = client.post(
+    page = _post(
+        client,
         "/log/describe",
         data={
             "describe": "neck locked, can't turn my head "
@@ -254,6 +267,21 @@ def test_describe_it_fills_in_the_form_and_saves_nothing(client: TestClient) -> 
     assert not re.search(r'id="flag-double_vision-(yes|no)"[^>]*checked', text)
     assert "Not sure, please answer below:</strong> Double vision" in text
     assert client.get("/api/v1/episodes").json() == []
-    empty = client.post("/log/describe", data={"describe": " "})
+    empty = _post(client, "/log/describe", data={"describe": " "})
     assert empty.status_code == 422
     assert 'id="error-describe">write a few words about the spasm first' in empty.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/log", "/log/describe", "/episodes/1/end", "/episodes/1/edit", "/episodes/1/delete"]
+)
+def test_a_form_post_without_the_csrf_token_is_refused(client: TestClient, path: str) -> None:
+    _log(client)
+    refused = client.post(
+        path, data={"started_at": YESTERDAY, "intensity": "3", "describe": "neck pain"}
+    )
+    assert refused.status_code == 403
+    assert "did not come from neckcheck" in refused.text
+    forged = client.post(path, data={"intensity": "3", "csrf_token": "guess"})
+    assert forged.status_code == 403
+    assert len(client.get("/api/v1/episodes").json()) == 1

@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -27,7 +28,8 @@ from neckcheck.knowledge import load
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
 from neckcheck.web import forms
-from neckcheck.web.routes import api, pages
+from neckcheck.web.deps import CSRF_COOKIE, NotSignedIn, new_csrf_token
+from neckcheck.web.routes import api, clinic, pages
 
 
 def _duration(hours: float) -> str:
@@ -52,6 +54,7 @@ def _templates() -> Jinja2Templates:
     )
     kb = load()
     env.globals.update(
+        viewer_of=lambda request: getattr(request.state, "viewer", None),
         kb=kb,
         version=__version__,
         forms=forms,
@@ -110,16 +113,30 @@ def create_app(settings: Settings) -> FastAPI:
         "Not a diagnosis; not clinically validated.",
     )
     app.state.templates = _templates()
+    app.state.settings = settings
+    app.state.login_failures = {}
 
     @app.middleware("http")
-    async def _security_headers(request: Request, call_next: Any) -> Response:
+    async def _headers_and_csrf_cookie(request: Request, call_next: Any) -> Response:
+        # Every browser gets a CSRF token cookie (used by local mode and the sign-in form).
+        fresh = None if CSRF_COOKIE in request.cookies else new_csrf_token()
+        request.state.new_csrf = fresh
         response: Response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if fresh is not None:
+            response.set_cookie(
+                CSRF_COOKIE,
+                fresh,
+                httponly=True,
+                samesite="strict",
+                secure=settings.clinic_mode and settings.cookie_secure,
+            )
         return response
 
     app.mount("/static", StaticFiles(packages=[("neckcheck.web", "static")]), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(clinic.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -137,6 +154,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(NeckcheckError)
     async def _neckcheck_error(request: Request, exc: NeckcheckError) -> Response:
+        if isinstance(exc, NotSignedIn) and not _is_api(request):
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         if _is_api(request):
             detail = _problems_json(exc) if isinstance(exc, InputError) else str(exc)
             return JSONResponse({"detail": detail}, status_code=exc.status)

@@ -1,15 +1,49 @@
-"""Request dependencies: the database session and the current patient."""
+"""Request dependencies: the database session, who is asking, and CSRF.
+
+Local mode has one patient and no login. Clinic mode knows the person from their session
+cookie: a patient sees their own diary; a clinician sees a patient's only through
+:func:`viewable_patient`, which checks consent and writes the audit log.
+"""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from neckcheck.storage import repo
+from neckcheck.errors import NeckcheckError, NotFoundError
+from neckcheck.storage import accounts, repo
 from neckcheck.storage.db import Database
+
+SESSION_COOKIE = "neckcheck_session"
+CSRF_COOKIE = "neckcheck_csrf"  # local mode: a double-submit token per browser
+
+
+class NotSignedIn(NeckcheckError):
+    status = 401
+
+
+class CsrfRejected(NeckcheckError):
+    status = 403
+
+
+class NotAllowed(NeckcheckError):
+    status = 403
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: ``user`` is None in local mode; ``patient_id`` is their own diary."""
+
+    user: accounts.User | None
+    patient_id: int | None
+    csrf_token: str
 
 
 def get_db(request: Request) -> Database:
@@ -25,9 +59,78 @@ def get_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_patient(session: SessionDep) -> int:
-    """Local mode has one patient, created on first use."""
-    return repo.ensure_local_patient(session=session)
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_viewer(request: Request, session: SessionDep) -> Viewer:
+    settings = request.app.state.settings
+    if not settings.clinic_mode:
+        viewer = Viewer(None, repo.ensure_local_patient(session=session), browser_csrf(request))
+    else:
+        from neckcheck.auth.sessions import current_session
+
+        token = request.cookies.get(SESSION_COOKIE)
+        login = current_session(session=session, token=token, now=_now()) if token else None
+        if login is None:
+            raise NotSignedIn("please sign in")
+        viewer = Viewer(login.user, login.user.patient_id, login.csrf_token)
+    request.state.csrf = viewer.csrf_token  # for the forms on the page
+    request.state.viewer = viewer  # for the navigation
+    return viewer
+
+
+def browser_csrf(request: Request) -> str:
+    """This browser's CSRF cookie token (set by the app's middleware on first visit)."""
+    token: str = request.cookies.get(CSRF_COOKIE) or request.state.new_csrf
+    return token
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def get_patient(viewer: ViewerDep) -> int:
+    """The viewer's own diary (local mode: the single patient)."""
+    if viewer.patient_id is None:
+        raise NotAllowed("this account has no diary of its own")
+    return viewer.patient_id
 
 
 PatientDep = Annotated[int, Depends(get_patient)]
+
+
+def viewable_patient(
+    *, request: Request, session: Session, viewer: Viewer, patient_id: int, action: str
+) -> int:
+    """``patient_id`` if the viewer may see it (audited), else not found: a diary that is not
+    shared is indistinguishable from one that does not exist."""
+    if viewer.user is None or not accounts.can_view_patient(
+        session=session, user=viewer.user, patient_id=patient_id
+    ):
+        raise NotFoundError(f"patient {patient_id} not found")
+    accounts.record_access(
+        session=session,
+        actor=viewer.user,
+        patient_id=patient_id,
+        action=action,
+        target=request.url.path,
+        ip=request.client.host if request.client else "",
+        now=_now(),
+    )
+    return patient_id
+
+
+async def check_csrf(request: Request, viewer: ViewerDep) -> None:
+    """Every form post carries the viewer's CSRF token (a hidden field)."""
+    sent = str((await request.form()).get("csrf_token", ""))
+    if not sent or not hmac.compare_digest(sent, viewer.csrf_token):
+        raise CsrfRejected(
+            "this form has expired or did not come from neckcheck; reload the page and try again"
+        )
+
+
+CsrfDep = Annotated[None, Depends(check_csrf)]
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)

@@ -14,7 +14,7 @@ from neckcheck.domain import EpisodeCreate, EpisodeUpdate
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.storage import repo
 from neckcheck.web import charts, forms
-from neckcheck.web.deps import PatientDep, SessionDep
+from neckcheck.web.deps import CsrfDep, PatientDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,12 +71,14 @@ def _form_page(
 
 
 @router.get("/log", response_class=HTMLResponse)
-def log_form(request: Request) -> HTMLResponse:
+def log_form(request: Request, patient: PatientDep) -> HTMLResponse:
     return _form_page(request, forms.new_form(_now()), action="/log", title="Log a spasm")
 
 
 @router.post("/log", response_class=HTMLResponse)
-async def log_submit(request: Request, session: SessionDep, patient: PatientDep) -> Response:
+async def log_submit(
+    request: Request, session: SessionDep, patient: PatientDep, _: CsrfDep
+) -> Response:
     values = forms.read_form(await request.form())
     try:
         data = forms.validate(EpisodeCreate, forms.to_payload(values, now=_now()))
@@ -88,7 +90,7 @@ async def log_submit(request: Request, session: SessionDep, patient: PatientDep)
 
 
 @router.post("/log/describe", response_class=HTMLResponse)
-async def log_describe(request: Request) -> HTMLResponse:
+async def log_describe(request: Request, patient: PatientDep, _: CsrfDep) -> HTMLResponse:
     """Pre-fill the form from a description; nothing is saved until the form is sent."""
     from neckcheck.nlp import extract
 
@@ -112,7 +114,7 @@ def episode_page(
 
 
 @router.post("/episodes/{episode_id}/end")
-def end_episode(episode_id: int, session: SessionDep, patient: PatientDep) -> Response:
+def end_episode(episode_id: int, session: SessionDep, patient: PatientDep, _: CsrfDep) -> Response:
     episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
     if episode.ongoing:
         repo.update_episode(
@@ -139,7 +141,7 @@ def edit_form(
 
 @router.post("/episodes/{episode_id}/edit", response_class=HTMLResponse)
 async def edit_submit(
-    request: Request, episode_id: int, session: SessionDep, patient: PatientDep
+    request: Request, episode_id: int, session: SessionDep, patient: PatientDep, _: CsrfDep
 ) -> Response:
     repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
     values = forms.read_form(await request.form())
@@ -171,7 +173,9 @@ def delete_confirm(
 
 
 @router.post("/episodes/{episode_id}/delete")
-def delete_submit(episode_id: int, session: SessionDep, patient: PatientDep) -> Response:
+def delete_submit(
+    episode_id: int, session: SessionDep, patient: PatientDep, _: CsrfDep
+) -> Response:
     repo.delete_episode(session=session, patient_id=patient, episode_id=episode_id)
     return _see_other("/history")
 

@@ -1,0 +1,307 @@
+"""Clinic mode: sign-in, consent-based sharing, the audit log, and an authorization matrix
+generated from the app's route table (a new route that is not classified fails)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from neckcheck.auth.passwords import hash_password
+from neckcheck.settings import Settings
+from neckcheck.storage import accounts
+from neckcheck.storage.db import open_database
+from neckcheck.web.app import create_app
+
+PASSWORD = "a long enough password"
+SECRET = "s" * 40
+
+
+@dataclass
+class Clinic:
+    url: str
+    app: Any
+    users: dict[str, accounts.User]
+
+    def client(self, who: str | None = None) -> TestClient:
+        client = TestClient(self.app, follow_redirects=False)
+        if who is not None:
+            login(client, self.users[who].email)
+        return client
+
+
+def csrf(client: TestClient, path: str = "/login") -> str:
+    page = client.get(path).text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf(client)}
+    )
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Iterator[Clinic]:
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    db = open_database(url)
+    now = datetime.now(UTC)
+    users = {}
+    with db.session() as session:
+        for key, role in (
+            ("owner", "patient"),
+            ("other", "patient"),
+            ("shared", "clinician"),
+            ("unshared", "clinician"),
+            ("revoked", "clinician"),
+            ("admin", "admin"),
+        ):
+            users[key] = accounts.create_user(
+                session=session,
+                email=f"{key}@example.org",
+                display_name=key.title(),
+                password_hash=hash_password(PASSWORD),
+                role=role,
+                now=now,
+            )  # type: ignore[arg-type]
+        owner = users["owner"].patient_id
+        assert owner is not None
+        for key in ("shared", "revoked"):
+            code = accounts.create_invitation(session=session, patient_id=owner, now=now)
+            accounts.redeem_invitation(session=session, code=code, clinician=users[key], now=now)
+        accounts.revoke_access(
+            session=session, patient_id=owner, clinician_id=users["revoked"].id, now=now
+        )
+    db.close()
+    app = create_app(
+        Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False)
+    )
+    with TestClient(app):  # run the lifespan (database) for the clients below
+        yield Clinic(url, app, users)
+
+
+def test_signed_out_pages_redirect_and_the_api_says_401(clinic: Clinic) -> None:
+    client = clinic.client()
+    page = client.get("/history")
+    assert (page.status_code, page.headers["location"]) == (303, "/login?next=/history")
+    assert client.get("/api/v1/episodes").status_code == 401
+    assert client.get("/learn").status_code == 200
+
+
+def test_sign_in_out_and_cookie_flags(clinic: Clinic) -> None:
+    client = clinic.client()
+    wrong = login(client, "owner@example.org", "not the password")
+    assert wrong.status_code == 401
+    assert "do not match an active account" in wrong.text
+    ok = login(client, "owner@example.org")
+    assert (ok.status_code, ok.headers["location"]) == (303, "/")
+    cookie = ok.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert client.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    assert client.get("/").status_code == 303
+
+
+def test_the_session_cookie_is_secure_by_default(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    db = open_database(url)
+    with db.session() as session:
+        accounts.create_user(
+            session=session,
+            email="a@example.org",
+            display_name="A",
+            password_hash=hash_password(PASSWORD),
+            role="patient",
+            now=datetime.now(UTC),
+        )
+    db.close()
+    with TestClient(
+        create_app(Settings(database_url=url, clinic_mode=True, secret_key=SECRET)),
+        follow_redirects=False,
+    ) as client:
+        assert "Secure" in login(client, "a@example.org").headers["set-cookie"]
+
+
+def test_sign_in_is_rate_limited(clinic: Clinic) -> None:
+    client = clinic.client()
+    for _ in range(5):
+        assert login(client, "owner@example.org", "wrong password!").status_code == 401
+    limited = login(client, "owner@example.org")  # even the right password now waits
+    assert limited.status_code == 429
+    assert "Too many attempts" in limited.text
+
+
+def test_consent_flow_with_audit_and_revocation(clinic: Clinic) -> None:
+    patient = clinic.client("other")
+    code = re.search(
+        r'class="code">([^<]+)<',
+        patient.post("/sharing/invite", data={"csrf_token": csrf(patient, "/sharing")}).text,
+    )
+    assert code
+    doctor = clinic.client("unshared")
+    bad = doctor.post(
+        "/clinician/redeem",
+        data={"code": "AAAA-BBBB-CCCC", "csrf_token": csrf(doctor, "/clinician")},
+    )
+    assert bad.status_code == 422
+    assert "this code is not valid" in bad.text
+    redeemed = doctor.post(
+        "/clinician/redeem", data={"code": code.group(1), "csrf_token": csrf(doctor, "/clinician")}
+    )
+    other_id = clinic.users["other"].patient_id
+    assert redeemed.headers["location"] == f"/clinician/patients/{other_id}"
+    assert doctor.get(f"/clinician/patients/{other_id}").status_code == 200
+    assert "Other" in doctor.get("/clinician").text
+    sharing = patient.get("/sharing").text
+    assert "Unshared (unshared@example.org)" in sharing
+    assert "read (/clinician/patients/" in sharing
+    patient.post(
+        f"/sharing/revoke/{clinic.users['unshared'].id}",
+        data={"csrf_token": csrf(patient, "/sharing")},
+    )
+    assert doctor.get(f"/clinician/patients/{other_id}").status_code == 404  # next request
+
+
+# --- the authorization matrix ---------------------------------------------------------------
+
+# Every route is one of these kinds; the matrix below says who may reach each kind.
+PUBLIC = {"/learn", "/login", "/openapi.json", "/api/v1/health"}
+SESSION = {"/logout"}
+CLINICIAN = {"/clinician", "/clinician/redeem"}
+CLINICIAN_PATIENT_PREFIX = "/clinician/patients/{patient_id}"
+
+
+def kind_of(path: str) -> str:
+    if path in PUBLIC:
+        return "public"
+    if path in SESSION:
+        return "session"
+    if path in CLINICIAN:
+        return "clinician"
+    if path.startswith(CLINICIAN_PATIENT_PREFIX):
+        return "clinician_patient"
+    own = (
+        "/",
+        "/log",
+        "/log/describe",
+        "/history",
+        "/insights",
+        "/sharing",
+        "/sharing/invite",
+        "/report.pdf",
+    )
+    if path in own or path.startswith(("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/")):
+        return "own_diary"
+    raise AssertionError(f"route {path} is not classified for the authorization matrix")
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        if isinstance(route, Mount):
+            continue  # static files
+        included = getattr(route, "original_router", None)  # FastAPI's included routers
+        if included is not None:
+            yield from _routes(included.routes)
+        else:
+            yield route
+
+
+def route_table(app: Any) -> list[tuple[str, str]]:
+    table = []
+    for route in _routes(app.routes):
+        for method in sorted(getattr(route, "methods", None) or ["GET"]):
+            if method not in ("HEAD", "OPTIONS"):
+                table.append((method, route.path))
+    return table
+
+
+# The owner goes last: the owner may delete the episode, and everyone else must be tried
+# against an episode that exists.
+WHO = ["anonymous", "other", "shared", "unshared", "revoked", "admin", "owner"]
+
+
+def allowed(kind: str, who: str, path: str) -> bool:
+    """May ``who`` use this route on the owner's data? A patient's own-diary routes without
+    an id (lists, forms) serve that patient's own diary, so another patient may use them."""
+    patients, clinicians = {"owner", "other"}, {"shared", "unshared", "revoked"}
+    return {
+        "public": True,
+        "session": who != "anonymous",
+        "clinician": who in clinicians,
+        "clinician_patient": who == "shared",
+        "own_diary": who == "owner" or (who in patients and "{episode_id}" not in path),
+    }[kind]
+
+
+def may_see_owner(kind: str, who: str) -> bool:
+    return who == "owner" or (who == "shared" and kind == "clinician_patient")
+
+
+def test_every_route_is_classified(clinic: Clinic) -> None:
+    table = route_table(clinic.app)
+    assert len(table) > 25
+    for _method, path in table:
+        kind_of(path)
+    assert any(isinstance(r, APIRoute) for r in _routes(clinic.app.routes))
+
+
+def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
+    owner = clinic.users["owner"]
+    assert owner.patient_id is not None
+    owner_client = clinic.client("owner")
+    start = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    episode = owner_client.post(
+        "/api/v1/episodes",
+        json={"started_at": start, "intensity": 4, "notes": "owner's private note"},
+    ).json()
+    values = {
+        "episode_id": str(episode["id"]),
+        "patient_id": str(owner.patient_id),
+        "clinician_id": str(clinic.users["shared"].id),
+        "kind": "json",
+    }
+    cases = 0
+    for who in WHO:
+        if who == "owner":  # nobody else changed or deleted it
+            stored = owner_client.get(f"/api/v1/episodes/{episode['id']}").json()
+            assert stored["notes"] == "owner's private note"
+        client = clinic.client(None if who == "anonymous" else who)
+        for method, path in route_table(clinic.app):
+            kind = kind_of(path)
+            if kind == "public" or (method == "POST" and path in ("/login", "/logout")):
+                continue
+            url = path.format(**values)
+            home = (
+                "/clinician"
+                if clinic.users.get(who) and clinic.users[who].role == ("clinician")
+                else "/"
+            )
+            token = csrf(client, home) if who != "anonymous" else ""
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.request(method, url, data={"csrf_token": token})
+            cases += 1
+            if not may_see_owner(kind, who):
+                assert "owner's private note" not in response.text, (who, method, path)
+            if allowed(kind, who, path):
+                assert response.status_code < 500, (who, method, path, response.status_code)
+            else:
+                assert response.status_code in (303, 401, 403, 404, 405, 422), (
+                    who,
+                    method,
+                    path,
+                    response.status_code,
+                )
+    assert cases >= 6 * 30
