@@ -1095,13 +1095,23 @@ def db_current() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    clinic: Annotated[
+        bool,
+        typer.Option(
+            "--clinic",
+            help="Clinic mode: accounts and sharing (needs NECKCHECK_DATABASE_URL and "
+            "NECKCHECK_SECRET_KEY).",
+        ),
+    ] = False,
 ) -> None:
-    """Run the web app on the default SQLite database (migrated on start)."""
+    """Run the web app (local mode: the default SQLite database, migrated on start)."""
     import uvicorn
 
     from neckcheck.web.app import create_app
 
     settings = _settings()
+    if clinic:
+        settings = settings.model_copy(update={"clinic_mode": True})
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

@@ -305,3 +305,52 @@ def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
                     response.status_code,
                 )
     assert cases >= 6 * 30
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_stored_xss_comes_back_escaped(clinic: Clinic, tmp_path: Path) -> None:
+    db = open_database(clinic.url)
+    with db.session() as session:
+        evil = accounts.create_user(
+            session=session,
+            email="evil@example.org",
+            display_name=XSS,
+            password_hash=hash_password(PASSWORD),
+            role="patient",
+            now=datetime.now(UTC),
+        )
+        assert evil.patient_id is not None
+        code = accounts.create_invitation(
+            session=session, patient_id=evil.patient_id, now=datetime.now(UTC)
+        )
+        accounts.redeem_invitation(
+            session=session, code=code, clinician=clinic.users["shared"], now=datetime.now(UTC)
+        )
+    db.close()
+    patient = clinic.client()
+    login(patient, "evil@example.org")
+    token = csrf(patient, "/")
+    yesterday = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    saved = patient.post(
+        "/log", data={"started_at": yesterday, "intensity": "3", "notes": XSS, "csrf_token": token}
+    )
+    assert saved.status_code == 303
+    described = patient.post("/log/describe", data={"describe": XSS, "csrf_token": token})
+    doctor = clinic.client("shared")
+    pages = [
+        (patient, "/history"),
+        (patient, saved.headers["location"]),
+        (patient, saved.headers["location"] + "/edit"),
+        (patient, "/sharing"),
+        (doctor, "/clinician"),
+        (doctor, f"/clinician/patients/{evil.patient_id}"),
+    ]
+    bodies = [described.text] + [client.get(path).text for client, path in pages]
+    for body in bodies:
+        assert "<script>alert" not in body
+        assert "<img src=x" not in body
+    assert any("&lt;script&gt;alert(" in body for body in bodies)
+    api = patient.get("/api/v1/episodes").json()
+    assert api[0]["notes"] == XSS  # stored as typed; escaped only where shown as HTML

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -51,12 +52,32 @@ def get_db(request: Request) -> Database:
     return db
 
 
-def get_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
-    with db.session() as session:
+async def get_session(
+    request: Request, db: Annotated[Database, Depends(get_db)]
+) -> AsyncIterator[Session]:
+    """One transaction per request, committed before the response is sent.
+
+    The session connects lazily, inside the endpoint's worker thread. Its commit or
+    rollback runs on a small thread limiter of its own: if it had to wait for one of the
+    general worker threads, and all of those were waiting for SQLite's write lock held by
+    this very transaction, nothing would move until the busy timeout.
+    """
+    limiter = request.app.state.commit_limiter
+    session = db.sessions()
+    try:
         yield session
+    except BaseException:
+        await anyio.to_thread.run_sync(session.rollback, limiter=limiter)
+        raise
+    else:
+        await anyio.to_thread.run_sync(session.commit, limiter=limiter)
+    finally:
+        await anyio.to_thread.run_sync(session.close, limiter=limiter)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits before the response is sent, so a client that
+# got 201 Created has a committed write (the default scope commits after the response).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _now() -> datetime:
