@@ -6,7 +6,10 @@
      ├── InputError           bad input from a person or a file; names the field(s)
      ├── NotFoundError        an episode or record that does not exist (for this patient)
      ├── KnowledgeError       the packaged knowledge base is inconsistent
-     └── ConfigError          settings that cannot work
+     ├── ConfigError          settings that cannot work
+     ├── NotSignedIn          clinic mode: no valid session (401; pages redirect to sign in)
+     └── NotAllowed           this account may not do that (403)
+          └── CsrfRejected    a form post without this viewer's CSRF token
 
 Library code raises these; the CLI and the web app translate them at the edge (exit code 2 and
 one line; HTTP 4xx with a JSON body). Pydantic's ``ValidationError`` is translated by
@@ -20,11 +23,14 @@ from typing import Any
 
 __all__ = [
     "ConfigError",
+    "CsrfRejected",
     "FieldProblem",
     "InputError",
     "KnowledgeError",
     "NeckcheckError",
+    "NotAllowed",
     "NotFoundError",
+    "NotSignedIn",
 ]
 
 
@@ -142,3 +148,15 @@ class KnowledgeError(NeckcheckError):
 
 class ConfigError(NeckcheckError):
     status = 500
+
+
+class NotSignedIn(NeckcheckError):
+    status = 401
+
+
+class NotAllowed(NeckcheckError):
+    status = 403
+
+
+class CsrfRejected(NotAllowed):
+    pass

@@ -24,21 +24,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from neckcheck import __version__
-from neckcheck.errors import InputError, NeckcheckError
+from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
 from neckcheck.knowledge import load
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
-from neckcheck.web import forms
-from neckcheck.web.deps import CSRF_COOKIE, NotSignedIn, new_csrf_token
+from neckcheck.web import charts, forms
+from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.routes import api, clinic, pages
-
-
-def _duration(hours: float) -> str:
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"
 
 
 def _when(moment: datetime) -> str:
@@ -64,7 +56,7 @@ def _templates() -> Jinja2Templates:
     )
     labels = {f.id: f.label for f in kb.findings}
     env.filters.update(
-        duration=_duration,
+        duration=charts.format_hours,
         when=_when,
         finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
     )

@@ -132,7 +132,7 @@ def timeline(episodes: list[Episode], *, first: date, last: date, now: datetime)
     base = 10 + top_h + gap + bottom_h
     parts.append(
         f'<text x="{left}" y="{base - bottom_h - 6}" class="axis">Duration '
-        f"(longest {escape(_hours(longest))})</text>"
+        f"(longest {escape(format_hours(longest))})</text>"
     )
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" class="grid"/>')
     for episode, duration in zip(ordered, hours, strict=True):
@@ -141,7 +141,7 @@ def timeline(episodes: list[Episode], *, first: date, last: date, now: datetime)
         parts.append(
             f'<rect x="{x - 2:.1f}" y="{base - bar:.1f}" width="4" height="{bar:.1f}" '
             f'class="bar"><title>{episode.started_at:%d %b %Y}: lasted '
-            f"{escape(_hours(duration))}</title></rect>"
+            f"{escape(format_hours(duration))}</title></rect>"
         )
     parts.append(
         f'<text x="{left}" y="{height - 4}" class="axis">{first:%d %b %Y}</text>'
@@ -151,7 +151,8 @@ def timeline(episodes: list[Episode], *, first: date, last: date, now: datetime)
     return Markup("".join(parts))
 
 
-def _hours(hours: float) -> str:
+def format_hours(hours: float) -> str:
+    """A duration as people read it: minutes, hours, or days."""
     if hours < 1:
         return f"{hours * 60:.0f} min"
     if hours < 48:

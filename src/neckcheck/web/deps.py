@@ -18,24 +18,12 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from neckcheck.errors import NeckcheckError, NotFoundError
+from neckcheck.errors import CsrfRejected, NotAllowed, NotFoundError, NotSignedIn
 from neckcheck.storage import accounts, repo
 from neckcheck.storage.db import Database
 
 SESSION_COOKIE = "neckcheck_session"
 CSRF_COOKIE = "neckcheck_csrf"  # local mode: a double-submit token per browser
-
-
-class NotSignedIn(NeckcheckError):
-    status = 401
-
-
-class CsrfRejected(NeckcheckError):
-    status = 403
-
-
-class NotAllowed(NeckcheckError):
-    status = 403
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,12 @@ from neckcheck.auth.passwords import verify_password
 from neckcheck.auth.sessions import end_session, start_session
 from neckcheck.diary import assess_episode, clinician_report
 from neckcheck.domain import Episode, Level
-from neckcheck.errors import InputError
+from neckcheck.errors import CsrfRejected, InputError, NotAllowed
 from neckcheck.patterns import course
 from neckcheck.storage import accounts, repo
 from neckcheck.web.deps import (
     SESSION_COOKIE,
     CsrfDep,
-    CsrfRejected,
-    NotAllowed,
     PatientDep,
     SessionDep,
     ViewerDep,
