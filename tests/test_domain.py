@@ -205,3 +205,19 @@ def test_notes_are_stored_as_plain_text(
     make_episode: Callable[..., EpisodeCreate], typed: str, stored: str
 ) -> None:
     assert make_episode(notes=typed).notes == stored
+
+
+@pytest.mark.parametrize(
+    ("hours", "short", "text"),
+    [
+        (0.25, False, "15 min"),
+        (3.5, False, "3.5 h"),
+        (47.9, False, "47.9 h"),
+        (48, False, "2.0 days"),
+        (60, True, "2.5 d"),
+    ],
+)
+def test_durations_read_as_people_say_them(hours: float, short: bool, text: str) -> None:
+    from neckcheck.domain import format_hours
+
+    assert format_hours(hours, short=short) == text

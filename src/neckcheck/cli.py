@@ -402,12 +402,9 @@ def _format_time(value: datetime) -> str:
 
 
 def _lasted(episode: Episode, now: datetime) -> str:
-    hours = episode.duration_hours(now)
-    text = (
-        f"{hours * 60:.0f} min"
-        if hours < 1
-        else (f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days")
-    )
+    from neckcheck.domain import format_hours
+
+    text = format_hours(episode.duration_hours(now))
     return f"{text} so far" if episode.ongoing else text
 
 

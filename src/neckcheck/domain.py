@@ -47,7 +47,17 @@ __all__ = [
     "PainQuality",
     "Region",
     "RemedyUse",
+    "format_hours",
 ]
+
+
+def format_hours(hours: float, *, short: bool = False) -> str:
+    """A duration as people read it: ``45 min``, ``3.5 h``, ``2.0 days`` (``2.0 d`` if short)."""
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} {'d' if short else 'days'}"
 
 
 class Level(StrEnum):

@@ -26,6 +26,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from neckcheck.domain import format_hours
 from neckcheck.reports.charts import intensity_chart
 from neckcheck.reports.summary import ReportData
 
@@ -77,11 +78,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _hours(hours: float | None) -> str:
-    if hours is None:
-        return "-"
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+    return "-" if hours is None else format_hours(hours, short=True)
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:

@@ -24,11 +24,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from neckcheck import __version__
+from neckcheck.domain import format_hours
 from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
 from neckcheck.knowledge import load
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
-from neckcheck.web import charts, forms
+from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.routes import api, clinic, pages
 
@@ -56,7 +57,7 @@ def _templates() -> Jinja2Templates:
     )
     labels = {f.id: f.label for f in kb.findings}
     env.filters.update(
-        duration=charts.format_hours,
+        duration=format_hours,
         when=_when,
         finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
     )

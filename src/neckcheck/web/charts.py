@@ -12,7 +12,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from neckcheck.domain import Episode
+from neckcheck.domain import Episode, format_hours
 
 # Colour steps for the worst intensity of a day; the legend repeats them in words.
 _STEPS = [
@@ -149,15 +149,6 @@ def timeline(episodes: list[Episode], *, first: date, last: date, now: datetime)
         f"{last:%d %b %Y}</text></svg>"
     )
     return Markup("".join(parts))
-
-
-def format_hours(hours: float) -> str:
-    """A duration as people read it: minutes, hours, or days."""
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"
 
 
 def interval(estimate: float, low: float, high: float, *, label: str) -> Markup:
