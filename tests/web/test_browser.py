@@ -186,3 +186,13 @@ def test_describe_it_then_check_and_save(page: Any) -> None:
     assert page.locator("#flag-chest_pain-yes").is_checked()
     _save(page)
     assert page.locator(".level.large").inner_text().startswith("Call emergency services now")
+
+
+def test_no_page_scrolls_sideways_at_360_px(browser: Any, live_server: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server)
+    page = context.new_page()
+    for path in ["/", "/log", "/history", "/insights", "/learn"]:
+        page.goto(path)
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= 360, (path, width)
+    context.close()

@@ -354,3 +354,13 @@ def test_stored_xss_comes_back_escaped(clinic: Clinic, tmp_path: Path) -> None:
     assert any("&lt;script&gt;alert(" in body for body in bodies)
     api = patient.get("/api/v1/episodes").json()
     assert api[0]["notes"] == XSS  # stored as typed; escaped only where shown as HTML
+
+
+def test_navigation_fits_the_role(clinic: Clinic) -> None:
+    doctor = clinic.client("shared").get("/clinician").text
+    assert 'href="/clinician"' in doctor
+    assert 'href="/log"' not in doctor
+    patient = clinic.client("owner").get("/").text
+    assert 'href="/sharing"' in patient
+    assert 'href="/clinician"' not in patient
+    assert "Sign out" in patient
