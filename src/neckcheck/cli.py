@@ -743,10 +743,7 @@ def report(
         document = clinician_report(
             session=session, patient_id=patient_id, first=first, last=last, now=now
         )
-    try:
-        pdf.write_bytes(document)
-    except OSError as exc:
-        raise InputError(f"cannot write {pdf}: {exc.strerror}", field="--pdf") from None
+    _write_output(pdf, document, flag="--pdf")
     typer.echo(f"Report for {first} to {last} written to {pdf}.")
 
 
@@ -782,10 +779,7 @@ def export_(
         text = plain.export_csv(episodes)
     else:
         text = fhir_io.export_bundle(episodes, patient_name=name, patient_id=patient_id)
-    try:
-        path.write_text(text, "utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}", field=f"--{kind}") from None
+    _write_output(path, text, flag=f"--{kind}")
     typer.echo(f"Exported {len(episodes)} episode(s) to {path}.")
 
 
@@ -834,11 +828,7 @@ def extract(
     """Read free text about an episode into a findings document (JSON), with what matched."""
     from neckcheck.nlp import extract as read_text
 
-    where = str(file) if file else "standard input"
-    try:
-        text = file.read_text("utf-8") if file else sys.stdin.read()
-    except OSError as exc:
-        raise InputError(f"cannot read {where}: {exc.strerror}", field="FILE") from None
+    text, _where = _read_input(file)
     typer.echo(read_text(text).model_dump_json(indent=2))
 
 
@@ -886,12 +876,28 @@ def _render_text(result: Assessment) -> str:
     return "\n".join(lines)
 
 
-def _read_document(file: Path | None) -> Any:
+def _read_input(file: Path | None) -> tuple[str, str]:
+    """The text of FILE, or of standard input when no file is given, and where it came from."""
     where = str(file) if file else "standard input"
     try:
-        text = file.read_text("utf-8") if file else sys.stdin.read()
+        return (file.read_text("utf-8") if file else sys.stdin.read()), where
     except OSError as exc:
         raise InputError(f"cannot read {where}: {exc.strerror}", field="FILE") from None
+
+
+def _write_output(path: Path, data: str | bytes, *, flag: str) -> None:
+    """Write a file the person named; a failure is one line naming the flag."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, "utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", field=flag) from None
+
+
+def _read_document(file: Path | None) -> Any:
+    text, where = _read_input(file)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import InputError, NotFoundError
+from neckcheck.storage import repo
 from neckcheck.storage.tables import (
     AuditRow,
     InvitationRow,
-    PatientRow,
     ShareRow,
     UserRow,
 )
@@ -86,10 +86,7 @@ def create_user(
         raise InputError(f"an account for {email} exists already", field="email")
     patient_id = None
     if role == "patient":
-        patient = PatientRow(display_name=display_name, created_at=now)
-        session.add(patient)
-        session.flush()
-        patient_id = patient.id
+        patient_id = repo.create_patient(session=session, display_name=display_name, now=now)
     row = UserRow(
         email=email,
         display_name=display_name,

@@ -108,8 +108,8 @@ def _to_episode(row: EpisodeRow) -> Episode:
     )
 
 
-def create_patient(*, session: Session, display_name: str) -> int:
-    row = PatientRow(display_name=display_name, created_at=_now())
+def create_patient(*, session: Session, display_name: str, now: datetime | None = None) -> int:
+    row = PatientRow(display_name=display_name, created_at=now or _now())
     session.add(row)
     session.flush()
     return row.id

@@ -183,6 +183,16 @@ def _clinician(viewer: ViewerDep) -> accounts.User:
     return viewer.user
 
 
+def _shared_patient(
+    request: Request, session: SessionDep, viewer: ViewerDep, patient_id: int, *, action: str
+) -> None:
+    """A clinician reaching a patient's diary: consent checked, access written to the audit."""
+    _clinician(viewer)
+    viewable_patient(
+        request=request, session=session, viewer=viewer, patient_id=patient_id, action=action
+    )
+
+
 @router.get("/clinician", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     return _dashboard(request, session, _clinician(viewer))
@@ -245,10 +255,7 @@ async def redeem(request: Request, session: SessionDep, viewer: ViewerDep, _: Cs
 def patient_view(
     request: Request, patient_id: int, session: SessionDep, viewer: ViewerDep
 ) -> HTMLResponse:
-    _clinician(viewer)
-    viewable_patient(
-        request=request, session=session, viewer=viewer, patient_id=patient_id, action="read"
-    )
+    _shared_patient(request, session, viewer, patient_id, action="read")
     now = _now()
     episodes = repo.list_episodes(
         session=session, patient_id=patient_id, start=now - timedelta(days=182)
@@ -268,10 +275,7 @@ def patient_view(
 def patient_report(
     request: Request, patient_id: int, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    _clinician(viewer)
-    viewable_patient(
-        request=request, session=session, viewer=viewer, patient_id=patient_id, action="report"
-    )
+    _shared_patient(request, session, viewer, patient_id, action="report")
     now = _now()
     document = clinician_report(
         session=session,
