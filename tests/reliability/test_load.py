@@ -28,18 +28,6 @@ SECONDS = float(os.environ.get("NECKCHECK_LOAD_SECONDS", "60"))
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite" and request.node.originalname == "test_fifty_users_for_a_minute":
-        # A known defect, kept visible: strict, so this fails once it is fixed.
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "SQLite in clinic mode: under 50 concurrent users writes time out with "
-                    "'database is locked' (the repository alone handles 50 writer threads; "
-                    "the web request path does not yet)"
-                ),
-            )
-        )
     if request.param == "postgresql":
         url: str = request.getfixturevalue("postgres_url")
         return url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +16,7 @@ from neckcheck.domain import EpisodeCreate, EpisodeUpdate
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.patterns.history import weeks_with_symptoms
 from neckcheck.storage import repo
-from neckcheck.storage.db import Database, open_database
+from neckcheck.storage.db import BUSY_SECONDS, Database, open_database
 from neckcheck.storage.tables import PatientRow
 
 Make = Callable[..., EpisodeCreate]
@@ -179,6 +181,39 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
     with database.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    database.close()
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback", "close"])
+def test_sqlite_writers_queue_and_every_ending_frees_the_turn(
+    tmp_path: Path, make_episode: Make, ending: str
+) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'queue.db'}")
+    with database.session() as session:
+        patient_id = _patient(session)
+    first = database.sessions()
+    repo.create_episode(session=first, patient_id=patient_id, data=make_episode())
+    waited: list[float] = []
+
+    def second_writer() -> None:
+        start = time.perf_counter()
+        with database.session() as session:
+            repo.create_episode(session=session, patient_id=patient_id, data=make_episode())
+        waited.append(time.perf_counter() - start)
+
+    writer = threading.Thread(target=second_writer)
+    writer.start()
+    writer.join(0.5)
+    assert writer.is_alive()  # the first transaction still holds the write turn
+    getattr(first, ending)()
+    writer.join(BUSY_SECONDS)
+    assert not writer.is_alive()
+    # Well inside the busy timeout: the waiting writer starts when the turn is free.
+    assert waited[0] < 0.5 + BUSY_SECONDS / 2
+    with database.session() as session:
+        stored = len(repo.list_episodes(session=session, patient_id=patient_id))
+    assert stored == (2 if ending == "commit" else 1)
+    first.close()
     database.close()
 
 

@@ -10,6 +10,7 @@ SQLite connections get foreign keys on, WAL journaling and a busy timeout; any o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,19 +24,25 @@ from sqlalchemy.orm import Session, sessionmaker
 from neckcheck.errors import ConfigError
 
 HEAD = "head"
+BUSY_SECONDS = 5
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created when missing."""
+def make_engine(url: str, *, connections: int | None = None) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created when missing.
+
+    ``connections`` sizes the pool (a server passes how many requests it runs at once);
+    by default SQLAlchemy's pool size is used.
+    """
     try:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError with a terse text
@@ -43,10 +50,51 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
+        in_memory = parsed.database in (None, "", ":memory:")
+        engine = create_engine(parsed, **({} if in_memory else _pool(connections)))
         event.listen(engine, "connect", _sqlite_pragmas)
+        _queue_writers(engine)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **_pool(connections))
+
+
+def _queue_writers(engine: Engine) -> None:
+    """Writers in this process take turns on a lock instead of polling SQLite's.
+
+    SQLite has one writer at a time. A writer that finds the database locked sleeps and
+    retries (up to 100 ms apart, and not in order), so under many concurrent writers some
+    wait out the busy timeout. Here a transaction takes the engine's lock before its first
+    write and gives it back when it commits or rolls back: waiting writers queue and start
+    the moment the lock is free. Other processes still meet SQLite's own locking. If the lock
+    is not free within the busy timeout, the write goes ahead and SQLite decides.
+    """
+    lock = threading.Lock()
+
+    def before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        writes = statement.lstrip()[:7].upper().startswith(_WRITES)
+        if writes and "write_lock" not in conn.info and lock.acquire(timeout=BUSY_SECONDS):
+            conn.info["write_lock"] = lock
+
+    def release(conn: Any, *_args: Any) -> None:
+        held = conn.info.pop("write_lock", None)
+        if held is not None:
+            held.release()
+
+    def release_on_reset(dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        held = record.info.pop("write_lock", None)
+        if held is not None:
+            held.release()
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", release)
+    event.listen(engine, "rollback", release)
+    event.listen(engine.pool, "reset", release_on_reset)
+    event.listen(engine.pool, "close", release_on_reset)
+    event.listen(engine.pool, "invalidate", release_on_reset)
+
+
+def _pool(connections: int | None) -> dict[str, int]:
+    return {} if connections is None else {"pool_size": connections, "max_overflow": 0}
 
 
 def _alembic_config(connection: Any) -> Any:
@@ -133,9 +181,9 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
+def open_database(url: str, *, migrate: bool = True, connections: int | None = None) -> Database:
     """Open the database at ``url``; with ``migrate`` bring its schema up to date first."""
-    engine = make_engine(url)
+    engine = make_engine(url, connections=connections)
     if migrate:
         upgrade(engine)
     return Database(engine, sessionmaker(engine, expire_on_commit=False))

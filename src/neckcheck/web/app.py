@@ -83,14 +83,39 @@ def _problems_json(exc: InputError) -> list[dict[str, str]]:
     return [problem.as_dict() for problem in exc.problems]
 
 
+# How many requests the app works on at once; the rest wait their turn without holding a
+# thread. Every request holds at most one worker thread and one database connection at a
+# time, so with more threads than requests a request never waits for a thread while its
+# transaction holds SQLite's write lock. (Without the limit the lock holder can wait for a
+# thread to validate its response while every thread waits for the lock.)
+CONCURRENT_REQUESTS = 32
+_SPARE_THREADS = 8
+
+
+class _AdmissionLimit:
+    """ASGI middleware: at most ``app.state.request_limiter`` HTTP requests in progress."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with scope["app"].state.request_limiter:
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """A new app on the database ``settings`` names; nothing is shared between apps."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = open_database(settings.effective_database_url())
+        db = open_database(settings.effective_database_url(), connections=CONCURRENT_REQUESTS)
         app.state.db = db
-        app.state.commit_limiter = anyio.CapacityLimiter(8)
+        app.state.request_limiter = anyio.CapacityLimiter(CONCURRENT_REQUESTS)
+        threads = anyio.to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, CONCURRENT_REQUESTS + _SPARE_THREADS)
         try:
             yield
         finally:
@@ -128,6 +153,7 @@ def create_app(settings: Settings) -> FastAPI:
             )
         return response
 
+    app.add_middleware(_AdmissionLimit)
     app.mount("/static", StaticFiles(packages=[("neckcheck.web", "static")]), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -40,27 +40,23 @@ def get_db(request: Request) -> Database:
     return db
 
 
-async def get_session(
-    request: Request, db: Annotated[Database, Depends(get_db)]
-) -> AsyncIterator[Session]:
+async def get_session(db: Annotated[Database, Depends(get_db)]) -> AsyncIterator[Session]:
     """One transaction per request, committed before the response is sent.
 
-    The session connects lazily, inside the endpoint's worker thread. Its commit or
-    rollback runs on a small thread limiter of its own: if it had to wait for one of the
-    general worker threads, and all of those were waiting for SQLite's write lock held by
-    this very transaction, nothing would move until the busy timeout.
+    The session connects lazily, inside the endpoint's worker thread; the app admits no
+    more requests at once than it has threads (see ``web.app.CONCURRENT_REQUESTS``), so the
+    commit never waits for a thread held by a request that waits for this transaction.
     """
-    limiter = request.app.state.commit_limiter
     session = db.sessions()
     try:
         yield session
     except BaseException:
-        await anyio.to_thread.run_sync(session.rollback, limiter=limiter)
+        await anyio.to_thread.run_sync(session.rollback)
         raise
     else:
-        await anyio.to_thread.run_sync(session.commit, limiter=limiter)
+        await anyio.to_thread.run_sync(session.commit)
     finally:
-        await anyio.to_thread.run_sync(session.close, limiter=limiter)
+        await anyio.to_thread.run_sync(session.close)
 
 
 # scope="function": the transaction commits before the response is sent, so a client that
