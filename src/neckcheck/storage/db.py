@@ -75,22 +75,29 @@ def _queue_writers(engine: Engine) -> None:
         if writes and "write_lock" not in conn.info and lock.acquire(timeout=BUSY_SECONDS):
             conn.info["write_lock"] = lock
 
-    def release(conn: Any, *_args: Any) -> None:
-        held = conn.info.pop("write_lock", None)
+    def give_back(info: dict[Any, Any]) -> None:
+        held = info.pop("write_lock", None)
         if held is not None:
             held.release()
 
-    def release_on_reset(dbapi_connection: Any, record: Any, *_args: Any) -> None:
-        held = record.info.pop("write_lock", None)
-        if held is not None:
-            held.release()
+    def on_end(conn: Any) -> None:
+        give_back(conn.info)
+
+    def on_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+        give_back(record.info)
+
+    def on_close(_dbapi_connection: Any, record: Any) -> None:
+        give_back(record.info)
+
+    def on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        give_back(record.info)
 
     event.listen(engine, "before_cursor_execute", before_execute)
-    event.listen(engine, "commit", release)
-    event.listen(engine, "rollback", release)
-    event.listen(engine.pool, "reset", release_on_reset)
-    event.listen(engine.pool, "close", release_on_reset)
-    event.listen(engine.pool, "invalidate", release_on_reset)
+    event.listen(engine, "commit", on_end)
+    event.listen(engine, "rollback", on_end)
+    event.listen(engine.pool, "reset", on_reset)
+    event.listen(engine.pool, "close", on_close)
+    event.listen(engine.pool, "invalidate", on_invalidate)
 
 
 def _pool(connections: int | None) -> dict[str, int]:
