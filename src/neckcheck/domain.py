@@ -14,7 +14,9 @@ Unknown finding ids and out-of-range numbers are rejected; the error names the f
 from __future__ import annotations
 
 import difflib
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -22,17 +24,23 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from neckcheck.errors import InputError
 
 __all__ = [
+    "MAX_DURATION_HOURS",
+    "MAX_EPISODES_30_DAYS",
+    "MAX_WEEKS",
     "Activity",
     "Assessment",
     "Episode",
@@ -161,9 +169,73 @@ def _known_trigger(value: str) -> str:
     return value
 
 
+def _known_remedy(value: str) -> str:
+    from neckcheck.knowledge import load
+
+    known = load().remedy_ids
+    if value not in known:
+        raise _unknown("remedy", value, known)
+    return value
+
+
+@dataclass(frozen=True)
+class _OneOf:
+    """Publishes the ids a field accepts as the JSON Schema ``enum`` (read when the schema
+    is built, so the knowledge base loads lazily)."""
+
+    ids: Callable[[], frozenset[str]]
+
+    def __get_pydantic_json_schema__(self, core: Any, handler: GetJsonSchemaHandler) -> Any:
+        schema = handler(core)
+        schema["enum"] = sorted(self.ids())
+        return schema
+
+
+def _knowledge_ids(name: str) -> Callable[[], frozenset[str]]:
+    def ids() -> frozenset[str]:
+        from neckcheck.knowledge import load
+
+        known: frozenset[str] = getattr(load(), name)
+        return known
+
+    return ids
+
+
 # Checked one by one so that an error names its place, e.g. ``findings.2``.
-FindingId = Annotated[str, AfterValidator(_known_finding)]
-TriggerId = Annotated[str, AfterValidator(_known_trigger)]
+FindingId = Annotated[str, AfterValidator(_known_finding), _OneOf(_knowledge_ids("finding_ids"))]
+TriggerId = Annotated[str, AfterValidator(_known_trigger), _OneOf(_knowledge_ids("trigger_ids"))]
+RemedyId = Annotated[str, AfterValidator(_known_remedy), _OneOf(_knowledge_ids("remedy_ids"))]
+
+
+def _not_true_or_false(value: object) -> object:
+    if isinstance(value, bool):
+        raise PydanticCustomError("neckcheck_bool", "must be a number, not true or false")
+    return value
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "neckcheck_number", "must be a date and time such as 2026-05-01T08:30+02:00"
+        )
+    return value
+
+
+# Nothing in a diary happened before this; older times are typing mistakes.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def _not_too_old(value: datetime) -> datetime:
+    if value < EARLIEST:
+        raise PydanticCustomError("neckcheck_too_old", "must be in 1900 or later")
+    return value
+
+
+# Values as the published schema says: JSON true/false is not read as 1/0, and a number is
+# not read as a Unix time. Limits go before the validator so the schema shows them.
+_NUMBER = BeforeValidator(_not_true_or_false)
+Score = Annotated[int, Field(ge=0, le=10), _NUMBER]
+Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_not_too_old)]
 
 
 def _no_overlap(findings: list[str], absent: list[str]) -> None:
@@ -176,16 +248,23 @@ def _no_overlap(findings: list[str], absent: list[str]) -> None:
             )
 
 
+# The largest figures a findings document takes. Each is far past the threshold of every
+# rule, so a diary's own figures are capped here: "at least this many".
+MAX_EPISODES_30_DAYS = 1000
+MAX_WEEKS = 5200
+MAX_DURATION_HOURS = 100_000
+
+
 class History(BaseModel):
     """What the diary knows about the time before the current episode."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    episodes_last_30_days: int | None = Field(
-        None, ge=0, le=1000, description="Episodes in the last 30 days, this one included."
+    episodes_last_30_days: Annotated[int, Field(ge=0, le=MAX_EPISODES_30_DAYS), _NUMBER] | None = (
+        Field(None, description="Episodes in the last 30 days, this one included.")
     )
-    weeks_with_symptoms: int | None = Field(
-        None, ge=0, le=5200, description="Weeks in a row with symptoms, up to now."
+    weeks_with_symptoms: Annotated[int, Field(ge=0, le=MAX_WEEKS), _NUMBER] | None = Field(
+        None, description="Weeks in a row with symptoms, up to now."
     )
 
 
@@ -198,16 +277,17 @@ class Findings(BaseModel):
     absent: list[FindingId] = Field(
         default_factory=list, description="Finding ids the person explicitly said no to."
     )
-    intensity: int | None = Field(None, ge=0, le=10, description="Worst pain, 0-10.")
+    intensity: Score | None = Field(None, description="Worst pain, 0-10.")
     onset: Onset | None = Field(None, description="How the episode began.")
-    duration_hours: float | None = Field(
+    duration_hours: (
+        Annotated[float, Field(ge=0, le=MAX_DURATION_HOURS, allow_inf_nan=False), _NUMBER] | None
+    ) = Field(
         None,
-        ge=0,
-        le=100_000,
-        allow_inf_nan=False,
         description="How long the current episode has lasted, in hours.",
     )
-    age_years: int | None = Field(None, ge=0, le=125, description="Age in whole years.")
+    age_years: Annotated[int, Field(ge=0, le=125), _NUMBER] | None = Field(
+        None, description="Age in whole years."
+    )
     history: History | None = None
 
     @field_validator("findings", "absent", mode="after")
@@ -227,18 +307,8 @@ class RemedyUse(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    remedy: str
+    remedy: RemedyId
     helped: Helped
-
-    @field_validator("remedy")
-    @classmethod
-    def _known_remedy(cls, value: str) -> str:
-        from neckcheck.knowledge import load
-
-        known = load().remedy_ids
-        if value not in known:
-            raise _unknown("remedy", value, known)
-        return value
 
 
 _KEPT_WHITESPACE = frozenset(" \t\n\r")
@@ -262,10 +332,10 @@ _CLOCK_SKEW = timedelta(minutes=5)
 class _EpisodeFields(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    started_at: AwareDatetime = Field(description="When it started, with a time zone.")
-    ended_at: AwareDatetime | None = Field(None, description="When it stopped; empty if ongoing.")
+    started_at: Moment = Field(description="When it started, with a time zone.")
+    ended_at: Moment | None = Field(None, description="When it stopped; empty if ongoing.")
     onset: Onset | None = None
-    intensity: int = Field(ge=0, le=10, description="Worst pain, 0-10.")
+    intensity: Score = Field(description="Worst pain, 0-10.")
     pain_qualities: list[PainQuality] = Field(default_factory=list)
     regions: list[Region] = Field(default_factory=list, description="Where it hurts.")
     limited_movements: list[Movement] = Field(default_factory=list)
@@ -274,7 +344,7 @@ class _EpisodeFields(BaseModel):
     triggers: list[TriggerId] = Field(default_factory=list)
     remedies: list[RemedyUse] = Field(default_factory=list)
     activities_affected: list[Activity] = Field(default_factory=list)
-    stress: int | None = Field(None, ge=0, le=10)
+    stress: Score | None = None
     notes: str = Field("", max_length=5000)
 
     @field_validator("findings", "absent", mode="after")
@@ -364,7 +434,7 @@ class _EpisodeFields(BaseModel):
             absent=list(self.absent),
             intensity=self.intensity,
             onset=self.onset,
-            duration_hours=round(self.duration_hours(now), 2),
+            duration_hours=min(round(self.duration_hours(now), 2), MAX_DURATION_HOURS),
             age_years=age_years,
             history=history,
         )
@@ -382,24 +452,50 @@ class EpisodeCreate(_EpisodeFields):
 
 
 class EpisodeUpdate(BaseModel):
-    """Changes to an episode: only the fields given are changed."""
+    """Changes to an episode: only the fields given are changed.
+
+    ``null`` clears what may be empty (``ended_at``, ``onset``, ``stress``); the other fields
+    are changed, never emptied, and the schema does not offer ``null`` for them.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    started_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
+    started_at: Moment | SkipJsonSchema[None] = None
+    ended_at: Moment | None = None
     onset: Onset | None = None
-    intensity: int | None = Field(None, ge=0, le=10)
-    pain_qualities: list[PainQuality] | None = None
-    regions: list[Region] | None = None
-    limited_movements: list[Movement] | None = None
-    findings: list[FindingId] | None = None
-    absent: list[FindingId] | None = None
-    triggers: list[TriggerId] | None = None
-    remedies: list[RemedyUse] | None = None
-    activities_affected: list[Activity] | None = None
-    stress: int | None = Field(None, ge=0, le=10)
-    notes: str | None = Field(None, max_length=5000)
+    intensity: Score | SkipJsonSchema[None] = None
+    pain_qualities: list[PainQuality] | SkipJsonSchema[None] = None
+    regions: list[Region] | SkipJsonSchema[None] = None
+    limited_movements: list[Movement] | SkipJsonSchema[None] = None
+    findings: list[FindingId] | SkipJsonSchema[None] = None
+    absent: list[FindingId] | SkipJsonSchema[None] = None
+    triggers: list[TriggerId] | SkipJsonSchema[None] = None
+    remedies: list[RemedyUse] | SkipJsonSchema[None] = None
+    activities_affected: list[Activity] | SkipJsonSchema[None] = None
+    stress: Score | None = None
+    notes: Annotated[str, Field(max_length=5000)] | SkipJsonSchema[None] = None
+
+    @field_validator(
+        "started_at",
+        "intensity",
+        "pain_qualities",
+        "regions",
+        "limited_movements",
+        "findings",
+        "absent",
+        "triggers",
+        "remedies",
+        "activities_affected",
+        "notes",
+        mode="before",
+    )
+    @classmethod
+    def _not_emptied(cls, value: object) -> object:
+        if value is None:
+            raise PydanticCustomError(
+                "neckcheck_not_null", "cannot be emptied; leave the field out to keep it"
+            )
+        return value
 
 
 class Episode(_EpisodeFields):

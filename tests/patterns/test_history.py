@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from neckcheck.domain import MAX_EPISODES_30_DAYS, MAX_WEEKS
 from neckcheck.patterns.history import DiaryHistory
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -41,3 +42,11 @@ def test_matches_the_plain_definition(
     at = BASE + timedelta(hours=hours)
     history = DiaryHistory(diary).at(at)
     assert (history.episodes_last_30_days, history.weeks_with_symptoms) == plain(diary, at)
+
+
+def test_figures_past_the_findings_limits_are_capped_not_refused() -> None:
+    at = BASE + timedelta(days=30)
+    many = [(at - timedelta(minutes=m), at - timedelta(minutes=m)) for m in range(1500)]
+    decades = [(datetime(1900, 1, 1, tzinfo=UTC), None)]  # 6,500 weeks
+    assert DiaryHistory(many).at(at).episodes_last_30_days == MAX_EPISODES_30_DAYS
+    assert DiaryHistory(decades).at(at).weeks_with_symptoms == MAX_WEEKS

@@ -108,6 +108,53 @@ def test_assess_a_findings_document(client: TestClient) -> None:
             None,
             [{"field": "episode_id", "message": "must be a whole number"}],
         ),
+        # Found by schemathesis: each of these was a 500 or was accepted.
+        (
+            "get",
+            "/api/v1/episodes/1443655634931846479872",
+            None,
+            [{"field": "episode_id", "message": f"must be at most {2**63 - 1}"}],
+        ),
+        (
+            "get",
+            "/api/v1/episodes?to=0",
+            None,
+            [{"field": "to", "message": "must be a date such as 2026-05-01"}],
+        ),
+        (
+            "post",
+            "/api/v1/episodes",
+            {"started_at": 0, "intensity": 3},
+            [
+                {
+                    "field": "started_at",
+                    "message": "must be a date and time such as 2026-05-01T08:30+02:00",
+                }
+            ],
+        ),
+        (
+            "post",
+            "/api/v1/episodes",
+            {"started_at": "0946-09-24T10:42:18-13:19", "intensity": 3},
+            [{"field": "started_at", "message": "must be in 1900 or later"}],
+        ),
+        (
+            "post",
+            "/api/v1/episodes",
+            {"started_at": "2026-03-01T10:00Z", "intensity": 3, "stress": False},
+            [{"field": "stress", "message": "must be a number, not true or false"}],
+        ),
+        (
+            "patch",
+            "/api/v1/episodes/1",
+            {"intensity": None},
+            [
+                {
+                    "field": "intensity",
+                    "message": "cannot be emptied; leave the field out to keep it",
+                }
+            ],
+        ),
     ],
 )
 def test_bad_input_is_4xx_naming_the_field(
@@ -116,6 +163,13 @@ def test_bad_input_is_4xx_naming_the_field(
     response = client.request(method, path, json=body)
     assert response.status_code == 422
     assert response.json() == {"detail": detail}
+
+
+def test_an_episode_left_open_for_decades_is_still_assessed(client: TestClient) -> None:
+    created = _create(client, started_at="1950-01-01T00:00:00Z")
+    response = client.get(f"/api/v1/episodes/{created['id']}/assessment")
+    assert response.status_code == 200
+    assert response.json()["level"] != "self_care"  # a course this long is not self-care
 
 
 def test_invalid_json_is_422(client: TestClient) -> None:

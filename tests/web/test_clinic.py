@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import Mount
 
 from neckcheck.auth.passwords import hash_password
 from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
+from tests.web.route_table import route_table, routes
 
 PASSWORD = "a long enough password"
 SECRET = "s" * 40
@@ -206,26 +206,6 @@ def kind_of(path: str) -> str:
     raise AssertionError(f"route {path} is not classified for the authorization matrix")
 
 
-def _routes(routes: list[Any]) -> Iterator[Any]:
-    for route in routes:
-        if isinstance(route, Mount):
-            continue  # static files
-        included = getattr(route, "original_router", None)  # FastAPI's included routers
-        if included is not None:
-            yield from _routes(included.routes)
-        else:
-            yield route
-
-
-def route_table(app: Any) -> list[tuple[str, str]]:
-    table = []
-    for route in _routes(app.routes):
-        for method in sorted(getattr(route, "methods", None) or ["GET"]):
-            if method not in ("HEAD", "OPTIONS"):
-                table.append((method, route.path))
-    return table
-
-
 # The owner goes last: the owner may delete the episode, and everyone else must be tried
 # against an episode that exists.
 WHO = ["anonymous", "other", "shared", "unshared", "revoked", "admin", "owner"]
@@ -253,7 +233,7 @@ def test_every_route_is_classified(clinic: Clinic) -> None:
     assert len(table) > 25
     for _method, path in table:
         kind_of(path)
-    assert any(isinstance(r, APIRoute) for r in _routes(clinic.app.routes))
+    assert any(isinstance(r, APIRoute) for r in routes(clinic.app.routes))
 
 
 def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 
-from neckcheck.domain import History
+from neckcheck.domain import MAX_EPISODES_30_DAYS, MAX_WEEKS, History
 
 WEEK = timedelta(days=7)
 MONTH = timedelta(days=30)
@@ -39,8 +39,10 @@ class DiaryHistory:
 
     def at(self, moment: datetime) -> History:
         return History(
-            episodes_last_30_days=self._started_between(moment - MONTH, moment),
-            weeks_with_symptoms=self._weeks(moment),
+            episodes_last_30_days=min(
+                self._started_between(moment - MONTH, moment), MAX_EPISODES_30_DAYS
+            ),
+            weeks_with_symptoms=min(self._weeks(moment), MAX_WEEKS),
         )
 
     def _started_between(self, after: datetime, until: datetime) -> int:

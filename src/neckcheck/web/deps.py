@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import CsrfRejected, NotAllowed, NotFoundError, NotSignedIn
@@ -92,6 +92,10 @@ def browser_csrf(request: Request) -> str:
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+# A row id in a path: one that fits the databases' 64-bit keys, or 422 (never a 500 from
+# the driver's overflow).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def get_patient(viewer: ViewerDep) -> int:

@@ -21,6 +21,7 @@ from neckcheck.web.deps import (
     SESSION_COOKIE,
     CsrfDep,
     PatientDep,
+    RowId,
     SessionDep,
     ViewerDep,
     browser_csrf,
@@ -158,7 +159,7 @@ def invite(request: Request, session: SessionDep, patient: PatientDep, _: CsrfDe
 
 
 @router.post("/sharing/revoke/{clinician_id}")
-def revoke(clinician_id: int, session: SessionDep, patient: PatientDep, _: CsrfDep) -> Response:
+def revoke(clinician_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep) -> Response:
     accounts.revoke_access(
         session=session, patient_id=patient, clinician_id=clinician_id, now=_now()
     )
@@ -253,7 +254,7 @@ async def redeem(request: Request, session: SessionDep, viewer: ViewerDep, _: Cs
 
 @router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)
 def patient_view(
-    request: Request, patient_id: int, session: SessionDep, viewer: ViewerDep
+    request: Request, patient_id: RowId, session: SessionDep, viewer: ViewerDep
 ) -> HTMLResponse:
     _shared_patient(request, session, viewer, patient_id, action="read")
     now = _now()
@@ -273,7 +274,7 @@ def patient_view(
 
 @router.get("/clinician/patients/{patient_id}/report.pdf")
 def patient_report(
-    request: Request, patient_id: int, session: SessionDep, viewer: ViewerDep
+    request: Request, patient_id: RowId, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     _shared_patient(request, session, viewer, patient_id, action="report")
     now = _now()

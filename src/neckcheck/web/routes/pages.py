@@ -14,7 +14,7 @@ from neckcheck.domain import EpisodeCreate, EpisodeUpdate
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.storage import repo
 from neckcheck.web import charts, forms
-from neckcheck.web.deps import CsrfDep, PatientDep, SessionDep
+from neckcheck.web.deps import CsrfDep, PatientDep, RowId, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,7 +106,7 @@ async def log_describe(request: Request, patient: PatientDep, _: CsrfDep) -> HTM
 
 @router.get("/episodes/{episode_id}", response_class=HTMLResponse)
 def episode_page(
-    request: Request, episode_id: int, session: SessionDep, patient: PatientDep
+    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep
 ) -> HTMLResponse:
     episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
     result = assess_episode(session=session, patient_id=patient, episode=episode, now=_now())
@@ -114,7 +114,9 @@ def episode_page(
 
 
 @router.post("/episodes/{episode_id}/end")
-def end_episode(episode_id: int, session: SessionDep, patient: PatientDep, _: CsrfDep) -> Response:
+def end_episode(
+    episode_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep
+) -> Response:
     episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
     if episode.ongoing:
         repo.update_episode(
@@ -128,7 +130,7 @@ def end_episode(episode_id: int, session: SessionDep, patient: PatientDep, _: Cs
 
 @router.get("/episodes/{episode_id}/edit", response_class=HTMLResponse)
 def edit_form(
-    request: Request, episode_id: int, session: SessionDep, patient: PatientDep
+    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep
 ) -> HTMLResponse:
     episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
     return _form_page(
@@ -141,7 +143,7 @@ def edit_form(
 
 @router.post("/episodes/{episode_id}/edit", response_class=HTMLResponse)
 async def edit_submit(
-    request: Request, episode_id: int, session: SessionDep, patient: PatientDep, _: CsrfDep
+    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep
 ) -> Response:
     repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
     values = forms.read_form(await request.form())
@@ -166,7 +168,7 @@ async def edit_submit(
 
 @router.get("/episodes/{episode_id}/delete", response_class=HTMLResponse)
 def delete_confirm(
-    request: Request, episode_id: int, session: SessionDep, patient: PatientDep
+    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep
 ) -> HTMLResponse:
     episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
     return render(request, "delete.html", episode=episode)
@@ -174,7 +176,7 @@ def delete_confirm(
 
 @router.post("/episodes/{episode_id}/delete")
 def delete_submit(
-    episode_id: int, session: SessionDep, patient: PatientDep, _: CsrfDep
+    episode_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep
 ) -> Response:
     repo.delete_episode(session=session, patient_id=patient, episode_id=episode_id)
     return _see_other("/history")
