@@ -173,6 +173,38 @@ def test_consent_flow_with_audit_and_revocation(clinic: Clinic) -> None:
     assert doctor.get(f"/clinician/patients/{other_id}").status_code == 404  # next request
 
 
+def test_a_clinician_sees_a_shared_patients_insights_and_the_patient_sees_it(
+    clinic: Clinic,
+) -> None:
+    owner = clinic.client("owner")
+    for day in range(1, 4):
+        started = (datetime.now(UTC) - timedelta(days=day)).isoformat()
+        body = {
+            "started_at": started,
+            "intensity": 4,
+            "remedies": [{"remedy": "heat", "helped": "a_lot"}],
+        }
+        assert owner.post("/api/v1/episodes", json=body).status_code == 201
+    patient_id = clinic.users["owner"].patient_id
+    doctor = clinic.client("shared")
+    diary = doctor.get(f"/clinician/patients/{patient_id}").text
+    assert f'href="/clinician/patients/{patient_id}/insights"' in diary
+    page = doctor.get(f"/clinician/patients/{patient_id}/insights?from=2000-01-01")
+    assert page.status_code == 200
+    assert "Owner: insights" in page.text
+    assert "3 episode(s) from 01 Jan 2000" in page.text  # the period the clinician chose
+    assert "Heat" in page.text  # tried 3 times: enough for the remedy statistics
+    assert f'action="/clinician/patients/{patient_id}/insights"' in page.text
+    assert f'href="/clinician/patients/{patient_id}/report.pdf?from=2000-01-01' in page.text
+    assert "/export/" not in page.text  # the patient's own exports are not offered
+    report = doctor.get(f"/clinician/patients/{patient_id}/report.pdf?from=2000-01-01")
+    assert report.headers["content-type"] == "application/pdf"
+    assert doctor.get(f"/clinician/patients/{patient_id}/report.pdf?from=x").status_code == 422
+    sharing = owner.get("/sharing").text
+    assert f"insights (/clinician/patients/{patient_id}/insights" in sharing
+    assert f"report (/clinician/patients/{patient_id}/report.pdf" in sharing
+
+
 # --- the authorization matrix ---------------------------------------------------------------
 
 # Every route is one of these kinds; the matrix below says who may reach each kind.

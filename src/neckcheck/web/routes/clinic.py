@@ -27,7 +27,7 @@ from neckcheck.web.deps import (
     browser_csrf,
     viewable_patient,
 )
-from neckcheck.web.routes.pages import render
+from neckcheck.web.routes.pages import insights_page, render, report_period
 
 router = APIRouter(include_in_schema=False)
 
@@ -272,18 +272,31 @@ def patient_view(
     )
 
 
+@router.get("/clinician/patients/{patient_id}/insights", response_class=HTMLResponse)
+def patient_insights(
+    request: Request, patient_id: RowId, session: SessionDep, viewer: ViewerDep
+) -> HTMLResponse:
+    _shared_patient(request, session, viewer, patient_id, action="insights")
+    diary = f"/clinician/patients/{patient_id}"
+    return insights_page(
+        request,
+        session,
+        patient_id,
+        base=f"{diary}/insights",
+        report=f"{diary}/report.pdf",
+        heading=repo.patient_name(session=session, patient_id=patient_id),
+        back=diary,
+    )
+
+
 @router.get("/clinician/patients/{patient_id}/report.pdf")
 def patient_report(
     request: Request, patient_id: RowId, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     _shared_patient(request, session, viewer, patient_id, action="report")
-    now = _now()
+    period = report_period(request)
     document = clinician_report(
-        session=session,
-        patient_id=patient_id,
-        first=(now - timedelta(days=89)).date(),
-        last=now.date(),
-        now=now,
+        session=session, patient_id=patient_id, first=period.first, last=period.last, now=_now()
     )
     return Response(
         document,

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from neckcheck.diary import assess_episode, clinician_report
 from neckcheck.domain import EpisodeCreate, EpisodeUpdate
@@ -225,6 +226,15 @@ def _period(request: Request) -> Period:
     return Period(first, last, raw_from or first.isoformat(), raw_to or last.isoformat(), errors)
 
 
+def report_period(request: Request) -> Period:
+    """The period a report covers; a bad date is a 422 naming the field."""
+    period = _period(request)
+    if period.errors:
+        field, message = next(iter(period.errors.items()))
+        raise InputError(message, field=field)
+    return period
+
+
 @router.get("/history", response_class=HTMLResponse)
 def history(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
     period = _period(request)
@@ -243,16 +253,39 @@ def history(request: Request, session: SessionDep, patient: PatientDep) -> HTMLR
 
 @router.get("/insights", response_class=HTMLResponse)
 def insights(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
+    return insights_page(request, session, patient, base="/insights", report="/report.pdf")
+
+
+def insights_page(
+    request: Request,
+    session: Session,
+    patient_id: int,
+    *,
+    base: str,
+    report: str,
+    heading: str = "",
+    back: str = "",
+) -> HTMLResponse:
+    """Course, timeline, triggers and remedies of one diary over the chosen period.
+
+    ``base`` is the page's own path (the period form sends there), ``report`` the PDF's.
+    A clinician's view has a ``heading`` (the patient's name) and a way ``back``; the
+    patient's own view offers the exports instead.
+    """
     from neckcheck.patterns import course, remedy_stats, trigger_stats
 
     period = _period(request)
     start, end = period.bounds()
     episodes = repo.list_episodes(
-        session=session, patient_id=patient, start=start, end=end, newest_first=False
+        session=session, patient_id=patient_id, start=start, end=end, newest_first=False
     )
     return render(
         request,
         "insights.html",
+        base=base,
+        report=report,
+        heading=heading,
+        back=back,
         period=period,
         episodes=episodes,
         course=course(episodes, now=_now(), first=period.first, last=period.last),
@@ -265,10 +298,7 @@ def insights(request: Request, session: SessionDep, patient: PatientDep) -> HTML
 
 @router.get("/report.pdf")
 def report_pdf(request: Request, session: SessionDep, patient: PatientDep) -> Response:
-    period = _period(request)
-    if period.errors:
-        field, message = next(iter(period.errors.items()))
-        raise InputError(message, field=field)
+    period = report_period(request)
     document = clinician_report(
         session=session, patient_id=patient, first=period.first, last=period.last, now=_now()
     )
