@@ -35,7 +35,8 @@ bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline 
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/report.py
-	$(BIN)/python bench/web.py
+	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.dashboard
 	taskset -c 0 $(BIN)/python bench/nlp.py
 
 nlp-score: $(TESTSTAMP)  ## the text extractor's scores on the annotated and the held-out corpus

@@ -5,7 +5,7 @@ A real server (uvicorn, one process) runs on a temporary SQLite diary. For each 
 same server; p50 and p99 of both are printed with the ratio (target: page p99 within 5x of
 the static file's). Last, the server's peak resident memory after the run.
 
-    python bench/web.py [--requests N] [--clients N]
+    python -m bench.web [--requests N] [--clients N]
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import tempfile
-import time
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench.common import compare_with_static, peak_rss_mib, wait_until_up
 
 
 def _serve(url: str, static_dir: str, port: int) -> None:
@@ -30,24 +29,6 @@ def _serve(url: str, static_dir: str, port: int) -> None:
     app = create_app(Settings(database_url=url))
     app.mount("/bench-static", StaticFiles(directory=static_dir), name="bench-static")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
-
-
-def _get(url: str) -> tuple[float, int]:
-    start = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as response:
-        body = response.read()
-        assert response.status == 200
-    return time.perf_counter() - start, len(body)
-
-
-def _load(url: str, requests: int, clients: int) -> list[float]:
-    with ThreadPoolExecutor(clients) as pool:
-        return [seconds for seconds, _ in pool.map(_get, [url] * requests)]
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -81,15 +62,7 @@ def main() -> None:
     )
     server.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _get(base + "/api/v1/health")
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    wait_until_up(base + "/api/v1/health")
 
     pages = {"history": "/history", "insights": "/insights", "assessment": f"/episodes/{latest}"}
     print(
@@ -97,19 +70,15 @@ def main() -> None:
         f"clients, {args.requests} requests each"
     )
     for name, path in pages.items():
-        _, size = _get(base + path)  # warm up, and learn the page's size
-        (static / f"{name}.html").write_bytes(b"x" * size)
-        page = _load(base + path, args.requests, args.clients)
-        twin = _load(f"{base}/bench-static/{name}.html", args.requests, args.clients)
-        ratio = _pct(page, 0.99) / _pct(twin, 0.99)
-        print(
-            f"  {name:10} {size / 1024:6.0f} KiB  p50 {_pct(page, 0.5) * 1000:7.1f} ms  "
-            f"p99 {_pct(page, 0.99) * 1000:7.1f} ms | static p50 {_pct(twin, 0.5) * 1000:6.1f}"
-            f" ms p99 {_pct(twin, 0.99) * 1000:6.1f} ms | p99 x{ratio:.1f} (target <= 5)"
+        compare_with_static(
+            name,
+            base + path,
+            static,
+            base + "/bench-static",
+            requests=args.requests,
+            clients=args.clients,
         )
-    status = Path(f"/proc/{server.pid}/status").read_text()
-    peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
-    print(f"  server peak RSS after the run: {int(peak) / 1024:.0f} MiB")
+    print(f"  server peak RSS after the run: {peak_rss_mib(server.pid):.0f} MiB")
     server.terminate()
     server.join(10)
 

@@ -1006,9 +1006,11 @@ def demo(
                 if number == 0
                 else repo.create_patient(session=session, display_name=f"Demo patient {number + 1}")
             )
-            for data in demo_episodes(years=years, seed=seed + number, until=now):
-                repo.create_episode(session=session, patient_id=patient, data=data)
-                total += 1
+            total += repo.add_episodes(
+                session=session,
+                patient_id=patient,
+                items=demo_episodes(years=years, seed=seed + number, until=now),
+            )
     typer.echo(f"Added {total} example episode(s) for {patients} patient(s).")
 
 

@@ -20,6 +20,7 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
         "audit_log",
         "episodes",
         "invitations",
+        "patient_status",
         "patients",
         "sessions",
         "shares",

@@ -141,6 +141,18 @@ def finding_ids_in(condition: Condition) -> Iterator[str]:
             pass
 
 
+def values_compared_in(condition: Condition, field: str) -> Iterator[float]:
+    """Every number a condition compares ``field`` with."""
+    match condition:
+        case Compare(field=name, value=value) if name == field and isinstance(value, int | float):
+            yield float(value)
+        case All(all=parts) | Any_(any=parts):
+            for part in parts:
+                yield from values_compared_in(part, field)
+        case _:
+            pass
+
+
 class InputQuestion(_Strict):
     field: NumberField | Literal["onset"]
     label: str = Field(min_length=1)
@@ -314,6 +326,11 @@ class KnowledgeBase(_Strict):
         return frozenset(
             f.id for f in self.findings if f.id in named and f.group in ("warning", "context")
         )
+
+    def thresholds(self, field: str) -> list[float]:
+        """The numbers the rules compare ``field`` with, smallest first (for example the
+        durations in hours at which an ongoing episode's level may change)."""
+        return sorted({v for rule in self.rules for v in values_compared_in(rule.when, field)})
 
     def finding(self, finding_id: str) -> Finding:
         return self._finding_by_id[finding_id]

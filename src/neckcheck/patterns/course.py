@@ -22,6 +22,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Literal
 
 from neckcheck.domain import AdviceText, Episode
@@ -168,13 +169,19 @@ def _worsening(episodes: list[Episode], now: datetime) -> Worsening | None:
 
 
 def _seek_diagnosis() -> list[AdviceText]:
+    return list(_seek_diagnosis_texts())
+
+
+@cache
+def _seek_diagnosis_texts() -> tuple[AdviceText, ...]:
+    """Built once: the knowledge base does not change while the program runs."""
     from neckcheck.knowledge import load
 
     facts = {fact.id: fact for fact in load().facts}
-    return [
+    return tuple(
         AdviceText(text=" ".join(facts[key].text.split()), sources=list(facts[key].sources))
         for key in ("diagnosis_when", "diagnosis_who")
-    ]
+    )
 
 
 def course(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import InputError, NotFoundError
@@ -214,19 +214,42 @@ def record_access(
     now: datetime,
 ) -> None:
     """Log a read or change of a patient's data by anyone other than the patient."""
-    if actor.role == "patient" and actor.patient_id == patient_id:
-        return
-    session.add(
-        AuditRow(
-            at=now,
-            actor_id=actor.id,
-            patient_id=patient_id,
-            action=action[:32],
-            target=target[:300],
-            ip=ip[:64],
-        )
+    record_accesses(
+        session=session,
+        actor=actor,
+        patient_ids=[patient_id],
+        action=action,
+        target=target,
+        ip=ip,
+        now=now,
     )
-    session.flush()
+
+
+def record_accesses(
+    *,
+    session: Session,
+    actor: User,
+    patient_ids: list[int],
+    action: str,
+    target: str,
+    ip: str,
+    now: datetime,
+) -> None:
+    """:func:`record_access` for several patients at once (a page that lists them)."""
+    rows = [
+        {
+            "at": now,
+            "actor_id": actor.id,
+            "patient_id": patient_id,
+            "action": action[:32],
+            "target": target[:300],
+            "ip": ip[:64],
+        }
+        for patient_id in patient_ids
+        if not (actor.role == "patient" and actor.patient_id == patient_id)
+    ]
+    if rows:
+        session.execute(insert(AuditRow), rows)
 
 
 def audit_for_patient(*, session: Session, patient_id: int) -> list[AuditEntry]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from neckcheck.domain import (
@@ -139,7 +139,33 @@ def create_episode(*, session: Session, patient_id: int, data: EpisodeCreate) ->
     _fill(row, data)
     session.add(row)
     session.flush()
+    _diary_changed(session, patient_id)
     return _to_episode(row)
+
+
+def add_episodes(*, session: Session, patient_id: int, items: list[EpisodeCreate]) -> int:
+    """Add many episodes in one flush (imports, demo data); returns how many."""
+    now = _now()
+    rows = []
+    for data in items:
+        row = EpisodeRow(patient_id=patient_id, created_at=now, updated_at=now)
+        _fill(row, data)
+        rows.append(row)
+    session.add_all(rows)
+    session.flush()
+    _diary_changed(session, patient_id)
+    return len(rows)
+
+
+def _diary_changed(session: Session, patient_id: int) -> None:
+    """Every change of a diary goes through here: a new version, so a kept status made from
+    an older one no longer holds (even one saved by a request that read the diary before
+    this change committed)."""
+    session.execute(
+        update(PatientRow)
+        .where(PatientRow.id == patient_id)
+        .values(diary_version=PatientRow.diary_version + 1)
+    )
 
 
 def _row(session: Session, patient_id: int, episode_id: int) -> EpisodeRow:
@@ -189,12 +215,14 @@ def update_episode(
     _fill(row, data)
     row.updated_at = _now()
     session.flush()
+    _diary_changed(session, patient_id)
     return _to_episode(row)
 
 
 def delete_episode(*, session: Session, patient_id: int, episode_id: int) -> None:
     session.delete(_row(session, patient_id, episode_id))
     session.flush()
+    _diary_changed(session, patient_id)
 
 
 def history_at(*, session: Session, patient_id: int, at: datetime) -> History:

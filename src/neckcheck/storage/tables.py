@@ -62,6 +62,8 @@ class PatientRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Counts the diary's changes; a kept status is good only for the version it was made from.
+    diary_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class EpisodeRow(Base):
@@ -89,6 +91,27 @@ class EpisodeRow(Base):
     notes: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PatientStatusRow(Base):
+    """A patient's latest assessment level and course over 90 days, kept for the clinician
+    dashboard so that it can sort thousands of patients by urgency in one query. It holds
+    only while the diary is at ``diary_version`` and until ``stale_after`` (the moment time
+    alone could change it); otherwise it is computed again when next needed."""
+
+    __tablename__ = "patient_status"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[str | None] = mapped_column(String(16))
+    rank: Mapped[int]  # the level's rank; one past the last for no recent episode
+    latest_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    latest_intensity: Mapped[int | None]
+    course: Mapped[str] = mapped_column(String(16))
+    diary_version: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stale_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UserRow(Base):

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neckcheck.auth.passwords import verify_password
 from neckcheck.auth.sessions import end_session, start_session
-from neckcheck.diary import assess_episode, clinician_report
-from neckcheck.domain import Episode, Level
+from neckcheck.diary import clinician_dashboard, clinician_report
 from neckcheck.errors import CsrfRejected, InputError, NotAllowed
 from neckcheck.patterns import course
 from neckcheck.storage import accounts, repo
@@ -169,15 +168,6 @@ def revoke(clinician_id: RowId, session: SessionDep, patient: PatientDep, _: Csr
 # --- a clinician's dashboard ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DashboardRow:
-    id: int
-    name: str
-    latest: Episode | None
-    level: Level | None
-    course: str
-
-
 def _clinician(viewer: ViewerDep) -> accounts.User:
     if viewer.user is None or viewer.user.role != "clinician":
         raise NotAllowed("this page is for clinicians")
@@ -195,46 +185,37 @@ def _shared_patient(
 
 
 @router.get("/clinician", response_class=HTMLResponse)
-def dashboard(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    return _dashboard(request, session, _clinician(viewer))
+def dashboard(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> HTMLResponse:
+    return _dashboard(request, session, _clinician(viewer), page=page)
 
 
 def _dashboard(
     request: Request,
     session: SessionDep,
     clinician: accounts.User,
+    *,
+    page: int = 1,
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The clinician's patients, most urgent latest assessment first."""
+    """The clinician's patients, most urgent latest assessment first, 50 to a page."""
     now = _now()
-    rows: list[DashboardRow] = []
-    for patient_id in accounts.shared_patients(session=session, clinician_id=clinician.id):
-        recent = repo.list_episodes(
-            session=session, patient_id=patient_id, start=now - timedelta(days=90)
-        )
-        latest = recent[0] if recent else None
-        level = (
-            assess_episode(session=session, patient_id=patient_id, episode=latest, now=now).level
-            if latest
-            else None
-        )
-        rows.append(
-            DashboardRow(
-                id=patient_id,
-                name=repo.patient_name(session=session, patient_id=patient_id),
-                latest=latest,
-                level=level,
-                course=course(recent, now=now).classification,
-            )
-        )
-    rows.sort(
-        key=lambda r: (
-            r.level.rank if r.level else len(Level),
-            -(r.latest.started_at.timestamp() if r.latest else 0),
-        )
+    listing = clinician_dashboard(session=session, clinician_id=clinician.id, now=now, page=page)
+    accounts.record_accesses(  # each patient's level and latest episode were shown
+        session=session,
+        actor=clinician,
+        patient_ids=[row.id for row in listing.rows],
+        action="list",
+        target=request.url.path,
+        ip=request.client.host if request.client else "",
+        now=now,
     )
-    return render(request, "clinician.html", rows=rows, error=error, status_code=status_code)
+    return render(request, "clinician.html", listing=listing, error=error, status_code=status_code)
 
 
 @router.post("/clinician/redeem", response_class=HTMLResponse)

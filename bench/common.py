@@ -1,0 +1,79 @@
+"""What the web benchmarks share: timed GETs from many clients, percentiles, a server's
+peak memory, and a static file of a page's size to compare a page with.
+
+Run the benchmarks from the repository root as modules (``python -m bench.web``).
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+
+def get(url: str, opener: Any = None) -> tuple[float, int]:
+    """Seconds for one GET of ``url`` (which must answer 200), and the body's size."""
+    start = time.perf_counter()
+    with (opener or urllib.request.build_opener()).open(url, timeout=120) as response:
+        body = response.read()
+        assert response.status == 200, response.status
+    return time.perf_counter() - start, len(body)
+
+
+def load(url: str, requests: int, clients: int, opener: Any = None) -> list[float]:
+    """Latencies of ``requests`` GETs of ``url`` from ``clients`` concurrent clients."""
+    with ThreadPoolExecutor(clients) as pool:
+        return [s for s, _ in pool.map(lambda u: get(u, opener), [url] * requests)]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def wait_until_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            get(url)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def compare_with_static(
+    name: str,
+    page_url: str,
+    static_dir: Path,
+    static_base: str,
+    *,
+    requests: int,
+    clients: int,
+    opener: Any = None,
+    target: float | None = 5,
+) -> tuple[float, float]:
+    """Load a page and a static file of its size from the same server; print both and the
+    p99 ratio (with its ``target``, if it has one); return the page's p50 and p99 in
+    seconds."""
+    _, size = get(page_url, opener)  # warm up, and learn the page's size
+    (static_dir / f"{name}.html").write_bytes(b"x" * size)
+    page = load(page_url, requests, clients, opener)
+    twin = load(f"{static_base}/{name}.html", requests, clients)
+    ratio = pct(page, 0.99) / pct(twin, 0.99)
+    print(
+        f"  {name:10} {size / 1024:6.0f} KiB  p50 {pct(page, 0.5) * 1000:7.1f} ms  "
+        f"p99 {pct(page, 0.99) * 1000:7.1f} ms | static p50 {pct(twin, 0.5) * 1000:6.1f}"
+        f" ms p99 {pct(twin, 0.99) * 1000:6.1f} ms | p99 x{ratio:.1f}"
+        + (f" (target <= {target:g})" if target else "")
+    )
+    return pct(page, 0.5), pct(page, 0.99)
+
+
+def peak_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
+    return int(peak) / 1024

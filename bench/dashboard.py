@@ -1,0 +1,219 @@
+"""The clinician dashboard for 10,000 patients on PostgreSQL, against a static file.
+
+A throwaway PostgreSQL server (Debian's binaries, as the tests use) gets 10,000 demo diaries
+(``neckcheck demo --patients 10000 --years 0.5``), all shared with one clinician. A real
+clinic-mode server (uvicorn, one process) then serves the dashboard's first and a middle
+page to 20 concurrent clients, and a static file of the same size; p50 and p99 of both are
+printed with the ratio. The target is a p99 under 150 ms. The first load after the data
+arrives (every patient's level computed and kept) is timed on its own.
+
+    python -m bench.dashboard [--patients N] [--years Y] [--requests N] [--clients N]
+
+Set NECKCHECK_BENCH_DATABASE_URL to a PostgreSQL database to use it instead; if an earlier
+run filled it, its data is used again (the kept levels are cleared, so that the first load
+is timed again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench.common import compare_with_static, get, peak_rss_mib, wait_until_up
+
+PASSWORD = "a long enough password"
+SECRET = "bench-" + "s" * 40
+
+
+def _serve(url: str, static_dir: str, port: int) -> None:
+    import uvicorn
+    from fastapi.staticfiles import StaticFiles
+
+    from neckcheck.settings import Settings
+    from neckcheck.web.app import create_app
+
+    settings = Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False)
+    app = create_app(settings)
+    app.mount("/bench-static", StaticFiles(directory=static_dir), name="bench-static")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def _database(stack: ExitStack) -> str:
+    given = os.environ.get("NECKCHECK_BENCH_DATABASE_URL")
+    if given:
+        return given
+    from sqlalchemy import create_engine, text
+    from tests.postgres import find_bin, running_server
+
+    bin_dir = find_bin()
+    if bin_dir is None:
+        sys.exit("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)")
+    server = stack.enter_context(running_server(bin_dir))
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text('CREATE DATABASE "bench"'))
+    admin.dispose()
+    return f"{server}/bench"
+
+
+def _clinician_with_every_patient(url: str) -> str:
+    from sqlalchemy import select
+
+    from neckcheck.auth.passwords import hash_password
+    from neckcheck.storage import accounts
+    from neckcheck.storage.db import open_database
+    from neckcheck.storage.tables import PatientRow
+
+    db = open_database(url)
+    now = datetime.now(UTC)
+    with db.session() as session:
+        clinician = accounts.create_user(
+            session=session,
+            email="clinician@example.org",
+            display_name="Clinician",
+            password_hash=hash_password(PASSWORD),
+            role="clinician",
+            now=now,
+        )
+        for patient_id in session.scalars(select(PatientRow.id)):
+            code = accounts.create_invitation(session=session, patient_id=patient_id, now=now)
+            accounts.redeem_invitation(session=session, code=code, clinician=clinician, now=now)
+    db.close()
+    return clinician.email
+
+
+class _StayPut(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any) -> None:
+        return None  # the redirect after sign-in would load the dashboard untimed
+
+
+def _earlier_run(url: str) -> str | None:
+    """The clinician of an earlier run on this database, with the kept levels cleared."""
+    from sqlalchemy import create_engine, delete, inspect, select
+
+    from neckcheck.storage.tables import PatientStatusRow, UserRow
+
+    engine = create_engine(url)
+    try:
+        if "users" not in inspect(engine).get_table_names():
+            return None
+        with engine.begin() as connection:
+            email = connection.scalar(select(UserRow.email).where(UserRow.role == "clinician"))
+            if email is not None:
+                connection.execute(delete(PatientStatusRow))
+        return email
+    finally:
+        engine.dispose()
+
+
+def _analyze(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def _signed_in(base: str, email: str) -> Any:
+    jar = urllib.request.HTTPCookieProcessor(CookieJar())
+    opener = urllib.request.build_opener(jar)
+    page = opener.open(base + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
+    status = 200
+    try:
+        urllib.request.build_opener(jar, _StayPut()).open(base + "/login", form.encode())
+    except urllib.error.HTTPError as answer:
+        status = answer.code
+    if status != 303:
+        sys.exit(f"sign-in failed ({status})")
+    return opener
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--years", type=float, default=0.5)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=20)
+    args = parser.parse_args()
+
+    from neckcheck.web.server import free_port
+
+    with ExitStack() as stack:
+        url = _database(stack)
+        email = _earlier_run(url)
+        if email is None:
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "neckcheck",
+                    "demo",
+                    "--patients",
+                    str(args.patients),
+                    "--years",
+                    str(args.years),
+                ],
+                env={**os.environ, "NECKCHECK_DATABASE_URL": url},
+                check=True,
+            )
+            email = _clinician_with_every_patient(url)
+            print(f"  data and shares ready in {time.perf_counter() - started:.0f} s")
+
+        static = Path(tempfile.mkdtemp(prefix="neckcheck-bench-"))
+        port = free_port()
+        server = multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(url, str(static), port), daemon=True
+        )
+        server.start()
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base + "/api/v1/health")
+        opener = _signed_in(base, email)
+        first, _ = get(base + "/clinician", opener)
+        _analyze(url)  # as autovacuum does within a minute of the kept levels arriving
+        print(
+            f"dashboard, {args.patients} patients ({args.years} years each) shared with one "
+            f"clinician, PostgreSQL, {args.clients} concurrent clients, {args.requests} "
+            f"requests each"
+        )
+        print(f"  first load (every level computed and kept): {first * 1000:.0f} ms")
+        middle = max(1, args.patients // 100)  # 50 patients a page: the middle page
+        worst = 0.0
+        for name, path in (("page 1", "/clinician"), ("middle", f"/clinician?page={middle}")):
+            _, p99 = compare_with_static(
+                name.replace(" ", ""),
+                base + path,
+                static,
+                base + "/bench-static",
+                requests=args.requests,
+                clients=args.clients,
+                opener=opener,
+                target=None,
+            )
+            worst = max(worst, p99)
+        print(f"  worst p99 {worst * 1000:.0f} ms (target < 150 ms)")
+        print(f"  server peak RSS after the run: {peak_rss_mib(server.pid):.0f} MiB")
+        server.terminate()
+        server.join(10)
+
+
+if __name__ == "__main__":
+    main()

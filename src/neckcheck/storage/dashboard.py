@@ -1,0 +1,128 @@
+"""The clinician dashboard's queries: which kept statuses need computing, saving them, and
+one page of a clinician's patients sorted by urgency.
+
+    >>> stale = patients_needing_status(session=s, clinician_id=7, now=now)
+    >>> save_statuses(session=s, statuses=[...])
+    >>> total, rows = dashboard_page(session=s, clinician_id=7, offset=0, limit=50)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from neckcheck.domain import Level
+from neckcheck.storage.tables import PatientRow, PatientStatusRow, ShareRow
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the dashboard keeps per patient (see :class:`PatientStatusRow`)."""
+
+    patient_id: int
+    level: str | None
+    rank: int
+    latest_started_at: datetime | None
+    latest_intensity: int | None
+    course: str
+    diary_version: int
+    computed_at: datetime
+    stale_after: datetime | None
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    id: int  # the patient's
+    name: str
+    level: Level | None
+    latest_started_at: datetime | None
+    latest_intensity: int | None
+    course: str
+
+
+def _shared_with(clinician_id: int) -> ColumnElement[bool]:
+    return and_(ShareRow.clinician_id == clinician_id, ShareRow.revoked_at.is_(None))
+
+
+def patients_needing_status(
+    *, session: Session, clinician_id: int, now: datetime
+) -> list[tuple[int, int]]:
+    """(patient id, diary version) of the clinician's patients whose kept status is missing,
+    made from an older diary version, or past ``stale_after``."""
+    query = (
+        select(PatientRow.id, PatientRow.diary_version)
+        .join(ShareRow, ShareRow.patient_id == PatientRow.id)
+        .outerjoin(PatientStatusRow, PatientStatusRow.patient_id == PatientRow.id)
+        .where(
+            _shared_with(clinician_id),
+            or_(
+                PatientStatusRow.patient_id.is_(None),
+                PatientStatusRow.diary_version != PatientRow.diary_version,
+                and_(
+                    PatientStatusRow.stale_after.is_not(None),
+                    PatientStatusRow.stale_after <= now,
+                ),
+            ),
+        )
+        .distinct()
+    )
+    return [(patient_id, version) for patient_id, version in session.execute(query)]
+
+
+# Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement.
+_CHUNK = 1000
+
+
+def save_statuses(*, session: Session, statuses: list[Status]) -> None:
+    """Insert or replace kept statuses (concurrent requests may save the same patient)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(statuses), _CHUNK):
+        values = [status.__dict__ for status in statuses[start : start + _CHUNK]]
+        statement = insert(PatientStatusRow).values(values)
+        replaced = {name: statement.excluded[name] for name in values[0] if name != "patient_id"}
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["patient_id"], set_=replaced)
+        )
+
+
+def dashboard_page(
+    *, session: Session, clinician_id: int, offset: int, limit: int
+) -> tuple[int, list[DashboardRow]]:
+    """How many patients share with the clinician, and ``limit`` of them from ``offset``:
+    most urgent level first, then the most recent latest episode."""
+    shares = exists().where(ShareRow.patient_id == PatientRow.id, _shared_with(clinician_id))
+    query = (
+        select(
+            PatientRow.id,
+            PatientRow.display_name,
+            PatientStatusRow.level,
+            PatientStatusRow.latest_started_at,
+            PatientStatusRow.latest_intensity,
+            PatientStatusRow.course,
+            func.count().over(),  # all the clinician's patients, in the same pass
+        )
+        .join(PatientStatusRow, PatientStatusRow.patient_id == PatientRow.id)
+        .where(shares)
+        .order_by(
+            PatientStatusRow.rank,
+            PatientStatusRow.latest_started_at.desc().nulls_last(),
+            PatientRow.id,
+        )
+        .offset(offset)
+        .limit(limit)
+    )
+    found = session.execute(query).all()
+    if found:
+        total = found[0][-1]
+    else:  # past the last page
+        total = session.scalar(select(func.count()).select_from(PatientRow).where(shares)) or 0
+    return total, [
+        DashboardRow(pid, name, Level(level) if level else None, started, intensity, course)
+        for pid, name, level, started, intensity, course, _ in found
+    ]
