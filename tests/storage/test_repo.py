@@ -263,3 +263,32 @@ def test_open_database_creates_the_folder(tmp_path_factory: pytest.TempPathFacto
     database = open_database(f"sqlite:///{folder / 'x.db'}")
     database.close()
     assert (folder / "x.db").is_file()
+
+
+def test_kept_lists_follow_every_change_and_forget_rolled_back_ones(
+    db: Database, make_episode: Make
+) -> None:
+    with db.session() as session:
+        patient_id = _patient(session)
+
+    def notes() -> list[str]:
+        with db.session() as session:
+            return [e.notes for e in repo.list_episodes(session=session, patient_id=patient_id)]
+
+    assert notes() == []
+    assert notes() == []  # kept: the second read comes from the cache
+    hits = db.sessions.kw["info"]["diary_cache"].hits
+    assert hits >= 1
+    # A transaction writes and reads its own change, then rolls back...
+    session = db.sessions()
+    repo.create_episode(session=session, patient_id=patient_id, data=make_episode(notes="gone"))
+    assert [e.notes for e in repo.list_episodes(session=session, patient_id=patient_id)] == ["gone"]
+    session.rollback()
+    session.close()
+    # ...and a committed change afterwards is what every reader sees.
+    with db.session() as session:
+        repo.create_episode(session=session, patient_id=patient_id, data=make_episode(notes="kept"))
+    assert notes() == ["kept"]
+    with db.session() as session:
+        history = repo.history_at(session=session, patient_id=patient_id, at=datetime.now(UTC))
+    assert history.episodes_last_30_days == 1

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from neckcheck.errors import ConfigError
+from neckcheck.storage.cache import DiaryCache
 
 HEAD = "head"
 BUSY_SECONDS = 5
@@ -193,4 +194,6 @@ def open_database(url: str, *, migrate: bool = True, connections: int | None = N
     engine = make_engine(url, connections=connections)
     if migrate:
         upgrade(engine)
-    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+    # Sessions share one DiaryCache: answers kept per diary version, across requests.
+    sessions = sessionmaker(engine, expire_on_commit=False, info={"diary_cache": DiaryCache()})
+    return Database(engine, sessions)

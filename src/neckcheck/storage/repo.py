@@ -11,7 +11,10 @@ Every read and change is scoped to a patient: an episode id of another patient i
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -30,7 +33,10 @@ from neckcheck.domain import (
     RemedyUse,
 )
 from neckcheck.errors import NotFoundError
+from neckcheck.storage.cache import DiaryCache
 from neckcheck.storage.tables import EpisodeRow, PatientRow
+
+T = TypeVar("T")
 
 LOCAL_PATIENT_NAME = "Me"
 
@@ -158,13 +164,14 @@ def add_episodes(*, session: Session, patient_id: int, items: list[EpisodeCreate
 
 
 def _diary_changed(session: Session, patient_id: int) -> None:
-    """Every change of a diary goes through here: a new version, so a kept status made from
-    an older one no longer holds (even one saved by a request that read the diary before
-    this change committed)."""
+    """Every change of a diary goes through here and gives it a new version: a random
+    number, not a count, so that a version seen inside a transaction that then rolled back
+    is never the version of other contents later. What was kept for an older version (the
+    dashboard's status, the diary cache) no longer applies."""
     session.execute(
         update(PatientRow)
         .where(PatientRow.id == patient_id)
-        .values(diary_version=PatientRow.diary_version + 1)
+        .values(diary_version=secrets.randbits(62))
     )
 
 
@@ -189,16 +196,35 @@ def list_episodes(
     newest_first: bool = True,
 ) -> list[Episode]:
     """A patient's episodes that started in ``[start, end)``, newest first by default."""
-    query = select(EpisodeRow).where(EpisodeRow.patient_id == patient_id)
-    if start is not None:
-        query = query.where(EpisodeRow.started_at >= start)
-    if end is not None:
-        query = query.where(EpisodeRow.started_at < end)
-    order = EpisodeRow.started_at.desc() if newest_first else EpisodeRow.started_at.asc()
-    query = query.order_by(order, EpisodeRow.id.desc() if newest_first else EpisodeRow.id)
-    if limit is not None:
-        query = query.limit(limit)
-    return [_to_episode(row) for row in session.scalars(query)]
+
+    def load() -> tuple[Episode, ...]:
+        query = select(EpisodeRow).where(EpisodeRow.patient_id == patient_id)
+        if start is not None:
+            query = query.where(EpisodeRow.started_at >= start)
+        if end is not None:
+            query = query.where(EpisodeRow.started_at < end)
+        order = EpisodeRow.started_at.desc() if newest_first else EpisodeRow.started_at.asc()
+        query = query.order_by(order, EpisodeRow.id.desc() if newest_first else EpisodeRow.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return tuple(_to_episode(row) for row in session.scalars(query))
+
+    key = ("episodes", start, end, limit, newest_first)
+    return list(kept(session, patient_id, key, load))
+
+
+def kept(session: Session, patient_id: int, key: tuple[Hashable, ...], load: Callable[[], T]) -> T:
+    """``load()``, or its answer kept for the diary's current version (see
+    :mod:`neckcheck.storage.cache`); sessions without a cache always load. ``load`` must
+    depend on nothing but the diary and ``key`` (not on the clock), and its answer must
+    not be changed by callers."""
+    cache: DiaryCache | None = session.info.get("diary_cache")
+    if cache is None:
+        return load()
+    version = session.scalar(select(PatientRow.diary_version).where(PatientRow.id == patient_id))
+    if version is None:
+        return load()
+    return cache.get_or_compute((key[0], patient_id, version, *key[1:]), load)
 
 
 def count_episodes(*, session: Session, patient_id: int) -> int:
@@ -229,9 +255,13 @@ def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
     """The triage's history inputs at ``at`` (see :mod:`neckcheck.patterns.history`)."""
     from neckcheck.patterns.history import DiaryHistory
 
-    spans = session.execute(
-        select(EpisodeRow.started_at, EpisodeRow.ended_at).where(
-            EpisodeRow.patient_id == patient_id, EpisodeRow.started_at <= at
-        )
-    ).all()
-    return DiaryHistory([(start, end) for start, end in spans]).at(at)
+    def load() -> DiaryHistory:
+        spans = session.execute(
+            select(EpisodeRow.started_at, EpisodeRow.ended_at).where(
+                EpisodeRow.patient_id == patient_id
+            )
+        ).all()
+        return DiaryHistory([(start, end) for start, end in spans])
+
+    # The whole diary's spans, kept per version; the answer counts only what began by ``at``.
+    return kept(session, patient_id, ("history",), load).at(at)

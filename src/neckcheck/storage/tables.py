@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -62,8 +63,9 @@ class PatientRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Counts the diary's changes; a kept status is good only for the version it was made from.
-    diary_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Changes with every change of the diary (see repo._diary_changed); what is kept about a
+    # diary (the dashboard's status, the diary cache) holds only for the version it came from.
+    diary_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class EpisodeRow(Base):
@@ -109,7 +111,7 @@ class PatientStatusRow(Base):
     latest_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     latest_intensity: Mapped[int | None]
     course: Mapped[str] = mapped_column(String(16))
-    diary_version: Mapped[int]
+    diary_version: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     stale_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -289,8 +289,13 @@ def insights_page(
         period=period,
         episodes=episodes,
         course=course(episodes, now=_now(), first=period.first, last=period.last),
-        triggers=trigger_stats(episodes),
-        remedies=remedy_stats(episodes),
+        # Diary-only answers, kept per diary version (the course depends on the clock).
+        triggers=repo.kept(
+            session, patient_id, ("triggers", start, end), lambda: trigger_stats(episodes)
+        ),
+        remedies=repo.kept(
+            session, patient_id, ("remedies", start, end), lambda: remedy_stats(episodes)
+        ),
         charts=charts,
         timeline=charts.timeline(episodes, first=period.first, last=period.last, now=_now()),
     )

@@ -19,7 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("patients") as table:
         table.add_column(
-            sa.Column("diary_version", sa.Integer(), nullable=False, server_default="0")
+            sa.Column("diary_version", sa.BigInteger(), nullable=False, server_default="0")
         )
     op.create_table(
         "patient_status",
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("latest_started_at", UTCDateTime(), nullable=True),
         sa.Column("latest_intensity", sa.Integer(), nullable=True),
         sa.Column("course", sa.String(16), nullable=False),
-        sa.Column("diary_version", sa.Integer(), nullable=False),
+        sa.Column("diary_version", sa.BigInteger(), nullable=False),
         sa.Column("computed_at", UTCDateTime(), nullable=False),
         sa.Column("stale_after", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
