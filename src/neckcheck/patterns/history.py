@@ -37,6 +37,9 @@ class DiaryHistory:
             latest = end if latest is None or end > latest else latest
             self._latest_end.append(latest)
 
+    def __len__(self) -> int:
+        return len(self._starts)
+
     def at(self, moment: datetime) -> History:
         return History(
             episodes_last_30_days=min(

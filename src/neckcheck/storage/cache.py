@@ -7,7 +7,7 @@ than its key. Versions are random, never reused: an answer kept from inside a tr
 that rolled back is under a version no committed diary will have. Kept answers are shared
 between requests: they are immutable models and tuples, and callers do not change them.
 
-    >>> cache = DiaryCache(entries=256)
+    >>> cache = DiaryCache(items=50_000)
     >>> cache.get_or_compute(("episodes", 1, 7, ...), lambda: load())
 """
 
@@ -15,17 +15,25 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sized
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-class DiaryCache:
-    """A thread-safe least-recently-used map from (kind, patient, version, ...) keys."""
+def _weight(value: object) -> int:
+    """Episodes (or spans, or statistics) an answer holds; 1 for a single value."""
+    return max(len(value), 1) if isinstance(value, Sized) else 1
 
-    def __init__(self, entries: int = 256) -> None:
-        self._entries = entries
+
+class DiaryCache:
+    """A thread-safe least-recently-used map from (kind, patient, version, ...) keys that
+    holds at most ``items`` episodes (or other items) in all: about 2 KB each, so the
+    default keeps it near 100 MB at most."""
+
+    def __init__(self, items: int = 50_000) -> None:
+        self._items = items
+        self._held = 0
         self._kept: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -39,9 +47,14 @@ class DiaryCache:
                 return self._kept[key]  # type: ignore[return-value]
             self.misses += 1
         value = compute()  # outside the lock: two readers may compute the same answer
+        weight = _weight(value)
+        if weight > self._items:
+            return value  # larger than the whole cache: not kept
         with self._lock:
-            self._kept[key] = value
-            self._kept.move_to_end(key)
-            while len(self._kept) > self._entries:
-                self._kept.popitem(last=False)
+            if key not in self._kept:
+                self._kept[key] = value
+                self._held += weight
+            while self._held > self._items:
+                _, dropped = self._kept.popitem(last=False)
+                self._held -= _weight(dropped)
         return value
