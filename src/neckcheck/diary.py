@@ -74,7 +74,9 @@ def patient_status(
     from neckcheck.knowledge import load
     from neckcheck.patterns import course
 
-    recent = repo.list_episodes(session=session, patient_id=patient_id, start=now - RECENT)
+    recent = repo.list_episodes(
+        session=session, patient_id=patient_id, start=now - RECENT, keep=False
+    )
     classification = course(recent, now=now).classification
     if not recent:
         return Status(

@@ -194,8 +194,14 @@ def list_episodes(
     end: datetime | None = None,
     limit: int | None = None,
     newest_first: bool = True,
+    keep: bool = True,
 ) -> list[Episode]:
-    """A patient's episodes that started in ``[start, end)``, newest first by default."""
+    """A patient's episodes that started in ``[start, end)``, newest first by default.
+
+    The answer is kept per diary version (see :func:`kept`) unless ``keep`` is false: pass
+    that for bounds that differ on every call (``now - 90 days``), which would only crowd
+    out answers worth keeping.
+    """
 
     def load() -> tuple[Episode, ...]:
         query = select(EpisodeRow).where(EpisodeRow.patient_id == patient_id)
@@ -209,6 +215,8 @@ def list_episodes(
             query = query.limit(limit)
         return tuple(_to_episode(row) for row in session.scalars(query))
 
+    if not keep:
+        return list(load())
     key = ("episodes", start, end, limit, newest_first)
     return list(kept(session, patient_id, key, load))
 

@@ -85,6 +85,11 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
     return viewer
 
 
+def client_ip(request: Request) -> str:
+    """Where a request came from, for the audit log and sign-in limits ("" if unknown)."""
+    return request.client.host if request.client else ""
+
+
 def browser_csrf(request: Request) -> str:
     """This browser's CSRF cookie token (set by the app's middleware on first visit)."""
     token: str = request.cookies.get(CSRF_COOKIE) or request.state.new_csrf
@@ -123,7 +128,7 @@ def viewable_patient(
         patient_id=patient_id,
         action=action,
         target=request.url.path,
-        ip=request.client.host if request.client else "",
+        ip=client_ip(request),
         now=_now(),
     )
     return patient_id

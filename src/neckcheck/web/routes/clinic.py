@@ -24,6 +24,7 @@ from neckcheck.web.deps import (
     SessionDep,
     ViewerDep,
     browser_csrf,
+    client_ip,
     viewable_patient,
 )
 from neckcheck.web.routes.pages import insights_page, render, report_period
@@ -83,7 +84,7 @@ async def login(request: Request, session: SessionDep) -> Response:
     sent = str(form.get("csrf_token", ""))
     if not sent or not hmac.compare_digest(sent, browser_csrf(request)):
         raise CsrfRejected("this form has expired; reload the page and try again")
-    host = request.client.host if request.client else ""
+    host = client_ip(request)
     keys = [f"ip:{host}", f"email:{email}"]
     if _too_many(request, keys):
         return _login_page(
@@ -212,7 +213,7 @@ def _dashboard(
         patient_ids=[row.id for row in listing.rows],
         action="list",
         target=request.url.path,
-        ip=request.client.host if request.client else "",
+        ip=client_ip(request),
         now=now,
     )
     return render(request, "clinician.html", listing=listing, error=error, status_code=status_code)
@@ -240,7 +241,7 @@ def patient_view(
     _shared_patient(request, session, viewer, patient_id, action="read")
     now = _now()
     episodes = repo.list_episodes(
-        session=session, patient_id=patient_id, start=now - timedelta(days=182)
+        session=session, patient_id=patient_id, start=now - timedelta(days=182), keep=False
     )
     return render(
         request,
