@@ -53,7 +53,7 @@ def patients_needing_status(
     *, session: Session, clinician_id: int, now: datetime
 ) -> list[tuple[int, int]]:
     """(patient id, diary version) of the clinician's patients whose kept status is missing,
-    made from an older diary version, or past ``stale_after``."""
+    made from another diary version than the current one, or past ``stale_after``."""
     query = (
         select(PatientRow.id, PatientRow.diary_version)
         .join(ShareRow, ShareRow.patient_id == PatientRow.id)
