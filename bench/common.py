@@ -6,11 +6,41 @@ Run the benchmarks from the repository root as modules (``python -m bench.web``)
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
+
+
+def _serve(settings: dict[str, Any], static_dir: str, port: int) -> None:
+    import uvicorn
+    from fastapi.staticfiles import StaticFiles
+
+    from neckcheck.settings import Settings
+    from neckcheck.web.app import create_app
+
+    app = create_app(Settings(**settings))
+    app.mount("/bench-static", StaticFiles(directory=static_dir), name="bench-static")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def start_server(settings: dict[str, Any], static_dir: Path) -> tuple[BaseProcess, str]:
+    """The app with ``Settings(**settings)`` in a process of its own (one uvicorn process),
+    with ``static_dir`` served under /bench-static; returns the process and the base URL
+    once the server answers."""
+    from neckcheck.web.server import free_port
+
+    port = free_port()
+    server = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(settings, str(static_dir), port), daemon=True
+    )
+    server.start()
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base + "/api/v1/health")
+    return server, base
 
 
 def get(url: str, opener: Any = None) -> tuple[float, int]:

@@ -17,7 +17,6 @@ is timed again).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import re
 import subprocess
@@ -33,23 +32,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.common import compare_with_static, get, peak_rss_mib, wait_until_up
+from bench.common import compare_with_static, get, peak_rss_mib, start_server
 
 PASSWORD = "a long enough password"
 SECRET = "bench-" + "s" * 40
-
-
-def _serve(url: str, static_dir: str, port: int) -> None:
-    import uvicorn
-    from fastapi.staticfiles import StaticFiles
-
-    from neckcheck.settings import Settings
-    from neckcheck.web.app import create_app
-
-    settings = Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False)
-    app = create_app(settings)
-    app.mount("/bench-static", StaticFiles(directory=static_dir), name="bench-static")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 def _database(stack: ExitStack) -> str:
@@ -154,8 +140,6 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     args = parser.parse_args()
 
-    from neckcheck.web.server import free_port
-
     with ExitStack() as stack:
         url = _database(stack)
         email = _earlier_run(url)
@@ -179,13 +163,8 @@ def main() -> None:
             print(f"  data and shares ready in {time.perf_counter() - started:.0f} s")
 
         static = Path(tempfile.mkdtemp(prefix="neckcheck-bench-"))
-        port = free_port()
-        server = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(url, str(static), port), daemon=True
-        )
-        server.start()
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base + "/api/v1/health")
+        clinic = {"clinic_mode": True, "secret_key": SECRET, "cookie_secure": False}
+        server, base = start_server({"database_url": url, **clinic}, static)
         opener = _signed_in(base, email)
         first, _ = get(base + "/clinician", opener)
         _analyze(url)  # as autovacuum does within a minute of the kept levels arriving

@@ -11,24 +11,11 @@ the static file's). Last, the server's peak resident memory after the run.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import compare_with_static, peak_rss_mib, wait_until_up
-
-
-def _serve(url: str, static_dir: str, port: int) -> None:
-    import uvicorn
-    from fastapi.staticfiles import StaticFiles
-
-    from neckcheck.settings import Settings
-    from neckcheck.web.app import create_app
-
-    app = create_app(Settings(database_url=url))
-    app.mount("/bench-static", StaticFiles(directory=static_dir), name="bench-static")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+from bench.common import compare_with_static, peak_rss_mib, start_server
 
 
 def main() -> None:
@@ -41,7 +28,6 @@ def main() -> None:
     from neckcheck.demo import demo_episodes
     from neckcheck.storage import repo
     from neckcheck.storage.db import open_database
-    from neckcheck.web.server import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="neckcheck-bench-"))
     url = f"sqlite:///{folder / 'bench.db'}"
@@ -56,13 +42,7 @@ def main() -> None:
     db.close()
     static = folder / "static"
     static.mkdir()
-    port = free_port()
-    server = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(url, str(static), port), daemon=True
-    )
-    server.start()
-    base = f"http://127.0.0.1:{port}"
-    wait_until_up(base + "/api/v1/health")
+    server, base = start_server({"database_url": url}, static)
 
     pages = {"history": "/history", "insights": "/insights", "assessment": f"/episodes/{latest}"}
     print(
