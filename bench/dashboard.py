@@ -18,23 +18,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from datetime import UTC, datetime
-from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
 from bench.common import compare_with_static, get, peak_rss_mib, start_server
+from tests.factories import PASSWORD, sign_in
 
-PASSWORD = "a long enough password"
 SECRET = "bench-" + "s" * 40
 
 
@@ -82,11 +76,6 @@ def _clinician_with_every_patient(url: str) -> str:
     return clinician.email
 
 
-class _StayPut(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: Any) -> None:
-        return None  # the redirect after sign-in would load the dashboard untimed
-
-
 def _earlier_run(url: str) -> str | None:
     """The clinician of an earlier run on this database, with the kept levels cleared."""
     from sqlalchemy import create_engine, delete, inspect, select
@@ -113,23 +102,6 @@ def _analyze(url: str) -> None:
     with engine.connect() as connection:
         connection.execute(text("ANALYZE"))
     engine.dispose()
-
-
-def _signed_in(base: str, email: str) -> Any:
-    jar = urllib.request.HTTPCookieProcessor(CookieJar())
-    opener = urllib.request.build_opener(jar)
-    page = opener.open(base + "/login", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
-    form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
-    status = 200
-    try:
-        urllib.request.build_opener(jar, _StayPut()).open(base + "/login", form.encode())
-    except urllib.error.HTTPError as answer:
-        status = answer.code
-    if status != 303:
-        sys.exit(f"sign-in failed ({status})")
-    return opener
 
 
 def main() -> None:
@@ -165,7 +137,7 @@ def main() -> None:
         static = Path(tempfile.mkdtemp(prefix="neckcheck-bench-"))
         clinic = {"clinic_mode": True, "secret_key": SECRET, "cookie_secure": False}
         server, base = start_server({"database_url": url, **clinic}, static)
-        opener = _signed_in(base, email)
+        opener = sign_in(base, email)
         first, _ = get(base + "/clinician", opener)
         _analyze(url)  # as autovacuum does within a minute of the kept levels arriving
         print(

@@ -1,8 +1,62 @@
-"""Shared test data helpers."""
+"""Shared test helpers: a fixed "now", clinic accounts, and signing in to a real server."""
 
 from __future__ import annotations
 
+import re
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from typing import Any
+from urllib.parse import urlencode
 
 # A fixed "now" (a Tuesday) for tests of patterns and reports.
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
+
+# The password of every account the tests and benchmarks create.
+PASSWORD = "a long enough password"
+
+
+def patient_accounts(url: str, emails: list[str]) -> None:
+    """Patient accounts signing in with PASSWORD, in the database at ``url``."""
+    from neckcheck.auth.passwords import hash_password
+    from neckcheck.storage import accounts
+    from neckcheck.storage.db import open_database
+
+    db = open_database(url)
+    password_hash = hash_password(PASSWORD)  # one hash for all: Argon2 is slow on purpose
+    with db.session() as session:
+        for email in emails:
+            accounts.create_user(
+                session=session,
+                email=email,
+                display_name=email,
+                password_hash=password_hash,
+                role="patient",
+                now=datetime.now(UTC),
+            )
+    db.close()
+
+
+class _StayPut(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any) -> None:
+        return None  # the page after sign-in is not loaded: only the session cookie matters
+
+
+def sign_in(base: str, email: str) -> Any:
+    """A urllib opener with a signed-in session cookie for the server at ``base``."""
+    jar = urllib.request.HTTPCookieProcessor(CookieJar())
+    opener = urllib.request.build_opener(jar)
+    page = opener.open(base + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if token is None:
+        raise RuntimeError(f"no CSRF field on {base}/login")
+    form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
+    status = 200
+    try:
+        urllib.request.build_opener(jar, _StayPut()).open(base + "/login", form.encode())
+    except urllib.error.HTTPError as answer:
+        status = answer.code
+    if status != 303:
+        raise RuntimeError(f"sign-in as {email} failed ({status})")
+    return opener

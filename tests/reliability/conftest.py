@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 
 from neckcheck.web.server import free_port
 
-PASSWORD = "a long enough password"
 _FIGURES: list[str] = []
 
 
@@ -76,17 +72,6 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
-
-
-def sign_in(base: str, email: str) -> Any:
-    """An opener with a signed-in session cookie."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    page = opener.open(base + "/login", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
-    form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
-    opener.open(base + "/login", form.encode(), timeout=30).read()
-    return opener
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ from typing import Any
 
 import pytest
 
-from neckcheck.auth.passwords import hash_password
-from neckcheck.storage import accounts
-from neckcheck.storage.db import open_database
-from tests.reliability.conftest import PASSWORD, Server, report, sign_in
+from tests.factories import patient_accounts, sign_in
+from tests.reliability.conftest import Server, report
 
 USERS = 50
 SECONDS = float(os.environ.get("NECKCHECK_LOAD_SECONDS", "60"))
@@ -35,20 +33,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def _accounts(url: str, count: int) -> list[str]:
-    db = open_database(url)
-    password_hash = hash_password(PASSWORD)  # one hash for all: the test is not about Argon2
     emails = [f"user{n}@example.org" for n in range(count)]
-    with db.session() as session:
-        for email in emails:
-            accounts.create_user(
-                session=session,
-                email=email,
-                display_name=email,
-                password_hash=password_hash,
-                role="patient",
-                now=datetime.now(UTC),
-            )
-    db.close()
+    patient_accounts(url, emails)
     return emails
 
 

@@ -19,9 +19,9 @@ from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
+from tests.factories import PASSWORD, patient_accounts
 from tests.web.route_table import route_table, routes
 
-PASSWORD = "a long enough password"
 SECRET = "s" * 40
 
 
@@ -115,17 +115,7 @@ def test_sign_in_out_and_cookie_flags(clinic: Clinic) -> None:
 
 def test_the_session_cookie_is_secure_by_default(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    db = open_database(url)
-    with db.session() as session:
-        accounts.create_user(
-            session=session,
-            email="a@example.org",
-            display_name="A",
-            password_hash=hash_password(PASSWORD),
-            role="patient",
-            now=datetime.now(UTC),
-        )
-    db.close()
+    patient_accounts(url, ["a@example.org"])
     with TestClient(
         create_app(Settings(database_url=url, clinic_mode=True, secret_key=SECRET)),
         follow_redirects=False,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,29 +14,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from neckcheck.auth.passwords import hash_password
 from neckcheck.settings import Settings
-from neckcheck.storage import accounts
-from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
+from tests.factories import PASSWORD, patient_accounts
 from tests.web.route_table import route_table
-
-PASSWORD = "a long enough password"
-
-
-def _clinic_patient(url: str) -> None:
-    db = open_database(url)
-    with db.session() as session:
-        accounts.create_user(
-            session=session,
-            email="patient@example.org",
-            display_name="Pat",
-            password_hash=hash_password(PASSWORD),
-            role="patient",
-            now=datetime.now(UTC),
-        )
-    db.close()
 
 
 def _signed_in(base: str) -> requests.Session:
@@ -57,7 +38,7 @@ def served(
     url = f"sqlite:///{tmp_path_factory.mktemp(request.param) / 'schema.db'}"
     clinic = request.param == "clinic"
     if clinic:
-        _clinic_patient(url)
+        patient_accounts(url, ["patient@example.org"])
     with serve_in_thread(_app(url, clinic=clinic)) as base:
         yield base, (_signed_in(base) if clinic else requests.Session())
 
