@@ -268,7 +268,23 @@ class History(BaseModel):
     )
 
 
-class Findings(BaseModel):
+class _PresentAndAbsent(BaseModel):
+    """The rules of a model's ``findings`` and ``absent`` lists (the subclass declares them):
+    repeats are dropped, and no finding is both present and absent."""
+
+    @field_validator("findings", "absent", mode="after", check_fields=False)
+    @classmethod
+    def _drop_repeats(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(values))
+
+    @field_validator("absent", mode="after", check_fields=False)
+    @classmethod
+    def _not_both(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        _no_overlap(info.data.get("findings", []), values)
+        return values
+
+
+class Findings(_PresentAndAbsent):
     """A findings document: the input of :func:`neckcheck.engine.assess`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="Findings document")
@@ -289,17 +305,6 @@ class Findings(BaseModel):
         None, description="Age in whole years."
     )
     history: History | None = None
-
-    @field_validator("findings", "absent", mode="after")
-    @classmethod
-    def _drop_repeats(cls, values: list[str]) -> list[str]:
-        return list(dict.fromkeys(values))
-
-    @field_validator("absent", mode="after")
-    @classmethod
-    def _not_both(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        _no_overlap(info.data.get("findings", []), values)
-        return values
 
 
 class RemedyUse(BaseModel):
@@ -329,7 +334,7 @@ def clean_text(value: str) -> str:
 _CLOCK_SKEW = timedelta(minutes=5)
 
 
-class _EpisodeFields(BaseModel):
+class _EpisodeFields(_PresentAndAbsent):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     started_at: Moment = Field(description="When it started, with a time zone.")
@@ -346,17 +351,6 @@ class _EpisodeFields(BaseModel):
     activities_affected: list[Activity] = Field(default_factory=list)
     stress: Score | None = None
     notes: str = Field("", max_length=5000)
-
-    @field_validator("findings", "absent", mode="after")
-    @classmethod
-    def _drop_repeats(cls, values: list[str]) -> list[str]:
-        return list(dict.fromkeys(values))
-
-    @field_validator("absent", mode="after")
-    @classmethod
-    def _not_both(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        _no_overlap(info.data.get("findings", []), values)
-        return values
 
     @field_validator(
         "pain_qualities", "regions", "limited_movements", "activities_affected", "triggers"
