@@ -94,6 +94,23 @@ def _finding_tri(finding: str, present: Present, absent: Present, closed: bool) 
     return None, (finding,)
 
 
+def _junction(children: tuple[Explain, ...], *, decides: bool) -> Explain:
+    """All (``decides`` False: one false child decides) or any (one true child decides),
+    in three-valued logic: otherwise unknown if a child is unknown, with its unknown inputs."""
+
+    def _junction(present: Present, absent: Present, scalars: Scalars, closed: bool) -> Tri:
+        unknown: list[str] = []
+        for child in children:
+            value, missing = child(present, absent, scalars, closed)
+            if value is decides:
+                return decides, _NONE
+            if value is None:
+                unknown.extend(missing)
+        return (None, tuple(unknown)) if unknown else (not decides, _NONE)
+
+    return _junction
+
+
 def _compile_explain(cond: Condition) -> Explain:
     """Three-valued: which unknown inputs stand between this condition and a match.
 
@@ -131,33 +148,9 @@ def _compile_explain(cond: Condition) -> Explain:
 
             return _compare
         case All(all=parts):
-            children = tuple(_compile_explain(part) for part in parts)
-
-            def _all(present: Present, absent: Present, scalars: Scalars, closed: bool) -> Tri:
-                unknown: list[str] = []
-                for child in children:
-                    value, missing = child(present, absent, scalars, closed)
-                    if value is False:
-                        return False, _NONE
-                    if value is None:
-                        unknown.extend(missing)
-                return (None, tuple(unknown)) if unknown else (True, _NONE)
-
-            return _all
+            return _junction(tuple(_compile_explain(part) for part in parts), decides=False)
         case Any_(any=parts):
-            children = tuple(_compile_explain(part) for part in parts)
-
-            def _any(present: Present, absent: Present, scalars: Scalars, closed: bool) -> Tri:
-                unknown: list[str] = []
-                for child in children:
-                    value, missing = child(present, absent, scalars, closed)
-                    if value is True:
-                        return True, _NONE
-                    if value is None:
-                        unknown.extend(missing)
-                return (None, tuple(unknown)) if unknown else (False, _NONE)
-
-            return _any
+            return _junction(tuple(_compile_explain(part) for part in parts), decides=True)
     raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
 
 
