@@ -45,7 +45,7 @@ nlp-score: $(TESTSTAMP)  ## the text extractor's scores on the annotated and the
 	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/heldout.yaml
 
 screenshots: $(TESTSTAMP)  ## every page at 1280 and 390 px into docs/screenshots (needs chromium)
-	$(BIN)/python scripts/screenshots.py docs/screenshots
+	$(BIN)/python -m scripts.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .cache

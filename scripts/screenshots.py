@@ -3,7 +3,7 @@
 Starts the app on a temporary SQLite file with a few weeks of example episodes and drives
 Debian's Chromium with Playwright.
 
-    python scripts/screenshots.py [OUTPUT_DIR]
+    python -m scripts.screenshots [OUTPUT_DIR]     (from the repository root)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from tests.factories import CHROMIUM, CHROMIUM_ARGS
 
 from neckcheck.domain import EpisodeCreate
 from neckcheck.settings import Settings
@@ -21,17 +22,6 @@ from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def seed(url: str) -> dict[str, int]:
@@ -115,7 +105,7 @@ def main() -> None:
             serve_in_thread(create_app(Settings(database_url=url))) as base,
             sync_playwright() as playwright,
         ):
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for width in (1280, 390):
                 page = browser.new_page(viewport={"width": width, "height": 900})
                 for name, path in pages.items():

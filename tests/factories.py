@@ -1,4 +1,5 @@
-"""Shared test helpers: a fixed "now", clinic accounts, and signing in to a real server."""
+"""Shared test helpers: a fixed "now", clinic accounts, signing in to a real server, and
+how Debian's Chromium is launched (browser tests and ``scripts/screenshots.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,18 @@ from urllib.parse import urlencode
 
 # A fixed "now" (a Tuesday) for tests of patterns and reports.
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
+
+# Debian's Chromium, driven by Playwright (its own browser download is not used).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 # The password of every account the tests and benchmarks create.
 PASSWORD = "a long enough password"

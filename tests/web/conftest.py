@@ -18,17 +18,8 @@ from fastapi.testclient import TestClient
 from neckcheck.settings import Settings
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
+from tests.factories import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 AXE_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "npm"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
