@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,12 +23,9 @@ USERS = 50
 SECONDS = float(os.environ.get("NECKCHECK_LOAD_SECONDS", "60"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("postgres_url")
-        return url
-    return f"sqlite:///{tmp_path / 'load.db'}"
+@pytest.fixture
+def database_url(sqlite_or_postgres_url: str) -> str:
+    return sqlite_or_postgres_url
 
 
 def _accounts(url: str, count: int) -> list[str]:
@@ -100,7 +96,7 @@ def test_fifty_users_for_a_minute(
     wall = time.perf_counter() - started
     lost = sum(len(acknowledged[i] - _stored_ids(openers[i], server.base)) for i in range(USERS))
     ordered = sorted(latencies)
-    backend = request.node.callspec.params["database_url"]
+    backend = request.node.callspec.params["sqlite_or_postgres_url"]
     report(
         f"{backend}: {len(latencies)} requests in {wall:.0f} s by {USERS} users = "
         f"{len(latencies) / wall:.0f} req/s; p50 {statistics.median(ordered) * 1000:.0f} ms, "
