@@ -279,6 +279,13 @@ def insights_page(
     episodes = repo.list_episodes(
         session=session, patient_id=patient_id, start=start, end=end, newest_first=False
     )
+    # Diary-only answers, kept per diary version (the course depends on the clock).
+    triggers, remedies = repo.kept(
+        session,
+        patient_id,
+        ("statistics", start, end),
+        lambda: (trigger_stats(episodes), remedy_stats(episodes)),
+    )
     return render(
         request,
         "insights.html",
@@ -289,13 +296,8 @@ def insights_page(
         period=period,
         episodes=episodes,
         course=course(episodes, now=_now(), first=period.first, last=period.last),
-        # Diary-only answers, kept per diary version (the course depends on the clock).
-        triggers=repo.kept(
-            session, patient_id, ("triggers", start, end), lambda: trigger_stats(episodes)
-        ),
-        remedies=repo.kept(
-            session, patient_id, ("remedies", start, end), lambda: remedy_stats(episodes)
-        ),
+        triggers=triggers,
+        remedies=remedies,
         charts=charts,
         timeline=charts.timeline(episodes, first=period.first, last=period.last, now=_now()),
     )
