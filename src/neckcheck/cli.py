@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,12 +20,16 @@ from typer.core import TyperGroup
 from neckcheck.errors import FieldProblem, InputError, NeckcheckError
 
 if TYPE_CHECKING:
+    from neckcheck.clock import Clock
     from neckcheck.domain import Assessment, Episode
     from neckcheck.storage.db import Database
 
 
 EXIT_BAD_INPUT = 2  # the same code as a usage error
 _opened: list[Database] = []
+# The clock of the command being run: the context object given to the command (a test's
+# fixed clock), else the system clock.
+_CLOCK: ContextVar[Clock] = ContextVar("clock")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -36,11 +41,15 @@ class _Group(TyperGroup):
     """Turns every :class:`NeckcheckError` into one line on stderr and exit code 2."""
 
     def invoke(self, ctx: Any) -> Any:
+        from neckcheck.clock import SystemClock
+
+        clock = _CLOCK.set(ctx.find_root().obj or SystemClock())
         try:
             return super().invoke(ctx)
         except NeckcheckError as exc:
             raise _fail(str(exc)) from None
         finally:
+            _CLOCK.reset(clock)
             while _opened:  # every database a command opened is closed when it ends
                 _opened.pop().close()
 
@@ -91,7 +100,7 @@ def _open() -> Database:
 
 
 def _now() -> datetime:
-    return datetime.now().astimezone()
+    return _CLOCK.get().now()
 
 
 def parse_when(text: str, *, field: str, now: datetime | None = None) -> datetime:

@@ -12,13 +12,15 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from neckcheck.cli import app
+from neckcheck.clock import Clock, FixedClock
 from neckcheck.storage.db import head_revision
+from tests.factories import NOW
 
 runner = CliRunner()
 
 
-def run(*args: str, input: str | None = None) -> Any:
-    return runner.invoke(app, list(args), input=input)
+def run(*args: str, input: str | None = None, clock: Clock | None = None) -> Any:
+    return runner.invoke(app, list(args), input=input, obj=clock)
 
 
 def _count(url: str) -> int:
@@ -37,8 +39,8 @@ def diary(env_db: str) -> str:
     return env_db
 
 
-def _log(*args: str) -> int:
-    result = run("log", "--json", *args)
+def _log(*args: str, clock: Clock | None = None) -> int:
+    result = run("log", "--json", *args, clock=clock)
     assert result.exit_code == 0, result.output
     return int(json.loads(result.output)[0]["id"])
 
@@ -217,8 +219,11 @@ def test_show_an_unknown_episode(diary: str) -> None:
 
 
 def test_edit_changes_only_given_fields(diary: str) -> None:
-    episode_id = _log("-n", "4", "--notes", "keep me", "--start", "08:00")
-    result = run("edit", str(episode_id), "-n", "7", "--end", "09:00")
+    # Times of day are read on the clock's day; a fixed clock makes that day the same at
+    # any hour the suite runs (before 08:00, "08:00" today would be in the future).
+    clock = FixedClock(NOW)
+    episode_id = _log("-n", "4", "--notes", "keep me", "--start", "08:00", clock=clock)
+    result = run("edit", str(episode_id), "-n", "7", "--end", "09:00", clock=clock)
     assert result.exit_code == 0, result.output
     episode = json.loads(run("show", str(episode_id), "--json").output)
     assert episode["intensity"] == 7
