@@ -70,8 +70,12 @@ def _clinician_with_every_patient(url: str) -> str:
             now=now,
         )
         for patient_id in session.scalars(select(PatientRow.id)):
-            code = accounts.create_invitation(session=session, patient_id=patient_id, now=now)
-            accounts.redeem_invitation(session=session, code=code, clinician=clinician, now=now)
+            code = accounts.create_invitation(
+                session=session, patient_id=patient_id, now=now, secret=SECRET
+            )
+            accounts.redeem_invitation(
+                session=session, code=code, clinician=clinician, now=now, secret=SECRET
+            )
     db.close()
     return clinician.email
 

@@ -14,10 +14,13 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from neckcheck.diary import clinician_report
+from neckcheck.clock import FixedClock
 from neckcheck.domain import EpisodeCreate
+from neckcheck.services.access import Action, local_person
+from neckcheck.services.diary import Diary
 from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
+from neckcheck.timeparse import Period
 
 TRIGGERS = ["screen_time", "stress", "sleep_position", "poor_posture", "long_drive"]
 FINDINGS = [["cramping_knot"], ["headache"], ["twitching", "fatigue"], [], ["dizziness"]]
@@ -32,21 +35,22 @@ def main() -> None:
     days = 365 * args.years
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(f"sqlite:///{folder}/bench.db")
+        clock = FixedClock(now)
         with db.session() as session:
-            patient = repo.ensure_local_patient(session=session)
+            patient = local_person(session, now=now).patient_id
+            assert patient is not None
+            diary = Diary(session, patient, clock)
             for day in range(days, 0, -1):
                 start = now - timedelta(days=day, hours=day % 9)
-                repo.create_episode(
-                    session=session,
-                    patient_id=patient,
-                    data=EpisodeCreate(
+                diary.log(
+                    EpisodeCreate(
                         started_at=start,
                         ended_at=start + timedelta(hours=1 + day % 5),
                         intensity=1 + (day * 7) % 10,
                         triggers=[TRIGGERS[day % 5]],
                         findings=FINDINGS[day % 5],
                         remedies=[{"remedy": "heat", "helped": ["none", "some", "a_lot"][day % 3]}],
-                    ),
+                    )
                 )
         read, build = [], []
         # Both timed without the diary cache: each run reads the rows from the database.
@@ -58,12 +62,8 @@ def main() -> None:
             read.append(time.perf_counter() - start)
             start = time.perf_counter()
             with db.sessions(info=uncached) as session, session.begin():
-                pdf = clinician_report(
-                    session=session,
-                    patient_id=patient,
-                    first=(now - timedelta(days=days)).date(),
-                    last=now.date(),
-                    now=now,
+                pdf = Diary(session, patient, clock, action=Action.report).report(
+                    Period((now - timedelta(days=days)).date(), now.date())
                 )
             build.append(time.perf_counter() - start)
         db.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import compare_with_static, peak_rss_mib, start_server
@@ -25,20 +24,24 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     args = parser.parse_args()
 
+    from neckcheck.clock import SystemClock
     from neckcheck.demo import demo_episodes
-    from neckcheck.storage import repo
+    from neckcheck.services.access import local_person
+    from neckcheck.services.diary import Diary
     from neckcheck.storage.db import open_database
 
     folder = Path(tempfile.mkdtemp(prefix="neckcheck-bench-"))
     url = f"sqlite:///{folder / 'bench.db'}"
     db = open_database(url)
-    now = datetime.now(UTC)
+    clock = SystemClock()  # the served app reads the same clock
     with db.session() as session:
-        patient = repo.ensure_local_patient(session=session)
-        for data in demo_episodes(years=args.years, seed=3, until=now, daily=True):
-            repo.create_episode(session=session, patient_id=patient, data=data)
-        count = repo.count_episodes(session=session, patient_id=patient)
-        latest = repo.list_episodes(session=session, patient_id=patient, limit=1)[0].id
+        patient = local_person(session, now=clock.now()).patient_id
+        assert patient is not None
+        diary = Diary(session, patient, clock)
+        for data in demo_episodes(years=args.years, seed=3, until=clock.now(), daily=True):
+            diary.log(data)
+        latest = diary.episodes(limit=1)[0].id
+        count = len(diary.episodes())
     db.close()
     static = folder / "static"
     static.mkdir()

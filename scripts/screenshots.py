@@ -10,35 +10,36 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from tests.factories import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import CHROMIUM, CHROMIUM_ARGS, NOW, local_diary
 
+from neckcheck.clock import FixedClock
 from neckcheck.domain import EpisodeCreate
 from neckcheck.settings import Settings
-from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
+
+# A fixed clock, so that the screenshots show the same dates on every run.
+CLOCK = FixedClock(NOW.astimezone())
 
 
 def seed(url: str) -> dict[str, int]:
     """Example episodes: a spread of ordinary spasms, one emergency and one ongoing."""
     db = open_database(url)
-    now = datetime.now(UTC).astimezone()
+    now = CLOCK.now()
     ids: dict[str, int] = {}
     with db.session() as session:
-        patient = repo.ensure_local_patient(session=session)
+        diary = local_diary(session, CLOCK)
         for day in range(110, 2, -1):
             if day % 5 and day % 7:
                 continue
             start = (now - timedelta(days=day)).replace(hour=7 + day % 12, minute=15)
-            episode = repo.create_episode(
-                session=session,
-                patient_id=patient,
-                data=EpisodeCreate(
+            episode = diary.log(
+                EpisodeCreate(
                     started_at=start,
                     ended_at=start + timedelta(hours=1 + day % 9),
                     intensity=2 + (day * 7) % 8,
@@ -48,13 +49,11 @@ def seed(url: str) -> dict[str, int]:
                     findings=["cramping_knot"],
                     triggers=["screen_time"] if day % 2 else ["sleep_position"],
                     remedies=[{"remedy": "heat", "helped": "some"}],
-                ),
+                )
             )
             ids["self_care"] = episode.id
-        emergency = repo.create_episode(
-            session=session,
-            patient_id=patient,
-            data=EpisodeCreate(
+        emergency = diary.log(
+            EpisodeCreate(
                 started_at=now - timedelta(days=2, hours=3),
                 ended_at=now - timedelta(days=2),
                 intensity=8,
@@ -63,12 +62,10 @@ def seed(url: str) -> dict[str, int]:
                 absent=["rash"],
                 regions=["upper_centre"],
                 limited_movements=["flexion"],
-            ),
+            )
         )
-        ongoing = repo.create_episode(
-            session=session,
-            patient_id=patient,
-            data=EpisodeCreate(
+        ongoing = diary.log(
+            EpisodeCreate(
                 started_at=now - timedelta(hours=2),
                 intensity=5,
                 onset="sudden",
@@ -77,7 +74,7 @@ def seed(url: str) -> dict[str, int]:
                 findings=["cramping_knot", "twitching"],
                 absent=["fever", "dizziness"],
                 triggers=["sleep_position"],
-            ),
+            )
         )
         ids.update(emergency=emergency.id, ongoing=ongoing.id)
     db.close()
@@ -102,7 +99,7 @@ def main() -> None:
             "delete": f"/episodes/{ids['self_care']}/delete",
         }
         with (
-            serve_in_thread(create_app(Settings(database_url=url))) as base,
+            serve_in_thread(create_app(Settings(database_url=url), clock=CLOCK)) as base,
             sync_playwright() as playwright,
         ):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from neckcheck.clock import FixedClock
 from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.storage.db import Database, open_database
 from tests.factories import NOW
@@ -78,14 +79,18 @@ def session(db: Database) -> Iterator[Session]:
 
 
 @pytest.fixture
+def clock() -> FixedClock:
+    """The fixed "now" every test reads the time from (NOW)."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture
 def make_episode() -> Callable[..., EpisodeCreate]:
-    """An EpisodeCreate with sensible defaults; keyword arguments override fields."""
+    """An EpisodeCreate with sensible defaults (two hours before NOW); keyword arguments
+    override fields."""
 
     def make(**fields: Any) -> EpisodeCreate:
-        data: dict[str, Any] = {
-            "started_at": datetime.now(UTC) - timedelta(hours=2),
-            "intensity": 5,
-        }
+        data: dict[str, Any] = {"started_at": NOW - timedelta(hours=2), "intensity": 5}
         data.update(fields)
         return EpisodeCreate.model_validate(data)
 

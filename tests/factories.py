@@ -46,7 +46,7 @@ def patient_accounts(url: str, emails: list[str]) -> None:
                 display_name=email,
                 password_hash=password_hash,
                 role="patient",
-                now=datetime.now(UTC),
+                now=NOW,
             )
     db.close()
 
@@ -73,3 +73,28 @@ def sign_in(base: str, email: str) -> Any:
     if status != 303:
         raise RuntimeError(f"sign-in as {email} failed ({status})")
     return opener
+
+
+def local_diary(session: Any, clock: Any = None) -> Any:
+    """The local person's diary in ``session``, with a fixed clock at NOW by default."""
+    from neckcheck.clock import FixedClock
+    from neckcheck.services.access import Action, local_person
+    from neckcheck.services.diary import Diary
+
+    clock = clock or FixedClock(NOW)
+    actor = local_person(session, now=clock.now())
+    return Diary.open(session, actor, None, Action.write, clock=clock, target="test")
+
+
+def cli_runner() -> Any:
+    """Typer's test runner whose commands read the time from a fixed clock at NOW."""
+    from typer.testing import CliRunner
+
+    from neckcheck.clock import FixedClock
+
+    class FixedClockRunner(CliRunner):
+        def invoke(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("obj", FixedClock(NOW))
+            return super().invoke(*args, **kwargs)
+
+    return FixedClockRunner()

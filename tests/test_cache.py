@@ -37,12 +37,13 @@ def test_the_least_recently_used_answers_go_first_when_too_many_items_are_held()
 
 
 def test_many_threads_get_the_same_answers() -> None:
-    cache = DiaryCache(items=1000)
-    results: list[list[int]] = []
+    cache = DiaryCache(items=60)  # room for 12 of the 20 answers: threads evict each other
+    results: list[tuple[int, list[int]]] = []
 
     def reader(n: int) -> None:
         for i in range(200):
-            results.append(cache.get_or_compute(i % 20, lambda i=i: [i % 20] * 5))
+            key = (i * (n + 1)) % 20
+            results.append((key, cache.get_or_compute(key, lambda key=key: [key] * 5)))
 
     threads = [threading.Thread(target=reader, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -50,5 +51,7 @@ def test_many_threads_get_the_same_answers() -> None:
     for thread in threads:
         thread.join()
     assert len(results) == 1600
-    assert all(len(set(r)) == 1 and len(r) == 5 for r in results)
+    # Every answer is the one computed for its own key, never another key's.
+    assert all(answer == [key] * 5 for key, answer in results)
     assert cache.hits + cache.misses == 1600
+    assert cache.hits and cache.misses

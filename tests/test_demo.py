@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from typer.testing import CliRunner
-
 from neckcheck.cli import app
 from neckcheck.demo import demo_episodes
 from neckcheck.patterns import course, trigger_stats
+from tests.factories import cli_runner
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
@@ -42,7 +41,7 @@ def test_daily_gives_one_episode_a_day() -> None:
 
 
 def test_cli_demo_fills_an_empty_diary_only(env_db: str) -> None:
-    runner = CliRunner()
+    runner = cli_runner()
     result = runner.invoke(app, ["demo", "--patients", "2", "--years", "0.5"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Added ")

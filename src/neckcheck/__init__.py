@@ -23,7 +23,7 @@ _EXPORTS = {
     "EpisodeCreate": "neckcheck.domain",
     "EpisodeUpdate": "neckcheck.domain",
     "Findings": "neckcheck.domain",
-    "Level": "neckcheck.domain",
+    "Level": "neckcheck.levels",
     "assess": "neckcheck.engine",
     "InputError": "neckcheck.errors",
     "NeckcheckError": "neckcheck.errors",
@@ -45,9 +45,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate, Findings, Level
-    from neckcheck.engine import assess
+    from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate, Findings
+    from neckcheck.engine.assess import assess
     from neckcheck.errors import InputError, NeckcheckError, NotFoundError
+    from neckcheck.levels import Level
 
 
 def __getattr__(name: str) -> Any:

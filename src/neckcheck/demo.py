@@ -13,8 +13,12 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from neckcheck.domain import EpisodeCreate
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 TRIGGERS = [
     "screen_time",
@@ -117,3 +121,35 @@ def demo_episodes(
                 )
             )
     return episodes
+
+
+def fill(session: Session, *, patients: int, years: float, seed: int, now: datetime) -> int:
+    """Fill an empty database with ``patients`` example diaries; returns the episodes added."""
+    from neckcheck.errors import InputError
+    from neckcheck.storage import repo
+    from neckcheck.text import count
+
+    first = repo.ensure_local_patient(session=session, now=now)
+    existing = repo.count_episodes(session=session, patient_id=first)
+    if existing:
+        raise InputError(
+            f"the diary already has {count(existing, 'episode', 'episodes')}; demo data goes "
+            "into an empty database",
+            field="demo",
+        )
+    total = 0
+    for number in range(patients):
+        patient = (
+            first
+            if number == 0
+            else repo.create_patient(
+                session=session, display_name=f"Demo patient {number + 1}", now=now
+            )
+        )
+        total += repo.add_episodes(
+            session=session,
+            patient_id=patient,
+            items=demo_episodes(years=years, seed=seed + number, until=now),
+            now=now,
+        )
+    return total

@@ -16,8 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -36,6 +35,8 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from neckcheck.errors import InputError
+from neckcheck.levels import Level
+from neckcheck.vocab import Activity, Helped, Movement, Onset, PainQuality, Region
 
 __all__ = [
     "MAX_DURATION_HOURS",
@@ -50,91 +51,13 @@ __all__ = [
     "Helped",
     "History",
     "Level",
+    "MatchedRule",
     "Movement",
     "Onset",
     "PainQuality",
     "Region",
     "RemedyUse",
-    "format_hours",
 ]
-
-
-def format_hours(hours: float, *, short: bool = False) -> str:
-    """A duration as people read it: ``45 min``, ``3.5 h``, ``2.0 days`` (``2.0 d`` if short)."""
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} {'d' if short else 'days'}"
-
-
-class Level(StrEnum):
-    """Triage levels, most urgent first (see clinical/TRIAGE.md)."""
-
-    emergency = "emergency"
-    urgent = "urgent"
-    soon = "soon"
-    routine = "routine"
-    self_care = "self_care"
-
-    @property
-    def rank(self) -> int:
-        """0 for the most urgent level; a smaller rank is more urgent."""
-        return _LEVEL_ORDER.index(self)
-
-
-_LEVEL_ORDER = list(Level)
-
-
-class Onset(StrEnum):
-    sudden = "sudden"
-    gradual = "gradual"
-
-
-class PainQuality(StrEnum):
-    constant = "constant"
-    throbbing = "throbbing"
-    dull = "dull"
-    sharp = "sharp"
-    burning = "burning"
-
-
-class Region(StrEnum):
-    """Where it hurts, as the neck diagram divides it."""
-
-    upper_left = "upper_left"
-    upper_centre = "upper_centre"
-    upper_right = "upper_right"
-    lower_left = "lower_left"
-    lower_centre = "lower_centre"
-    lower_right = "lower_right"
-    shoulder_left = "shoulder_left"
-    shoulder_right = "shoulder_right"
-
-
-class Movement(StrEnum):
-    """Movements of the head and neck that can be limited."""
-
-    flexion = "flexion"
-    extension = "extension"
-    rotation_left = "rotation_left"
-    rotation_right = "rotation_right"
-    side_bending_left = "side_bending_left"
-    side_bending_right = "side_bending_right"
-
-
-class Helped(StrEnum):
-    none = "none"
-    some = "some"
-    a_lot = "a_lot"
-
-
-class Activity(StrEnum):
-    driving = "driving"
-    concentrating = "concentrating"
-    carrying = "carrying"
-    sleep = "sleep"
-    work = "work"
 
 
 def _unknown(kind: str, value: str, known: frozenset[str]) -> PydanticCustomError:
@@ -221,11 +144,16 @@ def _not_a_number(value: object) -> object:
     return value
 
 
-# Nothing in a diary happened before this; older times are typing mistakes.
+# Nothing in a diary happened before 1900 or after 2199: such years are typing mistakes.
+# (Checked on the year as written, before any arithmetic, so that a time such as
+# 9999-12-31T23:59:59-14:00, which has no UTC equivalent, is refused, not overflowed.)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LAST_YEAR = 2199
 
 
-def _not_too_old(value: datetime) -> datetime:
+def _plausible_year(value: datetime) -> datetime:
+    if value.year > LAST_YEAR:
+        raise PydanticCustomError("neckcheck_too_late", "must be in 2199 or earlier")
     if value < EARLIEST:
         raise PydanticCustomError("neckcheck_too_old", "must be in 1900 or later")
     return value
@@ -235,7 +163,7 @@ def _not_too_old(value: datetime) -> datetime:
 # not read as a Unix time. Limits go before the validator so the schema shows them.
 _NUMBER = BeforeValidator(_not_true_or_false)
 Score = Annotated[int, Field(ge=0, le=10), _NUMBER]
-Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_not_too_old)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_plausible_year)]
 
 
 def _no_overlap(findings: list[str], absent: list[str]) -> None:
@@ -328,10 +256,6 @@ def clean_text(value: str) -> str:
         for char in value
         if char in _KEPT_WHITESPACE or char.isspace() or char.isprintable()
     )
-
-
-# How far in the future a start time may be before it is treated as a typing mistake.
-_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class _EpisodeFields(_PresentAndAbsent):
@@ -435,14 +359,8 @@ class _EpisodeFields(_PresentAndAbsent):
 
 
 class EpisodeCreate(_EpisodeFields):
-    """A new episode as a person logs it. The start may not lie in the future."""
-
-    @field_validator("started_at", mode="after")
-    @classmethod
-    def _not_in_future(cls, value: datetime) -> datetime:
-        if value > datetime.now(value.tzinfo) + _CLOCK_SKEW:
-            raise PydanticCustomError("neckcheck_future", "is in the future", {})
-        return value
+    """A new episode as a person logs it. Whether its times lie in the future depends on
+    the clock, so the diary checks that when it is logged (``services.diary``)."""
 
 
 class EpisodeUpdate(BaseModel):
@@ -510,8 +428,8 @@ class Episode(_EpisodeFields):
             raise InputError.from_pydantic(exc) from None
 
 
-class RedFlag(BaseModel):
-    """A matched rule."""
+class MatchedRule(BaseModel):
+    """A rule that matched, with its level, its message and its sources."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -534,7 +452,7 @@ class Assessment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, title="Assessment")
 
     level: Level
-    red_flags: list[RedFlag]
+    red_flags: list[MatchedRule]
     advice: list[AdviceText]
     unanswered: list[str] = Field(
         description="Inputs not given that could make the level more urgent."

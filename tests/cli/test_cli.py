@@ -19,7 +19,11 @@ from tests.factories import NOW
 runner = CliRunner()
 
 
-def run(*args: str, input: str | None = None, clock: Clock | None = None) -> Any:
+# Every command reads the time from a fixed clock, so the suite runs the same at any hour.
+CLOCK = FixedClock(NOW)
+
+
+def run(*args: str, input: str | None = None, clock: Clock = CLOCK) -> Any:
     return runner.invoke(app, list(args), input=input, obj=clock)
 
 
@@ -39,7 +43,7 @@ def diary(env_db: str) -> str:
     return env_db
 
 
-def _log(*args: str, clock: Clock | None = None) -> int:
+def _log(*args: str, clock: Clock = CLOCK) -> int:
     result = run("log", "--json", *args, clock=clock)
     assert result.exit_code == 0, result.output
     return int(json.loads(result.output)[0]["id"])
@@ -219,11 +223,10 @@ def test_show_an_unknown_episode(diary: str) -> None:
 
 
 def test_edit_changes_only_given_fields(diary: str) -> None:
-    # Times of day are read on the clock's day; a fixed clock makes that day the same at
-    # any hour the suite runs (before 08:00, "08:00" today would be in the future).
-    clock = FixedClock(NOW)
-    episode_id = _log("-n", "4", "--notes", "keep me", "--start", "08:00", clock=clock)
-    result = run("edit", str(episode_id), "-n", "7", "--end", "09:00", clock=clock)
+    # Times of day are read on the clock's day (before 08:00 on the wall clock, "08:00"
+    # today would be in the future; the fixed clock's is noon).
+    episode_id = _log("-n", "4", "--notes", "keep me", "--start", "08:00")
+    result = run("edit", str(episode_id), "-n", "7", "--end", "09:00")
     assert result.exit_code == 0, result.output
     episode = json.loads(run("show", str(episode_id), "--json").output)
     assert episode["intensity"] == 7
@@ -296,10 +299,16 @@ def test_db_commands(env_db: str) -> None:
 
 
 def test_log_uses_now_by_default(diary: str) -> None:
-    before = datetime.now().astimezone() - timedelta(seconds=5)
     _log("-n", "2")
     [episode] = json.loads(run("history", "--json").output)
-    assert datetime.fromisoformat(episode["started_at"]) >= before
+    assert datetime.fromisoformat(episode["started_at"]) == NOW
+
+
+def test_a_start_in_the_future_is_refused(diary: str) -> None:
+    later = (NOW + timedelta(hours=1)).isoformat()
+    result = run("log", "-n", "2", "--start", later)
+    assert (result.exit_code, result.output) == (2, "Error: --start: is in the future\n")
+    assert _count(diary) == 0
 
 
 def test_database_url_setting_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

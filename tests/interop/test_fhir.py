@@ -11,16 +11,14 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from neckcheck.cli import app
-from neckcheck.diary import import_episodes
 from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.errors import InputError
 from neckcheck.interop.fhir import QUESTIONNAIRE_URL, export_bundle, import_bundle
-from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
 from neckcheck.storage.tables import EpisodeRow
+from tests.factories import NOW, cli_runner, local_diary
 from tests.interop.strategies import episodes
 
 Make = Callable[..., Episode]
@@ -44,7 +42,7 @@ def test_every_exported_resource_validates(episode: Make) -> None:
         ),
         episode(1, hours=None, intensity=2),
     ]
-    bundle = json.loads(export_bundle(diary, patient_name="Alex"))
+    bundle = json.loads(export_bundle(diary, patient_name="Alex", now=NOW))
     assert bundle["resourceType"] == "Bundle"
     assert bundle["type"] == "collection"
     kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
@@ -90,15 +88,15 @@ def test_export_then_import_into_an_empty_database_gives_the_same_episodes(
     source = open_database(f"sqlite:///{tmp_path_factory.mktemp('a') / 'a.db'}")
     target = open_database(f"sqlite:///{tmp_path_factory.mktemp('b') / 'b.db'}")
     with source.session() as session:
-        patient = repo.ensure_local_patient(session=session)
+        mine = local_diary(session)
         for data in diary:
-            repo.create_episode(session=session, patient_id=patient, data=data)
-        stored = repo.list_episodes(session=session, patient_id=patient, newest_first=False)
-    text = export_bundle(stored, patient_name="Alex")
+            mine.log(data)
+        stored = mine.episodes(newest_first=False)
+        text = mine.export("fhir").body
     with target.session() as session:
-        patient = repo.ensure_local_patient(session=session)
-        import_episodes(session=session, patient_id=patient, episodes=import_bundle(text))
-        imported = repo.list_episodes(session=session, patient_id=patient, newest_first=False)
+        theirs = local_diary(session)
+        theirs.import_("fhir", text)
+        imported = theirs.episodes(newest_first=False)
     source.close()
     target.close()
     assert [_fields(e) for e in imported] == [_fields(e) for e in stored]
@@ -110,7 +108,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_episodes(
 def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
     episode: Make, env_db: str, tmp_path: Path
 ) -> None:
-    bundle = json.loads(export_bundle([episode(5), episode(3)], patient_name="Alex"))
+    bundle = json.loads(export_bundle([episode(5), episode(3)], patient_name="Alex", now=NOW))
     responses = [
         i
         for i, e in enumerate(bundle["entry"])
@@ -123,7 +121,7 @@ def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
         import_bundle(json.dumps(bundle))
     assert str(caught.value) == expected
 
-    runner = CliRunner()
+    runner = cli_runner()
     assert runner.invoke(app, ["log", "-n", "3"]).exit_code == 0
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(bundle))

@@ -8,24 +8,23 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from neckcheck.cli import app
 from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.errors import ConfigError, InputError
 from neckcheck.interop.plain import export_csv, export_json, import_json
-from neckcheck.storage import repo
 from neckcheck.storage.db import backup_sqlite, open_database
+from tests.factories import NOW, cli_runner, local_diary
 from tests.interop.strategies import episodes
 
 Make = Callable[..., Episode]
-runner = CliRunner()
+runner = cli_runner()
 
 
 def _stored(diary: list[EpisodeCreate]) -> list[Episode]:
@@ -46,7 +45,7 @@ def _stored(diary: list[EpisodeCreate]) -> list[Episode]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(episodes(), max_size=5))
 def test_json_round_trip_is_lossless(diary: list[EpisodeCreate]) -> None:
-    assert import_json(export_json(_stored(diary))) == diary
+    assert import_json(export_json(_stored(diary), now=NOW)) == diary
 
 
 @pytest.mark.parametrize(
@@ -72,7 +71,7 @@ def test_json_round_trip_is_lossless(diary: list[EpisodeCreate]) -> None:
 def test_a_bad_record_names_its_index_and_field(
     episode: Make, change: Callable[[dict[str, object]], None], message: str
 ) -> None:
-    document = json.loads(export_json([episode(3), episode(2)]))
+    document = json.loads(export_json([episode(3), episode(2)], now=NOW))
     change(document)
     with pytest.raises(InputError) as caught:
         import_json(json.dumps(document))
@@ -107,11 +106,11 @@ def test_cli_export_and_import_all_or_nothing(env_db: str, tmp_path: Path) -> No
         )
     exported = tmp_path / "diary.json"
     result = runner.invoke(app, ["export", "--json", str(exported)])
-    assert result.output == f"Exported 2 episode(s) to {exported}.\n"
+    assert result.output == f"Exported 2 episodes to {exported}.\n"
     for flag, name in (("--csv", "diary.csv"), ("--fhir", "diary.fhir.json")):
         assert runner.invoke(app, ["export", flag, str(tmp_path / name)]).exit_code == 0
     assert runner.invoke(app, ["import", "--json", str(exported)]).output == (
-        f"Imported 2 episode(s) from {exported}.\n"
+        f"Imported 2 episodes from {exported}.\n"
     )
     assert (
         runner.invoke(app, ["import", "--fhir", str(tmp_path / "diary.fhir.json")]).exit_code == 0
@@ -136,18 +135,14 @@ def test_backup_is_consistent_while_another_thread_writes(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'live.db'}"
     db = open_database(url)
     with db.session() as session:
-        patient = repo.ensure_local_patient(session=session)
+        local_diary(session)
     stop = threading.Event()
-    start = datetime.now(UTC) - timedelta(days=1)
+    start = NOW - timedelta(days=1)
 
     def write() -> None:
         while not stop.is_set():
             with db.session() as session:
-                repo.create_episode(
-                    session=session,
-                    patient_id=patient,
-                    data=EpisodeCreate(started_at=start, intensity=3),
-                )
+                local_diary(session).log(EpisodeCreate(started_at=start, intensity=3))
 
     writer = threading.Thread(target=write)
     writer.start()

@@ -11,6 +11,7 @@ import pytest
 
 from neckcheck.nlp import extract
 from neckcheck.nlp.evaluate import CORPUS_NOW, main
+from tests.factories import cli_runner
 
 HERE = Path(__file__).parent
 NOW = datetime.fromisoformat("2026-06-30T12:00:00+00:00")
@@ -134,9 +135,9 @@ def test_nothing_loads_at_import_and_the_pipeline_is_built_once() -> None:
     assert out.stdout.strip() == "False False"
     from neckcheck.nlp.extract import _pipeline
 
-    extract("neck pain")
+    extract("neck pain", now=NOW)
     before = _pipeline.cache_info().misses
-    extract("more neck pain")
+    extract("more neck pain", now=NOW)
     assert _pipeline.cache_info().misses == before
 
 
@@ -170,11 +171,9 @@ def test_the_corpus_meets_its_targets(capsys: pytest.CaptureFixture[str]) -> Non
 def test_cli_extract_reads_stdin() -> None:
     import json
 
-    from typer.testing import CliRunner
-
     from neckcheck.cli import app
 
-    result = CliRunner().invoke(app, ["extract"], input="no fever, bit dizzy, 6/10")
+    result = cli_runner().invoke(app, ["extract"], input="no fever, bit dizzy, 6/10")
     assert result.exit_code == 0
     out = json.loads(result.output)
     assert out["document"]["findings"] == ["dizziness"]
@@ -186,11 +185,9 @@ def test_cli_extract_reads_stdin() -> None:
 def test_cli_log_text_asks_before_saving(env_db: str) -> None:
     import json
 
-    from typer.testing import CliRunner
-
     from neckcheck.cli import app
 
-    runner = CliRunner()
+    runner = cli_runner()
     refused = runner.invoke(app, ["log", "--text", "stiff neck, no fever"], input="4\nn\n")
     assert refused.exit_code == 1
     assert "said no to: Fever" in refused.output

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
-from neckcheck.domain import Episode
+from neckcheck.domain import Episode, Findings
+from neckcheck.engine import assess
+from neckcheck.knowledge import load, read_raw, validate
 from neckcheck.patterns import course
+from neckcheck.patterns.history import DiaryHistory
 from tests.factories import NOW
 
 Make = Callable[..., Episode]
@@ -30,7 +35,10 @@ def test_one_episode_is_isolated(episode: Make) -> None:
     assert summary.advice == []
 
 
-@pytest.mark.parametrize(("gap_days", "recurring"), [(15, True), (14.9, True), (15.6, False)])
+# "Within 30 days" is the triage's: the 30 days up to an episode's start, that moment
+# included and the moment 30 days before it not (patterns.history), so episodes 15 days apart
+# are not three within 30 days.
+@pytest.mark.parametrize(("gap_days", "recurring"), [(14.9, True), (14, True), (15, False)])
 def test_three_episodes_within_30_days_recur(
     episode: Make, gap_days: float, recurring: bool
 ) -> None:
@@ -111,3 +119,32 @@ def test_worsening_of_two_points_is_flagged(
 def test_worsening_needs_two_episodes_in_each_window(episode: Make) -> None:
     episodes = [episode(2, intensity=9), episode(30, intensity=2), episode(31, intensity=2)]
     assert course(episodes, now=NOW).worsening is None
+
+
+def _with_rule(change: Callable[[dict[str, Any]], None]) -> Any:
+    raw = copy.deepcopy(read_raw())
+    for rule in raw["rules"]:
+        change(rule)
+    return validate(raw)
+
+
+def test_the_course_and_the_triage_read_the_same_thresholds(episode: Make) -> None:
+    """Change the recurring and chronic thresholds in a copy of the knowledge base: an
+    episode's check and the diary's course move together."""
+
+    def lower(rule: dict[str, Any]) -> None:
+        if rule["id"] in ("recurring", "chronic"):
+            rule["when"]["value"] = 2
+
+    lowered = _with_rule(lower)
+    diary = [episode(20), episode(12)]  # two episodes 8 days apart: 2 weeks, 2 in 30 days
+    history = DiaryHistory([(e.started_at, e.ended_at) for e in diary]).at(diary[1].started_at)
+    document = Findings(findings=[], history=history)
+    for kb, expected in ((load(), set()), (lowered, {"recurring", "chronic"})):
+        triage = {flag.id for flag in assess(document, kb).red_flags}
+        summary = course(diary, now=NOW, knowledge=kb)
+        assert triage == expected
+        assert {item.kind for item in summary.evidence} == expected
+        assert summary.classification == ("chronic" if expected else "isolated"), (
+            "the first class in labels.course.classes wins"
+        )

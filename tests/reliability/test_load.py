@@ -11,12 +11,12 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.factories import patient_accounts, sign_in
+from tests.factories import NOW, patient_accounts, sign_in
 from tests.reliability.conftest import Server, report
 
 USERS = 50
@@ -37,7 +37,7 @@ def _accounts(url: str, count: int) -> list[str]:
 def _post_episode(opener: Any, base: str, label: str) -> int:
     body = json.dumps(
         {
-            "started_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "started_at": (NOW - timedelta(hours=1)).isoformat(),
             "intensity": random.randint(0, 10),
             "notes": label,
         }

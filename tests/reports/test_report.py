@@ -9,13 +9,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from neckcheck.cli import app
 from neckcheck.domain import Episode
 from neckcheck.reports import build_report
 from neckcheck.reports.pdf import render_pdf
-from tests.factories import NOW
+from tests.factories import NOW, cli_runner
 
 Make = Callable[..., Episode]
 
@@ -76,7 +75,7 @@ def test_the_pdf_reads_as_a_report(episode: Make) -> None:
         "Neck spasm diary: clinician report",
         "Patient: Alex",
         f"Period: {first:%d %b %Y} to {NOW:%d %b %Y}",
-        "4 in 61 days",
+        "4 episodes in 61 days",
         "Recurring: 3 episodes between",
         "Warning signs raised",
         "Signs that may suggest meningitis",
@@ -101,12 +100,12 @@ def test_an_empty_period_still_renders(episode: Make) -> None:
         build_report([], first=date(2026, 1, 1), last=date(2026, 1, 31), now=NOW, patient="Alex")
     )
     [page] = _text(pdf)
-    assert "0 in 31 days" in page
+    assert "0 episodes in 31 days" in page
     assert "None in this period." in page
 
 
 def test_cli_report(env_db: str, tmp_path: Path) -> None:
-    runner = CliRunner()
+    runner = cli_runner()
     for day in ("2026-02-01", "2026-02-10"):
         assert (
             runner.invoke(
@@ -121,11 +120,11 @@ def test_cli_report(env_db: str, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Report for 2026-01-15 to 2026-02-28 written to" in result.output
-    assert "2 in 45 days" in _text(out.read_bytes())[0]
+    assert "2 episodes in 45 days" in _text(out.read_bytes())[0]
     bad = runner.invoke(
         app, ["report", "--pdf", str(out), "--from", "2026-03-01", "--to", "2026-02-01"]
     )
-    assert (bad.exit_code, bad.output) == (2, "Error: from: must not be after the end date\n")
+    assert (bad.exit_code, bad.output) == (2, "Error: --from: must not be after the end date\n")
     bad = runner.invoke(app, ["report", "--pdf", str(out), "--from", "March"])
-    assert bad.output == "Error: --from: cannot read 'March' as a date; use YYYY-MM-DD\n"
+    assert bad.output == "Error: --from: must be a date such as 2026-05-01\n"
     assert json.loads(runner.invoke(app, ["history", "--json"]).output)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from neckcheck.auth.passwords import hash_password, verify_password
 from neckcheck.auth.sessions import current_session, end_all_sessions, end_session, start_session
 from neckcheck.errors import InputError, NotFoundError
+from neckcheck.services import access
+from neckcheck.services.access import Action, Actor
 from neckcheck.storage import accounts
 from neckcheck.storage.db import Database
+from tests.factories import NOW
 
-NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
+SECRET = "s" * 40
 HASH = hash_password("correct horse battery")
 
 
@@ -93,35 +97,51 @@ def test_accounts(db: Database) -> None:
         ).disabled
 
 
+def _may_read(session: Session, user: accounts.User, patient_id: int) -> bool:
+    return access.decide(
+        session, Actor.signed_in(user), Action.read, patient_id, now=NOW, target="test"
+    )
+
+
 def test_sharing_by_invitation_and_revocation(db: Database) -> None:
     alex, sam, lee = _people(db)
     assert alex.patient_id is not None
     with db.session() as session:
-        assert not accounts.can_view_patient(session=session, user=lee, patient_id=alex.patient_id)
-        assert accounts.can_view_patient(session=session, user=alex, patient_id=alex.patient_id)
-        assert not accounts.can_view_patient(session=session, user=sam, patient_id=alex.patient_id)
-        code = accounts.create_invitation(session=session, patient_id=alex.patient_id, now=NOW)
+        assert not _may_read(session, lee, alex.patient_id)
+        assert _may_read(session, alex, alex.patient_id)
+        assert not _may_read(session, sam, alex.patient_id)
+        code = accounts.create_invitation(
+            session=session, patient_id=alex.patient_id, now=NOW, secret=SECRET
+        )
         with pytest.raises(InputError, match="only a clinician"):
-            accounts.redeem_invitation(session=session, code=code, clinician=sam, now=NOW)
+            accounts.redeem_invitation(
+                session=session, code=code, clinician=sam, now=NOW, secret=SECRET
+            )
         shared = accounts.redeem_invitation(
-            session=session, code=code.lower(), clinician=lee, now=NOW + timedelta(days=1)
+            session=session,
+            code=code.lower(),
+            clinician=lee,
+            now=NOW + timedelta(days=1),
+            secret=SECRET,
         )
         assert shared == alex.patient_id
-        assert accounts.can_view_patient(session=session, user=lee, patient_id=alex.patient_id)
+        assert _may_read(session, lee, alex.patient_id)
         assert [
             a.clinician.email
             for a in accounts.who_has_access(session=session, patient_id=alex.patient_id)
         ] == ["dr.lee@example.org"]
         assert accounts.shared_patients(session=session, clinician_id=lee.id) == [alex.patient_id]
         with pytest.raises(InputError, match="not valid"):  # a code works once
-            accounts.redeem_invitation(session=session, code=code, clinician=lee, now=NOW)
+            accounts.redeem_invitation(
+                session=session, code=code, clinician=lee, now=NOW, secret=SECRET
+            )
         accounts.revoke_access(
             session=session,
             patient_id=alex.patient_id,
             clinician_id=lee.id,
             now=NOW + timedelta(days=2),
         )
-        assert not accounts.can_view_patient(session=session, user=lee, patient_id=alex.patient_id)
+        assert not _may_read(session, lee, alex.patient_id)
         with pytest.raises(NotFoundError):
             accounts.revoke_access(
                 session=session, patient_id=alex.patient_id, clinician_id=lee.id, now=NOW
@@ -132,10 +152,16 @@ def test_an_invitation_expires_after_a_week(db: Database) -> None:
     alex, _sam, lee = _people(db)
     assert alex.patient_id is not None
     with db.session() as session:
-        code = accounts.create_invitation(session=session, patient_id=alex.patient_id, now=NOW)
+        code = accounts.create_invitation(
+            session=session, patient_id=alex.patient_id, now=NOW, secret=SECRET
+        )
         with pytest.raises(InputError, match="expired"):
             accounts.redeem_invitation(
-                session=session, code=code, clinician=lee, now=NOW + timedelta(days=7, seconds=1)
+                session=session,
+                code=code,
+                clinician=lee,
+                now=NOW + timedelta(days=7, seconds=1),
+                secret=SECRET,
             )
 
 
@@ -164,20 +190,21 @@ def test_the_audit_log_records_others_and_is_append_only(db: Database) -> None:
     alex, _sam, lee = _people(db)
     assert alex.patient_id is not None
     with db.session() as session:
-        for actor, action in ((alex, "read"), (lee, "read"), (lee, "report")):
-            accounts.record_access(
-                session=session,
-                actor=actor,
-                patient_id=alex.patient_id,
-                action=action,
-                target="/history",
-                ip="127.0.0.1",
+        # The owner's own reads leave no entry; a clinician's leave one each, refused
+        # (no consent yet) or not.
+        for actor, action in ((alex, Action.read), (lee, Action.read), (lee, Action.report)):
+            access.decide(
+                session,
+                Actor.signed_in(actor, ip="127.0.0.1"),
+                action,
+                alex.patient_id,
                 now=NOW,
+                target="/history",
             )
         entries = accounts.audit_for_patient(session=session, patient_id=alex.patient_id)
-    assert [(e.actor, e.action) for e in entries] == [
-        ("Dr Lee <dr.lee@example.org>", "report"),
-        ("Dr Lee <dr.lee@example.org>", "read"),
+    assert [(e.actor, e.action, e.granted) for e in entries] == [
+        ("Dr Lee <dr.lee@example.org>", "report", False),
+        ("Dr Lee <dr.lee@example.org>", "read", False),
     ]
     for statement in ("UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), db.session() as session:

@@ -6,7 +6,7 @@ when a request saves a status made from a diary that changed meanwhile."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,21 +14,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from neckcheck.diary import RECENT, assess_episode, clinician_dashboard, patient_status
+from neckcheck.clock import FixedClock
 from neckcheck.domain import EpisodeCreate, Level
 from neckcheck.patterns import course
+from neckcheck.patterns.history import DiaryHistory
+from neckcheck.services.access import Actor
+from neckcheck.services.clinic import RECENT, Clinic, patient_status
+from neckcheck.services.diary import Diary
 from neckcheck.storage import accounts, dashboard, repo
 from neckcheck.storage.db import Database
+from tests.factories import NOW as LATEST
 
 Make = Callable[..., EpisodeCreate]
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = LATEST.replace(microsecond=0)
 START = NOW - timedelta(days=200)
+SECRET = "s" * 40
 
 
-def _clinic(session: Session, patients: int) -> tuple[int, list[int]]:
+def _clinic(session: Session, patients: int) -> tuple[accounts.User, list[int]]:
     clinician = accounts.create_user(
         session=session,
-        email=f"doctor{datetime.now().timestamp()}@example.org",
+        email="doctor@example.org",
         display_name="Doctor",
         password_hash="x",
         role="clinician",
@@ -36,37 +42,49 @@ def _clinic(session: Session, patients: int) -> tuple[int, list[int]]:
     )
     ids = []
     for number in range(patients):
-        patient_id = repo.create_patient(session=session, display_name=f"Patient {number:03}")
-        code = accounts.create_invitation(session=session, patient_id=patient_id, now=NOW)
-        accounts.redeem_invitation(session=session, code=code, clinician=clinician, now=NOW)
+        patient_id = repo.create_patient(
+            session=session, display_name=f"Patient {number:03}", now=START
+        )
+        code = accounts.create_invitation(
+            session=session, patient_id=patient_id, now=NOW, secret=SECRET
+        )
+        accounts.redeem_invitation(
+            session=session, code=code, clinician=clinician, now=NOW, secret=SECRET
+        )
         ids.append(patient_id)
-    return clinician.id, ids
+    return clinician, ids
 
 
 def _fresh(session: Session, patient_ids: list[int], at: datetime) -> list[tuple[Any, ...]]:
     """The dashboard computed from scratch: (patient, level, course), most urgent first."""
     keyed = []
     for patient_id in patient_ids:
-        recent = [
-            e
-            for e in repo.list_episodes(
+        known = list(
+            repo.list_episodes(
                 session=session, patient_id=patient_id, end=at + timedelta(microseconds=1)
             )
-            if e.started_at >= at - RECENT
-        ]
-        classification = course(recent, now=at).classification
+        )
+        recent = [e for e in known if e.started_at >= at - RECENT]
+        history = DiaryHistory([(e.started_at, e.ended_at) for e in known])
+        classification = course(recent, now=at, history=history).classification
         if not recent:
             keyed.append(((len(Level), 0.0, patient_id), (patient_id, None, classification)))
             continue
         latest = recent[0]
-        level = assess_episode(session=session, patient_id=patient_id, episode=latest, now=at)
-        key = (level.level.rank, -latest.started_at.timestamp(), patient_id)
-        keyed.append((key, (patient_id, level.level, classification)))
+        level = Diary(session, patient_id, FixedClock(at)).assess(latest).level
+        key = (level.rank, -latest.started_at.timestamp(), patient_id)
+        keyed.append((key, (patient_id, level, classification)))
     return [entry for _, entry in sorted(keyed)]
 
 
-def _shown(session: Session, clinician_id: int, at: datetime) -> list[tuple[Any, ...]]:
-    page = clinician_dashboard(session=session, clinician_id=clinician_id, now=at, per_page=100)
+def _listing(session: Session, clinician: accounts.User, at: datetime, **page: Any) -> Any:
+    return Clinic(session, FixedClock(at), secret=SECRET).dashboard(
+        Actor.signed_in(clinician), target="/clinician", **page
+    )
+
+
+def _shown(session: Session, clinician: accounts.User, at: datetime) -> list[tuple[Any, ...]]:
+    page = _listing(session, clinician, at, per_page=100)
     return [(row.id, row.level, row.course) for row in page.rows]
 
 
@@ -112,6 +130,7 @@ def test_kept_levels_always_equal_a_fresh_assessment(
                         intensity=intensity,
                         findings=["dizziness"] if warning else [],
                     ),
+                    now=NOW,
                 )
             assert _shown(session, clinician_id, at) == _fresh(session, patients, at)
         session.rollback()
@@ -124,7 +143,10 @@ def test_an_ongoing_episode_moves_up_when_it_crosses_a_duration_threshold(
     with db.session() as session:
         clinician_id, [patient] = _clinic(session, 1)
         repo.create_episode(
-            session=session, patient_id=patient, data=make_episode(started_at=started, intensity=9)
+            session=session,
+            patient_id=patient,
+            data=make_episode(started_at=started, intensity=9),
+            now=NOW,
         )
         before = _shown(session, clinician_id, started + timedelta(hours=47))
         after = _shown(session, clinician_id, started + timedelta(hours=48, seconds=2))
@@ -135,15 +157,20 @@ def test_an_ongoing_episode_moves_up_when_it_crosses_a_duration_threshold(
 def test_a_level_made_from_an_older_diary_is_not_used(db: Database, make_episode: Make) -> None:
     with db.session() as session:
         clinician_id, [patient] = _clinic(session, 1)
-        repo.create_episode(session=session, patient_id=patient, data=make_episode(intensity=2))
+        repo.create_episode(
+            session=session, patient_id=patient, data=make_episode(intensity=2), now=NOW
+        )
         # A request reads the diary at this version...
         [(_, version)] = dashboard.patients_needing_status(
-            session=session, clinician_id=clinician_id, now=NOW
+            session=session, clinician_id=clinician_id.id, now=NOW
         )
         old = patient_status(session=session, patient_id=patient, diary_version=version, now=NOW)
         # ...a warning sign is logged and committed meanwhile...
         repo.create_episode(
-            session=session, patient_id=patient, data=make_episode(findings=["slurred_speech"])
+            session=session,
+            patient_id=patient,
+            data=make_episode(findings=["slurred_speech"]),
+            now=NOW,
         )
         # ...and the first request saves what it computed, after the change.
         dashboard.save_statuses(session=session, statuses=[old])
@@ -164,11 +191,9 @@ def test_pages_of_fifty_sorted_by_urgency(
                 session=session,
                 patient_id=patient,
                 data=make_episode(started_at=NOW - timedelta(hours=number + 1), findings=findings),
+                now=NOW,
             )
-        pages = [
-            clinician_dashboard(session=session, clinician_id=clinician_id, now=NOW, page=n)
-            for n in (1, 2, 3, 4)
-        ]
+        pages = [_listing(session, clinician_id, NOW, page=n) for n in (1, 2, 3, 4)]
         expected = _fresh(session, patients, NOW)
     assert [p.total for p in pages] == [120] * 4
     assert [p.pages for p in pages] == [3] * 4
@@ -189,8 +214,13 @@ def test_the_course_changes_when_its_oldest_episode_leaves_the_window(
                 session=session,
                 patient_id=patient,
                 data=make_episode(started_at=started, ended_at=started + timedelta(hours=2)),
+                now=NOW,
             )
         during = _shown(session, clinician_id, first + timedelta(days=30))
-        after = _shown(session, clinician_id, first + timedelta(days=91))
+        # The first episode has left the 90-day window, but the latest (still in it) recurred
+        # when it began, as its own check says: the course and the level agree.
+        later = _shown(session, clinician_id, first + timedelta(days=91))
+        after = _shown(session, clinician_id, first + timedelta(days=111))
     assert during == [(patient, Level.routine, "recurring")]
-    assert after == [(patient, Level.routine, "isolated")]  # the latest is still recent
+    assert later == [(patient, Level.routine, "recurring")]
+    assert after == [(patient, None, "none")]  # the last episode has left the window too

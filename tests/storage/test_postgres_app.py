@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from neckcheck.cli import app
 from neckcheck.settings import Settings
 from neckcheck.storage.db import head_revision
 from neckcheck.web.app import create_app
+from tests.factories import cli_runner
 
 
 def test_cli_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NECKCHECK_DATABASE_URL", postgres_url)
-    runner = CliRunner()
+    runner = cli_runner()
     assert (
         f"Database is at revision {head_revision()}."
         in runner.invoke(app, ["db", "upgrade"]).output

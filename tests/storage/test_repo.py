@@ -18,13 +18,14 @@ from neckcheck.patterns.history import weeks_with_symptoms
 from neckcheck.storage import repo
 from neckcheck.storage.db import BUSY_SECONDS, Database, open_database
 from neckcheck.storage.tables import PatientRow
+from tests.factories import NOW, local_diary
 
 Make = Callable[..., EpisodeCreate]
 CET = timezone(timedelta(hours=1))
 
 
 def _patient(session: Session) -> int:
-    return repo.ensure_local_patient(session=session)
+    return repo.ensure_local_patient(session=session, now=NOW)
 
 
 def test_round_trip_keeps_every_field_and_the_given_offset(
@@ -48,7 +49,7 @@ def test_round_trip_keeps_every_field_and_the_given_offset(
     )
     with db.session() as session:
         patient_id = _patient(session)
-        created = repo.create_episode(session=session, patient_id=patient_id, data=data)
+        created = repo.create_episode(session=session, patient_id=patient_id, data=data, now=NOW)
     # A new session reads what is on disk, not what the first one cached.
     with db.session() as session:
         stored = repo.get_episode(session=session, patient_id=patient_id, episode_id=created.id)
@@ -64,6 +65,7 @@ def test_the_instant_is_stored_in_utc(db: Database, make_episode: Make) -> None:
             session=session,
             patient_id=_patient(session),
             data=make_episode(started_at=datetime(2026, 3, 1, 23, 30, tzinfo=CET)),
+            now=NOW,
         )
         raw = session.execute(text("SELECT started_at, started_offset_min FROM episodes")).one()
     assert str(raw[0]).startswith("2026-03-01 22:30")
@@ -79,6 +81,7 @@ def test_several_episodes_a_day_newest_first(db: Database, make_episode: Make) -
                 session=session,
                 patient_id=patient_id,
                 data=make_episode(started_at=day + timedelta(hours=hour)),
+                now=NOW,
             )
         episodes = repo.list_episodes(session=session, patient_id=patient_id)
     assert [e.started_at.hour for e in episodes] == [18, 12, 7]
@@ -93,6 +96,7 @@ def test_list_filters_by_date_range_and_limit(db: Database, make_episode: Make) 
                 session=session,
                 patient_id=patient_id,
                 data=make_episode(started_at=base + timedelta(days=day)),
+                now=NOW,
             )
         window = repo.list_episodes(
             session=session,
@@ -110,16 +114,14 @@ def test_update_changes_only_the_given_fields(db: Database, make_episode: Make) 
     with db.session() as session:
         patient_id = _patient(session)
         episode = repo.create_episode(
-            session=session, patient_id=patient_id, data=make_episode(intensity=4, notes="before")
+            session=session,
+            patient_id=patient_id,
+            data=make_episode(intensity=4, notes="before"),
+            now=NOW,
         )
     end = episode.started_at + timedelta(hours=1)
     with db.session() as session:
-        updated = repo.update_episode(
-            session=session,
-            patient_id=patient_id,
-            episode_id=episode.id,
-            changes=EpisodeUpdate(intensity=6, ended_at=end),
-        )
+        updated = local_diary(session).edit(episode.id, EpisodeUpdate(intensity=6, ended_at=end))
     assert (updated.intensity, updated.ended_at, updated.notes) == (6, end, "before")
     assert updated.updated_at >= episode.updated_at
 
@@ -127,16 +129,15 @@ def test_update_changes_only_the_given_fields(db: Database, make_episode: Make) 
 def test_an_invalid_update_writes_nothing(db: Database, make_episode: Make) -> None:
     with db.session() as session:
         patient_id = _patient(session)
-        episode = repo.create_episode(session=session, patient_id=patient_id, data=make_episode())
+        episode = repo.create_episode(
+            session=session, patient_id=patient_id, data=make_episode(), now=NOW
+        )
     with (
         pytest.raises(InputError, match="ended_at: must not be before the start"),
         db.session() as session,
     ):
-        repo.update_episode(
-            session=session,
-            patient_id=patient_id,
-            episode_id=episode.id,
-            changes=EpisodeUpdate(ended_at=episode.started_at - timedelta(hours=1)),
+        local_diary(session).edit(
+            episode.id, EpisodeUpdate(ended_at=episode.started_at - timedelta(hours=1))
         )
     with db.session() as session:
         again = repo.get_episode(session=session, patient_id=patient_id, episode_id=episode.id)
@@ -146,7 +147,9 @@ def test_an_invalid_update_writes_nothing(db: Database, make_episode: Make) -> N
 def test_delete_removes_the_episode(db: Database, make_episode: Make) -> None:
     with db.session() as session:
         patient_id = _patient(session)
-        episode = repo.create_episode(session=session, patient_id=patient_id, data=make_episode())
+        episode = repo.create_episode(
+            session=session, patient_id=patient_id, data=make_episode(), now=NOW
+        )
         repo.delete_episode(session=session, patient_id=patient_id, episode_id=episode.id)
         with pytest.raises(NotFoundError, match=f"episode {episode.id} not found"):
             repo.get_episode(session=session, patient_id=patient_id, episode_id=episode.id)
@@ -155,10 +158,12 @@ def test_delete_removes_the_episode(db: Database, make_episode: Make) -> None:
 def test_another_patients_episode_is_not_found(db: Database, make_episode: Make) -> None:
     with db.session() as session:
         mine = _patient(session)
-        other = PatientRow(display_name="Other", created_at=datetime.now(UTC))
+        other = PatientRow(display_name="Other", created_at=NOW)
         session.add(other)
         session.flush()
-        theirs = repo.create_episode(session=session, patient_id=other.id, data=make_episode())
+        theirs = repo.create_episode(
+            session=session, patient_id=other.id, data=make_episode(), now=NOW
+        )
         for call in (repo.get_episode, repo.delete_episode):
             with pytest.raises(NotFoundError):
                 call(session=session, patient_id=mine, episode_id=theirs.id)
@@ -170,7 +175,7 @@ def test_deleting_a_patient_cascades_through_the_foreign_key(
 ) -> None:
     with db.session() as session:
         patient_id = _patient(session)
-        repo.create_episode(session=session, patient_id=patient_id, data=make_episode())
+        repo.create_episode(session=session, patient_id=patient_id, data=make_episode(), now=NOW)
     with db.session() as session:
         session.execute(text("DELETE FROM patients"))
         assert session.execute(text("SELECT count(*) FROM episodes")).scalar() == 0
@@ -192,13 +197,15 @@ def test_sqlite_writers_queue_and_every_ending_frees_the_turn(
     with database.session() as session:
         patient_id = _patient(session)
     first = database.sessions()
-    repo.create_episode(session=first, patient_id=patient_id, data=make_episode())
+    repo.create_episode(session=first, patient_id=patient_id, data=make_episode(), now=NOW)
     waited: list[float] = []
 
     def second_writer() -> None:
         start = time.perf_counter()
         with database.session() as session:
-            repo.create_episode(session=session, patient_id=patient_id, data=make_episode())
+            repo.create_episode(
+                session=session, patient_id=patient_id, data=make_episode(), now=NOW
+            )
         waited.append(time.perf_counter() - start)
 
     writer = threading.Thread(target=second_writer)
@@ -234,6 +241,7 @@ def test_history_counts_recent_episodes_and_weeks(db: Database, make_episode: Ma
                 session=session,
                 patient_id=patient_id,
                 data=make_episode(started_at=start, ended_at=start + timedelta(hours=2)),
+                now=NOW,
             )
         history = repo.history_at(session=session, patient_id=patient_id, at=at)
     # Days 0, 3, 10, 29 are within 30 days; 31 is not.
@@ -281,14 +289,18 @@ def test_kept_lists_follow_every_change_and_forget_rolled_back_ones(
     assert hits >= 1
     # A transaction writes and reads its own change, then rolls back...
     session = db.sessions()
-    repo.create_episode(session=session, patient_id=patient_id, data=make_episode(notes="gone"))
+    repo.create_episode(
+        session=session, patient_id=patient_id, data=make_episode(notes="gone"), now=NOW
+    )
     assert [e.notes for e in repo.list_episodes(session=session, patient_id=patient_id)] == ["gone"]
     session.rollback()
     session.close()
     # ...and a committed change afterwards is what every reader sees.
     with db.session() as session:
-        repo.create_episode(session=session, patient_id=patient_id, data=make_episode(notes="kept"))
+        repo.create_episode(
+            session=session, patient_id=patient_id, data=make_episode(notes="kept"), now=NOW
+        )
     assert notes() == ["kept"]
     with db.session() as session:
-        history = repo.history_at(session=session, patient_id=patient_id, at=datetime.now(UTC))
+        history = repo.history_at(session=session, patient_id=patient_id, at=NOW)
     assert history.episodes_last_30_days == 1

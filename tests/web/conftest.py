@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
@@ -36,14 +37,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, clock=clock)) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
-    with serve_in_thread(create_app(settings)) as base_url:
+def live_server(settings: Settings, clock: FixedClock) -> Iterator[str]:
+    with serve_in_thread(create_app(settings, clock=clock)) as base_url:
         yield base_url
 
 

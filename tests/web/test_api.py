@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-START = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+from tests.factories import NOW
+
+START = NOW - timedelta(days=1)
 
 
 def _create(client: TestClient, **fields: object) -> dict[str, object]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,12 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from neckcheck.auth.passwords import hash_password
+from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
-from tests.factories import PASSWORD, patient_accounts
+from tests.factories import NOW, PASSWORD, patient_accounts
 from tests.web.route_table import route_table, routes
 
 SECRET = "s" * 40
@@ -55,7 +56,7 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
 def clinic(tmp_path: Path) -> Iterator[Clinic]:
     url = f"sqlite:///{tmp_path / 'clinic.db'}"
     db = open_database(url)
-    now = datetime.now(UTC)
+    now = NOW
     users = {}
     with db.session() as session:
         for key, role in (
@@ -77,14 +78,19 @@ def clinic(tmp_path: Path) -> Iterator[Clinic]:
         owner = users["owner"].patient_id
         assert owner is not None
         for key in ("shared", "revoked"):
-            code = accounts.create_invitation(session=session, patient_id=owner, now=now)
-            accounts.redeem_invitation(session=session, code=code, clinician=users[key], now=now)
+            code = accounts.create_invitation(
+                session=session, patient_id=owner, now=now, secret=SECRET
+            )
+            accounts.redeem_invitation(
+                session=session, code=code, clinician=users[key], now=now, secret=SECRET
+            )
         accounts.revoke_access(
             session=session, patient_id=owner, clinician_id=users["revoked"].id, now=now
         )
     db.close()
     app = create_app(
-        Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False)
+        Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False),
+        clock=FixedClock(NOW),
     )
     with TestClient(app):  # run the lifespan (database) for the clients below
         yield Clinic(url, app, users)
@@ -117,7 +123,9 @@ def test_the_session_cookie_is_secure_by_default(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
     patient_accounts(url, ["a@example.org"])
     with TestClient(
-        create_app(Settings(database_url=url, clinic_mode=True, secret_key=SECRET)),
+        create_app(
+            Settings(database_url=url, clinic_mode=True, secret_key=SECRET), clock=FixedClock(NOW)
+        ),
         follow_redirects=False,
     ) as client:
         assert "Secure" in login(client, "a@example.org").headers["set-cookie"]
@@ -168,7 +176,7 @@ def test_a_clinician_sees_a_shared_patients_insights_and_the_patient_sees_it(
 ) -> None:
     owner = clinic.client("owner")
     for day in range(1, 4):
-        started = (datetime.now(UTC) - timedelta(days=day)).isoformat()
+        started = (NOW - timedelta(days=day)).isoformat()
         body = {
             "started_at": started,
             "intensity": 4,
@@ -179,15 +187,15 @@ def test_a_clinician_sees_a_shared_patients_insights_and_the_patient_sees_it(
     doctor = clinic.client("shared")
     diary = doctor.get(f"/clinician/patients/{patient_id}").text
     assert f'href="/clinician/patients/{patient_id}/insights"' in diary
-    page = doctor.get(f"/clinician/patients/{patient_id}/insights?from=2000-01-01")
+    page = doctor.get(f"/clinician/patients/{patient_id}/insights?from=2020-01-01")
     assert page.status_code == 200
     assert "Owner: insights" in page.text
-    assert "3 episode(s) from 01 Jan 2000" in page.text  # the period the clinician chose
+    assert "3 episodes from 01 Jan 2020" in page.text  # the period the clinician chose
     assert "Heat" in page.text  # tried 3 times: enough for the remedy statistics
     assert f'action="/clinician/patients/{patient_id}/insights"' in page.text
-    assert f'href="/clinician/patients/{patient_id}/report.pdf?from=2000-01-01' in page.text
+    assert f'href="/clinician/patients/{patient_id}/report.pdf?from=2020-01-01' in page.text
     assert "/export/" not in page.text  # the patient's own exports are not offered
-    report = doctor.get(f"/clinician/patients/{patient_id}/report.pdf?from=2000-01-01")
+    report = doctor.get(f"/clinician/patients/{patient_id}/report.pdf?from=2020-01-01")
     assert report.headers["content-type"] == "application/pdf"
     assert doctor.get(f"/clinician/patients/{patient_id}/report.pdf?from=x").status_code == 422
     sharing = owner.get("/sharing").text
@@ -198,7 +206,7 @@ def test_a_clinician_sees_a_shared_patients_insights_and_the_patient_sees_it(
 # --- the authorization matrix ---------------------------------------------------------------
 
 # Every route is one of these kinds; the matrix below says who may reach each kind.
-PUBLIC = {"/learn", "/login", "/openapi.json", "/api/v1/health"}
+PUBLIC = {"/learn", "/login", "/openapi.json", "/docs", "/api/v1/health"}
 SESSION = {"/logout"}
 CLINICIAN = {"/clinician", "/clinician/redeem"}
 CLINICIAN_PATIENT_PREFIX = "/clinician/patients/{patient_id}"
@@ -262,7 +270,7 @@ def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
     owner = clinic.users["owner"]
     assert owner.patient_id is not None
     owner_client = clinic.client("owner")
-    start = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    start = (NOW - timedelta(hours=2)).isoformat()
     episode = owner_client.post(
         "/api/v1/episodes",
         json={"started_at": start, "intensity": 4, "notes": "owner's private note"},
@@ -321,20 +329,20 @@ def test_stored_xss_comes_back_escaped(clinic: Clinic, tmp_path: Path) -> None:
             display_name=XSS,
             password_hash=hash_password(PASSWORD),
             role="patient",
-            now=datetime.now(UTC),
+            now=NOW,
         )
         assert evil.patient_id is not None
         code = accounts.create_invitation(
-            session=session, patient_id=evil.patient_id, now=datetime.now(UTC)
+            session=session, patient_id=evil.patient_id, now=NOW, secret=SECRET
         )
         accounts.redeem_invitation(
-            session=session, code=code, clinician=clinic.users["shared"], now=datetime.now(UTC)
+            session=session, code=code, clinician=clinic.users["shared"], now=NOW, secret=SECRET
         )
     db.close()
     patient = clinic.client()
     login(patient, "evil@example.org")
     token = csrf(patient, "/")
-    yesterday = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    yesterday = (NOW - timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
     saved = patient.post(
         "/log", data={"started_at": yesterday, "intensity": "3", "notes": XSS, "csrf_token": token}
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,8 +11,10 @@ from fastapi.testclient import TestClient
 
 from neckcheck.knowledge import load
 from neckcheck.storage.db import open_database
+from tests.factories import NOW
 
-YESTERDAY = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+# The app's clock says NOW (tests/factories.py); form times are wall-clock times.
+YESTERDAY = (NOW - timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
 
 
 def _post(client: TestClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
@@ -174,8 +176,8 @@ def test_history_lists_charts_and_filters(client: TestClient) -> None:
     _log(client, started_at="2026-03-02T08:00", ended_at="2026-03-02T09:30")
     _log(client, started_at="2026-03-20T08:00", ended_at="2026-03-20T08:30")
     page = client.get("/history", params={"from": "2026-03-01", "to": "2026-03-10"})
-    assert "1 episode(s) from 01 Mar 2026 to 10 Mar 2026" in page.text
-    assert "Mon 02 Mar 2026: worst 4/10, 1 episode(s)" in page.text
+    assert "1 episode from 01 Mar 2026 to 10 Mar 2026" in page.text
+    assert "Mon 02 Mar 2026: worst 4/10, 1 episode" in page.text
     assert 'class="chart timeline"' in page.text
     assert "lasted 1.5 h" in page.text
     bad = client.get("/history", params={"from": "March"})
@@ -211,8 +213,8 @@ def test_the_error_summary_names_fields_in_words(client: TestClient) -> None:
 
 def _recurring_diary(client: TestClient) -> None:
     for day in (3, 8, 13):
-        start = (datetime.now() - timedelta(days=day)).strftime("%Y-%m-%dT%H:%M")
-        end = (datetime.now() - timedelta(days=day, hours=-2)).strftime("%Y-%m-%dT%H:%M")
+        start = (NOW - timedelta(days=day)).astimezone().strftime("%Y-%m-%dT%H:%M")
+        end = (NOW - timedelta(days=day, hours=-2)).astimezone().strftime("%Y-%m-%dT%H:%M")
         _log(client, started_at=start, ended_at=end, trigger=["screen_time"], remedy_heat="some")
 
 

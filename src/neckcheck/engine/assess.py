@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from neckcheck.domain import AdviceText, Assessment, Findings, Level, RedFlag
+from neckcheck.domain import AdviceText, Assessment, Findings, MatchedRule
 from neckcheck.knowledge.models import (
     All,
     Any_,
@@ -39,6 +39,7 @@ from neckcheck.knowledge.models import (
     KnowledgeBase,
     finding_ids_in,
 )
+from neckcheck.levels import Level
 
 # The inputs of a condition: present ids, absent ids, and the scalar inputs by field name.
 Present = frozenset[str]
@@ -189,7 +190,7 @@ def _scalar_fields(cond: Condition) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    flag: RedFlag
+    flag: MatchedRule
     rank: int
     explain: Explain
     findings: frozenset[str]
@@ -252,7 +253,7 @@ class Engine:
             sorted(
                 (
                     _Rule(
-                        flag=RedFlag(
+                        flag=MatchedRule(
                             id=rule.id,
                             level=rule.level,
                             message=" ".join(rule.message.split()),

@@ -1,6 +1,6 @@
 """FHIR export and import of a diary, with the ``fhir.resources`` models.
 
-    >>> bundle_json = export_bundle(episodes, patient_name="Me")
+    >>> bundle_json = export_bundle(episodes, patient_name="Me", now=now)
     >>> creates = import_bundle(bundle_json)        # list of EpisodeCreate, all validated
 
 The Bundle (type ``collection``) holds:
@@ -277,7 +277,9 @@ def _observations(
     return result
 
 
-def export_bundle(episodes: list[Episode], *, patient_name: str, patient_id: int = 1) -> str:
+def export_bundle(
+    episodes: list[Episode], *, patient_name: str, now: datetime, patient_id: int = 1
+) -> str:
     """The diary as a FHIR Bundle (JSON text), validated by fhir.resources."""
     from fhir.resources.R4B.bundle import Bundle
 
@@ -300,7 +302,7 @@ def export_bundle(episodes: list[Episode], *, patient_name: str, patient_id: int
         {
             "resourceType": "Bundle",
             "type": "collection",
-            "timestamp": datetime.now().astimezone().isoformat(),
+            "timestamp": now.isoformat(),
             "entry": entries,
         }
     )

@@ -1,6 +1,6 @@
 """Plain exports: JSON (lossless, importable) and CSV (for spreadsheets).
 
->>> text = export_json(episodes)
+>>> text = export_json(episodes, now=now)
 >>> import_json(text) == [EpisodeCreate(...), ...]   # every record validated first
 """
 
@@ -24,12 +24,12 @@ _METADATA = ("id", "patient_id", "created_at", "updated_at")
 CSV_COLUMNS = ["id", *EpisodeCreate.model_fields]
 
 
-def export_json(episodes: list[Episode]) -> str:
+def export_json(episodes: list[Episode], *, now: datetime) -> str:
     return json.dumps(
         {
             "format": FORMAT,
             "version": VERSION,
-            "exported_at": datetime.now().astimezone().isoformat(),
+            "exported_at": now.isoformat(),
             "episodes": [e.model_dump(mode="json") for e in episodes],
         },
         indent=2,

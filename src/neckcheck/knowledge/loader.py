@@ -21,7 +21,17 @@ from pydantic import ValidationError
 from neckcheck.errors import KnowledgeError
 from neckcheck.knowledge.models import KnowledgeBase
 
-FILES = ("sources", "findings", "diary", "facts", "rules", "advice", "inputs", "nlp")
+FILES = (
+    "sources",
+    "findings",
+    "diary",
+    "facts",
+    "rules",
+    "advice",
+    "inputs",
+    "nlp",
+    "labels",
+)
 
 
 def read_raw() -> dict[str, Any]:

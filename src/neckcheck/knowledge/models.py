@@ -12,7 +12,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from neckcheck.domain import Level
+from neckcheck import vocab
+from neckcheck.levels import Level
 
 Id = str  # lower_snake_case ids; checked by the pattern on each model
 _ID = r"^[a-z0-9][a-z0-9_-]*$"
@@ -223,6 +224,29 @@ class NlpData(_Strict):
     history_findings: list[str] = Field(default_factory=list)
 
 
+class CourseLabels(_Strict):
+    classes: list[str] = Field(min_length=1)
+    labels: dict[str, str]
+
+
+class Labels(_Strict):
+    """What people read for each value of an episode's fields and each course class."""
+
+    fields: dict[str, str]
+    onset: dict[str, str]
+    pain_qualities: dict[str, str]
+    regions: dict[str, str]
+    limited_movements: dict[str, str]
+    activities_affected: dict[str, str]
+    helped: dict[str, str]
+    course: CourseLabels
+
+    def of(self, field: str, value: str) -> str:
+        """The label of ``value`` of an episode ``field`` (``regions``, ``onset``...)."""
+        table: dict[str, str] = getattr(self, field)
+        return table[value]
+
+
 def _duplicates(ids: Sequence[str]) -> list[str]:
     seen: set[str] = set()
     return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
@@ -239,6 +263,7 @@ class KnowledgeBase(_Strict):
     advice: Advice
     inputs: list[InputQuestion]
     nlp: NlpData
+    labels: Labels
 
     _finding_by_id: dict[str, Finding] = PrivateAttr(default_factory=dict)
     _source_by_key: dict[str, Source] = PrivateAttr(default_factory=dict)
@@ -297,9 +322,39 @@ class KnowledgeBase(_Strict):
             for name in (*get_args(NumberField), "onset")
             if name not in asked
         ]
+        problems += self._label_problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _label_problems(self) -> list[str]:
+        problems = []
+        enums = {
+            "onset": vocab.Onset,
+            "pain_qualities": vocab.PainQuality,
+            "regions": vocab.Region,
+            "limited_movements": vocab.Movement,
+            "activities_affected": vocab.Activity,
+            "helped": vocab.Helped,
+        }
+        for name, enum in enums.items():
+            table = getattr(self.labels, name)
+            wanted = {member.value for member in enum}
+            problems += [f"labels.{name}: no label for {v!r}" for v in sorted(wanted - set(table))]
+            problems += [f"labels.{name}: unknown value {v!r}" for v in sorted(set(table) - wanted)]
+        rules = {rule.id for rule in self.rules}
+        course = self.labels.course
+        problems += [
+            f"labels.course.classes: {name!r} is not a rule id"
+            for name in course.classes
+            if name not in rules
+        ]
+        problems += [
+            f"labels.course.labels: no label for {name!r}"
+            for name in ("none", "isolated", *course.classes)
+            if name not in course.labels
+        ]
+        return problems
 
     def model_post_init(self, context: object, /) -> None:
         self._finding_by_id = {f.id: f for f in self.findings}
@@ -331,6 +386,10 @@ class KnowledgeBase(_Strict):
         """The numbers the rules compare ``field`` with, smallest first (for example the
         durations in hours at which an ongoing episode's level may change)."""
         return sorted({v for rule in self.rules for v in values_compared_in(rule.when, field)})
+
+    def course_label(self, classification: str) -> str:
+        """How a course class is named everywhere (pages, report, clinician views)."""
+        return self.labels.course.labels[classification]
 
     def finding(self, finding_id: str) -> Finding:
         return self._finding_by_id[finding_id]

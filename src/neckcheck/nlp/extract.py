@@ -341,10 +341,9 @@ def _far_negation(ent: Any, modifiers: list[Any]) -> bool:
     return bool(negations) and min(negations) > FAR_NEGATION
 
 
-def extract(text: str, *, now: datetime | None = None) -> Extraction:
+def extract(text: str, *, now: datetime) -> Extraction:
     """Read ``text`` (what a person wrote about one episode) into an :class:`Extraction`."""
     pipe = _pipeline()
-    now = now or datetime.now().astimezone()
     # Same length as the text, so mention offsets point into what the person wrote; matching
     # is case-insensitive throughout.
     clean = text.replace("\u2019", "'")

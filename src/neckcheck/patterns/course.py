@@ -4,17 +4,26 @@
     >>> summary.classification, [e.kind for e in summary.evidence]
     ('recurring', ['recurring'])
 
-Classes (the most significant that applies is ``classification``; ``evidence`` lists each one
-that applies with the dates that make it so):
+The classes are the triage's own: a class applies when the triage rule of the same id (in
+``knowledge/data/rules.yaml``, listed in ``labels.yaml`` under ``course``) matched an episode
+of the period, given the diary's history at that episode's start
+(:mod:`neckcheck.patterns.history`) and how long the episode lasted. So "recurring",
+"lingering" and "chronic" mean here exactly what they mean in an episode's check, with the
+thresholds the knowledge base sets:
 
-* ``chronic``: symptoms in 12 or more calendar weeks in a row [cks-neck, jospt];
+* ``chronic``: symptoms in 12 or more weeks in a row [cks-neck, jospt];
 * ``lingering``: an episode that lasted more than a week (168 hours) [seed];
-* ``recurring``: 3 or more episodes starting within 30 days [seed];
+* ``recurring``: 3 or more episodes within 30 days [seed];
 * ``isolated``: episodes, but none of the above; ``none``: no episodes.
+
+The most significant class that applies is ``classification``; ``evidence`` lists each one
+with the dates that make it so.
 
 A worsening is flagged when the typical (median) worst pain of the last 4 weeks is 2 or more
 points above that of the 4 weeks before, each with at least 2 episodes (a change of about 1.3
 to 1.5 points is the smallest that matters on the 0-10 scale).
+
+Everything here is linear in the number of episodes (after sorting), whatever their length.
 """
 
 from __future__ import annotations
@@ -22,22 +31,20 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING
 
-from neckcheck.domain import AdviceText, Episode
+from neckcheck.domain import MAX_DURATION_HOURS, AdviceText, Episode, Findings
+from neckcheck.patterns.history import MONTH, WEEK, DiaryHistory
 
-Kind = Literal["chronic", "lingering", "recurring"]
-CLASS_ORDER: tuple[Kind, ...] = ("chronic", "lingering", "recurring")
-RECURRING_COUNT, RECURRING_DAYS = 3, 30
-LINGERING_HOURS = 168
-CHRONIC_WEEKS = 12
+if TYPE_CHECKING:
+    from neckcheck.knowledge import KnowledgeBase
+
 WORSENING_POINTS, WORSENING_DAYS, WORSENING_MIN = 2, 28, 2
 
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: Kind
+    kind: str
     since: date
     until: date
     episode_ids: tuple[int, ...]
@@ -73,86 +80,99 @@ class Course:
     symptom_days: int
     pain_free_days: int
     streak_days: int | None
-    classification: Literal["none", "isolated", "chronic", "lingering", "recurring"]
+    classification: str
+    label: str
     evidence: list[Evidence] = field(default_factory=list)
     worsening: Worsening | None = None
     advice: list[AdviceText] = field(default_factory=list)
 
 
-def _days(episode: Episode, now: datetime) -> set[date]:
-    """The calendar days (in the episode's own time zone) the episode touched."""
+def _day_span(episode: Episode, now: datetime) -> tuple[int, int]:
+    """The first and last calendar day (as ordinals, in the episode's own time zone) it
+    touched."""
+    first = episode.started_at.date().toordinal()
     end = (episode.ended_at or now).astimezone(episode.started_at.tzinfo)
-    day, last = episode.started_at.date(), max(end.date(), episode.started_at.date())
-    days = set()
-    while day <= last:
-        days.add(day)
-        day += timedelta(days=1)
-    return days
+    return first, max(end.date().toordinal(), first)
+
+
+def _symptom_days(
+    episodes: list[Episode], now: datetime, first: date, last: date
+) -> tuple[int, int | None]:
+    """Days in ``[first, last]`` touched by an episode, and the last day touched at all."""
+    low, high = first.toordinal(), last.toordinal()
+    spans = sorted(_day_span(e, now) for e in episodes)
+    touched, covered_to, last_day = 0, low - 1, None
+    for start, end in spans:
+        last_day = end if last_day is None else max(last_day, end)
+        start, end = max(start, covered_to + 1), min(end, high)
+        if start <= end:
+            touched += end - start + 1
+            covered_to = end
+    return touched, last_day
 
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _recurring(episodes: list[Episode]) -> Evidence | None:
-    """The latest 30-day window holding 3 or more episode starts (a linear sweep)."""
-    starts = sorted(episodes, key=lambda e: e.started_at)
-    found: list[Episode] | None = None
-    end = 0
-    for first, episode in enumerate(starts):
-        end = max(end, first)
-        limit = episode.started_at + timedelta(days=RECURRING_DAYS)
-        while end + 1 < len(starts) and starts[end + 1].started_at <= limit:
-            end += 1
-        if end - first + 1 >= RECURRING_COUNT:
-            found = starts[first : end + 1]  # keep the latest such window
-    if found is None:
-        return None
+def _matches(
+    ordered: list[Episode], diary: DiaryHistory, now: datetime, knowledge: KnowledgeBase
+) -> dict[str, list[tuple[Episode, Findings]]]:
+    """For each course class, the episodes whose check matched its rule, with the document
+    that was checked (the episode's duration and the diary's history at its start)."""
+    from neckcheck.engine import assess
+
+    classes = knowledge.labels.course.classes
+    found: dict[str, list[tuple[Episode, Findings]]] = {name: [] for name in classes}
+    for episode in ordered:
+        document = Findings(
+            findings=[],
+            duration_hours=min(round(episode.duration_hours(now), 2), MAX_DURATION_HOURS),
+            history=diary.at(episode.started_at),
+        )
+        for flag in assess(document, knowledge).red_flags:
+            if flag.id in found:
+                found[flag.id].append((episode, document))
+    return found
+
+
+def _evidence(
+    kind: str, matched: list[tuple[Episode, Findings]], ordered: list[Episode], now: datetime
+) -> Evidence:
+    if kind == "lingering":
+        long = [episode for episode, _ in matched]
+        worst = max(long, key=lambda e: e.duration_hours(now))
+        return Evidence(
+            kind,
+            worst.started_at.date(),
+            (worst.ended_at or now).date(),
+            tuple(e.id for e in long),
+            f"the episode from {worst.started_at:%d %b %Y} lasted "
+            f"{worst.duration_hours(now) / 24:.0f} days" + (" so far" if worst.ongoing else ""),
+        )
+    episode, document = matched[-1]  # the latest episode that matched
+    moment = episode.started_at
+    if kind == "chronic":
+        assert document.history is not None and document.history.weeks_with_symptoms
+        weeks = document.history.weeks_with_symptoms
+        window = [e for e in ordered if moment - WEEK * weeks < e.started_at <= moment]
+        since = min(e.started_at for e in window).date() if window else moment.date()
+        return Evidence(
+            kind,
+            since,
+            moment.date(),
+            (),
+            f"symptoms in each of {weeks} weeks in a row, from {since:%d %b %Y} to "
+            f"{moment:%d %b %Y}",
+        )
+    window = [e for e in ordered if moment - MONTH < e.started_at <= moment]
     return Evidence(
-        "recurring",
-        found[0].started_at.date(),
-        found[-1].started_at.date(),
-        tuple(e.id for e in found),
-        f"{len(found)} episodes between {found[0].started_at:%d %b %Y} and "
-        f"{found[-1].started_at:%d %b %Y}, within {RECURRING_DAYS} days",
-    )
-
-
-def _lingering(episodes: list[Episode], now: datetime) -> Evidence | None:
-    long = [e for e in episodes if e.duration_hours(now) > LINGERING_HOURS]
-    if not long:
-        return None
-    worst = max(long, key=lambda e: e.duration_hours(now))
-    end = (worst.ended_at or now).date()
-    return Evidence(
-        "lingering",
-        worst.started_at.date(),
-        end,
-        tuple(e.id for e in long),
-        f"the episode from {worst.started_at:%d %b %Y} lasted "
-        f"{worst.duration_hours(now) / 24:.0f} days" + (" so far" if worst.ongoing else ""),
-    )
-
-
-def _chronic(days: set[date]) -> Evidence | None:
-    weeks = sorted({_monday(day) for day in days})
-    best: list[date] = []
-    run: list[date] = []
-    for week in weeks:
-        run = [*run, week] if run and week - run[-1] == timedelta(days=7) else [week]
-        if len(run) > len(best):
-            best = run
-    if len(best) < CHRONIC_WEEKS:
-        return None
-    since = min(day for day in days if _monday(day) == best[0])
-    until = max(day for day in days if _monday(day) == best[-1])
-    return Evidence(
-        "chronic",
-        since,
-        until,
-        (),
-        f"symptoms in each of {len(best)} weeks in a row, from {since:%d %b %Y} to "
-        f"{until:%d %b %Y}",
+        kind,
+        window[0].started_at.date(),
+        moment.date(),
+        tuple(e.id for e in window),
+        f"{len(window)} episodes between {window[0].started_at:%d %b %Y} and "
+        f"{moment:%d %b %Y}, within {MONTH.days} days",
     )
 
 
@@ -168,16 +188,8 @@ def _worsening(episodes: list[Episode], now: datetime) -> Worsening | None:
     )
 
 
-def _seek_diagnosis() -> list[AdviceText]:
-    return list(_seek_diagnosis_texts())
-
-
-@cache
-def _seek_diagnosis_texts() -> tuple[AdviceText, ...]:
-    """Built once: the knowledge base does not change while the program runs."""
-    from neckcheck.knowledge import load
-
-    facts = {fact.id: fact for fact in load().facts}
+def _seek_diagnosis_texts(knowledge: KnowledgeBase) -> tuple[AdviceText, ...]:
+    facts = {fact.id: fact for fact in knowledge.facts}
     return tuple(
         AdviceText(text=" ".join(facts[key].text.split()), sources=list(facts[key].sources))
         for key in ("diagnosis_when", "diagnosis_who")
@@ -190,15 +202,20 @@ def course(
     now: datetime,
     first: date | None = None,
     last: date | None = None,
+    history: DiaryHistory | None = None,
+    knowledge: KnowledgeBase | None = None,
 ) -> Course:
-    """Summarise ``episodes`` over ``[first, last]`` (default: first episode to ``now``)."""
+    """Summarise ``episodes`` (those of the period) over ``[first, last]`` (default: the first
+    episode to ``now``). ``history`` is the whole diary's (default: these episodes alone), so
+    that an episode's history reaches back before the period as its check does."""
+    if knowledge is None:
+        from neckcheck.knowledge import load
+
+        knowledge = load()
     ordered = sorted(episodes, key=lambda e: e.started_at)
     last = last or now.date()
     first = first or (ordered[0].started_at.date() if ordered else last)
-    days: set[date] = set()
-    for episode in ordered:
-        days |= _days(episode, now)
-    in_period = {day for day in days if first <= day <= last}
+    diary = history or DiaryHistory([(e.started_at, e.ended_at) for e in ordered])
     weeks: dict[date, int] = {}
     months: dict[str, int] = {}
     for episode in ordered:
@@ -206,15 +223,13 @@ def course(
         weeks[_monday(day)] = weeks.get(_monday(day), 0) + 1
         months[f"{day:%Y-%m}"] = months.get(f"{day:%Y-%m}", 0) + 1
     hours = [e.duration_hours(now) for e in ordered]
-    evidence = [
-        item
-        for item in (_chronic(days), _lingering(ordered, now), _recurring(ordered))
-        if item is not None
-    ]
+    matched = _matches(ordered, diary, now, knowledge)
+    evidence = [_evidence(kind, found, ordered, now) for kind, found in matched.items() if found]
+    symptom_days, last_day = _symptom_days(ordered, now, first, last)
     if any(e.ongoing for e in ordered):
         streak: int | None = 0
-    elif days:
-        streak = (now.date() - max(days)).days
+    elif last_day is not None:
+        streak = max(now.date().toordinal() - last_day, 0)
     else:
         streak = None
     classification = evidence[0].kind if evidence else ("isolated" if ordered else "none")
@@ -227,11 +242,12 @@ def course(
         median_hours=statistics.median(hours) if hours else None,
         longest_hours=max(hours) if hours else None,
         intensities=[(e.started_at, e.intensity) for e in ordered],
-        symptom_days=len(in_period),
-        pain_free_days=(last - first).days + 1 - len(in_period),
+        symptom_days=symptom_days,
+        pain_free_days=(last - first).days + 1 - symptom_days,
         streak_days=streak,
         classification=classification,
+        label=knowledge.course_label(classification),
         evidence=evidence,
         worsening=_worsening(ordered, now),
-        advice=_seek_diagnosis() if evidence else [],
+        advice=list(_seek_diagnosis_texts(knowledge)) if evidence else [],
     )

@@ -10,9 +10,11 @@ that recur. The episode table follows.
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -26,9 +28,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from neckcheck.domain import format_hours
-from neckcheck.reports.charts import intensity_chart
+from neckcheck.charts import date_ticks, day_offset
 from neckcheck.reports.summary import ReportData
+from neckcheck.text import count, format_hours
 
 INK = colors.HexColor("#1b1f24")
 MUTED = colors.HexColor("#4a5561")
@@ -40,13 +42,54 @@ LEVEL_COLOURS = {
     "routine": colors.HexColor("#1e3a8a"),
     "self_care": colors.HexColor("#14532d"),
 }
-COURSE_NAMES = {
-    "none": "No episodes",
-    "isolated": "Isolated episode(s)",
-    "recurring": "Recurring",
-    "lingering": "Lingering",
-    "chronic": "Chronic",
-}
+ACCENT = colors.HexColor("#0b5cad")
+
+
+def intensity_chart(
+    points: list[tuple[datetime, int]], *, first: date, last: date, width: float, height: float
+) -> Drawing:
+    """Worst pain (0-10) of each episode against the day it started, on the same scale and
+    ticks as the pages' chart (:mod:`neckcheck.charts`)."""
+    from reportlab.graphics.charts.lineplots import LinePlot
+    from reportlab.graphics.widgets.markers import makeMarker
+
+    drawing = Drawing(width, height)
+    plot = LinePlot()
+    plot.x, plot.y = 34, 22
+    plot.width, plot.height = int(width - 44), int(height - 36)
+    data = [(day_offset(moment, first), float(n)) for moment, n in points]
+    plot.data = [data or [(0, 0)]]
+    plot.lines[0].strokeColor = ACCENT
+    plot.lines[0].strokeWidth = 1.2
+    if len(data) < 60:
+        plot.lines[0].symbol = makeMarker(  # type: ignore[no-untyped-call]
+            "FilledCircle", size=3, fillColor=ACCENT
+        )
+    ticks = date_ticks(first, last)
+    labels = dict(ticks)
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, ticks[-1][0]
+    plot.xValueAxis.valueSteps = [offset for offset, _ in ticks]
+    plot.xValueAxis.labelTextFormat = lambda v: labels.get(v, "")
+    plot.xValueAxis.labels.fontSize = 7
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, 10
+    plot.yValueAxis.valueSteps = [0, 2, 4, 6, 8, 10]
+    plot.yValueAxis.labels.fontSize = 7
+    plot.yValueAxis.gridStrokeColor = colors.HexColor("#d0d5db")
+    plot.yValueAxis.visibleGrid = True
+    drawing.add(plot)
+    drawing.add(String(34, height - 10, "Worst pain per episode (0-10)", fontSize=8, fillColor=INK))
+    if not points:
+        drawing.add(
+            String(
+                width / 2,
+                height / 2,
+                "No episodes in this period",
+                fontSize=9,
+                textAnchor="middle",
+                fillColor=INK,
+            )
+        )
+    return drawing
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -104,12 +147,12 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
             f"{c.worsening.recent_median:g} in the last 4 weeks vs "
             f"{c.worsening.previous_median:g} in the 4 before"
         )
-    course_text = COURSE_NAMES[c.classification]
+    course_text = c.label
     if c.evidence:
         course_text += ": " + "; ".join(e.text for e in c.evidence)
     days = (data.last - data.first).days + 1
     facts = [
-        ("Episodes", f"{c.episodes} in {days} days"),
+        ("Episodes", f"{count(c.episodes, 'episode', 'episodes')} in {count(days, 'day', 'days')}"),
         ("Course", course_text),
         (
             "Worst pain",

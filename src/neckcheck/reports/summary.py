@@ -15,8 +15,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from neckcheck.domain import Assessment, Episode, Level
+from neckcheck.domain import Assessment, Episode
 from neckcheck.engine import assess
+from neckcheck.levels import Level
 from neckcheck.patterns import Course, RemedyStat, TriggerStat, course, remedy_stats, trigger_stats
 from neckcheck.patterns.history import DiaryHistory
 
@@ -79,7 +80,7 @@ def build_report(
         generated=now,
         episodes=episodes,
         assessments=assessments,
-        course=course(episodes, now=now, first=first, last=last),
+        course=course(episodes, now=now, first=first, last=last, history=history),
         flags=flags,
         triggers=trigger_stats(episodes),
         remedies=remedy_stats(episodes),

@@ -1,14 +1,13 @@
 """Accounts, consent-based sharing and the audit log (clinic mode), keyword-only.
 
-Who may see a patient's diary (:func:`can_view_patient`): the patient themself, and a
-clinician with a share the patient granted and has not revoked. Administrators manage
-accounts; they do not see diaries. Every read or change of a patient's data by anyone but
-the patient is recorded with :func:`record_access`.
+These functions store and fetch the facts (accounts, shares, audit entries); who may do
+what with them is decided in one place, :mod:`neckcheck.services.access`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +53,7 @@ class AuditEntry:
     action: str
     target: str
     ip: str
+    granted: bool
 
 
 def _user(row: UserRow) -> User:
@@ -61,12 +61,16 @@ def _user(row: UserRow) -> User:
     return User(row.id, row.email, row.display_name, role, row.patient_id, row.disabled)
 
 
-def _normal_email(email: str) -> str:
-    email = email.strip().lower()
-    local, at, domain = email.partition("@")
-    if not (local and at and "." in domain) or " " in email or len(email) > 254:
-        raise InputError("is not an email address", field="email")
-    return email
+def normal_email(email: str) -> str:
+    """An email address as accounts are keyed: checked by ``email-validator`` (syntax only,
+    no network) and lower-cased."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise InputError("is not an email address", field="email") from None
+    return checked.normalized.lower()
 
 
 def create_user(
@@ -81,7 +85,7 @@ def create_user(
     """A new account; a patient account gets its own diary."""
     if role not in ROLES:
         raise InputError(f"must be one of: {', '.join(ROLES)}", field="role")
-    email = _normal_email(email)
+    email = normal_email(email)
     if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
         raise InputError(f"an account for {email} exists already", field="email")
     patient_id = None
@@ -125,16 +129,19 @@ def set_disabled(*, session: Session, email: str, disabled: bool) -> User:
     return _user(row)
 
 
-def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+def _code_hash(code: str, secret: str) -> str:
+    """Codes are short enough to guess offline from a plain hash, so they are kept as an
+    HMAC under the server's secret key: a copy of the database alone does not reveal them."""
+    normal = code.replace("-", "").strip().upper().encode()
+    return hmac.new(secret.encode(), normal, hashlib.sha256).hexdigest()
 
 
-def create_invitation(*, session: Session, patient_id: int, now: datetime) -> str:
+def create_invitation(*, session: Session, patient_id: int, now: datetime, secret: str) -> str:
     """A one-time code the patient gives a clinician; it expires after a week."""
     raw = secrets.token_hex(6).upper()
     session.add(
         InvitationRow(
-            code_hash=_code_hash(raw),
+            code_hash=_code_hash(raw, secret),
             patient_id=patient_id,
             created_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
@@ -144,11 +151,15 @@ def create_invitation(*, session: Session, patient_id: int, now: datetime) -> st
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def redeem_invitation(*, session: Session, code: str, clinician: User, now: datetime) -> int:
+def redeem_invitation(
+    *, session: Session, code: str, clinician: User, now: datetime, secret: str
+) -> int:
     """The clinician accepts an invitation; returns the patient id now shared with them."""
     if clinician.role != "clinician":
         raise InputError("only a clinician can accept an invitation", field="code")
-    row = session.scalar(select(InvitationRow).where(InvitationRow.code_hash == _code_hash(code)))
+    row = session.scalar(
+        select(InvitationRow).where(InvitationRow.code_hash == _code_hash(code, secret))
+    )
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InputError(
             "this code is not valid: it may be mistyped, used or expired", field="code"
@@ -192,61 +203,35 @@ def shared_patients(*, session: Session, clinician_id: int) -> list[int]:
     return sorted({s.patient_id for s in _active_shares(session, clinician_id=clinician_id)})
 
 
-def can_view_patient(*, session: Session, user: User, patient_id: int) -> bool:
-    """Consent decides: the patient, or a clinician with an active share."""
-    if user.disabled:
-        return False
-    if user.role == "patient":
-        return user.patient_id == patient_id
-    if user.role == "clinician":
-        return bool(_active_shares(session, patient_id=patient_id, clinician_id=user.id))
-    return False
-
-
-def record_access(
-    *,
-    session: Session,
-    actor: User,
-    patient_id: int,
-    action: str,
-    target: str,
-    ip: str,
-    now: datetime,
-) -> None:
-    """Log a read or change of a patient's data by anyone other than the patient."""
-    record_accesses(
-        session=session,
-        actor=actor,
-        patient_ids=[patient_id],
-        action=action,
-        target=target,
-        ip=ip,
-        now=now,
-    )
+def has_share(*, session: Session, clinician_id: int, patient_id: int) -> bool:
+    """Whether the patient has shared their diary with the clinician and not revoked it."""
+    return bool(_active_shares(session, patient_id=patient_id, clinician_id=clinician_id))
 
 
 def record_accesses(
     *,
     session: Session,
-    actor: User,
+    actor_id: int | None,
     patient_ids: list[int],
     action: str,
     target: str,
     ip: str,
     now: datetime,
+    granted: bool = True,
 ) -> None:
-    """:func:`record_access` for several patients at once (a page that lists them)."""
+    """Write audit entries: ``actor_id`` (None for the command line) did ``action`` to each
+    patient's data, or tried to and was refused."""
     rows = [
         {
             "at": now,
-            "actor_id": actor.id,
+            "actor_id": actor_id,
             "patient_id": patient_id,
             "action": action[:32],
             "target": target[:300],
             "ip": ip[:64],
+            "granted": granted,
         }
         for patient_id in patient_ids
-        if not (actor.role == "patient" and actor.patient_id == patient_id)
     ]
     if rows:
         session.execute(insert(AuditRow), rows)
@@ -263,10 +248,13 @@ def audit_for_patient(*, session: Session, patient_id: int) -> list[AuditEntry]:
     return [
         AuditEntry(
             row.at,
-            f"{name} <{email}>" if email else "a removed account",
+            f"{name} <{email}>"
+            if email
+            else ("the command line" if row.actor_id is None else "a removed account"),
             row.action,
             row.target,
             row.ip,
+            row.granted,
         )
         for row, name, email in rows
     ]

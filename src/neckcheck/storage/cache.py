@@ -9,14 +9,18 @@ between requests: they are immutable models and tuples, and callers do not chang
 
     >>> cache = DiaryCache(items=50_000)
     >>> cache.get_or_compute(("episodes", 1, 7, ...), lambda: load())
+
+The bookkeeping is ``cachetools``' least-recently-used cache, sized by the episodes (or
+other items) each answer holds rather than by the number of answers.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sized
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from cachetools import LRUCache
 
 T = TypeVar("T")
 
@@ -32,29 +36,22 @@ class DiaryCache:
     default keeps it near 100 MB at most."""
 
     def __init__(self, items: int = 50_000) -> None:
-        self._items = items
-        self._held = 0
-        self._kept: OrderedDict[Hashable, object] = OrderedDict()
+        self._kept: LRUCache[Hashable, Any] = LRUCache(maxsize=items, getsizeof=_weight)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
+            try:
+                value: T = self._kept[key]
+            except KeyError:
+                self.misses += 1
+            else:
                 self.hits += 1
-                return self._kept[key]  # type: ignore[return-value]
-            self.misses += 1
+                return value
         value = compute()  # outside the lock: two readers may compute the same answer
-        weight = _weight(value)
-        if weight > self._items:
-            return value  # larger than the whole cache: not kept
-        with self._lock:
-            if key not in self._kept:
+        if _weight(value) <= self._kept.maxsize:  # a larger answer is returned, not kept
+            with self._lock:
                 self._kept[key] = value
-                self._held += weight
-            while self._held > self._items:
-                _, dropped = self._kept.popitem(last=False)
-                self._held -= _weight(dropped)
         return value

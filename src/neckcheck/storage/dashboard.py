@@ -16,12 +16,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from neckcheck.domain import Level
+from neckcheck.levels import Level
 from neckcheck.storage.tables import PatientRow, PatientStatusRow, ShareRow
 
 
 @dataclass(frozen=True)
-class Status:
+class PatientStatus:
     """What the dashboard keeps per patient (see :class:`PatientStatusRow`)."""
 
     patient_id: int
@@ -78,7 +78,7 @@ def patients_needing_status(
 _CHUNK = 1000
 
 
-def save_statuses(*, session: Session, statuses: list[Status]) -> None:
+def save_statuses(*, session: Session, statuses: list[PatientStatus]) -> None:
     """Insert or replace kept statuses (concurrent requests may save the same patient)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert

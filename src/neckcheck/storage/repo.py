@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Hashable
-from datetime import UTC, datetime, timedelta, timezone
-from typing import TypeVar
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -23,7 +23,6 @@ from neckcheck.domain import (
     Activity,
     Episode,
     EpisodeCreate,
-    EpisodeUpdate,
     Helped,
     History,
     Movement,
@@ -36,13 +35,12 @@ from neckcheck.errors import NotFoundError
 from neckcheck.storage.cache import DiaryCache
 from neckcheck.storage.tables import EpisodeRow, PatientRow
 
+if TYPE_CHECKING:
+    from neckcheck.patterns.history import DiaryHistory
+
 T = TypeVar("T")
 
 LOCAL_PATIENT_NAME = "Me"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _offset_minutes(value: datetime) -> int:
@@ -114,19 +112,19 @@ def _to_episode(row: EpisodeRow) -> Episode:
     )
 
 
-def create_patient(*, session: Session, display_name: str, now: datetime | None = None) -> int:
-    row = PatientRow(display_name=display_name, created_at=now or _now())
+def create_patient(*, session: Session, display_name: str, now: datetime) -> int:
+    row = PatientRow(display_name=display_name, created_at=now)
     session.add(row)
     session.flush()
     return row.id
 
 
-def ensure_local_patient(*, session: Session) -> int:
+def ensure_local_patient(*, session: Session, now: datetime) -> int:
     """The id of the single patient of local mode, created on first use."""
     patient_id = session.scalar(select(PatientRow.id).order_by(PatientRow.id).limit(1))
     if patient_id is not None:
         return patient_id
-    row = PatientRow(display_name=LOCAL_PATIENT_NAME, created_at=_now())
+    row = PatientRow(display_name=LOCAL_PATIENT_NAME, created_at=now)
     session.add(row)
     session.flush()
     return row.id
@@ -139,8 +137,9 @@ def patient_name(*, session: Session, patient_id: int) -> str:
     return row.display_name
 
 
-def create_episode(*, session: Session, patient_id: int, data: EpisodeCreate) -> Episode:
-    now = _now()
+def create_episode(
+    *, session: Session, patient_id: int, data: EpisodeCreate, now: datetime
+) -> Episode:
     row = EpisodeRow(patient_id=patient_id, created_at=now, updated_at=now)
     _fill(row, data)
     session.add(row)
@@ -149,9 +148,10 @@ def create_episode(*, session: Session, patient_id: int, data: EpisodeCreate) ->
     return _to_episode(row)
 
 
-def add_episodes(*, session: Session, patient_id: int, items: list[EpisodeCreate]) -> int:
+def add_episodes(
+    *, session: Session, patient_id: int, items: list[EpisodeCreate], now: datetime
+) -> int:
     """Add many episodes in one flush (imports, demo data); returns how many."""
-    now = _now()
     rows = []
     for data in items:
         row = EpisodeRow(patient_id=patient_id, created_at=now, updated_at=now)
@@ -241,13 +241,12 @@ def count_episodes(*, session: Session, patient_id: int) -> int:
 
 
 def update_episode(
-    *, session: Session, patient_id: int, episode_id: int, changes: EpisodeUpdate
+    *, session: Session, patient_id: int, episode_id: int, data: EpisodeCreate, now: datetime
 ) -> Episode:
-    """Apply ``changes``; the edited episode is validated as a whole before anything is written."""
+    """Replace the episode's fields with ``data`` (already validated as a whole)."""
     row = _row(session, patient_id, episode_id)
-    data = _to_episode(row).apply(changes)
     _fill(row, data)
-    row.updated_at = _now()
+    row.updated_at = now
     session.flush()
     _diary_changed(session, patient_id)
     return _to_episode(row)
@@ -259,8 +258,9 @@ def delete_episode(*, session: Session, patient_id: int, episode_id: int) -> Non
     _diary_changed(session, patient_id)
 
 
-def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
-    """The triage's history inputs at ``at`` (see :mod:`neckcheck.patterns.history`)."""
+def diary_history(*, session: Session, patient_id: int) -> DiaryHistory:
+    """The whole diary's spans, ready to answer the triage's history questions at any moment
+    (see :mod:`neckcheck.patterns.history`); kept per diary version."""
     from neckcheck.patterns.history import DiaryHistory
 
     def load() -> DiaryHistory:
@@ -271,5 +271,9 @@ def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
         ).all()
         return DiaryHistory([(start, end) for start, end in spans])
 
-    # The whole diary's spans, kept per version; the answer counts only what began by ``at``.
-    return kept(session, patient_id, ("history",), load).at(at)
+    return kept(session, patient_id, ("history",), load)
+
+
+def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
+    """The triage's history inputs at ``at``: counts only what began by then."""
+    return diary_history(session=session, patient_id=patient_id).at(at)

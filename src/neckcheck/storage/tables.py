@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -185,3 +186,5 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(300))
     ip: Mapped[str] = mapped_column(String(64))
+    # False for an attempt that was refused (someone without consent trying a diary).
+    granted: Mapped[bool] = mapped_column(Boolean, server_default=true())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,8 +22,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from neckcheck import __version__
-from neckcheck.domain import format_hours
+from neckcheck import __version__, text
+from neckcheck.clock import Clock, SystemClock
 from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
 from neckcheck.knowledge import load
 from neckcheck.settings import Settings
@@ -34,31 +33,31 @@ from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.routes import api, clinic, pages
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%a %d %b %Y, %H:%M")
-
-
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("neckcheck.web", "templates"),
-        autoescape=True,
+        autoescape=jinja2.select_autoescape(("html", "svg")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Plural forms through the project's translations (Babel): {{ ngettext(...) }}.
+    env.install_gettext_translations(text.translations, newstyle=True)  # type: ignore[attr-defined]
     kb = load()
     env.globals.update(
-        viewer_of=lambda request: getattr(request.state, "viewer", None),
+        actor_of=lambda request: getattr(request.state, "actor", None),
         kb=kb,
         version=__version__,
         forms=forms,
+        count=text.count,
         trigger_label={t.id: t.label for t in kb.diary.triggers},
         remedy_label={r.id: r.label for r in kb.diary.remedies},
     )
     labels = {f.id: f.label for f in kb.findings}
     env.filters.update(
-        duration=format_hours,
-        when=_when,
+        duration=text.format_hours,
+        when=text.format_moment,
         finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
     )
     return Jinja2Templates(env=env)
@@ -106,8 +105,9 @@ class _AdmissionLimit:
             await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """A new app on the database ``settings`` names; nothing is shared between apps."""
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """A new app on the database ``settings`` names, reading the time from ``clock`` (the
+    system clock by default); nothing is shared between apps."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -122,7 +122,8 @@ def create_app(settings: Settings) -> FastAPI:
             db.close()
 
     settings.check()
-    # No Swagger or ReDoc pages: they load scripts from a CDN. The schema is /openapi.json.
+    # The interactive API docs (/docs) use Swagger UI's files from the fastapi-swagger package,
+    # served here rather than from a CDN, so they run within the pages' security policy.
     app = FastAPI(
         title="neckcheck",
         version=__version__,
@@ -134,6 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.templates = _templates()
     app.state.settings = settings
+    app.state.clock = clock or SystemClock()
     app.state.login_failures = {}
 
     @app.middleware("http")
@@ -154,6 +156,11 @@ def create_app(settings: Settings) -> FastAPI:
         return response
 
     app.add_middleware(_AdmissionLimit)
+    app.mount(
+        "/static/swagger-ui",
+        StaticFiles(packages=[("fastapi_swagger", "resources")]),
+        name="swagger-ui",
+    )
     app.mount("/static", StaticFiles(packages=[("neckcheck.web", "static")]), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -1,43 +1,44 @@
-"""Request dependencies: the database session, who is asking, and CSRF.
+"""Request dependencies: the database session, the clock, who is asking, their diary, and
+CSRF.
 
-Local mode has one patient and no login. Clinic mode knows the person from their session
-cookie: a patient sees their own diary; a clinician sees a patient's only through
-:func:`viewable_patient`, which checks consent and writes the audit log.
+Local mode has one person and no sign-in. Clinic mode knows the person from their session
+cookie. Which diary a request may use is decided by :mod:`neckcheck.services.access`, through
+:meth:`neckcheck.services.diary.Diary.open`; these dependencies only say who is asking.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import anyio
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
-from neckcheck.errors import CsrfRejected, NotAllowed, NotFoundError, NotSignedIn
-from neckcheck.storage import accounts, repo
+from neckcheck.clock import Clock
+from neckcheck.errors import CsrfRejected, NotSignedIn
+from neckcheck.services.access import Action, Actor, local_person, require_role
+from neckcheck.services.clinic import Clinic
+from neckcheck.services.diary import Diary
 from neckcheck.storage.db import Database
 
 SESSION_COOKIE = "neckcheck_session"
 CSRF_COOKIE = "neckcheck_csrf"  # local mode: a double-submit token per browser
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking: ``user`` is None in local mode; ``patient_id`` is their own diary."""
-
-    user: accounts.User | None
-    patient_id: int | None
-    csrf_token: str
-
-
 def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 async def get_session(db: Annotated[Database, Depends(get_db)]) -> AsyncIterator[Session]:
@@ -64,27 +65,6 @@ async def get_session(db: Annotated[Database, Depends(get_db)]) -> AsyncIterator
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def get_viewer(request: Request, session: SessionDep) -> Viewer:
-    settings = request.app.state.settings
-    if not settings.clinic_mode:
-        viewer = Viewer(None, repo.ensure_local_patient(session=session), browser_csrf(request))
-    else:
-        from neckcheck.auth.sessions import current_session
-
-        token = request.cookies.get(SESSION_COOKIE)
-        login = current_session(session=session, token=token, now=_now()) if token else None
-        if login is None:
-            raise NotSignedIn("please sign in")
-        viewer = Viewer(login.user, login.user.patient_id, login.csrf_token)
-    request.state.csrf = viewer.csrf_token  # for the forms on the page
-    request.state.viewer = viewer  # for the navigation
-    return viewer
-
-
 def client_ip(request: Request) -> str:
     """Where a request came from, for the audit log and sign-in limits ("" if unknown)."""
     return request.client.host if request.client else ""
@@ -96,48 +76,77 @@ def browser_csrf(request: Request) -> str:
     return token
 
 
-ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+def get_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
+    """Who is asking: the person of local mode, or the signed-in account (else 401)."""
+    if not request.app.state.settings.clinic_mode:
+        actor = local_person(session, now=clock.now())
+        csrf = browser_csrf(request)
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        login = clinic_of(session, request, clock).current_session(token) if token else None
+        if login is None:
+            raise NotSignedIn("please sign in")
+        actor = Actor.signed_in(login.user, ip=client_ip(request))
+        csrf = login.csrf_token
+    request.state.csrf = csrf  # for the forms on the page
+    request.state.actor = actor  # for the navigation
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def clinic_of(session: Session, request: Request, clock: Clock) -> Clinic:
+    return Clinic(session, clock, secret=request.app.state.settings.secret_key)
+
+
+def get_clinic(request: Request, session: SessionDep, clock: ClockDep) -> Clinic:
+    return clinic_of(session, request, clock)
+
+
+ClinicDep = Annotated[Clinic, Depends(get_clinic)]
 
 # A row id in a path: one that fits the databases' 64-bit keys, or 422 (never a 500 from
 # the driver's overflow).
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-def get_patient(viewer: ViewerDep) -> int:
-    """The viewer's own diary (local mode: the single patient)."""
-    if viewer.patient_id is None:
-        raise NotAllowed("this account has no diary of its own")
-    return viewer.patient_id
+def own_diary(action: Action) -> Callable[..., Diary]:
+    """A dependency: the asking person's own diary, opened for ``action``."""
+
+    def dependency(
+        request: Request, session: SessionDep, actor: ActorDep, clock: ClockDep
+    ) -> Diary:
+        return Diary.open(session, actor, None, action, clock=clock, target=request.url.path)
+
+    return dependency
 
 
-PatientDep = Annotated[int, Depends(get_patient)]
+def shared_diary(action: Action) -> Callable[..., Diary]:
+    """A dependency for clinicians' pages: the diary of the ``patient_id`` in the path,
+    opened for ``action`` (consent checked and the access audited, granted or refused)."""
+
+    def dependency(
+        request: Request,
+        patient_id: RowId,
+        session: SessionDep,
+        actor: ActorDep,
+        clock: ClockDep,
+    ) -> Diary:
+        require_role(actor, "clinician")
+        return Diary.open(session, actor, patient_id, action, clock=clock, target=request.url.path)
+
+    return dependency
 
 
-def viewable_patient(
-    *, request: Request, session: Session, viewer: Viewer, patient_id: int, action: str
-) -> int:
-    """``patient_id`` if the viewer may see it (audited), else not found: a diary that is not
-    shared is indistinguishable from one that does not exist."""
-    if viewer.user is None or not accounts.can_view_patient(
-        session=session, user=viewer.user, patient_id=patient_id
-    ):
-        raise NotFoundError(f"patient {patient_id} not found")
-    accounts.record_access(
-        session=session,
-        actor=viewer.user,
-        patient_id=patient_id,
-        action=action,
-        target=request.url.path,
-        ip=client_ip(request),
-        now=_now(),
-    )
-    return patient_id
+ReadDiary = Annotated[Diary, Depends(own_diary(Action.read))]
+WriteDiary = Annotated[Diary, Depends(own_diary(Action.write))]
 
 
-async def check_csrf(request: Request, viewer: ViewerDep) -> None:
-    """Every form post carries the viewer's CSRF token (a hidden field)."""
+async def check_csrf(request: Request, actor: ActorDep) -> None:
+    """Every form post carries the asking person's CSRF token (a hidden field)."""
     sent = str((await request.form()).get("csrf_token", ""))
-    if not sent or not hmac.compare_digest(sent, viewer.csrf_token):
+    if not sent or not hmac.compare_digest(sent, request.state.csrf):
         raise CsrfRejected(
             "this form has expired or did not come from neckcheck; reload the page and try again"
         )

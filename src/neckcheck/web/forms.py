@@ -11,16 +11,17 @@ checkboxes), ``flag_<finding id>`` (``yes``/``no``; left empty it stays unanswer
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from pydantic import ValidationError
 
-from neckcheck.domain import Activity, Episode, Movement, PainQuality, Region
+from neckcheck.domain import Episode, PainQuality
 from neckcheck.errors import FieldProblem, InputError
 from neckcheck.knowledge import load
+from neckcheck.timeparse import parse_moment, parse_zone
 
 # Findings implied by other parts of the form, so not asked as a separate tick box.
 _IMPLIED = {
@@ -32,58 +33,7 @@ _IMPLIED = {
     "reduced_range_of_motion",
 }
 
-REGION_LABELS = {
-    Region.upper_left: "Upper neck, left",
-    Region.upper_centre: "Upper neck, middle",
-    Region.upper_right: "Upper neck, right",
-    Region.lower_left: "Lower neck, left",
-    Region.lower_centre: "Lower neck, middle",
-    Region.lower_right: "Lower neck, right",
-    Region.shoulder_left: "Left shoulder",
-    Region.shoulder_right: "Right shoulder",
-}
-MOVEMENT_LABELS = {
-    Movement.flexion: "Bend chin down",
-    Movement.extension: "Look up",
-    Movement.rotation_left: "Turn head left",
-    Movement.rotation_right: "Turn head right",
-    Movement.side_bending_left: "Tilt ear to left shoulder",
-    Movement.side_bending_right: "Tilt ear to right shoulder",
-}
-QUALITY_LABELS = {q: q.value.capitalize() for q in PainQuality}
-ACTIVITY_LABELS = {
-    Activity.driving: "Driving",
-    Activity.concentrating: "Concentrating",
-    Activity.carrying: "Carrying things",
-    Activity.sleep: "Sleep",
-    Activity.work: "Work",
-}
-HELPED_LABELS = {
-    "": "Not tried",
-    "none": "Did not help",
-    "some": "Helped some",
-    "a_lot": "Helped a lot",
-}
-
-# How the error summary names each form field.
-FIELD_LABELS = {
-    "started_at": "Start",
-    "ended_at": "End",
-    "intensity": "Worst pain",
-    "onset": "How it started",
-    "region": "Where it hurts",
-    "movement": "Movements",
-    "quality": "How it feels",
-    "symptom": "Other symptoms",
-    "flags": "Important questions",
-    "trigger": "Triggers",
-    "remedies": "Remedies",
-    "activity": "Activities",
-    "stress": "Stress",
-    "notes": "Notes",
-}
-
-# Where an error about an episode field is shown on the form.
+# Where an error about an episode field is shown on the form (its form field's name).
 _FIELD_OF = {
     "regions": "region",
     "limited_movements": "movement",
@@ -94,6 +44,21 @@ _FIELD_OF = {
     "findings": "symptom",
     "absent": "flags",
 }
+
+
+def field_label(name: str) -> str:
+    """How the error summary names a form field: the episode field's label."""
+    fields = load().labels.fields
+    if name == "flags":
+        return "Important questions"
+    model = next((field for field, form in _FIELD_OF.items() if form == name), name)
+    return fields.get(model, name)
+
+
+def options(field: str) -> list[tuple[str, str]]:
+    """(value, label) of each value of an episode field, in the knowledge base's order."""
+    table: dict[str, str] = getattr(load().labels, field)
+    return list(table.items())
 
 
 def symptom_findings() -> list[Any]:
@@ -131,25 +96,20 @@ def read_form(form: Any) -> dict[str, Any]:
     return values
 
 
-def _zone(values: Mapping[str, Any], now: datetime) -> timezone:
-    raw = str(values.get("tz", "")).strip()
-    if raw.lstrip("-").isdigit() and abs(int(raw)) <= 16 * 60:
-        return timezone(timedelta(minutes=int(raw)))
-    offset = now.astimezone().utcoffset() or timedelta(0)
-    return timezone(offset)
-
-
-def _moment(text: str, name: str, zone: timezone) -> datetime:
+def _moment(text: str, name: str, now: datetime, zone: tzinfo | None) -> datetime:
+    """A ``datetime-local`` value: a wall-clock time in the browser's time zone."""
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        return parse_moment(text, now=now, field=name, zone=zone)
+    except InputError:
         raise InputError("must be a date and time such as 2026-05-01 08:30", field=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
-    """The episode fields a submitted form gives; raises InputError keyed by form field."""
-    zone = _zone(values, now)
+    """The episode fields a submitted form gives; raises InputError keyed by form field.
+
+    Times are read in the browser's time zone (the ``tz`` field: its IANA name or UTC offset
+    in minutes, set by script), else in the server's."""
+    zone = parse_zone(str(values.get("tz", "")))
     problems: list[FieldProblem] = []
     payload: dict[str, Any] = {}
     started = str(values.get("started_at", "")).strip()
@@ -162,7 +122,7 @@ def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
             problems.append(FieldProblem(name, "is required"))
             continue
         try:
-            payload[name] = _moment(text, name, zone)
+            payload[name] = _moment(text, name, now, zone)
         except InputError as exc:
             problems += exc.problems
     intensity = str(values.get("intensity", "")).strip()
@@ -260,10 +220,6 @@ def from_episode(episode: Episode) -> FormState:
     for use in episode.remedies:
         values[f"remedy_{use.remedy}"] = use.helped.value
     return FormState(values=values)
-
-
-def options(labels: Mapping[Any, str]) -> Iterable[tuple[str, str]]:
-    return [(getattr(key, "value", key), label) for key, label in labels.items()]
 
 
 _QUALITY_OF = {f"pain_{q.value}": q.value for q in PainQuality}

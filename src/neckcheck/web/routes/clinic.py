@@ -1,43 +1,35 @@
-"""Clinic mode pages: sign in and out, a patient's sharing page, a clinician's dashboard."""
+"""Clinic mode pages: sign in and out, a patient's sharing page, a clinician's dashboard and
+the diaries patients shared with them."""
 
 from __future__ import annotations
 
 import hmac
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from neckcheck.auth.passwords import verify_password
-from neckcheck.auth.sessions import end_session, start_session
-from neckcheck.diary import clinician_dashboard, clinician_report
-from neckcheck.errors import CsrfRejected, InputError, NotAllowed
-from neckcheck.patterns import course
-from neckcheck.storage import accounts, repo
+from neckcheck.errors import CsrfRejected, InputError
+from neckcheck.services.access import Action
+from neckcheck.services.diary import Diary
 from neckcheck.web.deps import (
     SESSION_COOKIE,
+    ActorDep,
+    ClinicDep,
     CsrfDep,
-    PatientDep,
     RowId,
-    SessionDep,
-    ViewerDep,
     browser_csrf,
     client_ip,
-    viewable_patient,
+    shared_diary,
 )
-from neckcheck.web.routes.pages import insights_page, render, report_period
+from neckcheck.web.routes.pages import insights_page, pdf_response, render
 
 router = APIRouter(include_in_schema=False)
 
 # Sign-in attempts: at most MAX_FAILURES failed attempts per address and per email in
 # FAILURE_WINDOW seconds, kept in this process's memory.
 MAX_FAILURES, FAILURE_WINDOW = 5, 15 * 60
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _too_many(request: Request, keys: list[str]) -> bool:
@@ -74,7 +66,7 @@ def login_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, session: SessionDep) -> Response:
+async def login(request: Request, clinic: ClinicDep) -> Response:
     form = await request.form()
     email = str(form.get("email", "")).strip().lower()
     password = str(form.get("password", ""))
@@ -84,8 +76,7 @@ async def login(request: Request, session: SessionDep) -> Response:
     sent = str(form.get("csrf_token", ""))
     if not sent or not hmac.compare_digest(sent, browser_csrf(request)):
         raise CsrfRejected("this form has expired; reload the page and try again")
-    host = client_ip(request)
-    keys = [f"ip:{host}", f"email:{email}"]
+    keys = [f"ip:{client_ip(request)}", f"email:{email}"]
     if _too_many(request, keys):
         return _login_page(
             request,
@@ -94,8 +85,8 @@ async def login(request: Request, session: SessionDep) -> Response:
             next_url=next_url,
             error="Too many attempts. Wait 15 minutes and try again.",
         )
-    found = accounts.password_hash_for(session=session, email=email)
-    if found is None or found[0].disabled or not verify_password(found[1], password):
+    user = clinic.check_password(email, password)
+    if user is None:
         _fail(request, keys)
         return _login_page(
             request,
@@ -104,11 +95,8 @@ async def login(request: Request, session: SessionDep) -> Response:
             next_url=next_url,
             error="That email and password do not match an active account.",
         )
-    user = found[0]
     settings = request.app.state.settings
-    token = start_session(
-        session=session, user_id=user.id, now=_now(), hours=settings.session_hours
-    )
+    token = clinic.start_session(user, hours=settings.session_hours)
     target = "/clinician" if user.role == "clinician" and next_url == "/" else next_url
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -123,10 +111,10 @@ async def login(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep, viewer: ViewerDep, _: CsrfDep) -> Response:
+def logout(request: Request, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        end_session(session=session, token=token)
+        clinic.end_session(token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -136,154 +124,102 @@ def logout(request: Request, session: SessionDep, viewer: ViewerDep, _: CsrfDep)
 
 
 def _sharing_page(
-    request: Request, session: SessionDep, patient: int, code: str = ""
+    request: Request, clinic: ClinicDep, actor: ActorDep, code: str = ""
 ) -> HTMLResponse:
-    return render(
-        request,
-        "sharing.html",
-        code=code,
-        access=accounts.who_has_access(session=session, patient_id=patient),
-        audit=accounts.audit_for_patient(session=session, patient_id=patient)[:100],
-    )
+    shared = clinic.sharing(actor)
+    return render(request, "sharing.html", code=code, access=shared.access, audit=shared.audit)
 
 
 @router.get("/sharing", response_class=HTMLResponse)
-def sharing(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
-    return _sharing_page(request, session, patient)
+def sharing(request: Request, clinic: ClinicDep, actor: ActorDep) -> HTMLResponse:
+    return _sharing_page(request, clinic, actor)
 
 
 @router.post("/sharing/invite", response_class=HTMLResponse)
-def invite(request: Request, session: SessionDep, patient: PatientDep, _: CsrfDep) -> HTMLResponse:
-    code = accounts.create_invitation(session=session, patient_id=patient, now=_now())
-    return _sharing_page(request, session, patient, code=code)
+def invite(request: Request, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> HTMLResponse:
+    return _sharing_page(request, clinic, actor, code=clinic.invite(actor))
 
 
 @router.post("/sharing/revoke/{clinician_id}")
-def revoke(clinician_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep) -> Response:
-    accounts.revoke_access(
-        session=session, patient_id=patient, clinician_id=clinician_id, now=_now()
-    )
+def revoke(clinician_id: RowId, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
+    clinic.revoke(actor, clinician_id)
     return RedirectResponse("/sharing", status_code=303)
 
 
 # --- a clinician's dashboard ---------------------------------------------------------------
 
 
-def _clinician(viewer: ViewerDep) -> accounts.User:
-    if viewer.user is None or viewer.user.role != "clinician":
-        raise NotAllowed("this page is for clinicians")
-    return viewer.user
-
-
-def _shared_patient(
-    request: Request, session: SessionDep, viewer: ViewerDep, patient_id: int, *, action: str
-) -> None:
-    """A clinician reaching a patient's diary: consent checked, access written to the audit."""
-    _clinician(viewer)
-    viewable_patient(
-        request=request, session=session, viewer=viewer, patient_id=patient_id, action=action
-    )
-
-
-@router.get("/clinician", response_class=HTMLResponse)
-def dashboard(
-    request: Request,
-    session: SessionDep,
-    viewer: ViewerDep,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-) -> HTMLResponse:
-    return _dashboard(request, session, _clinician(viewer), page=page)
-
-
 def _dashboard(
     request: Request,
-    session: SessionDep,
-    clinician: accounts.User,
+    clinic: ClinicDep,
+    actor: ActorDep,
     *,
     page: int = 1,
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     """The clinician's patients, most urgent latest assessment first, 50 to a page."""
-    now = _now()
-    listing = clinician_dashboard(session=session, clinician_id=clinician.id, now=now, page=page)
-    accounts.record_accesses(  # each patient's level and latest episode were shown
-        session=session,
-        actor=clinician,
-        patient_ids=[row.id for row in listing.rows],
-        action="list",
-        target=request.url.path,
-        ip=client_ip(request),
-        now=now,
-    )
+    listing = clinic.dashboard(actor, page=page, target=request.url.path)
     return render(request, "clinician.html", listing=listing, error=error, status_code=status_code)
 
 
+@router.get("/clinician", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    clinic: ClinicDep,
+    actor: ActorDep,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> HTMLResponse:
+    return _dashboard(request, clinic, actor, page=page)
+
+
 @router.post("/clinician/redeem", response_class=HTMLResponse)
-async def redeem(request: Request, session: SessionDep, viewer: ViewerDep, _: CsrfDep) -> Response:
-    clinician = _clinician(viewer)
+async def redeem(request: Request, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
     code = str((await request.form()).get("code", ""))
     try:
-        patient_id = accounts.redeem_invitation(
-            session=session, code=code, clinician=clinician, now=_now()
-        )
+        patient_id = clinic.redeem(actor, code)
     except InputError as exc:
-        return _dashboard(
-            request, session, clinician, error=exc.problems[0].message, status_code=422
-        )
+        return _dashboard(request, clinic, actor, error=exc.problems[0].message, status_code=422)
     return RedirectResponse(f"/clinician/patients/{patient_id}", status_code=303)
 
 
+SharedRead = Annotated[Diary, Depends(shared_diary(Action.read))]
+SharedInsights = Annotated[Diary, Depends(shared_diary(Action.insights))]
+SharedReport = Annotated[Diary, Depends(shared_diary(Action.report))]
+
+
 @router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)
-def patient_view(
-    request: Request, patient_id: RowId, session: SessionDep, viewer: ViewerDep
-) -> HTMLResponse:
-    _shared_patient(request, session, viewer, patient_id, action="read")
-    now = _now()
-    episodes = repo.list_episodes(
-        session=session, patient_id=patient_id, start=now - timedelta(days=182), keep=False
-    )
+def patient_view(request: Request, patient_id: RowId, diary: SharedRead) -> HTMLResponse:
+    from neckcheck.timeparse import Period
+
+    now = diary.clock.now()
+    period = Period.ending(diary.today_date(), days=182, zone=diary.zone)
+    found = diary.episodes(period)
     return render(
         request,
         "clinician_patient.html",
         patient_id=patient_id,
-        patient_name=repo.patient_name(session=session, patient_id=patient_id),
-        episodes=episodes,
-        course=course(episodes, now=now),
+        patient_name=diary.name(),
+        episodes=found,
+        course=diary.course(period),
         now=now,
     )
 
 
 @router.get("/clinician/patients/{patient_id}/insights", response_class=HTMLResponse)
-def patient_insights(
-    request: Request, patient_id: RowId, session: SessionDep, viewer: ViewerDep
-) -> HTMLResponse:
-    _shared_patient(request, session, viewer, patient_id, action="insights")
-    diary = f"/clinician/patients/{patient_id}"
+def patient_insights(request: Request, patient_id: RowId, diary: SharedInsights) -> HTMLResponse:
+    path = f"/clinician/patients/{patient_id}"
     return insights_page(
         request,
-        session,
-        patient_id,
-        base=f"{diary}/insights",
-        report=f"{diary}/report.pdf",
-        heading=repo.patient_name(session=session, patient_id=patient_id),
-        back=diary,
+        diary,
+        base=f"{path}/insights",
+        report=f"{path}/report.pdf",
+        heading=diary.name(),
+        back=path,
     )
 
 
 @router.get("/clinician/patients/{patient_id}/report.pdf")
-def patient_report(
-    request: Request, patient_id: RowId, session: SessionDep, viewer: ViewerDep
-) -> Response:
-    _shared_patient(request, session, viewer, patient_id, action="report")
-    period = report_period(request)
-    document = clinician_report(
-        session=session, patient_id=patient_id, first=period.first, last=period.last, now=_now()
-    )
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="neckcheck-patient-{patient_id}.pdf"'
-        },
-    )
+def patient_report(request: Request, patient_id: RowId, diary: SharedReport) -> Response:
+    period = diary.period(request.query_params.get("from"), request.query_params.get("to"))
+    return pdf_response(diary.report(period), f"neckcheck-patient-{patient_id}.pdf")

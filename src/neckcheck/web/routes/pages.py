@@ -1,23 +1,30 @@
-"""Pages for people: server-rendered HTML that works without JavaScript."""
+"""Pages for people: server-rendered HTML that works without JavaScript.
+
+Each route reads its input, calls the diary (``services.diary``) and renders a template.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from neckcheck.diary import assess_episode, clinician_report
+from neckcheck import charts
 from neckcheck.domain import EpisodeCreate, EpisodeUpdate
 from neckcheck.errors import InputError, NotFoundError
-from neckcheck.storage import repo
-from neckcheck.web import charts, forms
-from neckcheck.web.deps import CsrfDep, PatientDep, RowId, SessionDep
+from neckcheck.services.access import Action
+from neckcheck.services.diary import Diary
+from neckcheck.timeparse import Period
+from neckcheck.web import forms
+from neckcheck.web.deps import CsrfDep, ReadDiary, RowId, WriteDiary, own_diary
 
 router = APIRouter(include_in_schema=False)
+
+InsightsDiary = Annotated[Diary, Depends(own_diary(Action.insights))]
+ReportDiary = Annotated[Diary, Depends(own_diary(Action.report))]
+ExportDiary = Annotated[Diary, Depends(own_diary(Action.export))]
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -28,25 +35,21 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return response
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).astimezone()
-
-
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
-    recent = repo.list_episodes(session=session, patient_id=patient, limit=50)
-    ongoing = [episode for episode in recent if episode.ongoing]
-    latest = recent[0] if recent else None
-    result = (
-        assess_episode(session=session, patient_id=patient, episode=latest, now=_now())
-        if latest
-        else None
+def home(request: Request, diary: ReadDiary) -> HTMLResponse:
+    today = diary.today()
+    return render(
+        request,
+        "home.html",
+        latest=today.latest,
+        result=today.result,
+        ongoing=today.ongoing,
+        now=diary.clock.now(),
     )
-    return render(request, "home.html", latest=latest, result=result, ongoing=ongoing, now=_now())
 
 
 def _form_page(
@@ -72,71 +75,64 @@ def _form_page(
 
 
 @router.get("/log", response_class=HTMLResponse)
-def log_form(request: Request, patient: PatientDep) -> HTMLResponse:
-    return _form_page(request, forms.new_form(_now()), action="/log", title="Log a spasm")
+def log_form(request: Request, diary: WriteDiary) -> HTMLResponse:
+    now = diary.clock.now()
+    return _form_page(request, forms.new_form(now), action="/log", title="Log a spasm")
 
 
 @router.post("/log", response_class=HTMLResponse)
-async def log_submit(
-    request: Request, session: SessionDep, patient: PatientDep, _: CsrfDep
-) -> Response:
+async def log_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
     values = forms.read_form(await request.form())
     try:
-        data = forms.validate(EpisodeCreate, forms.to_payload(values, now=_now()))
+        data = forms.validate(EpisodeCreate, forms.to_payload(values, now=diary.clock.now()))
+        episode = diary.log(data)
     except InputError as exc:
-        state = forms.FormState(values=values, errors=forms.errors_by_field(exc))
+        state = forms.FormState(
+            values=values, errors=forms.errors_by_field(forms.as_form_error(exc))
+        )
         return _form_page(request, state, action="/log", title="Log a spasm", status_code=422)
-    episode = repo.create_episode(session=session, patient_id=patient, data=data)
     return _see_other(f"/episodes/{episode.id}")
 
 
 @router.post("/log/describe", response_class=HTMLResponse)
-async def log_describe(request: Request, patient: PatientDep, _: CsrfDep) -> HTMLResponse:
+async def log_describe(request: Request, diary: WriteDiary, _: CsrfDep) -> HTMLResponse:
     """Pre-fill the form from a description; nothing is saved until the form is sent."""
     from neckcheck.nlp import extract
 
+    now = diary.clock.now()
     text = str((await request.form()).get("describe", "")).strip()[:2000]
     if not text:
-        state = forms.new_form(_now())
+        state = forms.new_form(now)
         state.errors["describe"] = "write a few words about the spasm first"
         return _form_page(request, state, action="/log", title="Log a spasm", status_code=422)
-    result = extract(text, now=_now())
-    state = forms.from_extraction(result, text=text, now=_now())
+    result = extract(text, now=now)
+    state = forms.from_extraction(result, text=text, now=now)
     return _form_page(request, state, action="/log", title="Log a spasm", understood=result)
 
 
 @router.get("/episodes/{episode_id}", response_class=HTMLResponse)
-def episode_page(
-    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep
-) -> HTMLResponse:
-    episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
-    result = assess_episode(session=session, patient_id=patient, episode=episode, now=_now())
-    return render(request, "assessment.html", episode=episode, result=result, now=_now())
+def episode_page(request: Request, episode_id: RowId, diary: ReadDiary) -> HTMLResponse:
+    episode = diary.episode(episode_id)
+    return render(
+        request,
+        "assessment.html",
+        episode=episode,
+        result=diary.assess(episode),
+        now=diary.clock.now(),
+    )
 
 
 @router.post("/episodes/{episode_id}/end")
-def end_episode(
-    episode_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep
-) -> Response:
-    episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
-    if episode.ongoing:
-        repo.update_episode(
-            session=session,
-            patient_id=patient,
-            episode_id=episode_id,
-            changes=EpisodeUpdate(ended_at=_now()),
-        )
+def end_episode(episode_id: RowId, diary: WriteDiary, _: CsrfDep) -> Response:
+    diary.end(episode_id)
     return _see_other("/")
 
 
 @router.get("/episodes/{episode_id}/edit", response_class=HTMLResponse)
-def edit_form(
-    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep
-) -> HTMLResponse:
-    episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
+def edit_form(request: Request, episode_id: RowId, diary: WriteDiary) -> HTMLResponse:
     return _form_page(
         request,
-        forms.from_episode(episode),
+        forms.from_episode(diary.episode(episode_id)),
         action=f"/episodes/{episode_id}/edit",
         title="Edit episode",
     )
@@ -144,15 +140,13 @@ def edit_form(
 
 @router.post("/episodes/{episode_id}/edit", response_class=HTMLResponse)
 async def edit_submit(
-    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep
+    request: Request, episode_id: RowId, diary: WriteDiary, _: CsrfDep
 ) -> Response:
-    repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
+    diary.episode(episode_id)  # a missing episode is a 404, before the form is read
     values = forms.read_form(await request.form())
     try:
-        changes = forms.validate(EpisodeUpdate, forms.to_payload(values, now=_now()))
-        repo.update_episode(
-            session=session, patient_id=patient, episode_id=episode_id, changes=changes
-        )
+        changes = forms.validate(EpisodeUpdate, forms.to_payload(values, now=diary.clock.now()))
+        diary.edit(episode_id, changes)
     except InputError as exc:
         state = forms.FormState(
             values=values, errors=forms.errors_by_field(forms.as_form_error(exc))
@@ -168,103 +162,70 @@ async def edit_submit(
 
 
 @router.get("/episodes/{episode_id}/delete", response_class=HTMLResponse)
-def delete_confirm(
-    request: Request, episode_id: RowId, session: SessionDep, patient: PatientDep
-) -> HTMLResponse:
-    episode = repo.get_episode(session=session, patient_id=patient, episode_id=episode_id)
-    return render(request, "delete.html", episode=episode)
+def delete_confirm(request: Request, episode_id: RowId, diary: WriteDiary) -> HTMLResponse:
+    return render(request, "delete.html", episode=diary.episode(episode_id))
 
 
 @router.post("/episodes/{episode_id}/delete")
-def delete_submit(
-    episode_id: RowId, session: SessionDep, patient: PatientDep, _: CsrfDep
-) -> Response:
-    repo.delete_episode(session=session, patient_id=patient, episode_id=episode_id)
+def delete_submit(episode_id: RowId, diary: WriteDiary, _: CsrfDep) -> Response:
+    diary.delete(episode_id)
     return _see_other("/history")
 
 
-def _parse_day(text: str | None, name: str, errors: dict[str, str]) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[name] = "must be a date such as 2026-05-01"
-        return None
-
-
 @dataclass(frozen=True)
-class Period:
-    """The date range a page shows, from ``?from=&to=`` (default: the last 182 days)."""
+class PeriodForm:
+    """The period a page shows and its filter form: what was typed, and what was wrong (the
+    page then shows its default period)."""
 
-    first: date
-    last: date
+    period: Period
     raw_from: str
     raw_to: str
-    errors: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
 
-    def bounds(self) -> tuple[datetime, datetime]:
-        zone = _now().tzinfo
-        return (
-            datetime.combine(self.first, time(), tzinfo=zone),
-            datetime.combine(self.last + timedelta(days=1), time(), tzinfo=zone),
-        )
+    @property
+    def first(self) -> Any:
+        return self.period.first
+
+    @property
+    def last(self) -> Any:
+        return self.period.last
 
     @property
     def query(self) -> str:
-        return f"from={self.first.isoformat()}&to={self.last.isoformat()}"
+        return self.period.query
 
 
-def _period(request: Request) -> Period:
-    errors: dict[str, str] = {}
+def page_period(request: Request, diary: Diary) -> PeriodForm:
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
-    last = _parse_day(raw_to, "to", errors) or _now().date()
-    first = _parse_day(raw_from, "from", errors) or last - timedelta(days=181)
-    if first > last:
-        errors["from"] = "must not be after the end date"
-        first = last - timedelta(days=181)
-    return Period(first, last, raw_from or first.isoformat(), raw_to or last.isoformat(), errors)
-
-
-def report_period(request: Request) -> Period:
-    """The period a report covers; a bad date is a 422 naming the field."""
-    period = _period(request)
-    if period.errors:
-        field, message = next(iter(period.errors.items()))
-        raise InputError(message, field=field)
-    return period
+    try:
+        period = diary.period(raw_from, raw_to)
+    except InputError as exc:
+        errors = {problem.field: problem.message for problem in exc.problems}
+        period = diary.default_period()
+        return PeriodForm(period, raw_from or "", raw_to or "", errors)
+    return PeriodForm(
+        period, raw_from or period.first.isoformat(), raw_to or period.last.isoformat()
+    )
 
 
 @router.get("/history", response_class=HTMLResponse)
-def history(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
-    period = _period(request)
-    start, end = period.bounds()
-    episodes = repo.list_episodes(session=session, patient_id=patient, start=start, end=end)
+def history(request: Request, diary: ReadDiary) -> HTMLResponse:
+    shown = page_period(request, diary)
+    episodes = diary.episodes(shown.period)
+    now = diary.clock.now()
     return render(
         request,
         "history.html",
         episodes=episodes,
-        period=period,
-        calendar=charts.calendar(episodes, first=period.first, last=period.last),
-        timeline=charts.timeline(episodes, first=period.first, last=period.last, now=_now()),
-        now=_now(),
+        period=shown,
+        calendar=charts.calendar(episodes, first=shown.first, last=shown.last),
+        timeline=charts.timeline(episodes, first=shown.first, last=shown.last, now=now),
+        now=now,
     )
 
 
-@router.get("/insights", response_class=HTMLResponse)
-def insights(request: Request, session: SessionDep, patient: PatientDep) -> HTMLResponse:
-    return insights_page(request, session, patient, base="/insights", report="/report.pdf")
-
-
 def insights_page(
-    request: Request,
-    session: Session,
-    patient_id: int,
-    *,
-    base: str,
-    report: str,
-    heading: str = "",
-    back: str = "",
+    request: Request, diary: Diary, *, base: str, report: str, heading: str = "", back: str = ""
 ) -> HTMLResponse:
     """Course, timeline, triggers and remedies of one diary over the chosen period.
 
@@ -272,20 +233,8 @@ def insights_page(
     A clinician's view has a ``heading`` (the patient's name) and a way ``back``; the
     patient's own view offers the exports instead.
     """
-    from neckcheck.patterns import course, remedy_stats, trigger_stats
-
-    period = _period(request)
-    start, end = period.bounds()
-    episodes = repo.list_episodes(
-        session=session, patient_id=patient_id, start=start, end=end, newest_first=False
-    )
-    # Diary-only answers, kept per diary version (the course depends on the clock).
-    triggers, remedies = repo.kept(
-        session,
-        patient_id,
-        ("statistics", start, end),
-        lambda: (trigger_stats(episodes), remedy_stats(episodes)),
-    )
+    shown = page_period(request, diary)
+    found = diary.insights(shown.period)
     return render(
         request,
         "insights.html",
@@ -293,55 +242,58 @@ def insights_page(
         report=report,
         heading=heading,
         back=back,
-        period=period,
-        episodes=episodes,
-        course=course(episodes, now=_now(), first=period.first, last=period.last),
-        triggers=triggers,
-        remedies=remedies,
+        period=shown,
+        episodes=found.episodes,
+        course=found.course,
+        triggers=found.triggers,
+        remedies=found.remedies,
         charts=charts,
-        timeline=charts.timeline(episodes, first=period.first, last=period.last, now=_now()),
+        timeline=charts.timeline(
+            found.episodes, first=shown.first, last=shown.last, now=diary.clock.now()
+        ),
+    )
+
+
+@router.get("/insights", response_class=HTMLResponse)
+def insights(request: Request, diary: InsightsDiary) -> HTMLResponse:
+    return insights_page(request, diary, base="/insights", report="/report.pdf")
+
+
+def pdf_response(document: bytes, filename: str) -> Response:
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 @router.get("/report.pdf")
-def report_pdf(request: Request, session: SessionDep, patient: PatientDep) -> Response:
-    period = report_period(request)
-    document = clinician_report(
-        session=session, patient_id=patient, first=period.first, last=period.last, now=_now()
+def report_pdf(request: Request, diary: ReportDiary) -> Response:
+    period = diary.period(request.query_params.get("from"), request.query_params.get("to"))
+    return pdf_response(
+        diary.report(period), f"neckcheck-report-{period.first}-to-{period.last}.pdf"
     )
-    name = f"neckcheck-report-{period.first}-to-{period.last}.pdf"
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-_EXPORTS = {"json": "application/json", "csv": "text/csv", "fhir": "application/fhir+json"}
 
 
 @router.get("/export/{kind}")
-def export(kind: str, session: SessionDep, patient: PatientDep) -> Response:
-    from neckcheck.interop import fhir, plain
-
-    if kind not in _EXPORTS:
-        raise NotFoundError(f"no export called {kind!r}; try json, csv or fhir")
-    episodes = repo.list_episodes(session=session, patient_id=patient, newest_first=False)
-    if kind == "json":
-        body = plain.export_json(episodes)
-    elif kind == "csv":
-        body = plain.export_csv(episodes)
-    else:
-        name = repo.patient_name(session=session, patient_id=patient)
-        body = fhir.export_bundle(episodes, patient_name=name, patient_id=patient)
-    suffix = {"json": "json", "csv": "csv", "fhir": "fhir.json"}[kind]
+def export(kind: str, diary: ExportDiary) -> Response:
+    try:
+        exported = diary.export(kind)
+    except InputError as exc:
+        raise NotFoundError(exc.problems[0].message) from None
     return Response(
-        body,
-        media_type=_EXPORTS[kind],
-        headers={"Content-Disposition": f'attachment; filename="neckcheck-diary.{suffix}"'},
+        exported.body,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
 
 
 @router.get("/learn", response_class=HTMLResponse)
 def learn(request: Request) -> HTMLResponse:
     return render(request, "learn.html")
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """The JSON API's interactive documentation, from /openapi.json."""
+    return render(request, "api_docs.html")

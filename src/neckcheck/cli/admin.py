@@ -1,0 +1,187 @@
+"""Commands around the diary: schemas, the database, accounts, demo data, backup, the server."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from neckcheck.cli import render
+from neckcheck.cli.core import new_app, runtime
+from neckcheck.errors import InputError
+
+db_app = new_app("Manage the database.")
+schema_app = new_app("Print JSON Schemas of the documents.")
+user_app = new_app("Manage clinic accounts.")
+
+
+def _print_schema(model: Any) -> None:
+    typer.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+@schema_app.command("findings")
+def schema_findings() -> None:
+    """The JSON Schema of a findings document (input of `neckcheck assess`)."""
+    from neckcheck.domain import Findings
+
+    _print_schema(Findings)
+
+
+@schema_app.command("assessment")
+def schema_assessment() -> None:
+    """The JSON Schema of an assessment (output of `neckcheck assess`)."""
+    from neckcheck.domain import Assessment
+
+    _print_schema(Assessment)
+
+
+@schema_app.command("episode")
+def schema_episode() -> None:
+    """The JSON Schema of a stored episode (`neckcheck history --json`)."""
+    from neckcheck.domain import Episode
+
+    _print_schema(Episode)
+
+
+def demo(
+    ctx: typer.Context,
+    patients: Annotated[int, typer.Option(min=1, max=100_000, help="How many diaries.")] = 1,
+    years: Annotated[float, typer.Option(min=0.1, max=20, help="Years of history each.")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 1,
+) -> None:
+    """Fill an empty database with realistic example diaries, to look around or to measure."""
+    from neckcheck.demo import fill
+    from neckcheck.text import count
+
+    run = runtime(ctx)
+    with run.session() as session:
+        total = fill(session, patients=patients, years=years, seed=seed, now=run.clock.now())
+    episodes, diaries = count(total, "episode", "episodes"), count(patients, "diary", "diaries")
+    typer.echo(f"Added {episodes} of examples to {diaries}.")
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The login email.")],
+    role: Annotated[str, typer.Option(help="patient, clinician or admin.")] = "patient",
+    name: Annotated[str | None, typer.Option(help="Display name (default: the email).")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from standard input."),
+    ] = False,
+) -> None:
+    """Create an account; asks for the password (twice) unless --password-stdin."""
+    from neckcheck.storage.accounts import ROLES
+
+    if role not in ROLES:
+        raise InputError(f"must be one of: {', '.join(ROLES)}", field="--role")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with runtime(ctx).clinic() as clinic:
+        user = clinic.add_user(email=email, name=name or email, password=password, role=role)
+    typer.echo(f"Created {user.role} account {user.email}.")
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """List accounts."""
+    with runtime(ctx).clinic() as clinic:
+        users = clinic.users()
+    if not users:
+        typer.echo("No accounts yet. Add one with: neckcheck user add EMAIL --role ROLE")
+        return
+    rows = [
+        [u.email, u.display_name, u.role, "disabled" if u.disabled else "active"] for u in users
+    ]
+    typer.echo(render.table(["Email", "Name", "Role", "Status"], rows))
+
+
+@user_app.command("disable")
+def user_disable(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The account's email.")]
+) -> None:
+    """Disable an account and end its sessions at once."""
+    with runtime(ctx).clinic() as clinic:
+        user = clinic.disable(email)
+    typer.echo(f"Disabled {user.email}; its sessions have ended.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply database migrations up to the newest schema."""
+    from neckcheck.storage.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(runtime(ctx).settings().effective_database_url())
+    try:
+        upgrade(engine)
+        typer.echo(f"Database is at revision {current_revision(engine)}.")
+    finally:
+        engine.dispose()
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the database's schema revision (empty database: none)."""
+    from neckcheck.storage.db import current_revision, make_engine
+
+    engine = make_engine(runtime(ctx).settings().effective_database_url())
+    try:
+        typer.echo(current_revision(engine) or "none")
+    finally:
+        engine.dispose()
+
+
+def backup(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the copy.")],
+) -> None:
+    """Copy the SQLite diary to FILE, consistently, even while the server is writing."""
+    from neckcheck.storage.db import backup_sqlite
+
+    pages = backup_sqlite(runtime(ctx).settings().effective_database_url(), target)
+    typer.echo(f"Backed up {pages} pages to {target}.")
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    clinic: Annotated[
+        bool,
+        typer.Option(
+            "--clinic",
+            help="Clinic mode: accounts and sharing (needs NECKCHECK_DATABASE_URL and "
+            "NECKCHECK_SECRET_KEY).",
+        ),
+    ] = False,
+) -> None:
+    """Run the web app (local mode: the default SQLite database, migrated on start)."""
+    import uvicorn
+
+    from neckcheck.web.app import create_app
+
+    run = runtime(ctx)
+    settings = run.settings()
+    if clinic:
+        settings = settings.model_copy(update={"clinic_mode": True})
+    uvicorn.run(
+        create_app(settings, clock=run.clock),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+    app.add_typer(user_app, name="user")
+    app.add_typer(schema_app, name="schema")
+    app.command()(demo)
+    app.command()(backup)
+    app.command()(serve)

@@ -1,0 +1,425 @@
+"""Commands on the diary: log, history, show, edit, delete, assess, report, export, import,
+extract, findings. Each parses its input, calls one method of the diary and prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from neckcheck.cli import render
+from neckcheck.cli.core import read_input, runtime, write_output
+from neckcheck.cli.episode_flags import EpisodeFlags, as_flags, episode_flags, parse_remedy
+from neckcheck.errors import FieldProblem, InputError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from neckcheck.services.diary import Diary
+    from neckcheck.timeparse import Period
+
+JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+EpisodeId = Annotated[int, typer.Argument(metavar="ID", help="The episode's id.")]
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def _prompt_episode(now: datetime) -> dict[str, Any]:
+    """Ask for an episode field by field (interactive ``neckcheck log``)."""
+    from neckcheck.knowledge import load
+    from neckcheck.timeparse import parse_moment
+
+    kb = load()
+    typer.echo("Log a neck spasm. Press Enter to skip anything optional.")
+    payload: dict[str, Any] = {
+        "started_at": parse_moment(
+            typer.prompt("When did it start? (now, HH:MM or a date-time)", default="now"),
+            now=now,
+            field="started_at",
+        )
+    }
+    if not typer.confirm("Is it still going on?", default=True):
+        payload["ended_at"] = parse_moment(
+            typer.prompt("When did it stop?", default="now"), now=now, field="ended_at"
+        )
+    payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)
+    onset = typer.prompt(
+        "Did it start suddenly or gradually? (sudden/gradual)", default="", show_default=False
+    )
+    if onset:
+        payload["onset"] = onset
+    lists = [
+        ("regions", "Where does it hurt? (e.g. upper_left, lower_right, shoulder_left)"),
+        ("limited_movements", "Which movements are limited? (e.g. rotation_left, flexion)"),
+        ("pain_qualities", "How does the pain feel? (constant, throbbing, dull, sharp, burning)"),
+        ("findings", "Other symptoms? (ids such as headache, dizziness; see `neckcheck findings`)"),
+        ("triggers", "Possible triggers? (" + ", ".join(t.id for t in kb.diary.triggers) + ")"),
+        (
+            "activities_affected",
+            "Activities affected? (driving, concentrating, carrying, sleep, work)",
+        ),
+    ]
+    for field, question in lists:
+        answer = _split(typer.prompt(question, default="", show_default=False))
+        if answer:
+            payload[field] = answer
+    remedies = _split(
+        typer.prompt(
+            "Remedies tried, as remedy=none|some|a_lot (e.g. heat=some)",
+            default="",
+            show_default=False,
+        )
+    )
+    if remedies:
+        payload["remedies"] = [parse_remedy(text) for text in remedies]
+    stress = typer.prompt("Stress level 0-10", default="", show_default=False)
+    if stress:
+        payload["stress"] = stress
+    notes = typer.prompt("Notes", default="", show_default=False)
+    if notes:
+        payload["notes"] = notes
+    return payload
+
+
+def _payload_from_text(
+    text: str, flags: dict[str, Any], *, now: datetime, confirm: bool
+) -> dict[str, Any]:
+    """Episode fields from free text; flags given on the command line take precedence."""
+    from datetime import timedelta
+
+    from neckcheck.nlp import extract
+
+    result = extract(text, now=now)
+    typer.echo(render.understood(result))
+    doc = result.document
+    payload: dict[str, Any] = {
+        "findings": list(doc.findings),
+        "absent": list(doc.absent),
+        "limited_movements": [m.value for m in result.limited_movements],
+        "notes": text,
+    }
+    for key in ("intensity", "onset"):
+        value = getattr(doc, key)
+        if value is not None:
+            payload[key] = getattr(value, "value", value)
+    if doc.duration_hours is not None:
+        payload["started_at"] = now - timedelta(hours=doc.duration_hours)
+    payload.update(flags)
+    if "intensity" not in payload and confirm:
+        payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)
+    if confirm:
+        typer.confirm("Save this episode?", abort=True)
+    return payload
+
+
+def log(
+    ctx: typer.Context,
+    flags: EpisodeFlags,
+    interactive: Annotated[
+        bool,
+        typer.Option(
+            "--interactive",
+            "-i",
+            help="Ask for each field (the default in a terminal with no flags).",
+        ),
+    ] = False,
+    text: Annotated[
+        str | None,
+        typer.Option(
+            "--text",
+            help="Describe the episode in your own words; shows what was understood and asks "
+            "before saving.",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --text: save without asking.")
+    ] = False,
+    as_json: JsonOut = False,
+) -> None:
+    """Log a neck-spasm episode. With no flags in a terminal, asks question by question."""
+    from neckcheck.cli.episode_flags import validate
+    from neckcheck.domain import EpisodeCreate
+
+    run = runtime(ctx)
+    now = run.clock.now()
+    payload = flags.payload(now=now)
+    if text is not None:
+        payload = _payload_from_text(text, payload, now=now, confirm=not yes)
+    elif interactive or (not payload and sys.stdin.isatty()):
+        payload = _prompt_episode(now)
+    payload.setdefault("started_at", now)
+    if "intensity" not in payload:
+        raise InputError("is required (0-10)", field="--intensity")
+    data = validate(EpisodeCreate, payload)
+    with run.diary() as diary:
+        try:
+            episode = diary.log(data)
+        except InputError as exc:
+            raise as_flags(exc) from None
+        result = None if as_json else diary.assess(episode)
+    if result is None:
+        typer.echo(render.episodes_json([episode]))
+        return
+    typer.echo(f"Logged episode {episode.id} ({render.moment(episode.started_at)}).")
+    typer.echo(render.level_line(result))
+    typer.echo(f"Why and what to do: neckcheck assess --episode {episode.id} --text")
+
+
+def history(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Only episodes that started on or after this date (YYYY-MM-DD)."
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="Only episodes that started on or before this date (YYYY-MM-DD)."
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N.")] = None,
+    as_json: JsonOut = False,
+) -> None:
+    """List logged episodes, newest first."""
+    from neckcheck.services.access import Action
+
+    run = runtime(ctx)
+    with run.diary(Action.read) as diary:
+        period = None
+        if start or end:  # a list's cost does not grow with its days: no limit on the span
+            period = _period(diary, start, end, default_days=None, max_days=None)
+        episodes = diary.episodes(period, limit=limit)
+    if as_json:
+        typer.echo(render.episodes_json(episodes))
+    elif not episodes:
+        typer.echo("No episodes logged yet. Log one with: neckcheck log")
+    else:
+        typer.echo(render.episode_table(episodes, run.clock.now()))
+
+
+def _period(diary: Diary, start: str | None, end: str | None, **limits: Any) -> Period:
+    """The period ``--from``/``--to`` name; errors name the flags."""
+    try:
+        return diary.period(start, end, **limits)
+    except InputError as exc:
+        raise InputError([FieldProblem(f"--{p.field}", p.message) for p in exc.problems]) from None
+
+
+def show(ctx: typer.Context, episode_id: EpisodeId, as_json: JsonOut = False) -> None:
+    """Show one episode in full."""
+    from neckcheck.services.access import Action
+
+    run = runtime(ctx)
+    with run.diary(Action.read) as diary:
+        episode = diary.episode(episode_id)
+    if as_json:
+        typer.echo(json.dumps(episode.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render.describe(episode, run.clock.now()))
+
+
+def edit(
+    ctx: typer.Context,
+    episode_id: EpisodeId,
+    flags: EpisodeFlags,
+    ongoing: Annotated[
+        bool, typer.Option("--ongoing", help="Mark the episode as still going on (clears its end).")
+    ] = False,
+) -> None:
+    """Change an episode: only the fields given are changed; list flags replace the list."""
+    from neckcheck.cli.episode_flags import validate
+    from neckcheck.domain import EpisodeUpdate
+
+    run = runtime(ctx)
+    payload = flags.payload(now=run.clock.now())
+    if ongoing:
+        if "ended_at" in payload:
+            raise InputError("give either --end or --ongoing, not both", field="--ongoing")
+        payload["ended_at"] = None
+    if not payload:
+        raise InputError("nothing to change; give at least one field flag", field="edit")
+    changes = validate(EpisodeUpdate, payload)
+    with run.diary() as diary:
+        try:
+            diary.edit(episode_id, changes)
+        except InputError as exc:
+            raise as_flags(exc) from None
+    typer.echo(f"Updated episode {episode_id}.")
+
+
+def delete(
+    ctx: typer.Context,
+    episode_id: EpisodeId,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete an episode (asks for confirmation)."""
+    run = runtime(ctx)
+    with run.diary() as diary:
+        episode = diary.episode(episode_id)
+        if not yes:
+            typer.confirm(
+                f"Delete episode {episode_id} from {render.moment(episode.started_at)}?",
+                abort=True,
+            )
+        diary.delete(episode_id)
+    typer.echo(f"Deleted episode {episode_id}.")
+
+
+def findings() -> None:
+    """List the symptom, trigger and remedy ids the diary and the check understand."""
+    from neckcheck.knowledge import load
+
+    kb = load()
+    for group, title in (
+        ("symptom", "Symptoms"),
+        ("warning", "Warning signs"),
+        ("context", "Circumstances and history"),
+    ):
+        typer.echo(f"{title}:")
+        for f in kb.findings:
+            if f.group == group:
+                typer.echo(f"  {f.id:32} {f.label}")
+    for title, terms in (("Triggers", kb.diary.triggers), ("Remedies", kb.diary.remedies)):
+        typer.echo(f"{title}:")
+        for term in terms:
+            typer.echo(f"  {term.id:32} {term.label}")
+
+
+def report(
+    ctx: typer.Context,
+    pdf: Annotated[Path, typer.Option("--pdf", help="Write the PDF report to this file.")],
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="First day (YYYY-MM-DD); default: 6 months before --to."),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD); default: today.")
+    ] = None,
+) -> None:
+    """Write a clinician report (PDF) for a period: course, chart, warning signs, episodes."""
+    from neckcheck.services.access import Action
+
+    with runtime(ctx).diary(Action.report) as diary:
+        period = _period(diary, start, end)
+        document = diary.report(period)
+    write_output(pdf, document, flag="--pdf")
+    typer.echo(f"Report for {period.first} to {period.last} written to {pdf}.")
+
+
+def export(
+    ctx: typer.Context,
+    as_json: Annotated[
+        Path | None, typer.Option("--json", help="Lossless JSON (importable).")
+    ] = None,
+    as_csv: Annotated[Path | None, typer.Option("--csv", help="CSV for spreadsheets.")] = None,
+    fhir: Annotated[Path | None, typer.Option("--fhir", help="A FHIR Bundle (JSON).")] = None,
+) -> None:
+    """Export the whole diary as JSON, CSV or a FHIR Bundle."""
+    from neckcheck.cli.core import one_of
+    from neckcheck.services.access import Action
+    from neckcheck.text import count
+
+    kind, path = one_of(json=as_json, csv=as_csv, fhir=fhir)
+    with runtime(ctx).diary(Action.export) as diary:
+        exported = diary.export(kind)
+    write_output(path, exported.body, flag=f"--{kind}")
+    typer.echo(f"Exported {count(exported.count, 'episode', 'episodes')} to {path}.")
+
+
+def import_(
+    ctx: typer.Context,
+    as_json: Annotated[Path | None, typer.Option("--json", help="A neckcheck JSON export.")] = None,
+    fhir: Annotated[
+        Path | None, typer.Option("--fhir", help="A FHIR Bundle from neckcheck.")
+    ] = None,
+) -> None:
+    """Import episodes; if any record is wrong, nothing is imported and the error says where."""
+    from neckcheck.cli.core import one_of
+    from neckcheck.text import count
+
+    kind, path = one_of(json=as_json, fhir=fhir)
+    text, _where = read_input(path)
+    with runtime(ctx).diary() as diary:
+        added = diary.import_(kind, text)
+    typer.echo(f"Imported {count(added, 'episode', 'episodes')} from {path}.")
+
+
+def extract(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Argument(help="A text file. Reads standard input when left out.")
+    ] = None,
+) -> None:
+    """Read free text about an episode into a findings document (JSON), with what matched."""
+    from neckcheck.nlp import extract as read_text
+
+    text, _where = read_input(file)
+    typer.echo(read_text(text, now=runtime(ctx).clock.now()).model_dump_json(indent=2))
+
+
+def _read_document(file: Path | None) -> Any:
+    text, where = read_input(file)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", field=where
+        ) from None
+
+
+def assess(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="A findings document (JSON). Reads standard input when left out."),
+    ] = None,
+    episode: Annotated[
+        int | None,
+        typer.Option("--episode", "-e", help="Assess a logged episode, with its diary history."),
+    ] = None,
+    text: Annotated[bool, typer.Option("--text", help="Print for a person, not JSON.")] = False,
+) -> None:
+    """Check a findings document (or a logged episode): red flags first, one level, advice."""
+    if episode is not None:
+        if file is not None:
+            raise InputError("give either FILE or --episode, not both", field="--episode")
+        from neckcheck.services.access import Action
+
+        with runtime(ctx).diary(Action.read) as diary:
+            result = diary.assess(diary.episode(episode))
+    else:
+        from pydantic import ValidationError
+
+        from neckcheck.domain import Findings
+        from neckcheck.engine import assess as run
+
+        document = _read_document(file)
+        if not isinstance(document, dict):
+            raise InputError("a findings document must be a JSON object", field="document")
+        try:
+            doc = Findings.model_validate(document)
+        except ValidationError as exc:
+            raise InputError.from_pydantic(exc) from None
+        result = run(doc)
+    typer.echo(render.assessment(result) if text else result.model_dump_json(indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(episode_flags(log))
+    app.command()(history)
+    app.command()(show)
+    app.command()(episode_flags(edit))
+    app.command()(delete)
+    app.command()(findings)
+    app.command()(report)
+    app.command("export")(export)
+    app.command("import")(import_)
+    app.command()(extract)
+    app.command()(assess)

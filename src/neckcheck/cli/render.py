@@ -1,0 +1,158 @@
+"""How the CLI prints episodes, tables, extractions and assessments for people."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from neckcheck.domain import Assessment, Episode
+    from neckcheck.nlp import Extraction
+
+_STYLE = {
+    "emergency": ("!!", "red"),
+    "urgent": ("!", "red"),
+    "soon": ("*", "yellow"),
+    "routine": ("i", "blue"),
+    "self_care": ("ok", "green"),
+}
+
+
+def moment(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M %z")
+
+
+def lasted(episode: Episode, now: datetime) -> str:
+    from neckcheck.text import format_hours
+
+    text = format_hours(episode.duration_hours(now))
+    return f"{text} so far" if episode.ongoing else text
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def episodes_json(episodes: list[Episode]) -> str:
+    return json.dumps([e.model_dump(mode="json") for e in episodes], indent=2, ensure_ascii=False)
+
+
+def finding_labels(ids: list[str]) -> str:
+    from neckcheck.knowledge import load
+
+    kb = load()
+    return ", ".join(kb.finding(f).label for f in ids) or "-"
+
+
+def episode_table(episodes: list[Episode], now: datetime) -> str:
+    rows = [
+        [
+            str(e.id),
+            moment(e.started_at),
+            lasted(e, now),
+            f"{e.intensity}/10",
+            e.side or "-",
+            finding_labels(e.findings),
+        ]
+        for e in episodes
+    ]
+    return table(["ID", "Started", "Lasted", "Worst", "Side", "Symptoms"], rows)
+
+
+def describe(episode: Episode, now: datetime) -> str:
+    """One episode in full, a field a line."""
+
+    # The CLI shows values as the words of the ids its flags take (``--region upper_left``).
+    def join(values: list[Any]) -> str:
+        return ", ".join(str(getattr(v, "value", v)).replace("_", " ") for v in values) or "-"
+
+    rows = [
+        ("Episode", str(episode.id)),
+        ("Started", moment(episode.started_at)),
+        ("Ended", moment(episode.ended_at) if episode.ended_at else "ongoing"),
+        ("Lasted", lasted(episode, now)),
+        ("Onset", episode.onset.value if episode.onset else "-"),
+        ("Worst pain", f"{episode.intensity}/10"),
+        ("Pain", join(episode.pain_qualities)),
+        ("Where", join(episode.regions) + (f" ({episode.side})" if episode.side else "")),
+        ("Limited", join(episode.limited_movements)),
+        ("Symptoms", finding_labels(episode.findings)),
+        ("Said no to", finding_labels(episode.absent)),
+        ("Triggers", join(episode.triggers)),
+        (
+            "Remedies",
+            ", ".join(f"{r.remedy} ({r.helped.value.replace('_', ' ')})" for r in episode.remedies)
+            or "-",
+        ),
+        ("Affected", join(episode.activities_affected)),
+        ("Stress", f"{episode.stress}/10" if episode.stress is not None else "-"),
+        ("Notes", episode.notes or "-"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def understood(result: Extraction) -> str:
+    """What the text extractor understood, for the person to check."""
+    doc = result.document
+    lines = [
+        "Understood:",
+        "  present: " + finding_labels(doc.findings),
+        "  said no to: " + finding_labels(doc.absent),
+    ]
+    if result.uncertain:
+        lines.append(f"  not sure, please check: {finding_labels(result.uncertain)}")
+    if result.limited_movements:
+        moves = ", ".join(m.value.replace("_", " ") for m in result.limited_movements)
+        lines.append(f"  limited: {moves}")
+    for key, label in (
+        ("intensity", "worst pain"),
+        ("onset", "onset"),
+        ("duration_hours", "lasted so far (hours)"),
+    ):
+        value = getattr(doc, key)
+        if value is not None:
+            lines.append(f"  {label}: {getattr(value, 'value', value)}")
+    return "\n".join(lines)
+
+
+def level_line(result: Assessment) -> str:
+    from neckcheck.knowledge import load
+
+    mark, colour = _STYLE[result.level.value]
+    title = load().advice.levels[result.level].title
+    return typer.style(f"[{mark}] {title.upper()} ({result.level.value})", fg=colour, bold=True)
+
+
+def assessment(result: Assessment) -> str:
+    """An assessment for a person: the level, why, what to do, open questions, sources."""
+    from neckcheck.knowledge import load
+
+    kb = load()
+    numbers = {key: index for index, key in enumerate(result.sources, start=1)}
+
+    def refs(keys: list[str]) -> str:
+        return " " + "".join(f"[{numbers[k]}]" for k in keys)
+
+    lines = [level_line(result), kb.advice.levels[result.level].meaning, ""]
+    if result.red_flags:
+        lines.append(typer.style("Why:", bold=True))
+        lines += [f"- {flag.message}{refs(flag.sources)}" for flag in result.red_flags]
+        lines.append("")
+    lines.append(typer.style("What to do:", bold=True))
+    lines += [f"- {item.text}{refs(item.sources)}" for item in result.advice]
+    if result.unanswered:
+        lines += ["", typer.style("Questions that could change this:", bold=True)]
+        lines += [f"- {kb.question(name)}" for name in result.unanswered]
+    lines += ["", typer.style("Sources:", bold=True)]
+    lines += [f"[{n}] {result.sources[key]}" for key, n in numbers.items()]
+    lines += ["", result.disclaimer]
+    return "\n".join(lines)
