@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench screenshots nlp-score clean
+.PHONY: run test test-clock lint bench screenshots nlp-score clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ $(TESTSTAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)  ## serve the web app on 127.0.0.1:8000 with the default SQLite database
 	$(BIN)/neckcheck serve
 
-test: $(TESTSTAMP)  ## install the test extras and run the whole suite
+test: $(TESTSTAMP)  ## install the test extras and run the whole suite, then again at odd hours
 	$(BIN)/python -m pytest
+	PYTHON=$(BIN)/python scripts/clock-runs
+
+test-clock: $(TESTSTAMP)  ## the fast unit modules under faketime: early hours, DST changes
+	PYTHON=$(BIN)/python scripts/clock-runs
 
 lint: $(TESTSTAMP)  ## ruff and mypy (strict on src/)
 	$(BIN)/ruff check src tests bench scripts

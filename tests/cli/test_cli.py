@@ -19,8 +19,10 @@ from tests.factories import NOW
 runner = CliRunner()
 
 
-# Every command reads the time from a fixed clock, so the suite runs the same at any hour.
-CLOCK = FixedClock(NOW)
+# Every command reads the time from a fixed clock, so the suite runs the same at any hour:
+# noon of NOW's day on this computer's own clock, whatever its time zone ("08:00" is then
+# earlier today everywhere).
+CLOCK = FixedClock(NOW.replace(tzinfo=None, hour=12).astimezone())
 
 
 def run(*args: str, input: str | None = None, clock: Clock = CLOCK) -> Any:
@@ -301,11 +303,11 @@ def test_db_commands(env_db: str) -> None:
 def test_log_uses_now_by_default(diary: str) -> None:
     _log("-n", "2")
     [episode] = json.loads(run("history", "--json").output)
-    assert datetime.fromisoformat(episode["started_at"]) == NOW
+    assert datetime.fromisoformat(episode["started_at"]) == CLOCK.now()
 
 
 def test_a_start_in_the_future_is_refused(diary: str) -> None:
-    later = (NOW + timedelta(hours=1)).isoformat()
+    later = (CLOCK.now() + timedelta(hours=1)).isoformat()
     result = run("log", "-n", "2", "--start", later)
     assert (result.exit_code, result.output) == (2, "Error: --start: is in the future\n")
     assert _count(diary) == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,8 +35,9 @@ def test_episode_crud(client: TestClient) -> None:
 
 
 def test_list_filters_by_day(client: TestClient) -> None:
-    _create(client, started_at="2026-03-01T10:00:00+00:00")
-    _create(client, started_at="2026-03-05T10:00:00+00:00")
+    # Days are the person's (here the server's local zone): episodes at local noon.
+    for day in (1, 5):
+        _create(client, started_at=datetime(2026, 3, day, 12).astimezone().isoformat())
     days = client.get("/api/v1/episodes", params={"from": "2026-03-02", "to": "2026-03-05"})
     assert [e["started_at"][:10] for e in days.json()] == ["2026-03-05"]
 
