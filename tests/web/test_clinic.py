@@ -374,3 +374,18 @@ def test_navigation_fits_the_role(clinic: Clinic) -> None:
     assert 'href="/sharing"' in patient
     assert 'href="/clinician"' not in patient
     assert "Sign out" in patient
+
+
+def test_a_clinicians_refused_attempt_is_audited_and_shown_to_the_patient(
+    clinic: Clinic,
+) -> None:
+    owner = clinic.users["owner"].patient_id
+    stranger = clinic.client("unshared")
+    assert stranger.get(f"/clinician/patients/{owner}/insights").status_code == 404
+    assert clinic.client("shared").get(f"/clinician/patients/{owner}").status_code == 200
+    sharing = clinic.client("owner").get("/sharing").text
+    assert f"Unshared &lt;unshared@example.org&gt;, insights (/clinician/patients/{owner}" in (
+        sharing
+    )
+    assert f"/clinician/patients/{owner}/insights): refused" in sharing
+    assert f"Shared &lt;shared@example.org&gt;, read (/clinician/patients/{owner})</li>" in sharing

@@ -96,6 +96,8 @@ def decide(
     but the diary's owner is written to the audit log, granted or not."""
     granted = _allowed(session, actor, action, patient_id)
     if actor.user is not None and actor.patient_id != patient_id:
+        # A refusal usually fails the request and rolls its transaction back: its entry is
+        # written again after the rollback (see accounts.record_accesses).
         accounts.record_accesses(
             session=session,
             actor_id=actor.user.id,

@@ -11,9 +11,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import InputError, NotFoundError
@@ -208,6 +208,10 @@ def has_share(*, session: Session, clinician_id: int, patient_id: int) -> bool:
     return bool(_active_shares(session, patient_id=patient_id, clinician_id=clinician_id))
 
 
+# Refused attempts written in a session, kept to be written again if it rolls back.
+_REFUSED = "neckcheck_refused_accesses"
+
+
 def record_accesses(
     *,
     session: Session,
@@ -220,7 +224,9 @@ def record_accesses(
     granted: bool = True,
 ) -> None:
     """Write audit entries: ``actor_id`` (None for the command line) did ``action`` to each
-    patient's data, or tried to and was refused."""
+    patient's data, or tried to and was refused (``granted`` false). A refused attempt is
+    kept even when the transaction it was written in rolls back (the refusal usually fails
+    the request): it is written again, in a transaction of its own, after the rollback."""
     rows = [
         {
             "at": now,
@@ -235,6 +241,28 @@ def record_accesses(
     ]
     if rows:
         session.execute(insert(AuditRow), rows)
+        if not granted:
+            session.info.setdefault(_REFUSED, []).extend(rows)
+
+
+def _refused_written(session: Session) -> None:
+    session.info.pop(_REFUSED, None)
+
+
+def _refused_rolled_back(session: Session) -> None:
+    rows = session.info.pop(_REFUSED, None)
+    if rows:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        with engine.begin() as connection:
+            connection.execute(insert(AuditRow), rows)
+
+
+def keep_refused_accesses(sessions: Any) -> None:
+    """Make sessions of ``sessions`` (a sessionmaker) write refused attempts again after a
+    rollback."""
+    event.listen(sessions, "after_commit", _refused_written)
+    event.listen(sessions, "after_rollback", _refused_rolled_back)
 
 
 def audit_for_patient(*, session: Session, patient_id: int) -> list[AuditEntry]:

@@ -194,6 +194,9 @@ def open_database(url: str, *, migrate: bool = True, connections: int | None = N
     engine = make_engine(url, connections=connections)
     if migrate:
         upgrade(engine)
+    from neckcheck.storage.accounts import keep_refused_accesses
+
     # Sessions share one DiaryCache: answers kept per diary version, across requests.
     sessions = sessionmaker(engine, expire_on_commit=False, info={"diary_cache": DiaryCache()})
+    keep_refused_accesses(sessions)
     return Database(engine, sessions)
