@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import subprocess
+import sys
 from typing import Any
 
 from hypothesis import given, settings
@@ -99,13 +104,44 @@ def test_the_same_input_gives_the_same_output(doc: dict[str, Any]) -> None:
     assert first == again
 
 
-@settings(max_examples=200)
-@given(documents())
+# An answer to each kind of question, drawn from its whole range.
+_ANSWERS: dict[str, st.SearchStrategy[Any]] = {
+    "intensity": st.integers(0, 10),
+    "onset": st.sampled_from(["sudden", "gradual"]),
+    "duration_hours": st.floats(0, 2000, allow_nan=False),
+    "age_years": st.integers(0, 110),
+    "history.episodes_last_30_days": st.integers(0, 40),
+    "history.weeks_with_symptoms": st.integers(0, 200),
+}
+
+
+def _answer(doc: dict[str, Any], question: str, answer: Any) -> dict[str, Any]:
+    """``doc`` with ``question`` answered: a finding present (True) or absent (False), or
+    a number or onset given."""
+    answered = {**doc, "findings": list(doc["findings"]), "absent": list(doc["absent"])}
+    if question.startswith("history."):
+        history = dict(answered.get("history") or {})
+        history[question.removeprefix("history.")] = answer
+        answered["history"] = history
+    elif question in _ANSWERS:
+        answered[question] = answer
+    else:
+        answered["findings" if answer else "absent"].append(question)
+    return answered
+
+
+@settings(max_examples=300)
+@given(documents(), st.data())
 def test_answering_an_unanswered_question_can_only_keep_or_raise_urgency(
-    doc: dict[str, Any],
+    doc: dict[str, Any], data: st.DataObject
 ) -> None:
-    """`unanswered` only names inputs that were not given, and the output validates."""
+    """Each question in `unanswered` was not given, and whatever the answer to one, the
+    level is the same or more urgent; a "yes" to a finding it asks about can raise it."""
     result = assess(Findings.model_validate(doc))
+    for question in result.unanswered:
+        strategy = _ANSWERS.get(question, st.booleans())
+        answered = _answer(doc, question, data.draw(strategy, label=question))
+        assert _rank(answered) <= result.level.rank, question
     history = doc.get("history") or {}
     given_inputs = (
         set(doc["findings"])
@@ -119,3 +155,40 @@ def test_answering_an_unanswered_question_can_only_keep_or_raise_urgency(
     assert validated == result
     assert validated.model_fields_set == result.model_fields_set
     assert validated.model_dump_json() == result.model_dump_json()
+
+
+def test_the_same_input_gives_the_same_output_under_other_hash_seeds() -> None:
+    """Set and dict order must not leak into an assessment: the same documents, assessed
+    in processes with different string hash seeds, give the same JSON."""
+    rng = random.Random(7)
+    docs = []
+    for _ in range(300):
+        chosen = rng.sample(IDS, rng.randint(0, 10))
+        split = rng.randint(0, len(chosen))
+        doc: dict[str, Any] = {"findings": chosen[:split], "absent": chosen[split:]}
+        if rng.random() < 0.5:
+            doc["onset"] = rng.choice(["sudden", "gradual"])
+        if rng.random() < 0.5:
+            doc["age_years"] = rng.randint(0, 100)
+        docs.append(doc)
+    code = (
+        "import json, sys\n"
+        "from neckcheck.domain import Findings\n"
+        "from neckcheck.engine import assess\n"
+        "docs = json.load(sys.stdin)\n"
+        "print(json.dumps([assess(Findings.model_validate(d)).model_dump(mode='json')"
+        " for d in docs]))\n"
+    )
+    outputs = {
+        seed: subprocess.run(
+            [sys.executable, "-c", code],
+            input=json.dumps(docs),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert outputs["1"] == outputs["2"] == outputs["3"]
+    assert len(json.loads(outputs["1"])) == len(docs)

@@ -80,6 +80,8 @@ def test_every_exported_resource_validates(episode: Make) -> None:
     assert all(r["status"] == "completed" for r in responses)
 
 
+# too_slow: each example writes a diary to one database, exports it as FHIR (validated
+# resource by resource) and imports it into another.
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(episodes(), min_size=1, max_size=4))
 def test_export_then_import_into_an_empty_database_gives_the_same_episodes(

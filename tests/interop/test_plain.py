@@ -42,6 +42,8 @@ def _stored(diary: list[EpisodeCreate]) -> list[Episode]:
     ]
 
 
+# too_slow: each example is a whole diary of episodes across every field, built and
+# validated in full.
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(episodes(), max_size=5))
 def test_json_round_trip_is_lossless(diary: list[EpisodeCreate]) -> None:

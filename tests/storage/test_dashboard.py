@@ -107,7 +107,13 @@ steps = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+# function_scoped_fixture: every example rolls its transaction back, so each starts from the
+# same empty database; too_slow: each step writes to and reads from a real database.
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=steps)
 def test_kept_levels_always_equal_a_fresh_assessment(
     db: Database, make_episode: Make, steps: list[tuple[Any, ...]]

@@ -31,10 +31,12 @@ def _signed_in(base: str) -> requests.Session:
     return browser
 
 
-@pytest.fixture(scope="module", params=["local", "clinic"])
+@pytest.fixture(params=["local", "clinic"])
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, requests.Session]]:
+    """A server on a fresh database for each operation tested (its generated requests then
+    share it), in local mode and as a signed-in clinic patient."""
     url = f"sqlite:///{tmp_path_factory.mktemp(request.param) / 'schema.db'}"
     clinic = request.param == "clinic"
     if clinic:
@@ -54,7 +56,20 @@ schema = schemathesis.openapi.from_dict(_app("sqlite://").openapi())
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=60,
+    deadline=None,
+    # function_scoped_fixture: the server and its database are fresh per operation and are
+    # meant to be shared by that operation's examples. too_slow, data_too_large and
+    # filter_too_much come from schemathesis' request generators (whole request bodies
+    # drawn from the schema), not from the code under test.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_no_server_error_and_answers_match_the_schema(
     case: Any, served: tuple[str, requests.Session]
 ) -> None:
