@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from neckcheck.domain import Findings, Movement
 
-Status = Literal["present", "absent", "historical", "hypothetical", "family", "uncertain"]
+MentionStatus = Literal["present", "absent", "historical", "hypothetical", "family", "uncertain"]
 # A negation word further than this many tokens from a warning sign makes it uncertain.
 FAR_NEGATION = 6
 
@@ -45,7 +45,7 @@ class Mention(BaseModel):
     text: str
     start: int
     end: int
-    status: Status
+    status: MentionStatus
 
 
 class Extraction(BaseModel):
@@ -312,7 +312,7 @@ def _movements(text: str) -> tuple[list[str], bool]:
 
 # When modifiers of different kinds reach a finding, the nearest decides; on a tie the
 # earlier kind here wins, so a hedge beats a negation (asking is safer than dropping).
-_CATEGORY_STATUS: dict[str, Status] = {
+_CATEGORY_STATUS: dict[str, MentionStatus] = {
     "FAMILY": "family",
     "HYPOTHETICAL": "hypothetical",
     "HISTORICAL": "historical",
@@ -328,7 +328,7 @@ def _distance(ent: Any, modifier: Any) -> int:
     return gap
 
 
-def _status(ent: Any, modifiers: list[Any]) -> Status:
+def _status(ent: Any, modifiers: list[Any]) -> MentionStatus:
     ranked = [m for m in modifiers if m.category in _CATEGORY_STATUS]
     if not ranked:
         return "present"

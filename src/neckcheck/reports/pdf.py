@@ -95,25 +95,24 @@ def intensity_chart(
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=base["BodyText"], fontSize=9, leading=11.5, textColor=INK)
+    headings = {  # name: (parent, size, leading, space before, space after)
+        "title": (base["Title"], 16, 19, 0, 2),
+        "h2": (base["Heading2"], 11, 13, 7, 3),
+    }
     return {
-        "title": ParagraphStyle(
-            "title",
-            parent=base["Title"],
-            fontSize=16,
-            leading=19,
-            alignment=0,
-            spaceAfter=2,
-            textColor=INK,
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=base["Heading2"],
-            fontSize=11,
-            leading=13,
-            spaceBefore=7,
-            spaceAfter=3,
-            textColor=INK,
-        ),
+        **{
+            name: ParagraphStyle(
+                name,
+                parent=parent,
+                fontSize=size,
+                leading=leading,
+                spaceBefore=before,
+                spaceAfter=after,
+                alignment=0,
+                textColor=INK,
+            )
+            for name, (parent, size, leading, before, after) in headings.items()
+        },
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9),

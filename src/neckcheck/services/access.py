@@ -1,7 +1,8 @@
 """Who may do what to whose diary: one decision, and the audit entry it leaves.
 
     >>> actor = Actor.signed_in(user, ip="203.0.113.9")
-    >>> require(session, actor, Action.insights, patient_id=7, now=now, target="/insights")
+    >>> decide(session, actor, Action.insights, patient_id=7, now=now, target="/insights")
+    True
 
 Every route and command that touches a diary goes through :func:`decide` (directly, or
 through :meth:`neckcheck.services.diary.Diary.open`). The rules:
@@ -26,10 +27,10 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from neckcheck.errors import NotAllowed, NotFoundError
+from neckcheck.errors import NotAllowed
 from neckcheck.storage import accounts, repo
 
-__all__ = ["Action", "Actor", "decide", "local_person", "require", "require_role"]
+__all__ = ["Action", "Actor", "decide", "local_person", "record_listing", "require_role"]
 
 
 class Action(StrEnum):
@@ -109,20 +110,6 @@ def decide(
             granted=granted,
         )
     return granted
-
-
-def require(
-    session: Session,
-    actor: Actor,
-    action: Action,
-    patient_id: int,
-    *,
-    now: datetime,
-    target: str,
-) -> None:
-    """:func:`decide`, raising NotFoundError when refused."""
-    if not decide(session, actor, action, patient_id, now=now, target=target):
-        raise NotFoundError(f"patient {patient_id} not found")
 
 
 def require_role(actor: Actor, role: str) -> accounts.User:

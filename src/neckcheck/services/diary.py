@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
 from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate
-from neckcheck.errors import FieldProblem, InputError, NotAllowed
+from neckcheck.errors import FieldProblem, InputError, NotAllowed, NotFoundError
 from neckcheck.patterns import Course, RemedyStat, TriggerStat
-from neckcheck.services.access import Action, Actor, require
+from neckcheck.services.access import Action, Actor, decide
 from neckcheck.storage import repo
 from neckcheck.timeparse import MAX_PERIOD_DAYS, Period
 
@@ -99,7 +99,9 @@ class Diary:
             if actor.patient_id is None:
                 raise NotAllowed("this account has no diary of its own")
             patient_id = actor.patient_id
-        require(session, actor, action, patient_id, now=clock.now(), target=target)
+        if not decide(session, actor, action, patient_id, now=clock.now(), target=target):
+            # A diary that may not be seen is indistinguishable from one that does not exist.
+            raise NotFoundError(f"patient {patient_id} not found")
         return cls(session, patient_id, clock, action=action)
 
     def _may(self, *actions: Action) -> None:
@@ -246,18 +248,24 @@ class Diary:
 
     # --- changing ---------------------------------------------------------------------------
 
-    def _check_times(self, data: EpisodeCreate, *, prefix: str = "") -> list[FieldProblem]:
+    def _refuse_the_future(self, episodes: list[EpisodeCreate], *, numbered: bool = False) -> None:
+        """InputError naming each episode (``episodes.N.`` when ``numbered``) that starts
+        later than the clock allows."""
         latest = self.clock.now() + CLOCK_SKEW
-        if data.started_at > latest:
-            return [FieldProblem(f"{prefix}started_at", "is in the future")]
-        return []
+        problems = [
+            FieldProblem(
+                f"episodes.{index}.started_at" if numbered else "started_at", "is in the future"
+            )
+            for index, data in enumerate(episodes)
+            if data.started_at > latest
+        ]
+        if problems:
+            raise InputError(problems)
 
     def log(self, data: EpisodeCreate) -> Episode:
         """Add an episode; its start may not lie in the future."""
         self._may()
-        problems = self._check_times(data)
-        if problems:
-            raise InputError(problems)
+        self._refuse_the_future([data])
         return repo.create_episode(
             session=self.session, patient_id=self.patient_id, data=data, now=self.clock.now()
         )
@@ -267,9 +275,7 @@ class Diary:
         before anything is written."""
         self._may()
         data = self.episode(episode_id).apply(changes)
-        problems = self._check_times(data)
-        if problems:
-            raise InputError(problems)
+        self._refuse_the_future([data])
         return repo.update_episode(
             session=self.session,
             patient_id=self.patient_id,
@@ -301,13 +307,7 @@ class Diary:
             episodes = fhir.import_bundle(text)
         else:
             raise InputError(f"cannot import {kind!r}; use json or fhir", field="format")
-        problems = [
-            problem
-            for index, episode in enumerate(episodes)
-            for problem in self._check_times(episode, prefix=f"episodes.{index}.")
-        ]
-        if problems:
-            raise InputError(problems)
+        self._refuse_the_future(episodes, numbered=True)
         return repo.add_episodes(
             session=self.session,
             patient_id=self.patient_id,
