@@ -451,11 +451,23 @@ class Assessment(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="Assessment")
 
-    level: Level
-    red_flags: list[MatchedRule]
+    level: Level = Field(
+        description="The most urgent level of the matched rules. When `complete` is false it is "
+        "the least the answers so far call for, never a reassurance."
+    )
+    red_flags: list[MatchedRule] = Field(description="Every rule that matched, most urgent first.")
     advice: list[AdviceText]
     unanswered: list[str] = Field(
-        description="Inputs not given that could make the level more urgent."
+        description="Questions still to ask, most urgent first: finding ids (warning signs to "
+        "screen for, and what a partly met rule still needs) and the numbers `age_years`, "
+        "`onset`, `duration_hours` and `intensity` by field name. Any client can ask them and "
+        "send the answers back in `findings`, `absent` or the field. History fields come from "
+        "the diary and are not listed."
+    )
+    complete: bool = Field(
+        description="True when no question that could raise the level to urgent or emergency "
+        'is unanswered (clinical/TRIAGE.md, "The interview"). Home-care advice is given only '
+        "then."
     )
     sources: dict[str, str] = Field(description="Citation for every source key used above.")
     disclaimer: str

@@ -282,6 +282,7 @@ def test_schema_findings_is_a_json_schema() -> None:
         "red_flags",
         "advice",
         "unanswered",
+        "complete",
         "sources",
         "disclaimer",
     }

@@ -15,10 +15,39 @@ def _assess(doc: dict[str, Any]) -> Any:
     return assess(Findings.model_validate(doc))
 
 
+SCREENING = load().screening.findings
+EMERGENCY_SCREENING = [
+    "chest_pain",
+    "breathing_difficulty",
+    "thunderclap_headache",
+    "double_vision",
+    "vision_loss",
+    "droopy_eyelid_unequal_pupils",
+    "slurred_speech",
+    "difficulty_swallowing",
+    "drooling",
+    "drop_attack",
+    "one_sided_numbness_weakness",
+    "weakness_worsening_rapidly",
+    "bladder_bowel_change",
+]
+
+
+def _denied(*keep: str) -> list[str]:
+    """Every screening question answered no, but ``keep``."""
+    return [finding for finding in SCREENING if finding not in keep]
+
+
+# A cramp or a twitch makes the drug-dystonia rule partly met: its follow-up, answered no.
+NO_NEW_MEDICINE = [*_denied(), "new_dopamine_blocker_medication"]
+
+
 @pytest.mark.parametrize(
     ("doc", "unanswered"),
     [
-        # The DESIGN.md example: sudden onset would make it an emergency.
+        # The DESIGN.md example: the follow-ups of the partly met emergency rules first (two
+        # cardiac signs, or sudden onset of the dizziness), then the emergency screening
+        # questions not yet answered.
         (
             {
                 "findings": ["neck_pain", "cramping_knot", "dizziness", "nausea_vomiting"],
@@ -27,66 +56,36 @@ def _assess(doc: dict[str, Any]) -> Any:
                 "age_years": 41,
                 "absent": ["fever"],
             },
-            ["chest_pain", "shortness_of_breath", "sweating", "exertional_onset", "onset"],
+            ["chest_pain", "shortness_of_breath", "sweating", "exertional_onset", "onset"]
+            + [f for f in EMERGENCY_SCREENING if f != "chest_pain"],
         ),
+        # An injury asks what makes it high-risk first.
         (
-            {"findings": ["recent_trauma"]},
-            [
-                "age_years",
-                "dangerous_mechanism",
-                "arm_numbness_tingling",
-                "arm_weakness",
-                "symptoms_both_arms",
-            ],
+            {"findings": ["recent_trauma"], "absent": _denied("recent_trauma")},
+            # (its other nerve questions were screened already)
+            ["age_years", "dangerous_mechanism", "arm_numbness_tingling", "confusion_drowsiness"],
         ),
         (
             {
                 "findings": ["recent_trauma"],
                 "age_years": 30,
                 "absent": [
+                    *_denied("recent_trauma"),
                     "dangerous_mechanism",
                     "arm_numbness_tingling",
-                    "arm_weakness",
-                    "symptoms_both_arms",
+                    "confusion_drowsiness",
                 ],
             },
             [],
         ),
+        # A child's age makes the child rule partly met: ask about the infection.
         (
-            {
-                "findings": ["recent_throat_or_ear_infection"],
-                "intensity": 3,
-                "duration_hours": 2,
-                "history": {"episodes_last_30_days": 1, "weeks_with_symptoms": 1},
-            },
-            ["age_years"],
+            {"findings": [], "age_years": 8, "absent": _denied(), "intensity": 3},
+            ["recent_throat_or_ear_infection", "duration_hours"],
         ),
-        # A pulled head engages the drug-dystonia and dystonia rules: ask what they need.
+        # Fever asks what meningitis needs...
         (
-            {
-                "findings": ["head_pulled_to_side"],
-                "intensity": 3,
-                "duration_hours": 2,
-                "history": {"episodes_last_30_days": 1},
-            },
-            [
-                "new_dopamine_blocker_medication",
-                "sensory_trick",
-                "head_tremor",
-                "history.weeks_with_symptoms",
-            ],
-        ),
-        (
-            {"findings": ["neck_pain"]},
-            [
-                "intensity",
-                "duration_hours",
-                "history.episodes_last_30_days",
-                "history.weeks_with_symptoms",
-            ],
-        ),
-        (
-            {"findings": ["fever"]},
+            {"findings": ["fever"], "absent": _denied("fever")},
             [
                 "headache",
                 "neck_stiffness",
@@ -96,14 +95,92 @@ def _assess(doc: dict[str, Any]) -> Any:
                 "rash",
             ],
         ),
+        # ...and, before the screening, the nerve signs that would make it an infection
+        # pressing on the spinal cord.
+        (
+            {"findings": ["fever", "headache"], "absent": ["neck_stiffness", "photophobia"]},
+            [  # (a headache engages the thunderclap rule too: most urgent first)
+                "thunderclap_headache",
+                "exertional_onset",
+                "onset",
+                "nausea_vomiting",
+                "confusion_drowsiness",
+                "rash",
+                "arm_weakness",
+                "leg_weakness",
+                "one_sided_numbness_weakness",
+                "hand_clumsiness",
+                "symptoms_both_arms",
+                "unsteady_walking",
+                *[
+                    f
+                    for f in EMERGENCY_SCREENING
+                    if f not in ("one_sided_numbness_weakness", "thunderclap_headache")
+                ],
+            ],
+        ),
+        # Sweating alone asks for the other cardiac signs.
+        (
+            {"findings": ["sweating", "neck_pain"], "absent": _denied(), "intensity": 2},
+            ["nausea_vomiting", "exertional_onset", "duration_hours"],
+        ),
         # Nothing can raise an emergency.
         ({"findings": ["thunderclap_headache", "headache"]}, []),
+        # A benign spasm with every warning sign denied: only numbers for routine rules.
+        (
+            {"findings": ["neck_pain", "cramping_knot"], "absent": _denied(), "intensity": 4},
+            ["new_dopamine_blocker_medication", "duration_hours"],
+        ),
     ],
 )
-def test_unanswered_lists_what_could_raise_the_level(
+def test_unanswered_lists_what_could_raise_the_level_most_urgent_first(
     doc: dict[str, Any], unanswered: list[str]
 ) -> None:
     assert _assess(doc).unanswered == unanswered
+
+
+def test_a_benign_looking_episode_asks_every_warning_sign() -> None:
+    """v1 asked only about rules already half met; a person who says nothing about warning
+    signs is asked all of them, emergency ones first, and the check is not complete."""
+    result = _assess({"findings": ["neck_pain"], "intensity": 4})
+    assert result.level is Level.self_care
+    assert result.complete is False
+    assert set(SCREENING) <= set(result.unanswered)
+    assert result.unanswered[: len(EMERGENCY_SCREENING)] == EMERGENCY_SCREENING
+    assert not any(name.startswith("history.") for name in result.unanswered)
+
+
+def test_complete_only_when_nothing_urgent_is_open() -> None:
+    denied = _assess({"findings": ["neck_pain"], "absent": _denied(), "intensity": 4})
+    assert (denied.level, denied.complete) == (Level.self_care, True)
+    one_open = _assess({"findings": ["neck_pain"], "absent": _denied("fever"), "intensity": 4})
+    assert (one_open.complete, one_open.unanswered[0]) == (False, "fever")
+    # An emergency is complete: nothing can make it more urgent.
+    assert _assess({"findings": ["chest_pain"]}).complete is True
+    # Urgent, with emergency questions open: not complete.
+    assert _assess({"findings": ["dizziness"]}).complete is False
+
+
+def test_home_care_advice_only_when_complete() -> None:
+    open_ = _assess({"findings": ["neck_pain", "cramping_knot"], "intensity": 4})
+    texts = " ".join(a.text for a in open_.advice)
+    assert "pillow" not in texts and "electrolyte" not in texts
+    assert "have not been asked about yet" in texts
+    done = _assess({"findings": ["neck_pain", "cramping_knot"], "absent": NO_NEW_MEDICINE})
+    texts = " ".join(a.text for a in done.advice)
+    assert "pillow" in texts and "electrolyte" in texts
+    assert "have not been asked about yet" not in texts
+
+
+def test_inflammatory_arthritis_replaces_the_generic_advice() -> None:
+    doc = {"findings": ["neck_pain", "inflammatory_arthritis"], "absent": _denied()}
+    result = _assess(doc)
+    assert result.level is Level.soon
+    texts = " ".join(a.text for a in result.advice)
+    assert "rheumatology team" in texts
+    assert "manipulated" in texts
+    assert "gently moving" not in texts and "neck collar" not in texts
+    assert "aas" in result.sources
 
 
 def test_answering_the_question_changes_the_level() -> None:
@@ -131,7 +208,8 @@ def test_every_level_has_sourced_advice(level: Level) -> None:
 
 
 def test_self_care_advice_covers_the_spec() -> None:
-    texts = " ".join(a.text for a in _assess({"findings": ["neck_pain"]}).advice).lower()
+    done = _assess({"findings": ["neck_pain"], "absent": _denied()})
+    texts = " ".join(a.text for a in done.advice).lower()
     for phrase in (
         "gently moving",
         "pain relief",
@@ -145,9 +223,9 @@ def test_self_care_advice_covers_the_spec() -> None:
 
 
 def test_the_electrolyte_myth_is_corrected_for_cramps() -> None:
-    cramp = _assess({"findings": ["cramping_knot"]})
+    cramp = _assess({"findings": ["cramping_knot"], "absent": NO_NEW_MEDICINE})
     assert any("electrolyte" in a.text and "giuriato" in a.sources for a in cramp.advice)
-    plain = _assess({"findings": ["neck_pain"]})
+    plain = _assess({"findings": ["neck_pain"], "absent": _denied()})
     assert not any("electrolyte" in a.text for a in plain.advice)
 
 
@@ -170,7 +248,7 @@ def test_disclaimer_says_what_neckcheck_is_not() -> None:
 
 
 def test_sources_are_full_citations() -> None:
-    result = _assess({"findings": ["neck_pain", "cramping_knot"]})
+    result = _assess({"findings": ["neck_pain", "cramping_knot"], "absent": NO_NEW_MEDICINE})
     assert result.sources["giuriato"].startswith("Giuriato G, Pedrinolla A")
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from neckcheck.domain import Level
+from neckcheck.domain import Findings, Level
+from neckcheck.engine import assess
 from neckcheck.errors import KnowledgeError
 from neckcheck.knowledge import load, read_raw, validate
 
@@ -71,6 +72,8 @@ SPEC_FINDINGS = [
     "inflammatory_arthritis",
     "sensory_trick",
     "head_tremor",
+    "leg_weakness",
+    "new_severe_unusual_pain",
 ]
 SPEC_TRIGGERS = [
     "strain",
@@ -85,24 +88,27 @@ SPEC_TRIGGERS = [
     "screen_time",
     "poor_sleep",
 ]
-# The rule table of clinical/TRIAGE.md: id -> (level, sources).
+# The rule table of clinical/TRIAGE.md (v2): id -> (level, sources).
 SPEC_RULES = {
     "cardiac": ("emergency", ["nz-heart"]),
-    "thunderclap": ("emergency", ["ichd3-sah"]),
+    "thunderclap": ("emergency", ["ichd3-sah", "ottawa-sah"]),
     "meningitis": ("emergency", ["nhs-meningitis"]),
     "neuro_vascular": ("emergency", ["ifompt", "5d3n", "acep-cad"]),
     "dizziness_plus": ("emergency", ["barany", "ifompt"]),
     "trauma_high_risk": ("emergency", ["c-spine", "nexus"]),
     "airway": ("emergency", ["rpa", "dystonia-ap"]),
     "cord_emergency": ("emergency", ["dcm", "sea"]),
+    "infection_neuro": ("emergency", ["sea"]),
     "myelopathy": ("urgent", ["cks-neck", "dcm"]),
     "infection": ("urgent", ["cks-neck", "sea"]),
     "drug_dystonia": ("urgent", ["dystonia-ap"]),
     "child_torticollis": ("urgent", ["grisel"]),
     "trauma": ("urgent", ["c-spine"]),
     "arm_weakness": ("urgent", ["racgp-radic"]),
+    "breathless": ("urgent", ["nz-heart"]),
     "dizziness": ("urgent", ["barany"]),
     "vision": ("urgent", ["torticollis-safety"]),
+    "new_unusual_pain": ("urgent", ["acep-cad", "ifompt"]),
     "inflammatory": ("soon", ["aas"]),
     "radicular": ("soon", ["racgp-radic"]),
     "serious_history": ("soon", ["cks-neck"]),
@@ -125,6 +131,7 @@ SPEC_SOURCES = [
     "barany",
     "nhs-meningitis",
     "ichd3-sah",
+    "ottawa-sah",
     "c-spine",
     "nexus",
     "dcm",
@@ -284,3 +291,43 @@ def test_every_level_needs_advice() -> None:
             item["levels"] = [lv for lv in item["levels"] if lv != "routine"] or ["urgent"]
 
     assert "no unconditional advice for level routine" in _broken(drop_routine)
+
+
+def test_every_single_sign_that_calls_for_urgent_care_is_screened() -> None:
+    """A finding that on its own makes any rule urgent or emergency must be in a screening
+    group, so it is asked, never assumed absent (TRIAGE.md v2, "The interview")."""
+    kb = load()
+    grouped = set(kb.screening.findings)
+    alone = {
+        finding.id
+        for finding in kb.findings
+        if assess(Findings(findings=[finding.id]), kb).level.rank <= Level.urgent.rank
+    }
+    assert alone - grouped == set()
+    assert len(kb.screening.groups) == 6
+    for group in kb.screening.groups:
+        assert len(group.title) <= 60 and not group.title.endswith("?")
+
+
+def test_advice_never_contradicts_the_rules() -> None:
+    """A safety-net text that names a sign tells the person the level the rules give it."""
+    kb = load()
+    named = [(item.id, signs) for item in kb.advice.items for signs in item.names]
+    assert len(named) >= 10
+    for item_id, signs in named:
+        result = assess(Findings(findings=signs.findings), kb)
+        assert result.level == signs.level, (item_id, signs.findings, result.level)
+    safety_net = next(item for item in kb.advice.items if item.id == "watch_for_warning_signs")
+    # "New weakness or numbness" was called an emergency; only one-sided is.
+    assert "new weakness or numbness" not in safety_net.text
+
+
+def test_learn_treats_blurred_vision_and_dizziness_as_warning_signs() -> None:
+    fact = next(f for f in load().facts if f.id == "severe_symptoms")
+    assert "warning signs to be checked" in " ".join(fact.text.split())
+    assert {"barany", "ifompt"} <= set(fact.sources)
+
+
+def test_a_screening_group_naming_an_unknown_finding_is_rejected() -> None:
+    message = _broken(lambda raw: raw["screening"]["groups"][0]["findings"].append("nope"))
+    assert "screening: unknown finding id 'nope'" in message

@@ -61,6 +61,10 @@ def test_an_ordinary_spasm_gets_self_care_advice(page: Any) -> None:
     page.get_by_label("Turn head left").check()
     page.locator(".view").nth(1).locator(".zone-shoulder_right").click()
     _answer(page, FEVER, "No")
+    # Home-care advice only once every warning sign was asked: answer the rest no.
+    questions = page.locator(".questions-group [role=radiogroup]")
+    for index in range(questions.count()):
+        questions.nth(index).get_by_text("No", exact=True).click()
     _save(page)
     assert page.locator(".level.large").inner_text().startswith("Look after it at home")
     advice = page.locator(".advice").inner_text()
@@ -68,7 +72,7 @@ def test_an_ordinary_spasm_gets_self_care_advice(page: Any) -> None:
     assert "electrolyte" in advice
     stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
     assert stored["regions"] == ["shoulder_right"]
-    assert stored["absent"] == ["fever"]
+    assert "fever" in stored["absent"]
 
 
 def test_end_an_ongoing_episode_from_the_home_page(page: Any) -> None:

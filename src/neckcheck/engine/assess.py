@@ -13,9 +13,13 @@ How it decides (clinical/TRIAGE.md):
   not match.
 * The level is the most urgent level among the matching rules; none matching is ``self_care``.
   Every matching rule is reported, most urgent first, with its message and sources.
-* ``unanswered`` lists inputs that were not given but could make the level more urgent: the
-  missing numbers or onset a more urgent rule depends on, and, for a more urgent rule that
-  already has one of its findings present, the findings not yet asked about.
+* Warning signs are asked, never assumed (TRIAGE.md v2, "The interview"). ``unanswered`` lists,
+  most urgent first, what could still make the level more urgent: the follow-ups of rules that
+  are partly met (a finding present, or a number that satisfies part of the rule) and the
+  screening questions (``screening.yaml``) not yet answered, then the numbers that rules of
+  numbers alone would need. History fields come from the diary and are not listed.
+* ``complete`` is true when nothing in ``unanswered`` could raise the level to urgent or
+  emergency; home-care advice is given only then.
 
 Rules are compiled once into closures (no ``eval``); the engine does no I/O.
 """
@@ -85,6 +89,11 @@ def _compile_match(cond: Condition) -> Match:
             matchers = tuple(_compile_match(part) for part in parts)
             return lambda present, scalars: any(m(present, scalars) for m in matchers)
     raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
+
+
+def _holds(cond: Compare) -> Callable[[Any], bool]:
+    compare, target = _OPS[cond.op], cond.value
+    return lambda value: bool(compare(value, target))
 
 
 def _finding_tri(finding: str, present: Present, absent: Present, closed: bool) -> Tri:
@@ -188,6 +197,15 @@ def _scalar_fields(cond: Condition) -> frozenset[str]:
     return frozenset()
 
 
+def _compares(cond: Condition) -> tuple[Compare, ...]:
+    match cond:
+        case Compare():
+            return (cond,)
+        case All(all=parts) | Any_(any=parts):
+            return tuple(c for part in parts for c in _compares(part))
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     flag: MatchedRule
@@ -198,13 +216,30 @@ class _Rule:
     needs_finding: bool
     any_of_findings: bool
     citations: dict[str, str]
+    # The number comparisons of the rule: one that holds makes the rule partly met.
+    compares: tuple[tuple[str, Callable[[Any], bool]], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class _Advice:
     text: AdviceText
     match: Match | None
+    unless: Match | None
+    complete_only: bool
+    incomplete_only: bool
     citations: dict[str, str]
+
+    def applies(self, present: Present, scalars: Scalars, complete: bool) -> bool:
+        if (self.complete_only and not complete) or (self.incomplete_only and complete):
+            return False
+        if self.match is not None and not self.match(present, scalars):
+            return False
+        return self.unless is None or not self.unless(present, scalars)
+
+
+_URGENT = Level.urgent.rank
+# Inputs the diary itself knows; a person is never asked them.
+_FROM_THE_DIARY = ("history.",)
 
 
 _ASSESSMENT_FIELDS = frozenset(Assessment.model_fields)
@@ -266,6 +301,7 @@ class Engine:
                         needs_finding=_needs_a_finding(rule.when),
                         any_of_findings=_any_of_findings(rule.when),
                         citations={key: cite[key] for key in rule.sources},
+                        compares=tuple((c.field, _holds(c)) for c in _compares(rule.when)),
                     )
                     for rule in knowledge.rules
                 ),
@@ -279,29 +315,40 @@ class Engine:
             for finding in rule.findings:
                 self._by_finding[finding] = (*self._by_finding.get(finding, ()), position)
         self._always = tuple(i for i, rule in enumerate(self._rules) if not rule.needs_finding)
+        self._by_compare = tuple(i for i, rule in enumerate(self._rules) if rule.compares)
         self._levels = tuple(Level)
-        # Per level: the advice that always applies, then the items with a condition.
-        self._advice: dict[Level, tuple[tuple[AdviceText, ...], tuple[_Advice, ...]]] = {}
-        for level in Level:
-            items = [
+        # The screening questions in the order they are asked, each with the most urgent
+        # level it gives on its own.
+        self._screening = tuple(
+            (finding, self._alone(finding)) for finding in knowledge.screening.findings
+        )
+        # Per level: the items of advice in file order, conditional or not.
+        self._advice: dict[Level, tuple[_Advice, ...]] = {
+            level: tuple(
                 _Advice(
                     text=AdviceText(text=" ".join(item.text.split()), sources=list(item.sources)),
                     match=_compile_match(item.when) if item.when is not None else None,
+                    unless=_compile_match(item.unless) if item.unless is not None else None,
+                    complete_only=item.complete_only,
+                    incomplete_only=item.incomplete_only,
                     citations={key: cite[key] for key in item.sources},
                 )
                 for item in knowledge.advice.items
                 if level in item.levels
-            ]
-            # Conditional items keep their place relative to each other, after the rest.
-            self._advice[level] = (
-                tuple(item.text for item in items if item.match is None),
-                tuple(item for item in items if item.match is not None),
             )
-        self._advice_citations = {
-            level: {key: cite[key] for text in always for key in text.sources}
-            for level, (always, _) in self._advice.items()
+            for level in Level
         }
         self._disclaimer = " ".join(knowledge.advice.disclaimer.split())
+
+    def _alone(self, finding: str) -> int:
+        """The rank of the level ``finding`` gives when it is the only thing known."""
+        present = frozenset({finding})
+        ranks = [
+            rule.rank
+            for rule in self._rules
+            if rule.explain(present, frozenset(), {}, True)[0] is True
+        ]
+        return min(ranks, default=Level.self_care.rank)
 
     def assess(self, doc: Findings) -> Assessment:
         """Triage one validated findings document. Pure and deterministic."""
@@ -310,17 +357,24 @@ class Engine:
         scalars = _scalars_of(doc)
         rules = self._rules
 
-        # Only rules naming a present finding ("engaged"), and rules that numbers alone can
-        # satisfy, can match. Conditions are monotone, so one three-valued evaluation says
-        # both whether a rule matches (True) and what unanswered inputs could make it match.
+        # Rules naming a present finding, or with a number comparison that holds, are partly
+        # met ("engaged"); with the rules numbers alone can satisfy, only they can match.
+        # Conditions are monotone, so one three-valued evaluation says both whether a rule
+        # matches (True) and which unanswered inputs could make it match (None).
         engaged: set[int] = set()
         for finding in present:
             engaged.update(self._by_finding.get(finding, ()))
+        for i in self._by_compare:
+            if any(
+                scalars.get(field) is not None and holds(scalars[field])
+                for field, holds in rules[i].compares
+            ):
+                engaged.add(i)
         matched: list[_Rule] = []
         waiting: list[tuple[int, tuple[str, ...]]] = []
         for i in sorted(engaged.union(self._always)):
             rule = rules[i]
-            if rule.any_of_findings:  # engaged, and a single present finding suffices
+            if rule.any_of_findings and i in engaged:  # a single present finding suffices
                 matched.append(rule)
                 continue
             value, unknown = rule.explain(present, absent, scalars, i not in engaged)
@@ -330,20 +384,28 @@ class Engine:
                 waiting.append((rule.rank, unknown))
         rank = matched[0].rank if matched else Level.self_care.rank
         level = self._levels[rank]
-        unanswered: dict[str, None] = {}
+
+        # What is still to ask, most urgent first: at each level the follow-ups of partly met
+        # rules, then the screening questions; a question keeps its most urgent place.
+        asked: dict[str, int] = {}
         for waiting_rank, unknown in waiting:
             if waiting_rank >= rank:
                 break  # in urgency order: the rest could not make the level more urgent
-            unanswered.update(dict.fromkeys(unknown))
+            for name in unknown:
+                if not name.startswith(_FROM_THE_DIARY):
+                    asked.setdefault(name, waiting_rank)
+        for finding, alone in self._screening:
+            if alone < rank and finding not in present and finding not in absent:
+                asked.setdefault(finding, alone)
+        unanswered = sorted(asked, key=asked.__getitem__)  # stable: follow-ups first
+        complete = all(asked[name] > _URGENT for name in unanswered)
 
-        always, sometimes = self._advice[level]
-        advice = list(always)
+        advice = []
         sources: dict[str, str] = {}
         for rule in matched:
             sources.update(rule.citations)
-        sources.update(self._advice_citations[level])
-        for item in sometimes:
-            if item.match is None or item.match(present, scalars):
+        for item in self._advice[level]:
+            if item.applies(present, scalars, complete):
                 advice.append(item.text)
                 sources.update(item.citations)
         return _new_assessment(
@@ -351,7 +413,8 @@ class Engine:
                 "level": level,
                 "red_flags": [rule.flag for rule in matched],
                 "advice": advice,
-                "unanswered": list(unanswered),
+                "unanswered": unanswered,
+                "complete": complete,
                 "sources": sources,
                 "disclaimer": self._disclaimer,
             }

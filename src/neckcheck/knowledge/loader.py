@@ -31,6 +31,7 @@ FILES = (
     "inputs",
     "nlp",
     "labels",
+    "screening",
 )
 
 

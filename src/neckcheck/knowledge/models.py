@@ -174,12 +174,30 @@ class LevelText(_Strict):
     meaning: str = Field(min_length=1)
 
 
+class NamedSigns(_Strict):
+    """Signs an advice text names together, and the level it tells the person they call for;
+    a test checks that the rules give them that level (advice never contradicts the rules)."""
+
+    findings: list[str] = Field(min_length=1)
+    level: Level
+
+
 class AdviceItem(_Strict):
     id: str = Field(pattern=_ID)
     levels: list[Level] = Field(min_length=1)
     when: Condition | None = None
+    unless: Condition | None = Field(
+        None, description="Left out when this holds (e.g. generic advice a condition replaces)."
+    )
+    complete_only: bool = Field(
+        False, description="Home-care advice: given only when every warning sign was asked."
+    )
+    incomplete_only: bool = Field(
+        False, description="Given only while warning signs are still unanswered."
+    )
     text: str = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
+    names: list[NamedSigns] = Field(default_factory=list)
 
 
 class Advice(_Strict):
@@ -196,6 +214,23 @@ class Advice(_Strict):
             if not any(level in item.levels for item in self.items if item.when is None):
                 raise ValueError(f"items: no unconditional advice for level {level.value}")
         return self
+
+
+class ScreeningGroup(_Strict):
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    hint: str = Field(min_length=1)
+    findings: list[str] = Field(min_length=1)
+
+
+class Screening(_Strict):
+    """The warning signs asked about, in groups (TRIAGE.md v2, "The interview")."""
+
+    groups: list[ScreeningGroup] = Field(min_length=1)
+
+    @property
+    def findings(self) -> list[str]:
+        return [finding for group in self.groups for finding in group.findings]
 
 
 class ContextRuleData(_Strict):
@@ -264,6 +299,7 @@ class KnowledgeBase(_Strict):
     inputs: list[InputQuestion]
     nlp: NlpData
     labels: Labels
+    screening: Screening
 
     _finding_by_id: dict[str, Finding] = PrivateAttr(default_factory=dict)
     _source_by_key: dict[str, Source] = PrivateAttr(default_factory=dict)
@@ -306,6 +342,7 @@ class KnowledgeBase(_Strict):
         conditions = [
             *((f"rules.{r.id}", r.when) for r in self.rules),
             *((f"advice.items.{a.id}", a.when) for a in self.advice.items if a.when),
+            *((f"advice.items.{a.id}.unless", a.unless) for a in self.advice.items if a.unless),
         ]
         for where, condition in conditions:
             problems += [
@@ -313,6 +350,22 @@ class KnowledgeBase(_Strict):
                 for fid in finding_ids_in(condition)
                 if fid not in finding_ids
             ]
+        problems += [
+            f"advice.items.{a.id}.names: unknown finding id {fid!r}"
+            for a in self.advice.items
+            for signs in a.names
+            for fid in signs.findings
+            if fid not in finding_ids
+        ]
+        screened = self.screening.findings
+        problems += [
+            f"screening: unknown finding id {fid!r}" for fid in screened if fid not in finding_ids
+        ]
+        problems += [f"screening: {fid!r} is in two groups" for fid in _duplicates(screened)]
+        problems += [
+            f"screening: duplicate group id {dup!r}"
+            for dup in _duplicates([g.id for g in self.screening.groups])
+        ]
         named = [*self.nlp.terms, *self.nlp.patterns, *self.nlp.implies, *self.nlp.history_findings]
         named += [fid for implied in self.nlp.implies.values() for fid in implied]
         problems += [f"nlp: unknown finding id {fid!r}" for fid in named if fid not in finding_ids]
