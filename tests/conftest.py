@@ -19,6 +19,22 @@ from neckcheck.storage.db import Database, open_database
 from tests.factories import NOW
 
 
+_FIGURES: dict[str, str] = {}
+
+
+def report(name: str, line: str) -> None:
+    """A figure the suite measured (vignette accuracy, taps of a check...), printed at the
+    end of the run."""
+    _FIGURES[name] = line
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for line in _FIGURES.values():
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server for the session (fails in CI, skips elsewhere, when missing)."""

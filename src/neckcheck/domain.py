@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -27,6 +27,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -55,6 +56,7 @@ __all__ = [
     "Movement",
     "Onset",
     "PainQuality",
+    "Profile",
     "Region",
     "RemedyUse",
 ]
@@ -275,6 +277,9 @@ class _EpisodeFields(_PresentAndAbsent):
     activities_affected: list[Activity] = Field(default_factory=list)
     stress: Score | None = None
     notes: str = Field("", max_length=5000)
+    declined: StrictBool = Field(
+        False, description="The person chose not to answer the remaining warning-sign questions."
+    )
 
     @field_validator(
         "pain_qualities", "regions", "limited_movements", "activities_affected", "triggers"
@@ -386,6 +391,7 @@ class EpisodeUpdate(BaseModel):
     activities_affected: list[Activity] | SkipJsonSchema[None] = None
     stress: Score | None = None
     notes: Annotated[str, Field(max_length=5000)] | SkipJsonSchema[None] = None
+    declined: StrictBool | SkipJsonSchema[None] = None
 
     @field_validator(
         "started_at",
@@ -399,6 +405,7 @@ class EpisodeUpdate(BaseModel):
         "remedies",
         "activities_affected",
         "notes",
+        "declined",
         mode="before",
     )
     @classmethod
@@ -408,6 +415,46 @@ class EpisodeUpdate(BaseModel):
                 "neckcheck_not_null", "cannot be emptied; leave the field out to keep it"
             )
         return value
+
+
+def _known_zone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "neckcheck_zone", "is not a time zone name such as Europe/Berlin"
+        ) from None
+    return value
+
+
+class Profile(BaseModel):
+    """What a person tells neckcheck once; it reaches every check of their episodes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    birth_year: Annotated[int, Field(ge=1900, le=LAST_YEAR), _NUMBER] | None = Field(
+        None,
+        description="Year of birth of the person with the neck pain (a diary may be kept for "
+        "a child).",
+    )
+    time_zone: Annotated[str | None, AfterValidator(_known_zone)] = Field(
+        None, max_length=64, description="IANA time zone name, e.g. Europe/Berlin."
+    )
+    emergency_number: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ]{1,14}$")] | None = Field(
+        None, description="The emergency number to call where the person lives, e.g. 112."
+    )
+
+    def ages(self, on: date) -> tuple[int, int] | None:
+        """The youngest and oldest the person can be on ``on`` (a year of birth leaves a
+        birthday unknown), or None without a year of birth."""
+        if self.birth_year is None:
+            return None
+        oldest = max(on.year - self.birth_year, 0)
+        return max(oldest - 1, 0), oldest
 
 
 class Episode(_EpisodeFields):

@@ -190,6 +190,8 @@ def test_interactive_log_asks_question_by_question(diary: str) -> None:
                 "heat=a_lot, rest=none",
                 "6",
                 "long day",
+                # The check's six groups of warning signs: none of these, one key each.
+                *["n"] * 6,
             ]
         )
         + "\n"

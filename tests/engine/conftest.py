@@ -1,4 +1,4 @@
-"""Load the vignettes once, and print the suite's figures at the end of the run."""
+"""Load the vignettes once; their figures are printed with the suite's (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,23 +9,15 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import report
+
 VIGNETTES = Path(__file__).with_name("vignettes.yaml")
-_REPORT: dict[str, str] = {}
+
+__all__ = ["load_vignettes", "report"]
 
 
 def load_vignettes() -> list[dict[str, Any]]:
     return list(yaml.safe_load(VIGNETTES.read_text("utf-8")))
-
-
-def report(name: str, line: str) -> None:
-    _REPORT[name] = line
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _REPORT:
-        terminalreporter.section("triage vignettes")
-        for line in _REPORT.values():
-            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

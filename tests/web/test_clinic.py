@@ -230,6 +230,7 @@ def kind_of(path: str) -> str:
         "/sharing",
         "/sharing/invite",
         "/report.pdf",
+        "/profile",
     )
     if path in own or path.startswith(("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/")):
         return "own_diary"
@@ -344,15 +345,23 @@ def test_stored_xss_comes_back_escaped(clinic: Clinic, tmp_path: Path) -> None:
     token = csrf(patient, "/")
     yesterday = (NOW - timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
     saved = patient.post(
-        "/log", data={"started_at": yesterday, "intensity": "3", "notes": XSS, "csrf_token": token}
+        "/log",
+        data={
+            "started_at": yesterday,
+            "intensity": "3",
+            "state": "hour",
+            "notes": XSS,
+            "csrf_token": token,
+        },
     )
     assert saved.status_code == 303
     described = patient.post("/log/describe", data={"describe": XSS, "csrf_token": token})
     doctor = clinic.client("shared")
     pages = [
         (patient, "/history"),
+        (patient, saved.headers["location"].removesuffix("/check")),
+        (patient, saved.headers["location"].replace("/check", "/edit")),
         (patient, saved.headers["location"]),
-        (patient, saved.headers["location"] + "/edit"),
         (patient, "/sharing"),
         (doctor, "/clinician"),
         (doctor, f"/clinician/patients/{evil.patient_id}"),

@@ -27,11 +27,14 @@ def _post(client: TestClient, url: str, data: dict[str, Any] | None = None, **kw
 
 
 def _log(client: TestClient, **fields: Any) -> str:
+    """Save the Log form; returns the episode's page (the form leads to its check first)."""
     data = {"started_at": YESTERDAY, "intensity": "4", **fields}
+    data.setdefault("state", "" if "ended_at" in fields else "ongoing")
     response = _post(client, "/log", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
     location: str = response.headers["location"]
-    return location
+    assert location.endswith("/check")
+    return location.removesuffix("/check")
 
 
 def test_home_page_on_an_empty_diary_migrates_and_invites(
@@ -96,8 +99,9 @@ def test_a_failed_form_keeps_every_value_and_marks_the_field(client: TestClient)
     data = {
         "started_at": "not a time",
         "intensity": "",
+        "state": "hour",
         "region": ["lower_right"],
-        "flag_fever": "yes",
+        "confirm": ["fever"],
         "notes": "my notes <b>",
         "remedy_cold": "some",
         "stress": "3",
@@ -111,7 +115,8 @@ def test_a_failed_form_keeps_every_value_and_marks_the_field(client: TestClient)
     assert 'id="error-intensity">choose how bad the pain is, 0 to 10' in text
     assert 'value="not a time"' in text
     assert re.search(r'id="region-lower_right"[^>]*checked', text)
-    assert re.search(r'id="flag-fever-yes"[^>]*checked', text)
+    assert re.search(r'id="state-hour"[^>]*checked', text)
+    assert re.search(r'id="confirm-fever"[^>]*checked', text)
     assert re.search(r'id="symptom-twitching"[^>]*checked', text)
     assert re.search(r'id="movement-flexion"[^>]*checked', text)
     assert '<option value="some" selected>Helped some</option>' in text
@@ -152,6 +157,7 @@ def test_edit_shows_the_episode_and_saves_changes(client: TestClient) -> None:
         data={
             "started_at": YESTERDAY,
             "intensity": "7",
+            "state": "ongoing",
             "region": ["upper_right"],
             "notes": "keep",
             "flag_fever": "no",
@@ -267,9 +273,10 @@ def test_describe_it_fills_in_the_form_and_saves_nothing(client: TestClient) -> 
     assert re.search(r'id="symptom-cramping_knot"[^>]*checked', text)
     assert re.search(r'id="movement-rotation_left"[^>]*checked', text)
     assert re.search(r'id="intensity-6"[^>]*checked', text)
-    assert re.search(r'id="flag-fever-no"[^>]*checked', text)
-    assert not re.search(r'id="flag-double_vision-(yes|no)"[^>]*checked', text)
-    assert "Not sure, please answer below:</strong> Double vision" in text
+    # Free text proposes, the person decides: a denial or a hedge ticks nothing; both are
+    # asked again in the check, with the person's words beside the question.
+    assert not re.search(r'id="confirm-(fever|double_vision)"', text)
+    assert "asked again next, with your words beside the question" in text
     assert client.get("/api/v1/episodes").json() == []
     empty = _post(client, "/log/describe", data={"describe": " "})
     assert empty.status_code == 422

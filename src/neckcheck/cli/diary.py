@@ -18,6 +18,7 @@ from neckcheck.errors import FieldProblem, InputError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from neckcheck.domain import Episode
     from neckcheck.services.diary import Diary
     from neckcheck.timeparse import Period
 
@@ -117,6 +118,65 @@ def _payload_from_text(
     return payload
 
 
+def _ask(diary: Diary, episode_id: int) -> None:
+    """The check's questions in the terminal, as on the pages: the warning signs in groups
+    ("none of these" in one key), then what a partly met rule still needs."""
+    from neckcheck.knowledge import load
+
+    kb = load()
+    while True:
+        episode = diary.episode(episode_id)
+        step = diary.next_step(episode)
+        if step is None:
+            return
+        answers: dict[str, bool | int | str] = {}
+        if step.kind == "group" and step.group is not None:
+            typer.echo(f"\n{step.group.title}? ({step.number} of {step.groups})")
+            typer.echo(f"  {step.group.hint}")
+            for name in step.questions:
+                typer.echo(f"  - {kb.finding(name).label}")
+            choice = _choose(
+                "n = none of these, y = yes, one or more, s = skip the remaining questions",
+                ["n", "y", "s"],
+            )
+            if choice == "s":
+                diary.decline(episode_id)
+                return
+            if choice == "n":
+                answers = dict.fromkeys(step.questions, False)
+        if not answers:
+            typer.echo("")
+            for name in step.questions:
+                if name == "age_years":
+                    answers[name] = typer.prompt(
+                        "How old is the person with the neck pain?", type=int
+                    )
+                elif name == "onset":
+                    answers[name] = _choose(
+                        kb.question("onset") + " (sudden/gradual)", ["sudden", "gradual"]
+                    )
+                else:
+                    answers[name] = typer.confirm(kb.question(name))
+        diary.answer(episode_id, answers)
+
+
+def _choose(question: str, options: list[str]) -> str:
+    """One of ``options``, asked again until the answer is one of them."""
+    while True:
+        answer = str(typer.prompt(question)).strip().lower()
+        if answer in options:
+            return answer
+        typer.echo(f"Please answer {', '.join(options[:-1])} or {options[-1]}.")
+
+
+def _print_result(diary: Diary, episode: Episode) -> None:
+    result = diary.assess(episode)
+    typer.echo(render.level_line(result))
+    if not result.complete:
+        typer.echo(render.incomplete(result))
+    typer.echo(f"Why and what to do: neckcheck assess --episode {episode.id} --text")
+
+
 def log(
     ctx: typer.Context,
     flags: EpisodeFlags,
@@ -148,9 +208,11 @@ def log(
     run = runtime(ctx)
     now = run.clock.now()
     payload = flags.payload(now=now)
+    asking = interactive or (not payload and sys.stdin.isatty())
     if text is not None:
         payload = _payload_from_text(text, payload, now=now, confirm=not yes)
-    elif interactive or (not payload and sys.stdin.isatty()):
+        asking = not yes and (interactive or sys.stdin.isatty())
+    elif asking:
         payload = _prompt_episode(now)
     payload.setdefault("started_at", now)
     if "intensity" not in payload:
@@ -161,13 +223,20 @@ def log(
             episode = diary.log(data)
         except InputError as exc:
             raise as_flags(exc) from None
-        result = None if as_json else diary.assess(episode)
-    if result is None:
-        typer.echo(render.episodes_json([episode]))
-        return
-    typer.echo(f"Logged episode {episode.id} ({render.moment(episode.started_at)}).")
-    typer.echo(render.level_line(result))
-    typer.echo(f"Why and what to do: neckcheck assess --episode {episode.id} --text")
+        if as_json:
+            typer.echo(render.episodes_json([episode]))
+            return
+        typer.echo(f"Logged episode {episode.id} ({render.moment(episode.started_at)}).")
+        if asking:
+            _ask(diary, episode.id)
+        _print_result(diary, diary.episode(episode.id))
+
+
+def check(ctx: typer.Context, episode_id: EpisodeId) -> None:
+    """Answer the warning-sign questions a logged episode's check still needs."""
+    with runtime(ctx).diary() as diary:
+        _ask(diary, episode_id)
+        _print_result(diary, diary.episode(episode_id))
 
 
 def history(
@@ -413,6 +482,7 @@ def assess(
 
 def register(app: typer.Typer) -> None:
     app.command()(episode_flags(log))
+    app.command()(check)
     app.command()(history)
     app.command()(show)
     app.command()(episode_flags(edit))

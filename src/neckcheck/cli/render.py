@@ -132,6 +132,17 @@ def level_line(result: Assessment) -> str:
     return typer.style(f"[{mark}] {title.upper()} ({result.level.value})", fg=colour, bold=True)
 
 
+def incomplete(result: Assessment) -> str:
+    """The sentence an incomplete check always carries, and how to finish it."""
+    from neckcheck.text import count
+
+    still_open = count(len(result.unanswered), "question", "questions")
+    return (
+        f"Not complete: at least this level; {still_open} still open. The warning signs not "
+        "asked about were not checked."
+    )
+
+
 def assessment(result: Assessment) -> str:
     """An assessment for a person: the level, why, what to do, open questions, sources."""
     from neckcheck.knowledge import load
@@ -142,7 +153,10 @@ def assessment(result: Assessment) -> str:
     def refs(keys: list[str]) -> str:
         return " " + "".join(f"[{numbers[k]}]" for k in keys)
 
-    lines = [level_line(result), kb.advice.levels[result.level].meaning, ""]
+    lines = [level_line(result), kb.advice.levels[result.level].meaning]
+    if not result.complete:
+        lines.append(incomplete(result))
+    lines.append("")
     if result.red_flags:
         lines.append(typer.style("Why:", bold=True))
         lines += [f"- {flag.message}{refs(flag.sources)}" for flag in result.red_flags]

@@ -350,8 +350,10 @@ class Engine:
         ]
         return min(ranks, default=Level.self_care.rank)
 
-    def assess(self, doc: Findings) -> Assessment:
-        """Triage one validated findings document. Pure and deterministic."""
+    def _evaluate(self, doc: Findings) -> tuple[list[_Rule], int, dict[str, int]]:
+        """The matched rules (most urgent first), the level's rank, and each question still
+        to ask with the rank of the most urgent level its answer could bring, in the order
+        to ask them."""
         present = frozenset(doc.findings)
         absent = frozenset(doc.absent)
         scalars = _scalars_of(doc)
@@ -383,7 +385,6 @@ class Engine:
             elif value is None:
                 waiting.append((rule.rank, unknown))
         rank = matched[0].rank if matched else Level.self_care.rank
-        level = self._levels[rank]
 
         # What is still to ask, most urgent first: at each level the follow-ups of partly met
         # rules, then the screening questions; a question keeps its most urgent place.
@@ -397,8 +398,22 @@ class Engine:
         for finding, alone in self._screening:
             if alone < rank and finding not in present and finding not in absent:
                 asked.setdefault(finding, alone)
-        unanswered = sorted(asked, key=asked.__getitem__)  # stable: follow-ups first
-        complete = all(asked[name] > _URGENT for name in unanswered)
+        ordered = sorted(asked, key=asked.__getitem__)  # stable: follow-ups first
+        return matched, rank, {name: asked[name] for name in ordered}
+
+    def questions(self, doc: Findings) -> list[tuple[str, Level]]:
+        """``unanswered``, each with the most urgent level its answer could bring."""
+        _matched, _rank, asked = self._evaluate(doc)
+        return [(name, self._levels[rank]) for name, rank in asked.items()]
+
+    def assess(self, doc: Findings) -> Assessment:
+        """Triage one validated findings document. Pure and deterministic."""
+        matched, rank, asked = self._evaluate(doc)
+        level = self._levels[rank]
+        unanswered = list(asked)
+        complete = all(question_rank > _URGENT for question_rank in asked.values())
+        present = frozenset(doc.findings)
+        scalars = _scalars_of(doc)
 
         advice = []
         sources: dict[str, str] = {}
@@ -424,11 +439,9 @@ class Engine:
 _engines: dict[int, tuple[KnowledgeBase, Engine]] = {}
 
 
-def assess(doc: Findings, knowledge: KnowledgeBase | None = None) -> Assessment:
-    """Triage ``doc`` with ``knowledge`` (the packaged knowledge base by default).
-
-    The rules are compiled on the first call for each knowledge base and reused afterwards.
-    """
+def engine_for(knowledge: KnowledgeBase | None = None) -> Engine:
+    """The compiled engine of ``knowledge`` (the packaged knowledge base by default),
+    compiled on first use and reused afterwards."""
     if knowledge is None:
         from neckcheck.knowledge import load
 
@@ -437,4 +450,9 @@ def assess(doc: Findings, knowledge: KnowledgeBase | None = None) -> Assessment:
     if cached is None or cached[0] is not knowledge:
         cached = (knowledge, Engine(knowledge))
         _engines[id(knowledge)] = cached
-    return cached[1].assess(doc)
+    return cached[1]
+
+
+def assess(doc: Findings, knowledge: KnowledgeBase | None = None) -> Assessment:
+    """Triage ``doc`` with ``knowledge`` (the packaged knowledge base by default)."""
+    return engine_for(knowledge).assess(doc)

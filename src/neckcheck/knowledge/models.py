@@ -275,6 +275,11 @@ class Labels(_Strict):
     activities_affected: dict[str, str]
     helped: dict[str, str]
     course: CourseLabels
+    emergency_numbers: dict[str, str]
+
+    def emergency_number(self, region: str | None) -> str:
+        """The emergency number of a region (ISO 3166 code), or the default one."""
+        return self.emergency_numbers.get(region or "", self.emergency_numbers["default"])
 
     def of(self, field: str, value: str) -> str:
         """The label of ``value`` of an episode ``field`` (``regions``, ``onset``...)."""

@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from neckcheck.domain import Assessment, Episode
-from neckcheck.engine import assess
+from neckcheck.domain import Assessment, Episode, Profile
+from neckcheck.engine import check
 from neckcheck.levels import Level
 from neckcheck.patterns import Course, RemedyStat, TriggerStat, course, remedy_stats, trigger_stats
 from neckcheck.patterns.history import DiaryHistory
@@ -47,7 +47,13 @@ class ReportData:
 
 
 def build_report(
-    diary: list[Episode], *, first: date, last: date, now: datetime, patient: str
+    diary: list[Episode],
+    *,
+    first: date,
+    last: date,
+    now: datetime,
+    patient: str,
+    profile: Profile | None = None,
 ) -> ReportData:
     from neckcheck.knowledge import load
 
@@ -56,8 +62,9 @@ def build_report(
     episodes = sorted(
         (e for e in diary if first <= e.started_at.date() <= last), key=lambda e: e.started_at
     )
+    profile = profile or Profile()
     assessments = {
-        e.id: assess(e.to_findings(now=now, history=history.at(e.started_at))) for e in episodes
+        e.id: check(e, history=history.at(e.started_at), profile=profile, now=now) for e in episodes
     }
     raised: dict[str, list[date]] = {}
     for episode in episodes:

@@ -60,7 +60,7 @@ def patient_status(
     add up. So the status is good until the oldest episode in the window turns 90 days old,
     and, with an episode ongoing, for at most an hour.
     """
-    from neckcheck.engine import assess
+    from neckcheck.engine import check
     from neckcheck.knowledge import load
     from neckcheck.patterns import course
 
@@ -74,7 +74,8 @@ def patient_status(
             patient_id, None, len(Level), None, None, classification, diary_version, now, None
         )
     latest = recent[0]
-    level = assess(latest.to_findings(now=now, history=history.at(latest.started_at))).level
+    profile = repo.get_profile(session=session, patient_id=patient_id)
+    level = check(latest, history=history.at(latest.started_at), profile=profile, now=now).level
     stale_after = recent[-1].started_at + RECENT
     if any(episode.ongoing for episode in recent):
         stale_after = min(stale_after, now + timedelta(hours=1))

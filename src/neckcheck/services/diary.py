@@ -12,21 +12,27 @@ engine, the patterns, the reports and the exports happens here, with the clock i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
-from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate
+from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate, Profile
 from neckcheck.errors import FieldProblem, InputError, NotAllowed, NotFoundError
+from neckcheck.knowledge.models import ScreeningGroup
+from neckcheck.levels import Level
+
+if TYPE_CHECKING:
+    from neckcheck.nlp import Mention
 from neckcheck.patterns import Course, RemedyStat, TriggerStat
 from neckcheck.services.access import Action, Actor, decide
 from neckcheck.storage import repo
 from neckcheck.timeparse import MAX_PERIOD_DAYS, Period
 
-__all__ = ["Diary", "Export", "Insights", "Today"]
+__all__ = ["Diary", "Export", "Insights", "Step", "Today"]
 
 # How far ahead of the clock a time may be before it is taken for a typing mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -57,6 +63,18 @@ class Insights:
 
 
 @dataclass(frozen=True)
+class Step:
+    """What the interview asks next about an episode: the warning signs the person's own
+    words left unsure, the follow-ups of partly met rules, or one screening group."""
+
+    kind: Literal["mentioned", "follow_up", "group"]
+    questions: list[str]  # finding ids and field names, in the order to ask them
+    group: ScreeningGroup | None = None
+    number: int = 0  # of a group, from 1
+    groups: int = 0
+
+
+@dataclass(frozen=True)
 class Export:
     body: str
     media_type: str
@@ -80,7 +98,8 @@ class Diary:
         self.patient_id = patient_id
         self.clock = clock
         self.action = action
-        self.zone = zone
+        self._profile: Profile | None = None
+        self._zone = zone
 
     @classmethod
     def open(
@@ -114,6 +133,29 @@ class Diary:
 
     def name(self) -> str:
         return repo.patient_name(session=self.session, patient_id=self.patient_id)
+
+    def profile(self) -> Profile:
+        if self._profile is None:
+            self._profile = repo.get_profile(session=self.session, patient_id=self.patient_id)
+        return self._profile
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The person's time zone (their profile's), or None for the computer's own."""
+        if self._zone is None and self.profile().time_zone:
+            from zoneinfo import ZoneInfo
+
+            self._zone = ZoneInfo(str(self.profile().time_zone))
+        return self._zone
+
+    def set_profile(self, profile: Profile) -> Profile:
+        """Store what the person says about themself; it reaches every later check."""
+        self._may()
+        if profile.birth_year is not None and profile.birth_year > self.today_date().year:
+            raise InputError("is in the future", field="birth_year")
+        repo.set_profile(session=self.session, patient_id=self.patient_id, profile=profile)
+        self._profile, self._zone = profile, None
+        return profile
 
     def today_date(self) -> date:
         """Today in the person's time zone."""
@@ -167,13 +209,86 @@ class Diary:
         )
 
     def assess(self, episode: Episode) -> Assessment:
-        """The check of a stored episode, with the diary's history up to its start."""
-        from neckcheck.engine import assess
-
+        """The check of a stored episode (see :func:`check`)."""
         history = repo.history_at(
             session=self.session, patient_id=self.patient_id, at=episode.started_at
         )
-        return assess(episode.to_findings(now=self.clock.now(), history=history))
+        from neckcheck.engine import check
+
+        return check(episode, history=history, profile=self.profile(), now=self.clock.now())
+
+    def next_step(self, episode: Episode, mentioned: Sequence[str] = ()) -> Step | None:
+        """What to ask next about ``episode``, or None when nothing that could make it urgent
+        or an emergency is left open (or the person declined the rest).
+
+        First the warning signs in ``mentioned`` (those the person's own words left unsure),
+        then the screening groups in order, then the follow-ups of partly met rules.
+        """
+        from neckcheck.engine import engine_for
+        from neckcheck.knowledge import load
+
+        if episode.declined:
+            return None
+        history = repo.history_at(
+            session=self.session, patient_id=self.patient_id, at=episode.started_at
+        )
+        # Both ages a year of birth allows, as the check itself does (engine.check).
+        ages = self.profile().ages(episode.started_at.date()) or (None,)
+        open_: dict[str, Level] = {}
+        for age in ages:
+            document = episode.to_findings(now=self.clock.now(), history=history, age_years=age)
+            for name, level in engine_for().questions(document):
+                if level.rank <= Level.urgent.rank and name not in ("intensity", "duration_hours"):
+                    open_.setdefault(name, level)
+        if not open_:
+            return None
+        unsure = [name for name in mentioned if name in open_]
+        if unsure:
+            return Step("mentioned", unsure)
+        # The screening groups before the follow-ups: a "no" to a screened sign (a fever, an
+        # injury) often settles a partly met rule, and its other questions are not needed.
+        groups = load().screening.groups
+        for number, group in enumerate(groups, start=1):
+            asked = [finding for finding in group.findings if finding in open_]
+            if asked:
+                return Step("group", asked, group, number, len(groups))
+        return Step("follow_up", list(open_))
+
+    def answer(self, episode_id: int, answers: dict[str, bool | int | str]) -> Episode:
+        """Record answers to the check's questions: a finding present (True) or not (False),
+        or a number or ``onset``; ``age_years`` goes to the profile as a year of birth."""
+        episode = self.episode(episode_id)
+        findings = [f for f in episode.findings if f not in answers]
+        absent = [f for f in episode.absent if f not in answers]
+        changes: dict[str, object] = {}
+        for name, value in answers.items():
+            if name == "age_years":
+                born = self.today_date().year - int(value)
+                self.set_profile(self.profile().model_copy(update={"birth_year": born}))
+            elif name == "onset":
+                changes["onset"] = value
+            elif value is True:
+                findings.append(name)
+            elif value is False:
+                absent.append(name)
+        changes.update(findings=findings, absent=absent)
+        return self.edit(episode_id, EpisodeUpdate.model_validate(changes))
+
+    def mentions(self, episode: Episode) -> dict[str, list[Mention]]:
+        """What the person's own words (the episode's notes) said about each finding: present,
+        denied, unsure, past... shown beside its question in the check."""
+        if not episode.notes.strip():
+            return {}
+        from neckcheck.nlp import extract
+
+        found: dict[str, list[Mention]] = {}
+        for mention in extract(episode.notes, now=episode.created_at).mentions:
+            found.setdefault(mention.finding, []).append(mention)
+        return found
+
+    def decline(self, episode_id: int) -> Episode:
+        """The person chooses not to answer the remaining questions."""
+        return self.edit(episode_id, EpisodeUpdate(declined=True))
 
     def today(self) -> Today:
         recent = self.episodes(limit=50)
@@ -222,7 +337,12 @@ class Diary:
 
         diary = self.episodes(newest_first=False)
         data = build_report(
-            diary, first=period.first, last=period.last, now=self.clock.now(), patient=self.name()
+            diary,
+            first=period.first,
+            last=period.last,
+            now=self.clock.now(),
+            patient=self.name(),
+            profile=self.profile(),
         )
         return render_pdf(data)
 

@@ -28,6 +28,7 @@ from neckcheck.domain import (
     Movement,
     Onset,
     PainQuality,
+    Profile,
     Region,
     RemedyUse,
 )
@@ -69,6 +70,7 @@ def _fill(row: EpisodeRow, data: EpisodeCreate) -> None:
     row.activities_affected = [a.value for a in data.activities_affected]
     row.stress = data.stress
     row.notes = data.notes
+    row.declined = data.declined
 
 
 # Value -> member lookups: calling an Enum class per value costs several microseconds.
@@ -107,6 +109,7 @@ def _to_episode(row: EpisodeRow) -> Episode:
         activities_affected=[_ACTIVITY[a] for a in row.activities_affected],
         stress=row.stress,
         notes=row.notes,
+        declined=row.declined,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -128,6 +131,30 @@ def ensure_local_patient(*, session: Session, now: datetime) -> int:
     session.add(row)
     session.flush()
     return row.id
+
+
+def get_profile(*, session: Session, patient_id: int) -> Profile:
+    row = session.get(PatientRow, patient_id)
+    if row is None:
+        raise NotFoundError(f"patient {patient_id} not found")
+    return Profile.model_construct(
+        birth_year=row.birth_year, time_zone=row.time_zone, emergency_number=row.emergency_number
+    )
+
+
+def set_profile(*, session: Session, patient_id: int, profile: Profile) -> None:
+    """Store a validated profile; the diary's kept answers no longer apply (its checks may
+    change with the age)."""
+    session.execute(
+        update(PatientRow)
+        .where(PatientRow.id == patient_id)
+        .values(
+            birth_year=profile.birth_year,
+            time_zone=profile.time_zone,
+            emergency_number=profile.emergency_number,
+        )
+    )
+    _diary_changed(session, patient_id)
 
 
 def patient_name(*, session: Session, patient_id: int) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -67,6 +68,10 @@ class PatientRow(Base):
     # Changes with every change of the diary (see repo._diary_changed); what is kept about a
     # diary (the dashboard's status, the diary cache) holds only for the version it came from.
     diary_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The person's profile: asked once, used for every check of their episodes.
+    birth_year: Mapped[int | None]
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    emergency_number: Mapped[str | None] = mapped_column(String(16))
 
 
 class EpisodeRow(Base):
@@ -92,6 +97,8 @@ class EpisodeRow(Base):
     activities_affected: Mapped[list[str]] = mapped_column(JSON)
     stress: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text)
+    # The person chose not to answer the remaining warning-sign questions.
+    declined: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -49,8 +49,14 @@ _FIELD_OF = {
 def field_label(name: str) -> str:
     """How the error summary names a form field: the episode field's label."""
     fields = load().labels.fields
-    if name == "flags":
-        return "Important questions"
+    extra = {
+        "flags": "Warning signs",
+        "state": "Still going on?",
+        "birth_year": "Year of birth",
+        "describe": "Your description",
+    }
+    if name in extra:
+        return extra[name]
     model = next((field for field, form in _FIELD_OF.items() if form == name), name)
     return fields.get(model, name)
 
@@ -61,14 +67,36 @@ def options(field: str) -> list[tuple[str, str]]:
     return list(table.items())
 
 
+def _screened() -> set[str]:
+    return set(load().screening.findings)
+
+
 def symptom_findings() -> list[Any]:
-    """Spasm symptoms asked as tick boxes (ticked = present, unticked = not said)."""
-    return [f for f in load().findings if f.group == "symptom" and f.id not in _IMPLIED]
+    """Spasm symptoms offered as tick boxes (ticked = present, unticked = not said): the
+    article's symptoms that are not warning signs asked in the check."""
+    screened = _screened()
+    return [
+        f
+        for f in load().findings
+        if f.group == "symptom" and f.id not in _IMPLIED and f.id not in screened
+    ]
 
 
 def question_findings() -> list[Any]:
-    """Warning signs and circumstances asked as explicit yes/no questions."""
-    return [f for f in load().findings if f.group in ("warning", "context")]
+    """Warning signs and circumstances, answered yes or no (in the check, and in the edit
+    form's list of answers)."""
+    screened = _screened()
+    return [f for f in load().findings if f.group in ("warning", "context") or f.id in screened]
+
+
+# "Is it still going on?": the quick answers, and how long each means it lasted.
+STATES = {
+    "ongoing": ("Yes, it is still going on", None),
+    "minutes": ("A few minutes", timedelta(minutes=15)),
+    "hour": ("About an hour", timedelta(hours=1)),
+    "hours": ("A few hours", timedelta(hours=3)),
+    "day": ("Most of the day", timedelta(hours=8)),
+}
 
 
 @dataclass
@@ -89,7 +117,7 @@ class FormState:
 
 def read_form(form: Any) -> dict[str, Any]:
     """A plain dict of a submitted form: repeated fields as lists, the rest as strings."""
-    repeated = {"region", "movement", "quality", "symptom", "trigger", "activity"}
+    repeated = {"region", "movement", "quality", "symptom", "trigger", "activity", "confirm"}
     values: dict[str, Any] = {}
     for key in form:
         values[key] = form.getlist(key) if key in repeated else str(form.get(key, ""))
@@ -112,19 +140,36 @@ def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
     zone = parse_zone(str(values.get("tz", "")))
     problems: list[FieldProblem] = []
     payload: dict[str, Any] = {}
-    started = str(values.get("started_at", "")).strip()
-    ended = str(values.get("ended_at", "")).strip()
-    for name, text in (("started_at", started), ("ended_at", ended)):
-        if name == "ended_at" and (values.get("ongoing") or not text):
-            payload["ended_at"] = None
-            continue
-        if not text:
-            problems.append(FieldProblem(name, "is required"))
-            continue
-        try:
-            payload[name] = _moment(text, name, now, zone)
-        except InputError as exc:
-            problems += exc.problems
+    times: dict[str, datetime] = {}
+    for name in ("started_at", "ended_at", "opened"):
+        text = str(values.get(name, "")).strip()
+        if text:
+            try:
+                times[name] = _moment(text, name, now, zone)
+            except InputError as exc:
+                problems += exc.problems
+    state = str(values.get("state", "")).strip() or ("ongoing" if values.get("ongoing") else "")
+    if state and state not in STATES:
+        problems.append(FieldProblem("state", "choose one of the answers"))
+    elif not state and "ended_at" not in times and not problems:
+        problems.append(FieldProblem("state", "say whether it is still going on"))
+    started, ended = times.get("started_at"), times.get("ended_at")
+    lasted = STATES[state][1] if state in STATES else None
+    if started is None and not str(values.get("started_at", "")).strip():
+        if "opened" in times or state:
+            started = times.get("opened", now)  # the form's own "now"
+        else:
+            problems.append(FieldProblem("started_at", "is required"))
+    if lasted is not None and ended is None and started is not None:
+        if "opened" in times and started == times["opened"]:
+            # "It lasted an hour" said now, with the start left as the form offered it:
+            # it started an hour before now and has just ended.
+            started, ended = now - lasted, now
+        else:
+            ended = started + lasted
+    if started is not None:
+        payload["started_at"] = started
+    payload["ended_at"] = None if state == "ongoing" else ended
     intensity = str(values.get("intensity", "")).strip()
     if not intensity:
         problems.append(FieldProblem("intensity", "choose how bad the pain is, 0 to 10"))
@@ -137,7 +182,7 @@ def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
     payload["pain_qualities"] = list(values.get("quality", []))
     payload["triggers"] = list(values.get("trigger", []))
     payload["activities_affected"] = list(values.get("activity", []))
-    findings = list(values.get("symptom", []))
+    findings = list(values.get("symptom", [])) + list(values.get("confirm", []))
     absent = []
     for finding in question_findings():
         answer = values.get(f"flag_{finding.id}")
@@ -188,7 +233,9 @@ def _local_input(value: datetime) -> str:
 
 
 def new_form(now: datetime) -> FormState:
-    return FormState(values={"started_at": _local_input(now), "ongoing": "on"})
+    """The quick log as it opens: the start is now (the person may change it), and whether
+    it is still going on is left for them to say."""
+    return FormState(values={"started_at": _local_input(now), "opened": _local_input(now)})
 
 
 def from_episode(episode: Episode) -> FormState:
@@ -209,7 +256,7 @@ def from_episode(episode: Episode) -> FormState:
         "notes": episode.notes,
     }
     if episode.ended_at is None:
-        values["ongoing"] = "on"
+        values["state"] = "ongoing"
     else:
         values["ended_at"] = _local_input(episode.ended_at.astimezone(episode.started_at.tzinfo))
     for finding in episode.findings:
@@ -226,16 +273,23 @@ _QUALITY_OF = {f"pain_{q.value}": q.value for q in PainQuality}
 
 
 def from_extraction(result: Any, *, text: str, now: datetime) -> FormState:
-    """The form pre-filled from free text, for the person to check before saving."""
+    """The form pre-filled from free text, for the person to check before saving.
+
+    Free text proposes, the person decides (TRIAGE.md v2): a warning sign found in the text is
+    offered ticked, to confirm; a denial, a hedge or a past mention ticks nothing and is shown
+    beside its question in the check that follows.
+    """
     doc = result.document
     symptoms = {f.id for f in symptom_findings()}
     questions = {f.id for f in question_findings()}
+    start = now - timedelta(hours=doc.duration_hours or 0)
     values: dict[str, Any] = {
-        "started_at": _local_input(now - timedelta(hours=doc.duration_hours or 0)),
-        "ongoing": "on",
+        "started_at": _local_input(start),
+        "opened": _local_input(start),
         "symptom": [f for f in doc.findings if f in symptoms],
         "quality": [_QUALITY_OF[f] for f in doc.findings if f in _QUALITY_OF],
         "movement": [m.value for m in result.limited_movements],
+        "confirm": [f for f in doc.findings if f in questions],
         "notes": text,
         "describe": text,
     }
@@ -243,10 +297,4 @@ def from_extraction(result: Any, *, text: str, now: datetime) -> FormState:
         values["intensity"] = str(doc.intensity)
     if doc.onset is not None:
         values["onset"] = doc.onset.value
-    for finding in doc.findings:
-        if finding in questions:
-            values[f"flag_{finding}"] = "yes"
-    for finding in doc.absent:
-        if finding in questions:
-            values[f"flag_{finding}"] = "no"
     return FormState(values=values)

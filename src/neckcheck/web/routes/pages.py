@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neckcheck import charts
-from neckcheck.domain import EpisodeCreate, EpisodeUpdate
+from neckcheck.domain import Episode, EpisodeCreate, EpisodeUpdate, Profile
 from neckcheck.errors import InputError, NotFoundError
+from neckcheck.knowledge import load
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
 from neckcheck.timeparse import Period
@@ -48,6 +49,7 @@ def home(request: Request, diary: ReadDiary) -> HTMLResponse:
         latest=today.latest,
         result=today.result,
         ongoing=today.ongoing,
+        emergency_number=emergency_number(request, diary),
         now=diary.clock.now(),
     )
 
@@ -55,6 +57,7 @@ def home(request: Request, diary: ReadDiary) -> HTMLResponse:
 def _form_page(
     request: Request,
     state: forms.FormState,
+    diary: Diary,
     *,
     action: str,
     title: str,
@@ -68,6 +71,8 @@ def _form_page(
         form=state,
         action=action,
         title=title,
+        editing=action != "/log",
+        ask_birth_year=diary.profile().birth_year is None,
         symptoms=forms.symptom_findings(),
         questions=forms.question_findings(),
         understood=understood,
@@ -77,21 +82,98 @@ def _form_page(
 @router.get("/log", response_class=HTMLResponse)
 def log_form(request: Request, diary: WriteDiary) -> HTMLResponse:
     now = diary.clock.now()
-    return _form_page(request, forms.new_form(now), action="/log", title="Log a spasm")
+    return _form_page(request, forms.new_form(now), diary, action="/log", title="Log a spasm")
+
+
+def _birth_year(values: dict[str, Any]) -> Profile | None:
+    """The year of birth the log form asks once (a profile with it, or None if not given)."""
+    raw = str(values.get("birth_year", "")).strip()
+    if not raw:
+        return None
+    born: Profile = forms.validate(Profile, {"birth_year": raw})
+    return born
 
 
 @router.post("/log", response_class=HTMLResponse)
 async def log_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
     values = forms.read_form(await request.form())
     try:
+        born = _birth_year(values)
         data = forms.validate(EpisodeCreate, forms.to_payload(values, now=diary.clock.now()))
+        if born is not None:
+            diary.set_profile(diary.profile().model_copy(update={"birth_year": born.birth_year}))
         episode = diary.log(data)
     except InputError as exc:
         state = forms.FormState(
             values=values, errors=forms.errors_by_field(forms.as_form_error(exc))
         )
-        return _form_page(request, state, action="/log", title="Log a spasm", status_code=422)
-    return _see_other(f"/episodes/{episode.id}")
+        return _form_page(
+            request, state, diary, action="/log", title="Log a spasm", status_code=422
+        )
+    return _see_other(f"/episodes/{episode.id}/check")
+
+
+def _unsure(diary: Diary, episode: Episode) -> tuple[dict[str, list[Any]], list[str]]:
+    """The person's words about each finding, and the warning signs they left unsure."""
+    mentions = diary.mentions(episode)
+    unsure = [
+        finding for finding, said in mentions.items() if any(m.status == "uncertain" for m in said)
+    ]
+    return mentions, unsure
+
+
+@router.get("/episodes/{episode_id}/check", response_class=HTMLResponse)
+def check_page(request: Request, episode_id: RowId, diary: WriteDiary) -> Response:
+    """The interview: the next group of questions that could make this episode urgent or an
+    emergency, until none is left; then the result."""
+    episode = diary.episode(episode_id)
+    mentions, unsure = _unsure(diary, episode)
+    step = diary.next_step(episode, unsure)
+    if step is None:
+        return _see_other(f"/episodes/{episode_id}")
+    return render(
+        request,
+        "check.html",
+        episode=episode,
+        step=step,
+        mentions=mentions,
+        error=request.query_params.get("error", ""),
+    )
+
+
+@router.post("/episodes/{episode_id}/check")
+async def check_submit(
+    request: Request, episode_id: RowId, diary: WriteDiary, _: CsrfDep
+) -> Response:
+    form = await request.form()
+    episode = diary.episode(episode_id)
+    if form.get("decline"):
+        diary.decline(episode_id)
+        return _see_other(f"/episodes/{episode_id}")
+    _mentions, unsure = _unsure(diary, episode)
+    step = diary.next_step(episode, unsure)
+    if step is None:
+        return _see_other(f"/episodes/{episode_id}")
+    answers: dict[str, bool | int | str] = {}
+    if form.get("none"):  # "None of these": every warning sign of this step answered no
+        answers = dict.fromkeys(
+            (name for name in step.questions if name not in ("onset", "age_years")), False
+        )
+    else:
+        for name in step.questions:
+            raw = str(form.get(f"answer_{name}", "")).strip()
+            if name == "onset":
+                if raw in ("sudden", "gradual"):
+                    answers[name] = raw
+            elif name == "age_years":
+                if raw.isdigit() and int(raw) <= 125:
+                    answers[name] = int(raw)
+            elif raw in ("yes", "no"):
+                answers[name] = raw == "yes"
+    if not answers:
+        return _see_other(f"/episodes/{episode_id}/check?error=answer")
+    diary.answer(episode_id, answers)
+    return _see_other(f"/episodes/{episode_id}/check")
 
 
 @router.post("/log/describe", response_class=HTMLResponse)
@@ -104,20 +186,48 @@ async def log_describe(request: Request, diary: WriteDiary, _: CsrfDep) -> HTMLR
     if not text:
         state = forms.new_form(now)
         state.errors["describe"] = "write a few words about the spasm first"
-        return _form_page(request, state, action="/log", title="Log a spasm", status_code=422)
+        return _form_page(
+            request, state, diary, action="/log", title="Log a spasm", status_code=422
+        )
     result = extract(text, now=now)
     state = forms.from_extraction(result, text=text, now=now)
-    return _form_page(request, state, action="/log", title="Log a spasm", understood=result)
+    return _form_page(request, state, diary, action="/log", title="Log a spasm", understood=result)
+
+
+def emergency_number(request: Request, diary: Diary) -> str:
+    """The person's emergency number, or the one of their browser's region."""
+    chosen = diary.profile().emergency_number
+    if chosen:
+        return chosen
+    return load().labels.emergency_number(_region(request.headers.get("accept-language", "")))
+
+
+def _region(accept_language: str) -> str | None:
+    """The region of the browser's first language (``en-GB`` -> ``GB``), if it names one."""
+    from babel import Locale, UnknownLocaleError
+
+    first = accept_language.split(",", 1)[0].split(";", 1)[0].strip()
+    try:
+        return Locale.parse(first, sep="-").territory if first else None
+    except (ValueError, UnknownLocaleError):
+        return None
 
 
 @router.get("/episodes/{episode_id}", response_class=HTMLResponse)
 def episode_page(request: Request, episode_id: RowId, diary: ReadDiary) -> HTMLResponse:
     episode = diary.episode(episode_id)
+    result = diary.assess(episode)
+    not_checked = []
+    if not result.complete:
+        open_ = set(result.unanswered)
+        not_checked = [g for g in load().screening.groups if open_ & set(g.findings)]
     return render(
         request,
         "assessment.html",
         episode=episode,
-        result=diary.assess(episode),
+        result=result,
+        not_checked=not_checked,
+        emergency_number=emergency_number(request, diary),
         now=diary.clock.now(),
     )
 
@@ -133,6 +243,7 @@ def edit_form(request: Request, episode_id: RowId, diary: WriteDiary) -> HTMLRes
     return _form_page(
         request,
         forms.from_episode(diary.episode(episode_id)),
+        diary,
         action=f"/episodes/{episode_id}/edit",
         title="Edit episode",
     )
@@ -154,6 +265,7 @@ async def edit_submit(
         return _form_page(
             request,
             state,
+            diary,
             action=f"/episodes/{episode_id}/edit",
             title="Edit episode",
             status_code=422,
@@ -286,6 +398,44 @@ def export(kind: str, diary: ExportDiary) -> Response:
         media_type=exported.media_type,
         headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
+
+
+@router.get("/profile", response_class=HTMLResponse)
+def profile_page(request: Request, diary: WriteDiary) -> HTMLResponse:
+    profile = diary.profile()
+    values = {
+        "birth_year": "" if profile.birth_year is None else str(profile.birth_year),
+        "time_zone": profile.time_zone or "",
+        "emergency_number": profile.emergency_number or "",
+    }
+    return render(
+        request,
+        "profile.html",
+        form=forms.FormState(values=values),
+        suggested_number=emergency_number(request, diary),
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@router.post("/profile", response_class=HTMLResponse)
+async def profile_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
+    values = forms.read_form(await request.form())
+    data = {
+        name: str(values.get(name, "")).strip() or None
+        for name in ("birth_year", "time_zone", "emergency_number")
+    }
+    try:
+        diary.set_profile(forms.validate(Profile, data))
+    except InputError as exc:
+        return render(
+            request,
+            "profile.html",
+            status_code=422,
+            form=forms.FormState(values=values, errors=forms.errors_by_field(exc)),
+            suggested_number=emergency_number(request, diary),
+            saved=False,
+        )
+    return _see_other("/profile?saved=1")
 
 
 @router.get("/learn", response_class=HTMLResponse)

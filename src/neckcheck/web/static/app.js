@@ -1,19 +1,16 @@
 // Small enhancements only: the pages work without this file.
 (function () {
   "use strict";
-  // Tell the server the browser's time zone, so times are stored as the person meant them.
+  // The browser's time zone (its name, so that times are placed right across a change of
+  // daylight-saving time; else its current offset in minutes).
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
   var tz = document.querySelector("[data-timezone]");
   if (tz && !tz.value) {
-    tz.value = String(-new Date().getTimezoneOffset());
+    tz.value = zone || String(-new Date().getTimezoneOffset());
   }
-  // Hide "when did it stop?" while "it is still going on" is ticked.
-  var ongoing = document.querySelector("[data-ongoing]");
-  var ended = document.querySelector("[data-ended]");
-  if (ongoing && ended) {
-    var sync = function () { ended.hidden = ongoing.checked; };
-    ongoing.addEventListener("change", sync);
-    sync();
-  }
+  var profileZone = document.querySelector("[data-time-zone]");
+  if (profileZone && !profileZone.value && zone) { profileZone.placeholder = zone; }
   // Bring the error summary into view for keyboard and screen-reader users.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }

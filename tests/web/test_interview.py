@@ -1,0 +1,196 @@
+"""The check a person gets on the pages: quick log, the warning signs asked in groups, the
+follow-ups, then the result; never reassurance before every warning sign was asked
+(clinical/TRIAGE.md v2, "The interview")."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from neckcheck.knowledge import load
+from tests.factories import NOW
+
+GROUPS = load().screening.groups
+NOW_LOCAL = (NOW - timedelta(minutes=30)).astimezone().strftime("%Y-%m-%dT%H:%M")
+
+
+def _token(client: TestClient) -> str:
+    if "neckcheck_csrf" not in client.cookies:
+        client.get("/learn")
+    return str(client.cookies["neckcheck_csrf"])
+
+
+def _post(client: TestClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    return client.post(url, data={**data, "csrf_token": _token(client)}, **kwargs)
+
+
+def _quick_log(client: TestClient, **fields: Any) -> str:
+    """The quick log: how bad, still going on; returns the episode's path."""
+    data = {"started_at": NOW_LOCAL, "intensity": "3", "state": "ongoing", **fields}
+    saved = _post(client, "/log", data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    location: str = saved.headers["location"]
+    assert location.endswith("/check")
+    return location.removesuffix("/check")
+
+
+def _none_of_these(client: TestClient, episode: str, times: int) -> Any:
+    page = None
+    for _ in range(times):
+        page = _post(client, f"{episode}/check", {"none": "yes"})
+    return page
+
+
+def test_a_benign_spasm_asks_every_group_then_gives_home_care(client: TestClient) -> None:
+    episode = _quick_log(client, birth_year="1985")
+    seen = []
+    for _group in GROUPS:
+        step = client.get(f"{episode}/check")
+        assert step.status_code == 200
+        seen.append(re.search(r"<h1>([^<]+)\?</h1>", step.text)[1])  # type: ignore[index]
+        assert "None of these" in step.text
+        _post(client, f"{episode}/check", {"none": "yes"})
+    assert seen == [group.title for group in GROUPS]
+    done = client.get(f"{episode}/check", follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, episode)
+    result = client.get(episode).text
+    assert "Look after it at home" in result and "At least" not in result
+    assert "low, firm pillow" in result
+    stored = client.get(f"/api/v1/{episode.strip('/')}").json()
+    assert set(stored["absent"]) == set(load().screening.findings)
+    assessment = client.get(f"/api/v1/{episode.strip('/')}/assessment").json()
+    assert assessment["complete"] is True
+
+
+def test_an_unchecked_episode_is_never_shown_as_reassurance(client: TestClient) -> None:
+    episode = _quick_log(client, birth_year="1985")
+    _none_of_these(client, episode, 2)
+    result = client.get(episode).text
+    assert "At least: Look after it at home" in result
+    assert "this is not an all-clear" in result
+    assert "The warning signs not asked about were not checked." in result
+    assert f'href="{episode}/check"' in result
+    assert "pillow" not in result and "gently moving" not in result
+    home = client.get("/").text
+    assert "At least: Look after it at home" in home
+    assert "Answer the remaining questions" in home
+
+
+def test_declining_names_what_was_not_checked(client: TestClient) -> None:
+    episode = _quick_log(client, birth_year="1985")
+    _none_of_these(client, episode, 3)
+    declined = _post(client, f"{episode}/check", {"decline": "1"}, follow_redirects=False)
+    assert declined.headers["location"] == episode
+    result = client.get(episode).text
+    assert "You chose not to answer the questions about:" in result
+    for group in GROUPS[3:]:
+        assert group.title.lower() in result
+    assert "Those warning signs were not checked." in result
+    assert "pillow" not in result
+
+
+def test_chest_pain_found_only_through_the_screening_is_an_emergency(
+    client: TestClient,
+) -> None:
+    episode = _quick_log(client, birth_year="1985")
+    step = client.get(f"{episode}/check").text
+    assert "Chest pain or trouble breathing?" in step
+    _post(
+        client,
+        f"{episode}/check",
+        {"answer_chest_pain": "yes", "answer_breathing_difficulty": "no"},
+    )
+    page = client.get(episode, headers={"accept-language": "en-GB,en;q=0.8"}).text
+    body = page[page.index("<main") :]
+    assert body.index("Call emergency services now") < body.index("This episode")
+    assert body.index('href="tel:999"') < body.index("Why")
+    assert "your local emergency number" in body
+    assert "It stopped" in body[body.index("This episode") :]
+    # The person's own number wins over the browser's region.
+    _post(client, "/profile", {"birth_year": "1985", "emergency_number": "000"})
+    assert 'href="tel:000"' in client.get(episode).text
+
+
+def test_the_emergency_number_follows_the_browsers_region(client: TestClient) -> None:
+    episode = _quick_log(client, birth_year="1985")
+    _post(client, f"{episode}/check", {"answer_chest_pain": "yes"})
+    for language, number in (
+        ("en-US", "911"),
+        ("fr-CA", "911"),
+        ("en-AU", "000"),
+        ("de-DE", "112"),
+    ):
+        page = client.get(episode, headers={"accept-language": language}).text
+        assert f'href="tel:{number}"' in page, language
+
+
+def test_a_yes_in_a_group_brings_its_follow_ups(client: TestClient) -> None:
+    episode = _quick_log(client, birth_year="1985")
+    _none_of_these(client, episode, 4)  # up to fever and infection risk
+    assert "Fever, or a higher risk of infection?" in client.get(f"{episode}/check").text
+    _post(
+        client,
+        f"{episode}/check",
+        {"answer_fever": "yes", **{f"answer_{f}": "no" for f in GROUPS[4].findings[1:]}},
+    )
+    # A fever makes it urgent: an injury could not make it more urgent, so that group is not
+    # asked, and the follow-ups of meningitis are.
+    follow_up = client.get(f"{episode}/check").text
+    assert "A few more questions" in follow_up
+    assert "Do you have a headache?" in follow_up
+    assert "cannot bend your chin down to your chest" in follow_up
+    _post(client, f"{episode}/check", {"answer_headache": "yes", "answer_neck_stiffness": "yes"})
+    assert "Call emergency services now" in client.get(episode).text
+
+
+def test_the_year_of_birth_is_asked_once_and_reaches_every_check(client: TestClient) -> None:
+    form = client.get("/log").text
+    assert 'name="birth_year"' in form
+    assert "keep this diary for a child" in form
+    episode = _quick_log(client, birth_year=str(NOW.year - 8))
+    assert 'name="birth_year"' not in client.get("/log").text
+    # A child's age makes the child rule partly met: the check asks about a recent infection.
+    _none_of_these(client, episode, len(GROUPS))
+    follow_up = client.get(f"{episode}/check").text
+    assert "throat or ear infection" in follow_up
+    _post(client, f"{episode}/check", {"answer_recent_throat_or_ear_infection": "yes"})
+    result = client.get(episode).text
+    assert "See a doctor today" in result
+    assert "Have a doctor see the child today" in result
+
+
+def test_a_bad_year_of_birth_is_shown_beside_the_field(client: TestClient) -> None:
+    page = _post(client, "/log", {"intensity": "3", "state": "ongoing", "birth_year": "2090"})
+    assert page.status_code == 422
+    assert 'id="error-birth_year">must be at most' in page.text or "is in the future" in page.text
+    assert client.get("/api/v1/episodes").json() == []
+
+
+def test_the_profile_page_keeps_what_was_typed_when_it_is_wrong(client: TestClient) -> None:
+    page = _post(client, "/profile", {"birth_year": "1985", "time_zone": "Mars/Olympus"})
+    assert page.status_code == 422
+    assert 'id="error-time_zone">is not a time zone name such as Europe/Berlin' in page.text
+    assert 'value="Mars/Olympus"' in page.text
+    saved = _post(
+        client,
+        "/profile",
+        {"birth_year": "1985", "time_zone": "Europe/Berlin"},
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == "/profile?saved=1"
+    assert 'value="Europe/Berlin"' in client.get("/profile").text
+
+
+def test_the_api_serves_an_episodes_check_and_takes_answers(client: TestClient) -> None:
+    start = (NOW - timedelta(hours=1)).isoformat()
+    created = client.post("/api/v1/episodes", json={"started_at": start, "intensity": 3}).json()
+    path = f"/api/v1/episodes/{created['id']}"
+    first = client.get(f"{path}/assessment").json()
+    assert first["complete"] is False
+    assert first["unanswered"][0] == "chest_pain"
+    answered = client.patch(path, json={"absent": load().screening.findings})
+    assert answered.status_code == 200
+    assert client.get(f"{path}/assessment").json()["complete"] is True
