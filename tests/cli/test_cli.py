@@ -442,3 +442,42 @@ def test_user_accounts(diary: str) -> None:
     assert run("user", "disable", "nobody@example.org").output == (
         "Error: no account for nobody@example.org\n"
     )
+
+
+def test_a_log_with_flags_says_the_check_is_not_complete(diary: str) -> None:
+    result = run("log", "-n", "3")
+    assert result.exit_code == 0, result.output
+    assert "[ok] LOOK AFTER IT AT HOME (self_care)" in result.output
+    assert "Not complete: at least this level; 28 questions still open." in result.output
+    assert "The warning signs not asked about were not checked." in result.output
+
+
+def test_check_asks_the_warning_signs_in_groups(diary: str) -> None:
+    episode_id = _log("-n", "3")
+    # A fever in the fifth group, then what it calls for: headache and a stiff neck, no.
+    answers = ["n"] * 4 + ["y", "y", "n", "n", "n"] + ["n"] * 6
+    result = run("check", str(episode_id), input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Chest pain or trouble breathing? (1 of 6)" in result.output
+    assert "Fever, or a higher risk of infection? (5 of 6)" in result.output
+    assert "Do you have a headache?" in result.output
+    assert "[!] SEE A DOCTOR TODAY (urgent)" in result.output
+    assert "Not complete" not in result.output
+    stored = json.loads(run("show", str(episode_id), "--json").output)
+    assert stored["findings"] == ["fever"]
+    assert "headache" in stored["absent"] and "chest_pain" in stored["absent"]
+
+
+def test_check_can_be_skipped_and_says_so(diary: str) -> None:
+    episode_id = _log("-n", "3")
+    result = run("check", str(episode_id), input="n\ns\n")
+    assert result.exit_code == 0, result.output
+    assert "Not complete" in result.output
+    assert json.loads(run("show", str(episode_id), "--json").output)["declined"] is True
+
+
+def test_assess_says_whether_the_check_is_complete() -> None:
+    result = run("assess", "--text", input='{"findings": ["neck_pain"]}')
+    assert "Not complete: at least this level;" in result.output
+    out = json.loads(run("assess", input='{"findings": ["chest_pain"]}').output)
+    assert out["complete"] is True
