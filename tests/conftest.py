@@ -18,7 +18,6 @@ from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.storage.db import Database, open_database
 from tests.factories import NOW
 
-
 _FIGURES: dict[str, str] = {}
 
 
