@@ -148,6 +148,14 @@ class Diary:
             self._zone = ZoneInfo(str(self.profile().time_zone))
         return self._zone
 
+    def rename(self, name: str) -> None:
+        """The name the diary's reports and exports show for the person."""
+        self._may()
+        name = " ".join(name.split())
+        if not name or len(name) > 200:
+            raise InputError("must be 1 to 200 characters", field="name")
+        repo.set_patient_name(session=self.session, patient_id=self.patient_id, name=name)
+
     def set_profile(self, profile: Profile) -> Profile:
         """Store what the person says about themself; it reaches every later check."""
         self._may()

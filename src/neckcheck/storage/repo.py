@@ -12,11 +12,13 @@ Every read and change is scoped to a patient: an episode id of another patient i
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from neckcheck.domain import (
@@ -34,7 +36,7 @@ from neckcheck.domain import (
 )
 from neckcheck.errors import NotFoundError
 from neckcheck.storage.cache import DiaryCache
-from neckcheck.storage.tables import EpisodeRow, PatientRow
+from neckcheck.storage.tables import EpisodeRow, InstallationRow, PatientRow
 
 if TYPE_CHECKING:
     from neckcheck.patterns.history import DiaryHistory
@@ -154,6 +156,27 @@ def set_profile(*, session: Session, patient_id: int, profile: Profile) -> None:
             emergency_number=profile.emergency_number,
         )
     )
+    _diary_changed(session, patient_id)
+
+
+def install_namespace(*, session: Session) -> uuid.UUID:
+    """This installation's namespace for exported identifiers: random, made on first use and
+    kept, so identifiers are stable here and never shared with another installation."""
+    row = session.get(InstallationRow, "namespace")
+    if row is None:
+        candidate = InstallationRow(key="namespace", value=str(uuid.uuid4()))
+        try:
+            with session.begin_nested():  # another process may make it at the same moment
+                session.add(candidate)
+        except IntegrityError:
+            pass
+        row = session.get(InstallationRow, "namespace")
+        assert row is not None
+    return uuid.UUID(row.value)
+
+
+def set_patient_name(*, session: Session, patient_id: int, name: str) -> None:
+    session.execute(update(PatientRow).where(PatientRow.id == patient_id).values(display_name=name))
     _diary_changed(session, patient_id)
 
 

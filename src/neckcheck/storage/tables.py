@@ -195,3 +195,12 @@ class AuditRow(Base):
     ip: Mapped[str] = mapped_column(String(64))
     # False for an attempt that was refused (someone without consent trying a diary).
     granted: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class InstallationRow(Base):
+    """Facts about this installation, by key (e.g. the namespace of exported identifiers)."""
+
+    __tablename__ = "installation"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

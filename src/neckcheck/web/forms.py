@@ -54,6 +54,7 @@ def field_label(name: str) -> str:
         "state": "Still going on?",
         "birth_year": "Year of birth",
         "describe": "Your description",
+        "name": "Name",
     }
     if name in extra:
         return extra[name]

@@ -404,6 +404,7 @@ def export(kind: str, diary: ExportDiary) -> Response:
 def profile_page(request: Request, diary: WriteDiary) -> HTMLResponse:
     profile = diary.profile()
     values = {
+        "name": diary.name(),
         "birth_year": "" if profile.birth_year is None else str(profile.birth_year),
         "time_zone": profile.time_zone or "",
         "emergency_number": profile.emergency_number or "",
@@ -426,6 +427,8 @@ async def profile_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Res
     }
     try:
         diary.set_profile(forms.validate(Profile, data))
+        if "name" in values:
+            diary.rename(str(values["name"]))
     except InputError as exc:
         return render(
             request,
