@@ -132,6 +132,37 @@ TriggerId = Annotated[str, AfterValidator(_known_trigger), _OneOf(_knowledge_ids
 RemedyId = Annotated[str, AfterValidator(_known_remedy), _OneOf(_knowledge_ids("remedy_ids"))]
 
 
+# No list a person or a client sends is longer than this: every catalogue and vocabulary is
+# far shorter. Checked before the items are, so a huge list costs nothing to refuse.
+MAX_ITEMS = 100
+
+
+def _not_too_many(value: object) -> object:
+    if isinstance(value, list | tuple) and len(value) > MAX_ITEMS:
+        raise PydanticCustomError(
+            "neckcheck_too_many", "must have at most {n} items", {"n": MAX_ITEMS}
+        )
+    return value
+
+
+class _Few:
+    """A list of at most MAX_ITEMS items, refused by its length before its items are
+    validated, and published as ``maxItems``."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(_not_too_many, handler(source))
+
+    def __get_pydantic_json_schema__(self, core: Any, handler: GetJsonSchemaHandler) -> Any:
+        schema = handler(core)
+        schema["maxItems"] = MAX_ITEMS
+        return schema
+
+
+_FEW = _Few()
+
+
 def _not_true_or_false(value: object) -> object:
     if isinstance(value, bool):
         raise PydanticCustomError("neckcheck_bool", "must be a number, not true or false")
@@ -219,8 +250,8 @@ class Findings(_PresentAndAbsent):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="Findings document")
 
-    findings: list[FindingId] = Field(description="Finding ids that are present.")
-    absent: list[FindingId] = Field(
+    findings: Annotated[list[FindingId], _FEW] = Field(description="Finding ids that are present.")
+    absent: Annotated[list[FindingId], _FEW] = Field(
         default_factory=list, description="Finding ids the person explicitly said no to."
     )
     intensity: Score | None = Field(None, description="Worst pain, 0-10.")
@@ -267,14 +298,16 @@ class _EpisodeFields(_PresentAndAbsent):
     ended_at: Moment | None = Field(None, description="When it stopped; empty if ongoing.")
     onset: Onset | None = None
     intensity: Score = Field(description="Worst pain, 0-10.")
-    pain_qualities: list[PainQuality] = Field(default_factory=list)
-    regions: list[Region] = Field(default_factory=list, description="Where it hurts.")
-    limited_movements: list[Movement] = Field(default_factory=list)
-    findings: list[FindingId] = Field(default_factory=list)
-    absent: list[FindingId] = Field(default_factory=list)
-    triggers: list[TriggerId] = Field(default_factory=list)
-    remedies: list[RemedyUse] = Field(default_factory=list)
-    activities_affected: list[Activity] = Field(default_factory=list)
+    pain_qualities: Annotated[list[PainQuality], _FEW] = Field(default_factory=list)
+    regions: Annotated[list[Region], _FEW] = Field(
+        default_factory=list, description="Where it hurts."
+    )
+    limited_movements: Annotated[list[Movement], _FEW] = Field(default_factory=list)
+    findings: Annotated[list[FindingId], _FEW] = Field(default_factory=list)
+    absent: Annotated[list[FindingId], _FEW] = Field(default_factory=list)
+    triggers: Annotated[list[TriggerId], _FEW] = Field(default_factory=list)
+    remedies: Annotated[list[RemedyUse], _FEW] = Field(default_factory=list)
+    activities_affected: Annotated[list[Activity], _FEW] = Field(default_factory=list)
     stress: Score | None = None
     notes: str = Field("", max_length=5000)
     declined: StrictBool = Field(
@@ -381,14 +414,14 @@ class EpisodeUpdate(BaseModel):
     ended_at: Moment | None = None
     onset: Onset | None = None
     intensity: Score | SkipJsonSchema[None] = None
-    pain_qualities: list[PainQuality] | SkipJsonSchema[None] = None
-    regions: list[Region] | SkipJsonSchema[None] = None
-    limited_movements: list[Movement] | SkipJsonSchema[None] = None
-    findings: list[FindingId] | SkipJsonSchema[None] = None
-    absent: list[FindingId] | SkipJsonSchema[None] = None
-    triggers: list[TriggerId] | SkipJsonSchema[None] = None
-    remedies: list[RemedyUse] | SkipJsonSchema[None] = None
-    activities_affected: list[Activity] | SkipJsonSchema[None] = None
+    pain_qualities: Annotated[list[PainQuality], _FEW] | SkipJsonSchema[None] = None
+    regions: Annotated[list[Region], _FEW] | SkipJsonSchema[None] = None
+    limited_movements: Annotated[list[Movement], _FEW] | SkipJsonSchema[None] = None
+    findings: Annotated[list[FindingId], _FEW] | SkipJsonSchema[None] = None
+    absent: Annotated[list[FindingId], _FEW] | SkipJsonSchema[None] = None
+    triggers: Annotated[list[TriggerId], _FEW] | SkipJsonSchema[None] = None
+    remedies: Annotated[list[RemedyUse], _FEW] | SkipJsonSchema[None] = None
+    activities_affected: Annotated[list[Activity], _FEW] | SkipJsonSchema[None] = None
     stress: Score | None = None
     notes: Annotated[str, Field(max_length=5000)] | SkipJsonSchema[None] = None
     declined: StrictBool | SkipJsonSchema[None] = None

@@ -116,7 +116,7 @@ def test_assess_a_findings_document(client: TestClient) -> None:
             "get",
             "/api/v1/episodes/1443655634931846479872",
             None,
-            [{"field": "episode_id", "message": f"must be at most {2**63 - 1}"}],
+            [{"field": "episode_id", "message": f"must be at most {2**31 - 1}"}],
         ),
         (
             "get",

@@ -434,13 +434,10 @@ def extract(
 
 
 def _read_document(file: Path | None) -> Any:
+    from neckcheck.interop.plain import read_json
+
     text, where = read_input(file)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", field=where
-        ) from None
+    return read_json(text, field=where)
 
 
 def assess(

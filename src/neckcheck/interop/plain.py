@@ -37,12 +37,25 @@ def export_json(episodes: list[Episode], *, now: datetime) -> str:
     )
 
 
+def read_json(text: str, *, field: str) -> Any:
+    """Parse JSON from a person's file or standard input; anything that is not plain JSON is
+    an InputError naming ``field`` (including nesting too deep to read and numbers too long
+    to convert, which the parser reports with other errors)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", field=field
+        ) from None
+    except RecursionError:
+        raise InputError("is nested too deeply to be a neckcheck document", field=field) from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise InputError(f"cannot be read: {exc}", field=field) from None
+
+
 def import_json(text: str) -> list[EpisodeCreate]:
     """Validate every record of a JSON export; InputError names the record and the field."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno}: {exc.msg})", field="file") from None
+    document = read_json(text, field="file")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InputError(f"not a neckcheck export (expected format {FORMAT!r})", field="format")
     if document.get("version") != VERSION:
@@ -65,14 +78,21 @@ def import_json(text: str) -> list[EpisodeCreate]:
     return episodes
 
 
+# A cell a spreadsheet would read as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(
+        text = ";".join(
             f"{v['remedy']}={v['helped']}" if isinstance(v, dict) else str(v) for v in value
         )
-    return str(value)
+    else:
+        text = str(value)
+    # Neutralised as OWASP recommends: a leading quote makes the cell plain text.
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def export_csv(episodes: list[Episode]) -> str:

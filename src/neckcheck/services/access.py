@@ -67,8 +67,12 @@ class Actor:
 
 
 def local_person(session: Session, *, now: datetime) -> Actor:
-    """The one person of local mode (no accounts), with their diary created on first use."""
-    return Actor(None, repo.ensure_local_patient(session=session, now=now))
+    """The one person of local mode (no accounts), with their diary created on first use
+    (the web app creates it when it starts)."""
+    patient_id = repo.local_patient(session=session)
+    if patient_id is None:
+        patient_id = repo.ensure_local_patient(session=session, now=now)
+    return Actor(None, patient_id)
 
 
 def _allowed(session: Session, actor: Actor, action: Action, patient_id: int) -> bool:

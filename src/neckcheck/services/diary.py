@@ -377,15 +377,15 @@ class Diary:
     # --- changing ---------------------------------------------------------------------------
 
     def _refuse_the_future(self, episodes: list[EpisodeCreate], *, numbered: bool = False) -> None:
-        """InputError naming each episode (``episodes.N.`` when ``numbered``) that starts
-        later than the clock allows."""
+        """InputError naming each episode (``episodes.N.`` when ``numbered``) that starts or
+        ends later than the clock allows: a diary records what has happened, so nothing in it
+        ends in the future (an episode still going on has no end)."""
         latest = self.clock.now() + CLOCK_SKEW
         problems = [
-            FieldProblem(
-                f"episodes.{index}.started_at" if numbered else "started_at", "is in the future"
-            )
+            FieldProblem(f"episodes.{index}.{name}" if numbered else name, "is in the future")
             for index, data in enumerate(episodes)
-            if data.started_at > latest
+            for name, moment in (("started_at", data.started_at), ("ended_at", data.ended_at))
+            if moment is not None and moment > latest
         ]
         if problems:
             raise InputError(problems)

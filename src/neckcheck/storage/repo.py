@@ -124,15 +124,36 @@ def create_patient(*, session: Session, display_name: str, now: datetime) -> int
     return row.id
 
 
+def local_patient(*, session: Session) -> int | None:
+    """The single patient of local mode, if there is one yet."""
+    marked = session.get(InstallationRow, "local_patient")
+    if marked is not None:
+        return int(marked.value)
+    return session.scalar(select(PatientRow.id).order_by(PatientRow.id).limit(1))
+
+
 def ensure_local_patient(*, session: Session, now: datetime) -> int:
-    """The id of the single patient of local mode, created on first use."""
-    patient_id = session.scalar(select(PatientRow.id).order_by(PatientRow.id).limit(1))
-    if patient_id is not None:
-        return patient_id
-    row = PatientRow(display_name=LOCAL_PATIENT_NAME, created_at=now)
-    session.add(row)
-    session.flush()
-    return row.id
+    """The id of the single patient of local mode, created on first use.
+
+    The web app calls this once when it starts, so requests only read it. Should two
+    processes create it at once, the installation row ``local_patient`` (a primary key) lets
+    one win: the other's patient is rolled back with its savepoint and the winner's is used.
+    """
+    found = local_patient(session=session)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            row = PatientRow(display_name=LOCAL_PATIENT_NAME, created_at=now)
+            session.add(row)
+            session.flush()
+            session.add(InstallationRow(key="local_patient", value=str(row.id)))
+            session.flush()
+    except IntegrityError:
+        pass
+    found = local_patient(session=session)
+    assert found is not None
+    return found
 
 
 def get_profile(*, session: Session, patient_id: int) -> Profile:

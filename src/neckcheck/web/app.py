@@ -9,16 +9,17 @@ one error policy: bad input is a 4xx naming the field, never a 500.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import anyio
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -28,9 +29,12 @@ from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
 from neckcheck.knowledge import load
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
+from neckcheck.storage.repo import ensure_local_patient
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.routes import api, clinic, pages
+
+logger = logging.getLogger("neckcheck.web")
 
 
 def _templates() -> Jinja2Templates:
@@ -78,6 +82,103 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+# The largest request body taken: every form and document neckcheck reads is far smaller.
+MAX_BODY = 256 * 1024
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _refusal(path: str, status: int, message: str) -> Response:
+    """A refusal made before the app sees the request, in the shape of the app's errors."""
+    if path.startswith("/api/"):
+        response: Response = JSONResponse({"detail": message}, status_code=status)
+    else:
+        page = f"<!doctype html><title>Sorry</title><h1>Sorry</h1><p>{message}.</p>"
+        response = HTMLResponse(page, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class _RequestGuard:
+    """ASGI middleware, outermost: refuses what no route should have to handle.
+
+    - a body over MAX_BODY (413), read once and handed on;
+    - a form whose values are not UTF-8 (400), which would otherwise be stored garbled;
+    - a write to the JSON API sent by a page of another site (403): a browser says where a
+      request comes from (Origin, Sec-Fetch-Site), and a cookie session must not be usable
+      from elsewhere.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WRITES:
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = self._cross_site(path, headers, scope)
+        if refusal is None:
+            body, refusal = await self._read(path, headers, receive)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    def _cross_site(path: str, headers: dict[str, str], scope: Any) -> Response | None:
+        if not path.startswith("/api/"):
+            return None  # forms carry a CSRF token instead
+        origin = headers.get("origin")
+        # The host only: behind a proxy that ends HTTPS, the page's scheme is not the app's.
+        foreign = headers.get("sec-fetch-site") == "cross-site" or (
+            origin is not None and urlsplit(origin).netloc != headers.get("host", "")
+        )
+        if foreign:
+            return _refusal(path, 403, "requests from other sites are refused")
+        return None
+
+    @staticmethod
+    async def _read(
+        path: str, headers: dict[str, str], receive: Any
+    ) -> tuple[bytes, Response | None]:
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            return b"", _refusal(path, 413, f"the request is larger than {MAX_BODY // 1024} KiB")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                return b"", _refusal(
+                    path, 413, f"the request is larger than {MAX_BODY // 1024} KiB"
+                )
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            try:
+                unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                return body, _refusal(path, 400, "the form was not sent as UTF-8 text")
+        return body, None
+
+
 def _problems_json(exc: InputError) -> list[dict[str, str]]:
     return [problem.as_dict() for problem in exc.problems]
 
@@ -113,6 +214,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = open_database(settings.effective_database_url(), connections=CONCURRENT_REQUESTS)
         app.state.db = db
+        if not settings.clinic_mode:  # made now, so that no two first requests both make it
+            with db.session() as session:
+                ensure_local_patient(session=session, now=app.state.clock.now())
         app.state.request_limiter = anyio.CapacityLimiter(CONCURRENT_REQUESTS)
         threads = anyio.to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, CONCURRENT_REQUESTS + _SPARE_THREADS)
@@ -143,8 +247,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         # Every browser gets a CSRF token cookie (used by local mode and the sign-in form).
         fresh = None if CSRF_COOKIE in request.cookies else new_csrf_token()
         request.state.new_csrf = fresh
-        response: Response = await call_next(request)
+        try:
+            response: Response = await call_next(request)
+        except Exception:  # an unexpected fault still answers with the security headers
+            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            response = _refusal(request.url.path, 500, "something went wrong on our side")
         response.headers.update(SECURITY_HEADERS)
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"  # diaries are personal
+        if settings.clinic_mode and settings.cookie_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if fresh is not None:
             response.set_cookie(
                 CSRF_COOKIE,
@@ -156,6 +268,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return response
 
     app.add_middleware(_AdmissionLimit)
+    app.add_middleware(_RequestGuard)
     app.mount(
         "/static/swagger-ui",
         StaticFiles(packages=[("fastapi_swagger", "resources")]),

@@ -106,9 +106,10 @@ def get_clinic(request: Request, session: SessionDep, clock: ClockDep) -> Clinic
 
 ClinicDep = Annotated[Clinic, Depends(get_clinic)]
 
-# A row id in a path: one that fits the databases' 64-bit keys, or 422 (never a 500 from
-# the driver's overflow).
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# A row id in a path: one that fits the tables' integer keys (32-bit on PostgreSQL), or 422,
+# never a 500 from the database driver.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def own_diary(action: Action) -> Callable[..., Diary]:

@@ -295,6 +295,11 @@ class PeriodForm:
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
+    def status(self) -> int:
+        """422 when the typed period was refused (the page still shows its default)."""
+        return 422 if self.errors else 200
+
+    @property
     def first(self) -> Any:
         return self.period.first
 
@@ -328,6 +333,7 @@ def history(request: Request, diary: ReadDiary) -> HTMLResponse:
     return render(
         request,
         "history.html",
+        status_code=shown.status,
         episodes=episodes,
         period=shown,
         calendar=charts.calendar(episodes, first=shown.first, last=shown.last),
@@ -350,6 +356,7 @@ def insights_page(
     return render(
         request,
         "insights.html",
+        status_code=shown.status,
         base=base,
         report=report,
         heading=heading,
