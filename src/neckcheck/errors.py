@@ -8,8 +8,9 @@
      ├── KnowledgeError       the packaged knowledge base is inconsistent
      ├── ConfigError          settings that cannot work
      ├── NotSignedIn          clinic mode: no valid session (401; pages redirect to sign in)
-     └── NotAllowed           this account may not do that (403)
-          └── CsrfRejected    a form post without this viewer's CSRF token
+     ├── NotAllowed           this account may not do that (403)
+     │    └── CsrfRejected    a form post without this viewer's CSRF token
+     └── TooManyAttempts      too many failed sign-ins or codes from here (429)
 
 Library code raises these; the CLI and the web app translate them at the edge (exit code 2 and
 one line; HTTP 4xx with a JSON body). Pydantic's ``ValidationError`` is translated by
@@ -31,6 +32,7 @@ __all__ = [
     "NotAllowed",
     "NotFoundError",
     "NotSignedIn",
+    "TooManyAttempts",
 ]
 
 
@@ -160,3 +162,7 @@ class NotAllowed(NeckcheckError):
 
 class CsrfRejected(NotAllowed):
     pass
+
+
+class TooManyAttempts(NeckcheckError):
+    status = 429

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         True, description="Send the login cookie over HTTPS only (turn off only for local tests)."
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (e.g. 127.0.0.1 behind a local nginx). Empty: none, "
+        "so the address in the audit log is the connecting one.",
+    )
 
     def check(self) -> None:
         """Refuse settings a clinic server must not run with."""

@@ -19,6 +19,7 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
         "alembic_version",
         "audit_log",
         "episodes",
+        "failed_attempts",
         "installation",
         "invitations",
         "patient_status",

@@ -20,6 +20,7 @@ from neckcheck.settings import Settings
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
 from tests.factories import CHROMIUM, CHROMIUM_ARGS
+from tests.web.clinic_app import clinic  # noqa: F401  (a fixture for every web test)
 
 AXE_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "npm"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}

@@ -7,6 +7,8 @@ True
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -27,3 +29,15 @@ def verify_password(stored: str, password: str) -> bool:
         return _HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return _HASHER.hash("no account has this password")
+
+
+def verify_nothing(password: str) -> bool:
+    """Spend the time a real check takes, for an unknown or disabled account, so that how long
+    a refusal takes does not tell whether an account exists. Always False."""
+    verify_password(_dummy_hash(), password)
+    return False

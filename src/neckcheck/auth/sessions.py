@@ -32,7 +32,11 @@ def _key(token: str) -> str:
 
 
 def start_session(*, session: Session, user_id: int, now: datetime, hours: int) -> str:
-    """A new session for ``user_id``; returns the token for the cookie."""
+    """A new session for ``user_id``; returns the token for the cookie.
+
+    Sessions that have expired (anyone's) are deleted first, so the table holds live ones only.
+    """
+    session.execute(delete(SessionRow).where(SessionRow.expires_at <= now))
     token = secrets.token_urlsafe(32)
     session.add(
         SessionRow(

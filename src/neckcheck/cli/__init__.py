@@ -10,6 +10,8 @@ A command's clock is the system clock, or the one given as the context object::
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from neckcheck.cli import admin, diary
@@ -29,11 +31,21 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EMAIL",
+            help="On a clinic database: whose diary the command works on (audited).",
+        ),
+    ] = None,
+) -> None:
     from neckcheck.clock import SystemClock
 
     if not isinstance(ctx.obj, Runtime):
         ctx.obj = Runtime(ctx, ctx.obj or SystemClock())
+    ctx.obj.patient = patient
 
 
 diary.register(app)

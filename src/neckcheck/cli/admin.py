@@ -114,15 +114,34 @@ def user_disable(
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Apply database migrations up to the newest schema."""
-    from neckcheck.storage.db import current_revision, make_engine, upgrade
+    """Apply database migrations up to the newest schema (run as the tables' owner)."""
+    from neckcheck.storage.db import current_revision, make_engine, upgrade_and_grant
 
     engine = make_engine(runtime(ctx).settings().effective_database_url())
     try:
-        upgrade(engine)
+        role = upgrade_and_grant(engine)
         typer.echo(f"Database is at revision {current_revision(engine)}.")
+        if role is not None:
+            typer.echo(f"Role {role} may use the new schema (audit log: add and read only).")
     finally:
         engine.dispose()
+
+
+@db_app.command("grant")
+def db_grant(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the server connects as.")],
+) -> None:
+    """Let ROLE run the server: read and write the diaries, but only add to and read the
+    audit log. Run as the tables' owner; `db upgrade` renews it for new tables."""
+    from neckcheck.storage.db import grant_app_role, make_engine
+
+    engine = make_engine(runtime(ctx).settings().effective_database_url())
+    try:
+        grant_app_role(engine, role)
+    finally:
+        engine.dispose()
+    typer.echo(f"Role {role} may run the server; it can add to and read the audit log only.")
 
 
 @db_app.command("current")
@@ -160,21 +179,48 @@ def serve(
             "NECKCHECK_SECRET_KEY).",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes sharing the port (clinic mode on PostgreSQL; sign-in "
+            "limits and sessions live in the database, so any process serves any request).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web app (local mode: the default SQLite database, migrated on start)."""
+    import os
+
     import uvicorn
 
+    from neckcheck.storage.db import open_database
     from neckcheck.web.app import create_app
+    from neckcheck.web.server import uvicorn_options
 
     run = runtime(ctx)
     settings = run.settings()
     if clinic:
         settings = settings.model_copy(update={"clinic_mode": True})
+    settings.check()
+    where: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, clock=run.clock), **where, **uvicorn_options(settings))
+        return
+    # Each worker process builds its own app from the environment (see app_from_environment).
+    os.environ["NECKCHECK_CLINIC_MODE"] = "true" if settings.clinic_mode else "false"
+    os.environ["NECKCHECK_DATABASE_URL"] = settings.effective_database_url()
+    open_database(settings.effective_database_url()).close()  # migrate once, before workers
     uvicorn.run(
-        create_app(settings, clock=run.clock),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
+        "neckcheck.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        **where,
+        **uvicorn_options(settings),
     )
 
 

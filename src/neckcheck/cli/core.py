@@ -60,6 +60,7 @@ class Runtime:
         self.clock = clock
         self._settings: Settings | None = None
         self._database: Database | None = None
+        self.patient: str | None = None  # --patient: on a clinic database, whose diary
 
     def settings(self) -> Settings:
         if self._settings is None:
@@ -94,19 +95,16 @@ class Runtime:
     def diary(self, action: Action | None = None) -> Iterator[Diary]:
         """The diary the command works on, opened for ``action`` (default: changing it), in
         one transaction."""
-        from neckcheck.services.access import Action, local_person
+        from neckcheck.services.access import Action, command_line_person
         from neckcheck.services.diary import Diary
 
+        action = action or Action.write
+        target = f"neckcheck {self._ctx.invoked_subcommand or ''}".strip()
         with self.session() as session:
-            actor = local_person(session, now=self.clock.now())
-            yield Diary.open(
-                session,
-                actor,
-                None,
-                action or Action.write,
-                clock=self.clock,
-                target=f"neckcheck {self._ctx.info_name or ''}".strip(),
+            actor = command_line_person(
+                session, patient=self.patient, action=action, now=self.clock.now(), target=target
             )
+            yield Diary.open(session, actor, None, action, clock=self.clock, target=target)
 
     @contextmanager
     def clinic(self) -> Iterator[Clinic]:

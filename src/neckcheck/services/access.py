@@ -27,7 +27,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from neckcheck.errors import NotAllowed
+from neckcheck.errors import InputError, NotAllowed
 from neckcheck.storage import accounts, repo
 
 __all__ = ["Action", "Actor", "decide", "local_person", "record_listing", "require_role"]
@@ -73,6 +73,35 @@ def local_person(session: Session, *, now: datetime) -> Actor:
     if patient_id is None:
         patient_id = repo.ensure_local_patient(session=session, now=now)
     return Actor(None, patient_id)
+
+
+def command_line_person(
+    session: Session, *, patient: str | None, action: Action, now: datetime, target: str
+) -> Actor:
+    """Who a command works for. On a local diary, its one person; on a clinic database (one
+    with accounts), the patient named by ``--patient EMAIL``, which is required there, and
+    the access is written to the audit log as "the command line"."""
+    if not accounts.has_accounts(session=session):
+        if patient is not None:
+            raise InputError("this database has no accounts; leave --patient out", field="patient")
+        return local_person(session, now=now)
+    if patient is None:
+        raise InputError(
+            "this is a clinic database: say whose diary with --patient EMAIL "
+            "(before the command, e.g. neckcheck --patient a@example.org history)",
+            field="patient",
+        )
+    user = accounts.patient_account(session=session, email=patient)
+    accounts.record_accesses(
+        session=session,
+        actor_id=None,
+        patient_ids=[user.patient_id] if user.patient_id is not None else [],
+        action=action.value,
+        target=target,
+        ip="",
+        now=now,
+    )
+    return Actor(None, user.patient_id)
 
 
 def _allowed(session: Session, actor: Actor, action: Action, patient_id: int) -> bool:

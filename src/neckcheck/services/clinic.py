@@ -3,7 +3,7 @@
     >>> clinic = Clinic(session, clock, secret=settings.secret_key)
     >>> user = clinic.add_user(email="lee@example.org", name="Lee", password=..., role="clinician")
     >>> code = clinic.invite(patient_actor)
-    >>> clinic.redeem(clinician_actor, code)
+    >>> clinic.redeem(clinician_actor, code, address="203.0.113.9")
 
 Who may see which diary is decided by :mod:`neckcheck.services.access`; this module holds the
 use cases around it, each given the session, the clock and the server's secret.
@@ -18,16 +18,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
-from neckcheck.errors import InputError, NotAllowed
+from neckcheck.errors import InputError, NotAllowed, TooManyAttempts
 from neckcheck.levels import Level
 from neckcheck.services.access import Actor, record_listing, require_role
-from neckcheck.storage import accounts, dashboard, repo
+from neckcheck.storage import accounts, attempts, dashboard, repo
+from neckcheck.storage.attempts import INVITATION, SIGN_IN
 from neckcheck.storage.dashboard import PatientStatus
 
 if TYPE_CHECKING:
     from neckcheck.auth.sessions import LoginSession
 
 __all__ = ["Clinic", "DashboardPage", "Sharing", "patient_status"]
+
+_WAIT = "Too many attempts from here. Wait 15 minutes and try again."
 
 # The dashboard's "latest episode" is the newest of the last 90 days.
 RECENT = timedelta(days=90)
@@ -138,13 +141,36 @@ class Clinic:
     # --- signing in -------------------------------------------------------------------------
 
     def check_password(self, email: str, password: str) -> accounts.User | None:
-        """The active account ``email`` names when ``password`` is its password."""
-        from neckcheck.auth.passwords import verify_password
+        """The active account ``email`` names when ``password`` is its password.
+
+        An unknown or disabled account costs the same Argon2 work as a wrong password.
+        """
+        from neckcheck.auth.passwords import verify_nothing, verify_password
 
         found = accounts.password_hash_for(session=self.session, email=email)
-        if found is None or found[0].disabled or not verify_password(found[1], password):
+        if found is None:
+            verify_nothing(password)
             return None
-        return found[0]
+        user, stored = found
+        matches = verify_password(stored, password)
+        return user if matches and not user.disabled else None
+
+    def sign_in(self, email: str, password: str, *, address: str) -> accounts.User | None:
+        """Check a sign-in from ``address``: the account, or None for a wrong email or password.
+
+        Raises InputError for what is not an email address, and TooManyAttempts when this
+        account from this address (or this address) failed too often lately (attempts.SIGN_IN).
+        """
+        email = accounts.normal_email(email)
+        limit = {"subject": email, "address": address, "secret": self.secret}
+        if attempts.too_many(SIGN_IN, session=self.session, now=self.clock.now(), **limit):
+            raise TooManyAttempts(_WAIT)
+        user = self.check_password(email, password)
+        if user is None:
+            attempts.record_failure(SIGN_IN, session=self.session, now=self.clock.now(), **limit)
+        else:
+            attempts.forget_failures(SIGN_IN, session=self.session, **limit)
+        return user
 
     def start_session(self, user: accounts.User, *, hours: int) -> str:
         """A new login session; returns the token for the cookie."""
@@ -196,16 +222,23 @@ class Clinic:
             now=self.clock.now(),
         )
 
-    def redeem(self, actor: Actor, code: str) -> int:
-        """The clinician accepts an invitation; returns the patient now shared with them."""
+    def redeem(self, actor: Actor, code: str, *, address: str) -> int:
+        """The clinician accepts an invitation; returns the patient now shared with them.
+
+        Wrong codes count like wrong passwords (attempts.INVITATION), per clinician and address.
+        """
         clinician = require_role(actor, "clinician")
-        return accounts.redeem_invitation(
-            session=self.session,
-            code=code,
-            clinician=clinician,
-            now=self.clock.now(),
-            secret=self.secret,
-        )
+        now = self.clock.now()
+        limit = {"subject": str(clinician.id), "address": address, "secret": self.secret}
+        if attempts.too_many(INVITATION, session=self.session, now=now, **limit):
+            raise TooManyAttempts(_WAIT)
+        try:
+            return accounts.redeem_invitation(
+                session=self.session, code=code, clinician=clinician, now=now, secret=self.secret
+            )
+        except InputError:
+            attempts.record_failure(INVITATION, session=self.session, now=now, **limit)
+            raise
 
     # --- a clinician's patients -------------------------------------------------------------
 

@@ -116,6 +116,19 @@ def password_hash_for(*, session: Session, email: str) -> tuple[User, str] | Non
     return (_user(row), row.password_hash) if row is not None else None
 
 
+def has_accounts(*, session: Session) -> bool:
+    """Whether this is a clinic database (it has accounts) rather than a local diary."""
+    return session.scalar(select(UserRow.id).limit(1)) is not None
+
+
+def patient_account(*, session: Session, email: str) -> User:
+    """The patient account ``email`` names, or an InputError that says what is wrong."""
+    row = session.scalar(select(UserRow).where(UserRow.email == normal_email(email)))
+    if row is None or row.role != "patient" or row.patient_id is None:
+        raise InputError(f"no patient account {email.strip()!r} here", field="patient")
+    return _user(row)
+
+
 def list_users(*, session: Session) -> list[User]:
     return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.email))]
 

@@ -10,15 +10,18 @@ SQLite connections get foreign keys on, WAL journaling and a busy timeout; any o
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from neckcheck.errors import ConfigError
@@ -122,6 +125,70 @@ def upgrade(engine: Engine, revision: str = HEAD) -> None:
         command.upgrade(_alembic_config(connection), revision)
 
 
+# What the server's own role may do (``neckcheck db grant``): everything it needs on every
+# table, except that the audit log can only be added to and read, and the schema's version
+# only read. The role owns nothing, so it cannot alter, disable triggers on, or drop a table.
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_GRANTS = (
+    "GRANT CONNECT ON DATABASE {database} TO {role}",
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+    "REVOKE UPDATE, DELETE ON audit_log FROM {role}",
+    "REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+)
+APP_ROLE_KEY = "app_role"
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """Give the PostgreSQL ``role`` the server connects as exactly what it needs, and remember
+    it so that ``upgrade_and_grant`` gives new tables to it too. Run as the tables' owner."""
+    if engine.dialect.name != "postgresql":
+        raise ConfigError("a separate role for the server is a PostgreSQL feature")
+    if not _ROLE_NAME.fullmatch(role):
+        raise ConfigError(f"{role!r} is not a plain role name (lower-case letters, digits, _)")
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+        ).first()
+        if exists is None:
+            raise ConfigError(f"PostgreSQL has no role {role!r}; create it first (CREATE ROLE)")
+        owner = connection.execute(
+            text("SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'")
+        ).scalar()
+        if owner is None:
+            raise ConfigError("the database has no tables yet: run `neckcheck db upgrade` first")
+        if owner == role:
+            raise ConfigError(f"{role!r} owns the tables; the server needs a role of its own")
+        database = connection.execute(text("SELECT current_database()")).scalar_one()
+        for statement in _GRANTS:
+            connection.execute(text(statement.format(database=quote(database), role=quote(role))))
+        connection.execute(
+            text(
+                "INSERT INTO installation (key, value) VALUES (:key, :role) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            ),
+            {"key": APP_ROLE_KEY, "role": role},
+        )
+
+
+def upgrade_and_grant(engine: Engine) -> str | None:
+    """Migrate to the newest schema, then renew the server role's grants (new tables); returns
+    that role, if ``grant_app_role`` named one."""
+    upgrade(engine)
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        role = connection.execute(
+            text("SELECT value FROM installation WHERE key = :key"), {"key": APP_ROLE_KEY}
+        ).scalar()
+    if role is not None:
+        grant_app_role(engine, role)
+    return role
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at, or None for an empty database."""
     from alembic.runtime.migration import MigrationContext
@@ -131,6 +198,7 @@ def current_revision(engine: Engine) -> str | None:
         return revision
 
 
+@cache
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
@@ -192,8 +260,15 @@ class Database:
 def open_database(url: str, *, migrate: bool = True, connections: int | None = None) -> Database:
     """Open the database at ``url``; with ``migrate`` bring its schema up to date first."""
     engine = make_engine(url, connections=connections)
-    if migrate:
-        upgrade(engine)
+    if migrate and current_revision(engine) != head_revision():
+        try:
+            upgrade(engine)
+        except ProgrammingError as exc:  # e.g. the server's own role may not create tables
+            engine.dispose()
+            raise ConfigError(
+                "the database schema is not the newest and this connection may not change it: "
+                "run `neckcheck db upgrade` as the database's owner"
+            ) from exc
     from neckcheck.storage.accounts import keep_refused_accesses
 
     # Sessions share one DiaryCache: answers kept per diary version, across requests.

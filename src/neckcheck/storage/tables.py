@@ -150,7 +150,7 @@ class SessionRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class InvitationRow(Base):
@@ -195,6 +195,18 @@ class AuditRow(Base):
     ip: Mapped[str] = mapped_column(String(64))
     # False for an attempt that was refused (someone without consent trying a diary).
     granted: Mapped[bool] = mapped_column(Boolean, server_default=true())
+
+
+class FailedAttemptRow(Base):
+    """One failed sign-in or invitation attempt, under a keyed hash of what it counts against
+    (an account and an address, or an address alone); pruned once out of every window."""
+
+    __tablename__ = "failed_attempts"
+    __table_args__ = (Index("ix_failed_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class InstallationRow(Base):

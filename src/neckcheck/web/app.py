@@ -240,7 +240,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.templates = _templates()
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
-    app.state.login_failures = {}
 
     @app.middleware("http")
     async def _headers_and_csrf_cookie(request: Request, call_next: Any) -> Response:
@@ -303,3 +302,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return pages.render(request, "error.html", status_code=exc.status, message=str(exc))
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server process started by ``neckcheck serve --workers N``: each worker
+    reads its settings from the ``NECKCHECK_*`` environment the command set."""
+    return create_app(Settings())

@@ -15,6 +15,8 @@ from typing import Any
 
 import uvicorn
 
+from neckcheck.settings import Settings
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
@@ -23,11 +25,27 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Uvicorn settings every neckcheck server uses: forwarded headers are believed only from
+    the configured proxies (uvicorn's own default trusts 127.0.0.1, so a local client could
+    choose the address written into the audit log)."""
+    trusted = settings.trusted_proxies.strip()
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "server_header": False,
+    }
+
+
 @contextmanager
-def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, host: str = "127.0.0.1", port: int | None = None, settings: Settings | None = None
+) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields the base URL once it accepts requests."""
     port = port or free_port(host)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    options = uvicorn_options(settings or Settings())
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", **options)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

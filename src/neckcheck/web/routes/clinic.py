@@ -4,13 +4,12 @@ the diaries patients shared with them."""
 from __future__ import annotations
 
 import hmac
-import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from neckcheck.errors import CsrfRejected, InputError
+from neckcheck.errors import CsrfRejected, InputError, TooManyAttempts
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
 from neckcheck.web.deps import (
@@ -26,24 +25,6 @@ from neckcheck.web.deps import (
 from neckcheck.web.routes.pages import insights_page, pdf_response, render
 
 router = APIRouter(include_in_schema=False)
-
-# Sign-in attempts: at most MAX_FAILURES failed attempts per address and per email in
-# FAILURE_WINDOW seconds, kept in this process's memory.
-MAX_FAILURES, FAILURE_WINDOW = 5, 15 * 60
-
-
-def _too_many(request: Request, keys: list[str]) -> bool:
-    failures: dict[str, list[float]] = request.app.state.login_failures
-    cutoff = time.monotonic() - FAILURE_WINDOW
-    for key in keys:
-        failures[key] = [t for t in failures.get(key, []) if t > cutoff]
-    return any(len(failures[key]) >= MAX_FAILURES for key in keys)
-
-
-def _fail(request: Request, keys: list[str]) -> None:
-    failures: dict[str, list[float]] = request.app.state.login_failures
-    for key in keys:
-        failures.setdefault(key, []).append(time.monotonic())
 
 
 def _login_page(
@@ -66,34 +47,33 @@ def login_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, clinic: ClinicDep) -> Response:
-    form = await request.form()
-    email = str(form.get("email", "")).strip().lower()
-    password = str(form.get("password", ""))
-    next_url = str(form.get("next", "/"))
+def login(
+    request: Request,
+    clinic: ClinicDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next_url: Annotated[str, Form(alias="next")] = "/",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    # A plain function: FastAPI runs it on a worker thread, so Argon2 and the database never
+    # hold up the event loop (and with it every other request).
     if not next_url.startswith("/") or next_url.startswith("//"):
         next_url = "/"  # only paths on this server
-    sent = str(form.get("csrf_token", ""))
-    if not sent or not hmac.compare_digest(sent, browser_csrf(request)):
+    if not csrf_token or not hmac.compare_digest(csrf_token, browser_csrf(request)):
         raise CsrfRejected("this form has expired; reload the page and try again")
-    keys = [f"ip:{client_ip(request)}", f"email:{email}"]
-    if _too_many(request, keys):
-        return _login_page(
-            request,
-            email=email,
-            status_code=429,
-            next_url=next_url,
-            error="Too many attempts. Wait 15 minutes and try again.",
-        )
-    user = clinic.check_password(email, password)
+    refused = {"email": email[:254], "next_url": next_url}
+    try:
+        user = clinic.sign_in(email, password, address=client_ip(request))
+    except InputError as exc:
+        return _login_page(request, status_code=422, error=exc.problems[0].message, **refused)
+    except TooManyAttempts as exc:
+        return _login_page(request, status_code=429, error=str(exc), **refused)
     if user is None:
-        _fail(request, keys)
         return _login_page(
             request,
-            email=email,
             status_code=401,
-            next_url=next_url,
             error="That email and password do not match an active account.",
+            **refused,
         )
     settings = request.app.state.settings
     token = clinic.start_session(user, hours=settings.session_hours)
@@ -174,12 +154,19 @@ def dashboard(
 
 
 @router.post("/clinician/redeem", response_class=HTMLResponse)
-async def redeem(request: Request, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
-    code = str((await request.form()).get("code", ""))
+def redeem(
+    request: Request,
+    clinic: ClinicDep,
+    actor: ActorDep,
+    _: CsrfDep,
+    code: Annotated[str, Form()] = "",
+) -> Response:
     try:
-        patient_id = clinic.redeem(actor, code)
+        patient_id = clinic.redeem(actor, code, address=client_ip(request))
     except InputError as exc:
         return _dashboard(request, clinic, actor, error=exc.problems[0].message, status_code=422)
+    except TooManyAttempts as exc:
+        return _dashboard(request, clinic, actor, error=str(exc), status_code=429)
     return RedirectResponse(f"/clinician/patients/{patient_id}", status_code=303)
 
 
