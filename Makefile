@@ -30,10 +30,11 @@ test: $(TESTSTAMP)  ## install the test extras and run the whole suite, then aga
 test-clock: $(TESTSTAMP)  ## the fast unit modules under faketime: early hours, DST changes
 	PYTHON=$(BIN)/python scripts/clock-runs
 
-lint: $(TESTSTAMP)  ## ruff and mypy (strict on src/)
+lint: $(TESTSTAMP)  ## ruff, mypy (strict on src/) and bandit
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r src
 
 bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline from the same run
 	$(BIN)/python bench/cli_startup.py

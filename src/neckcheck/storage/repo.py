@@ -152,7 +152,8 @@ def ensure_local_patient(*, session: Session, now: datetime) -> int:
     except IntegrityError:
         pass
     found = local_patient(session=session)
-    assert found is not None
+    if found is None:  # the row was just written, by this session or the one that won
+        raise RuntimeError("the local patient was not recorded")
     return found
 
 
@@ -192,7 +193,8 @@ def install_namespace(*, session: Session) -> uuid.UUID:
         except IntegrityError:
             pass
         row = session.get(InstallationRow, "namespace")
-        assert row is not None
+        if row is None:  # written just now, by this session or the one that won
+            raise RuntimeError("the installation namespace was not recorded")
     return uuid.UUID(row.value)
 
 
