@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test test-clock lint bench screenshots nlp-score clean
+.PHONY: run test test-clock lint bench screenshots nlp-score safety clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline 
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.dashboard
 	taskset -c 0 $(BIN)/python bench/nlp.py
+
+safety: $(TESTSTAMP)  ## docs/safety.md: exact level and under-triage, vignettes and a simulated interview
+	$(BIN)/python scripts/safety.py > docs/safety.md
 
 nlp-score: $(TESTSTAMP)  ## the text extractor's scores on the annotated and the held-out corpus
 	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml --min-f1 0.90 \
