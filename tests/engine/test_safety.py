@@ -5,6 +5,7 @@ left with a less urgent level than the truth when it is an emergency or urgent."
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +19,7 @@ def _safety() -> ModuleType:
     spec = importlib.util.spec_from_file_location("safety", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["safety"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
