@@ -101,3 +101,16 @@ def test_a_code_without_its_display_is_refused() -> None:
         Codes.model_validate({"icd10cm": "M54.2"})
     with pytest.raises(ValueError, match="snomed and snomed_display go together"):
         Codes.model_validate({"snomed_display": "Neck pain"})
+
+
+def test_docs_fhir_lists_every_standard_code_of_the_catalogue() -> None:
+    """docs/fhir.md's table of codes is the catalogue's, row for row."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "fhir.md").read_text("utf-8")
+    for finding in CODED:
+        codes = finding.codes
+        snomed = f"{codes.snomed} {codes.snomed_display}" if codes.snomed else ""
+        icd10cm = f"{codes.icd10cm} {codes.icd10cm_display}" if codes.icd10cm else ""
+        row = f"| `{finding.id}` | {snomed} | {icd10cm} |".replace("|  |", "| |")
+        assert row in docs, row
