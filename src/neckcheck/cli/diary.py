@@ -388,7 +388,16 @@ def export(
         Path | None, typer.Option("--json", help="Lossless JSON (importable).")
     ] = None,
     as_csv: Annotated[Path | None, typer.Option("--csv", help="CSV for spreadsheets.")] = None,
-    fhir: Annotated[Path | None, typer.Option("--fhir", help="A FHIR Bundle (JSON).")] = None,
+    fhir: Annotated[
+        Path | None,
+        typer.Option("--fhir", help="A FHIR R4 transaction Bundle (JSON) a FHIR server accepts."),
+    ] = None,
+    fhir_collection: Annotated[
+        bool,
+        typer.Option(
+            "--fhir-collection", help="With --fhir: a collection Bundle (no requests) instead."
+        ),
+    ] = False,
 ) -> None:
     """Export the whole diary as JSON, CSV or a FHIR Bundle."""
     from neckcheck.cli.core import one_of
@@ -396,8 +405,12 @@ def export(
     from neckcheck.text import count
 
     kind, path = one_of(json=as_json, csv=as_csv, fhir=fhir)
+    if fhir_collection and kind != "fhir":
+        raise InputError("goes with --fhir", field="--fhir-collection")
     with runtime(ctx).diary(Action.export) as diary:
-        exported = diary.export(kind)
+        exported = diary.export(
+            kind, fhir_bundle="collection" if fhir_collection else "transaction"
+        )
     write_output(path, exported.body, flag=f"--{kind}")
     typer.echo(f"Exported {count(exported.count, 'episode', 'episodes')} to {path}.")
 
@@ -406,18 +419,27 @@ def import_(
     ctx: typer.Context,
     as_json: Annotated[Path | None, typer.Option("--json", help="A neckcheck JSON export.")] = None,
     fhir: Annotated[
-        Path | None, typer.Option("--fhir", help="A FHIR Bundle from neckcheck.")
+        Path | None,
+        typer.Option(
+            "--fhir",
+            help="A FHIR Bundle: neckcheck's own export (transaction, collection or a server's "
+            "searchset), or pain scores (LOINC 72514-3) from another app.",
+        ),
     ] = None,
 ) -> None:
-    """Import episodes; if any record is wrong, nothing is imported and the error says where."""
+    """Import episodes; if any record is wrong, nothing is imported and the error says where.
+    A FHIR import skips the episodes the diary already holds."""
     from neckcheck.cli.core import one_of
     from neckcheck.text import count
 
     kind, path = one_of(json=as_json, fhir=fhir)
     text, _where = read_input(path)
     with runtime(ctx).diary() as diary:
-        added = diary.import_(kind, text)
-    typer.echo(f"Imported {count(added, 'episode', 'episodes')} from {path}.")
+        result = diary.import_(kind, text)
+    imported = f"Imported {count(result.added, 'episode', 'episodes')} from {path}"
+    # Only a FHIR import knows which episodes the diary held already.
+    held = f"; {result.already} already in the diary" if kind == "fhir" else ""
+    typer.echo(f"{imported}{held}.")
 
 
 def extract(

@@ -39,8 +39,23 @@ class Source(_Strict):
 
 
 class Codes(_Strict):
+    """A finding's codes in standard terminologies, each with its published title
+    (``snomed_display``: the concept's preferred term; ``icd10cm_display``: the code's title
+    in the ICD-10-CM tabular list). A code is given only where it means what the finding
+    means; otherwise the finding has the neckcheck code alone (see docs/fhir.md)."""
+
     snomed: str | None = Field(None, pattern=r"^\d{6,18}$")
+    snomed_display: str | None = Field(None, min_length=1)
     icd10cm: str | None = Field(None, pattern=r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
+    icd10cm_display: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _displayed(self) -> Codes:
+        for system in ("snomed", "icd10cm"):
+            code, display = getattr(self, system), getattr(self, f"{system}_display")
+            if (code is None) != (display is None):
+                raise ValueError(f"{system} and {system}_display go together")
+        return self
 
 
 class Finding(_Strict):
