@@ -130,14 +130,18 @@ def test_the_emergency_number_follows_the_browsers_region(client: TestClient) ->
 def test_a_yes_in_a_group_brings_its_follow_ups(client: TestClient) -> None:
     episode = _quick_log(client, birth_year="1985")
     _none_of_these(client, episode, 4)  # up to fever and infection risk
-    assert "Fever, or a higher risk of infection?" in client.get(f"{episode}/check").text
+    assert "Fever, a higher risk of infection, or a new medicine?" in (
+        client.get(f"{episode}/check").text
+    )
     _post(
         client,
         f"{episode}/check",
         {"answer_fever": "yes", **{f"answer_{f}": "no" for f in GROUPS[4].findings[1:]}},
     )
-    # A fever makes it urgent: an injury could not make it more urgent, so that group is not
-    # asked, and the follow-ups of meningitis are.
+    # A fever makes it urgent; an injury could still make it an emergency, so that group is
+    # asked, then the follow-ups of meningitis.
+    assert "A fall, crash or blow before it started?" in client.get(f"{episode}/check").text
+    _none_of_these(client, episode, 1)
     follow_up = client.get(f"{episode}/check").text
     assert "A few more questions" in follow_up
     assert "Do you have a headache?" in follow_up
@@ -190,7 +194,9 @@ def test_the_api_serves_an_episodes_check_and_takes_answers(client: TestClient) 
     path = f"/api/v1/episodes/{created['id']}"
     first = client.get(f"{path}/assessment").json()
     assert first["complete"] is False
-    assert first["unanswered"][0] == "chest_pain"
+    assert first["unanswered"][:2] == ["age_years", "chest_pain"]  # the age once per person
     answered = client.patch(path, json={"absent": load().screening.findings})
     assert answered.status_code == 200
+    assert client.get(f"{path}/assessment").json()["unanswered"][0] == "age_years"
+    _post(client, "/profile", {"birth_year": "1985"})
     assert client.get(f"{path}/assessment").json()["complete"] is True
