@@ -1,0 +1,389 @@
+"""The spaCy pipeline behind :func:`neckcheck.nlp.extract`, built once from ``nlp.yaml``.
+
+    tokenizer -> normaliser -> clause marks -> sentencizer -> TargetMatcher -> readings -> ConText
+
+* **normaliser**: every word gets a normal form (``token.norm_``) that the matchers compare:
+  lower case, the abbreviations people type ("yday", "nite", "rn"), dropped g's ("killin"),
+  spelling mistakes corrected against the extractor's own vocabulary (never against the
+  whole language: a word English knows is left alone), then the lemma from spaCy's lookup
+  tables (``spacy-lookups-data``): "hurts", "hurting" and "hurt" are one word. Normal forms
+  are kept on the vocabulary's lexemes, so each new word is looked at once.
+* **clause marks**: ``token._.brk`` is set on a comma, "and" or dash that starts a new
+  clause, so that a negation stops there ("no headache, arm tingling"), while a list keeps
+  it ("no fever, chills or rash").
+* **TargetMatcher** (medspaCy): every phrase of the lexicon and every pattern, matched on the
+  normal forms. Matches of different findings may overlap; ConText reads them from a span
+  group.
+* **readings**: temperatures, found by a regular expression, become spans too, so ConText
+  can say "had a temperature of 38.1 on Sunday, fine since" is in the past.
+* **ConText** (medspaCy): neckcheck's rules only (``nlp.yaml``: negation, resolution, past,
+  worries, hedges, family), with clause marks, contrast words and "now" ending their scopes.
+
+Patterns are written in a small language (see :func:`compile_pattern`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from neckcheck.knowledge.models import KnowledgeBase
+from neckcheck.nlp.details import temperature_readings
+
+SPAN_GROUP = "neckcheck"
+# Labels of spans that are not findings: a phrase saying a finding is absent, a cue for a
+# rule that combines mentions, a phrase inside which a finding's words mean something else.
+DENIAL = "denial:"
+CUE = "cue:"
+EXCLUDE = "exclude:"
+READING = "reading:temperature"
+# The structural ConText categories: they end other modifiers' scopes and modify nothing.
+CLAUSE, CONTRAST, PRESENT = "CLAUSE", "CONTRAST", "PRESENT"
+_NOTHING = {"NO_TARGET"}
+# Which structural categories end each category's scope. Resolution ("but fine now") looks
+# back across "but"; everything else stops at a contrast word.
+_ENDS: dict[str, set[str]] = {
+    "NEGATED_EXISTENCE": {CLAUSE, CONTRAST},
+    "RESOLVED": {CLAUSE},
+    "HISTORICAL": {CLAUSE, CONTRAST, PRESENT},
+    "PAST_TIME": {CLAUSE, CONTRAST, PRESENT},
+    "HYPOTHETICAL": {CLAUSE, CONTRAST, PRESENT},
+    "INDICATION": {CLAUSE, CONTRAST},
+    "POSSIBLE_EXISTENCE": {CLAUSE, CONTRAST},
+    "FAMILY": {CLAUSE, CONTRAST, PRESENT},
+}
+_FILLER_BREAKS = ["but", "though", "although", "however", "because", "except", "then"]
+
+
+@dataclass
+class Normaliser:
+    """Normal forms of words: abbreviation, dropped g, spelling, lemma (in that order)."""
+
+    lemmas: dict[str, str]
+    known: set[str]
+    vocabulary: list[str]
+    norms: dict[str, str]
+    protected: set[str]
+    _seen: set[int] = field(default_factory=set)
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    def word(self, lower: str) -> str:
+        if lower in self.norms:
+            lower = self.norms[lower]
+        elif lower.isalpha() and lower not in self.known and lower not in self.protected:
+            if lower.endswith("in") and lower + "g" in self.known:
+                lower += "g"  # "killin", "goin"
+            else:
+                fixed = self.correct(lower)
+                if fixed is not None:
+                    self.corrections[lower] = fixed
+                    lower = fixed
+        return self.lemmas.get(lower, lower)
+
+    def correct(self, lower: str) -> str | None:
+        """The vocabulary word a misspelling most likely meant, or None."""
+        if len(lower) < 4:
+            return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        limit = 1 if len(lower) < 7 else 2
+        best = process.extractOne(lower, self.vocabulary, scorer=OSA.distance, score_cutoff=limit)
+        if best is None:
+            return None
+        candidate: str = best[0]
+        # Most slips keep the first letter; "nek" for "neck" is in the abbreviations.
+        return candidate if candidate[0] == lower[0] else None
+
+    def __call__(self, doc: Any) -> Any:
+        vocab = doc.vocab
+        for token in doc:
+            orth = token.orth
+            if orth in self._seen:
+                continue
+            self._seen.add(orth)
+            lexeme = vocab[orth]
+            norm = self.word(token.lower_)
+            if norm != lexeme.norm_:
+                lexeme.norm_ = norm
+        return doc
+
+
+def _clause_marks(doc: Any, starters: frozenset[str]) -> Any:
+    """Mark the tokens that start a new clause (``token._.brk``)."""
+    tokens = list(doc)
+    for i, token in enumerate(tokens):
+        text = token.lower_
+        if text in (",", ";", ":", "(", ")", "-", "--", "–", "—", "/", "...", "…"):
+            if text == "," and _list_comma(tokens, i):
+                continue
+            if text in ("-", "/") and not token.whitespace_ and i and not tokens[i - 1].whitespace_:
+                continue  # "light-headed", "C5-6", "and/or"
+            token._.brk = True
+        elif text in ("and", "n", "&", "plus", "so", "then", "also", "which", "cos", "because"):
+            nxt = tokens[i + 1].norm_ if i + 1 < len(tokens) else ""
+            if nxt in starters:
+                token._.brk = True
+    return doc
+
+
+def _list_comma(tokens: list[Any], i: int) -> bool:
+    """Whether the comma at ``i`` separates items of a list closed by "or" or "nor"
+    ("no fever, chills or rash"; "no numbness, tingling, or weakness")."""
+    words = 0
+    for token in tokens[i + 1 :]:
+        text = token.lower_
+        if text in ("or", "nor"):
+            return True
+        if text in (".", "!", "?", ";", ":", "but", "and", "n"):
+            return False
+        if text == ",":
+            words = 0
+            continue
+        if token.norm_ in ("no", "not", "i", "my", "it", "he", "she", "his", "her"):
+            return False
+        words += 1
+        if words > 4:
+            return False
+    return False
+
+
+class PatternError(ValueError):
+    pass
+
+
+def compile_pattern(
+    text: str, *, classes: dict[str, list[str]], norm: Any, macros: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A spaCy Matcher pattern from neckcheck's pattern language.
+
+    Items are separated by spaces and match one token each, on its normal form:
+
+    * ``word`` the word (normalised like the text: ``hurts`` matches "hurt", "hurting"...);
+    * ``a|b|c`` any of the words; ``@NAME`` any word of the class ``NAME`` (``classes``);
+    * ``%NAME`` a macro: its text is put in place (``%CANT`` -> ``can|could|will|would not``);
+    * ``<m-n>`` m to n other words of the same clause (no punctuation, no clause break);
+    * ``=word`` that word as written (any case), not its lemma; ``^WORD`` that word in that
+      case ("AS" for ankylosing spondylitis, not "as");
+    * ``#`` a number; ``*`` any one word;
+    * a trailing ``?`` makes an item optional.
+
+        >>> compile_pattern("@NECK <0-3> @PAIN", ...)   # "neck is so sore", "neck n shoulders ache"
+    """
+    for name, body in macros.items():
+        text = re.sub(rf"%{name}\b", body, text)
+    pattern: list[dict[str, Any]] = []
+    for item in text.split():
+        optional = item.endswith("?") and len(item) > 1
+        if optional:
+            item = item[:-1]
+        spec: dict[str, Any]
+        window = re.fullmatch(r"<(\d+)-(\d+)>", item)
+        if window:
+            spec = {
+                "IS_PUNCT": False,
+                "_": {"brk": False},
+                "NORM": {"NOT_IN": _FILLER_BREAKS},
+                "OP": "{%s,%s}" % window.groups(),
+            }
+            pattern.append(spec)
+            continue
+        if item.startswith("^") and len(item) > 1:
+            words = item.replace("^", "").split("|")
+            spec = {"ORTH": words[0]} if len(words) == 1 else {"ORTH": {"IN": words}}
+        elif item.startswith("=") and len(item) > 1:
+            words = item.replace("=", "").lower().split("|")
+            spec = {"LOWER": words[0]} if len(words) == 1 else {"LOWER": {"IN": words}}
+        elif item == "#":
+            spec = {"LIKE_NUM": True}
+        elif item == "*":
+            spec = {"IS_PUNCT": False}
+        else:
+            words: list[str] = []
+            for part in item.split("|"):
+                if part.startswith("@"):
+                    if part[1:] not in classes:
+                        raise PatternError(f"unknown class {part!r} in {text!r}")
+                    words += classes[part[1:]]
+                else:
+                    words.append(part)
+            norms = sorted({norm(w) for w in words})
+            spec = {"NORM": norms[0]} if len(norms) == 1 else {"NORM": {"IN": norms}}
+        if optional:
+            spec["OP"] = "?"
+        pattern.append(spec)
+    return pattern
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    nlp: Any
+    normaliser: Normaliser
+
+
+def _lemma_table() -> dict[str, str]:
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    return dict(table.items())
+
+
+def _phrase_words(phrases: Iterable[str]) -> set[str]:
+    words: set[str] = set()
+    for phrase in phrases:
+        words.update(w for w in re.findall(r"[a-z]+", phrase.lower()) if len(w) >= 4)
+    return words
+
+
+def build(kb: KnowledgeBase) -> Pipeline:
+    """Build the pipeline (imports spaCy and medspaCy: about a second or two)."""
+    from loguru import logger
+
+    logger.disable("PyRuSH")  # medspaCy's own sentence splitter logs at debug level; unused
+    import spacy
+    from medspacy.context import ConText, ConTextRule  # noqa: F401 (registers the factory)
+    from medspacy.target_matcher import TargetMatcher, TargetRule  # noqa: F401
+    from spacy.language import Language
+    from spacy.tokens import Token
+
+    data = kb.nlp
+    if not Token.has_extension("brk"):
+        Token.set_extension("brk", default=False)
+
+    lemmas = {k: v for k, v in _lemma_table().items() if k not in data.keep_words}
+    lexicon_phrases: list[str] = []
+    for finding in kb.findings:
+        lexicon_phrases += finding.synonyms
+    for phrases in data.terms.values():
+        lexicon_phrases += phrases
+    for phrases in data.classes.values():
+        lexicon_phrases += phrases
+    for phrases in data.cues.values():
+        lexicon_phrases += phrases
+    vocabulary = sorted(_phrase_words(lexicon_phrases) | set(data.spellings))
+    known = set(lemmas) | set(lemmas.values()) | set(vocabulary) | set(data.known_words)
+    normaliser = Normaliser(
+        lemmas=lemmas,
+        known=known,
+        vocabulary=vocabulary,
+        norms=dict(data.norms),
+        protected=set(data.known_words),
+    )
+
+    nlp = spacy.blank("en")
+    starters = frozenset(normaliser.word(w) for w in data.clause_starters)
+
+    @Language.component("neckcheck_normaliser")
+    def _normalise(doc: Any) -> Any:
+        return normaliser(doc)
+
+    @Language.component("neckcheck_clauses")
+    def _clauses(doc: Any) -> Any:
+        return _clause_marks(doc, starters)
+
+    nlp.add_pipe("neckcheck_normaliser")
+    nlp.add_pipe("neckcheck_clauses")
+    nlp.add_pipe("sentencizer")
+    matcher = nlp.add_pipe(
+        "medspacy_target_matcher",
+        config={
+            "phrase_matcher_attr": "NORM",
+            "result_type": "group",
+            "span_group_name": SPAN_GROUP,
+            "prune": False,
+        },
+    )
+
+    def norm(word: str) -> str:
+        return str(normaliser.word(word.lower()))
+
+    def prepare(phrase: str) -> str:
+        normaliser(nlp.make_doc(phrase))  # lexeme norms must be set before the phrase is added
+        return phrase.lower()
+
+    classes = {name: list(words) for name, words in data.classes.items()}
+    macros = dict(data.macros)
+    rules: list[Any] = []
+    phrases: dict[tuple[str, str], None] = {}
+    for finding in kb.findings:
+        for phrase in [*finding.synonyms, *data.terms.get(finding.id, [])]:
+            phrases.setdefault((prepare(phrase), finding.id))
+    for finding_id, words in data.denials.items():
+        for phrase in words:
+            phrases.setdefault((prepare(phrase), DENIAL + finding_id))
+    for cue, words in data.cues.items():
+        for phrase in words:
+            phrases.setdefault((prepare(phrase), CUE + cue))
+    for finding_id, words in data.exclude.items():
+        for phrase in words:
+            phrases.setdefault((prepare(phrase), EXCLUDE + finding_id))
+    rules += [TargetRule(literal, label) for literal, label in phrases]
+
+    def patterns(table: dict[str, list[str]], prefix: str) -> None:
+        for label, texts in table.items():
+            for text in texts:
+                compiled = compile_pattern(text, classes=classes, norm=norm, macros=macros)
+                rules.append(TargetRule(text, prefix + label, pattern=compiled))
+
+    patterns(data.patterns, "")
+    patterns(data.denial_patterns, DENIAL)
+    patterns(data.cue_patterns, CUE)
+    matcher.add(rules)
+
+    @Language.component("neckcheck_readings")
+    def _readings(doc: Any) -> Any:
+        found = []
+        for start, end, _value in temperature_readings(doc.text):
+            span = doc.char_span(start, end, label=READING, alignment_mode="expand")
+            if span is not None:
+                found.append(span)
+        if found:
+            doc.spans[SPAN_GROUP] = [*doc.spans[SPAN_GROUP], *found]
+        return doc
+
+    nlp.add_pipe("neckcheck_readings")
+    context = nlp.add_pipe(
+        "medspacy_context",
+        config={
+            "rules": None,
+            "phrase_matcher_attr": "NORM",
+            "prune_on_target_overlap": True,
+            "span_attrs": None,
+            "input_span_type": "group",
+            "span_group_name": SPAN_GROUP,
+        },
+    )
+    context_rules = []
+    for rule in data.context:
+        literal = prepare(rule.literal)
+        pattern = (
+            compile_pattern(rule.pattern, classes=classes, norm=norm, macros=macros)
+            if rule.pattern
+            else None
+        )
+        structural = rule.category in (CLAUSE, CONTRAST, PRESENT)
+        context_rules.append(
+            ConTextRule(
+                literal,
+                rule.category,
+                direction="FORWARD" if structural else rule.direction,
+                pattern=pattern,
+                max_scope=1 if structural else rule.max_scope,
+                allowed_types=_NOTHING if structural else None,
+                terminated_by=_ENDS.get(rule.category, set()),
+            )
+        )
+    context_rules.append(
+        ConTextRule(
+            "clause mark",
+            CLAUSE,
+            direction="FORWARD",
+            pattern=[{"_": {"brk": True}}],
+            max_scope=1,
+            allowed_types=_NOTHING,
+        )
+    )
+    context.add(context_rules)
+    return Pipeline(nlp=nlp, normaliser=normaliser)
