@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 Span = tuple[int, int]
 
@@ -614,7 +613,7 @@ def regions(lowered: str) -> tuple[list[str], list[str], list[Span]]:
             level = "lower" if level is None else "both"
         back = re.search(r"\bback of (?:my |his |her |the )?neck\b", sentence)
         sides: list[str] = []
-        for match in re.finditer(rf"\b{_SIDE}(?:[- ]hand)?(?:[- ]sided?)?\b|\bboth sides\b|\beither side\b", sentence):
+        for match in re.finditer(rf"\b{_SIDE}(?:[- ]hand(?=[- ]side))?(?:[- ]sided?)?\b|\bboth sides\b|\beither side\b", sentence):
             before = sentence[max(0, match.start() - 30) : match.start()]
             after = sentence[match.end() : match.end() + 30]
             if _MOVE_BEFORE.search(before):
@@ -687,12 +686,16 @@ def regions(lowered: str) -> tuple[list[str], list[str], list[Span]]:
 
 # --- movements ---------------------------------------------------------------------------
 
-_LIMIT = (
-    r"(?:can'?t|cant|cannot|can not|could ?n'?t|unable to|not able to|hard to|hurts? to|hurting to|"
-    r"painful to|difficult to|struggl\w* to|won'?t|wont|will not|agony to|sore to|uncomfortable to|"
-    r"impossible to|barely|hardly|stiff|sore|hurts?|painful|worse|agony|pain|stabbing|sharp|"
-    r"twinges?|burns?|kills|uncomfortable|definite no|no go|hurting|stuck|locked|aches?)"
+_CANT_MOVE = (
+    r"(?:can'?t|cant|cannot|can not|could ?n'?t|unable to|not able to|hard to|difficult to|"
+    r"struggl\w* to|struggl\w*|won'?t|wont|will not|impossible to|barely|hardly|stiff|stiffly|"
+    r"stuck|locked|definite no|no go|doesn'?t want to|don'?t want)"
 )
+_HURTS = (
+    r"(?:hurts?|hurting|painful|pain|sore|worse|agony|stabbing|sharp|twinges?|burns?|kills|"
+    r"uncomfortable|aches?|aching)"
+)
+_LIMIT = rf"(?:{_CANT_MOVE}|{_HURTS})"
 _ABLE = re.compile(
     r"\b(?:can|could|able to)\s+(?:still\s+|now\s+)?(?:turn|move|look|tilt|bend|nod|put|touch|get)\b"
     r"(?!\s*(?:but|though))"
@@ -716,6 +719,7 @@ def movements(lowered: str) -> tuple[list[str], bool, list[Span]]:
             clause = clause_match.group(0)
             offset = start + clause_match.start()
             limit = re.search(_LIMIT, clause)
+            cannot = re.search(_CANT_MOVE, clause)
             able = _ABLE.search(clause)
             if able and not re.search(r"\b(?:can'?t|cant|cannot|can not|couldn'?t|won'?t|unable)\b", clause):
                 # "he can turn both ways, it just hurts looking up": only what hurts counts
@@ -725,6 +729,7 @@ def movements(lowered: str) -> tuple[list[str], bool, list[Span]]:
             if not limit:
                 continue
             head = r"(?:(?:my|his|her|the|your)\s+)?(?:head|neck|it)?\s*"
+            before = len(found)
             for match in re.finditer(
                 rf"\b(?:turn|turns|turning|turned|rotate|rotating|look|looking|looks)\s+{head}"
                 rf"(?:to\s+(?:the\s+)?|towards\s+(?:the\s+)?)?{_SIDE}\b(?:\s+(?:side|shoulder))?",
@@ -769,12 +774,12 @@ def movements(lowered: str) -> tuple[list[str], bool, list[Span]]:
                     continue
                 add("flexion")
                 spans.append((offset + match.start(), offset + match.end()))
-            if re.search(rf"{_LIMIT}\s+(?:to\s+)?(?:turn|move|rotate)\s+(?:(?:my|his|her|the)\s+)?(?:head|neck|it)\b", clause) or re.search(
+            if cannot and len(found) > before:
+                limited = True
+            if re.search(rf"{_CANT_MOVE}\s+(?:to\s+)?(?:turn|move|rotate)\s+(?:(?:my|his|her|the)\s+)?(?:head|neck|it)\b", clause) or re.search(
                 r"\b(?:won'?t|wont|can'?t|cant|cannot|can not|unable to|doesn'?t want to|don'?t want) (?:turn|move)\b", clause
             ):
                 limited = True
-    if found:
-        limited = True
     return found, limited, spans
 
 
@@ -876,11 +881,3 @@ def not_understood(text: str, used: list[Span]) -> list[str]:
 
 def any_of(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
-def moment_date(moment: Moment | None) -> date | None:
-    return moment.at.date() if moment else None
-
-
-def unused(_: Any) -> None:  # pragma: no cover - keeps linters quiet about helpers
-    return None

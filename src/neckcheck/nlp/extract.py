@@ -264,13 +264,15 @@ class _Found:
     label: str
     span: Any
     status: MentionStatus
+    value: float | None = None  # a temperature reading's, in degrees Celsius
+    past_time: bool = False  # a day in the past is said of it ("on Sunday")
 
 
 def extract(text: str, *, now: datetime) -> Extraction:
     """Read ``text`` (what a person wrote about one episode) into an :class:`Extraction`.
 
     ``now`` is when it was written: "2 hours ago" and "since Monday" are read against it."""
-    from neckcheck.nlp.pipeline import CUE, DENIAL, EXCLUDE, READING, SPAN_GROUP
+    from neckcheck.nlp.pipeline import AUX_GROUP, CUE, DENIAL, EXCLUDE, READING, SPAN_GROUP
 
     reader = _reader()
     # Same length as the text, so mention offsets point into what the person wrote.
@@ -278,7 +280,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
     lowered = clean.lower()
     doc = reader.pipeline.nlp(clean)
     about = details.subject(clean, lowered, reader.relations, reader.body_parts)
-    spans = list(doc.spans[SPAN_GROUP])
+    spans = [*doc.spans[SPAN_GROUP], *doc.spans[AUX_GROUP]]
     excluded = [s for s in spans if s.label_.startswith(EXCLUDE)]
     readings = {
         (start, end): value for start, end, value in details.temperature_readings(clean)
@@ -308,6 +310,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
             recent=finding in reader.recent_findings,
         )
         warning = finding in reader.warning_ids
+        value: float | None = None
         if label == READING:
             value = next(
                 (v for (s, e), v in readings.items() if s < span.end_char and span.start_char < e),
@@ -325,13 +328,25 @@ def extract(text: str, *, now: datetime) -> Extraction:
                 status = "absent"
         else:
             status = _status(said, warning=warning)
-        found.append(_Found(finding, span, status))
+        found.append(
+            _Found(
+                finding,
+                span,
+                status,
+                value=value if label == READING else None,
+                past_time=said.has("PAST_TIME"),
+            )
+        )
 
     found = _readings_replace_words(found)
     found += _combined(found, cues, reader)
     found = _drop_replaced(found, reader)
     found += _stiff_neck_with_fever(found)
     _resolution_in_next_sentence(found, doc)
+    started = details.times(lowered, now, reader.time_exclude)
+    if started.over:
+        _episode_over(found, lowered, reader)
+    _past_when_now_denied(found)
 
     mentions = [
         Mention(
@@ -378,7 +393,6 @@ def extract(text: str, *, now: datetime) -> Extraction:
     if score:
         numbers["intensity"], number_spans["intensity"] = score[0], clean[slice(*score[1])]
         used.append(score[1])
-    started = details.times(lowered, now, reader.time_exclude)
     used += started.spans
     if started.duration_hours is not None:
         numbers["duration_hours"] = min(started.duration_hours, 24 * 366)
@@ -399,10 +413,15 @@ def extract(text: str, *, now: datetime) -> Extraction:
     zones, other_areas, region_spans = details.regions(lowered)
     used += region_spans
     qualities = _qualities(present, lowered, reader, used)
-    triggers = [name for name, span in details.find_terms(lowered, reader.triggers)]
-    used += [span for _name, span in details.find_terms(lowered, reader.triggers)]
     tried, remedy_spans = details.remedies(lowered, reader.remedies, reader.helped, reader.not_tried)
     used += remedy_spans
+    trigger_terms = [
+        (name, span)
+        for name, span in details.find_terms(lowered, reader.triggers)
+        if not any(span[0] < end and start < span[1] for start, end in remedy_spans)
+    ]
+    triggers = [name for name, _span in trigger_terms]
+    used += [span for _name, span in trigger_terms]
     if about.span:
         used.append(about.span)
     for mod_span in _modifier_spans(doc):
@@ -479,14 +498,7 @@ def _is_reading(found: _Found) -> bool:
 
 
 def _temperature(found: list[_Found]) -> float | None:
-    values = []
-    for f in found:
-        if _is_reading(f):
-            text = f.span.doc.text
-            for _start, _end, value in details.temperature_readings(
-                text[f.span.start_char : f.span.end_char]
-            ):
-                values.append(value)
+    values = [f.value for f in found if f.value is not None]
     return max(values) if values else None
 
 
@@ -526,7 +538,7 @@ def _combined(found: list[_Found], cues: list[Any], reader: _Reader) -> list[_Fo
         ]
         for base in bases:
             start, end = _scope_of(base.span, rule.within)
-            cue = next((c for c in rule_cues if start <= c.start and c.end <= end and c is not base.span), None)
+            cue = next((c for c in rule_cues if start <= c.start and c.end <= end), None)
             if cue is None:
                 continue
             span = base.span if base.span.label_.startswith(CUE) is False else cue
@@ -592,6 +604,38 @@ def _resolution_in_next_sentence(found: list[_Found], doc: Any) -> None:
             if sent.start <= f.span.start < sent.end and f.status == "present":
                 past_time = any(m.category == "PAST_TIME" for m in f.span._.modifiers)
                 f.status = "historical" if past_time else "absent"
+
+
+_OVER_AT = re.compile(
+    r"\b(?:lasted|went away|all went away|has gone completely|gone completely|has gone now|"
+    r"it'?s gone|has passed|has stopped)\b"
+)
+
+
+def _episode_over(found: list[_Found], lowered: str, reader: _Reader) -> None:
+    """"It lasted about an hour and has gone": what was present before is over (absent now;
+    a past mention when a day in the past is named)."""
+    match = _OVER_AT.search(lowered)
+    if match is None:
+        return
+    for f in found:
+        if f.span.start_char >= match.start() or f.status != "present":
+            continue
+        if f.label in reader.recent_findings or f.label in reader.history_findings:
+            continue
+        if f.label == "fatigue":
+            continue
+        f.status = "historical" if f.past_time else "absent"
+
+
+def _past_when_now_denied(found: list[_Found]) -> None:
+    """"Last week I had a high fever ... now no fever": the first is a past mention."""
+    denied = {f.label for f in found if f.status == "absent"}
+    for label in denied:
+        present = [f for f in found if f.label == label and f.status == "present"]
+        if present and all(f.past_time for f in present):
+            for f in present:
+                f.status = "historical"
 
 
 def _qualities(present: list[str], lowered: str, reader: _Reader, used: list[Any]) -> list[str]:

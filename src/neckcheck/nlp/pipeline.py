@@ -24,6 +24,7 @@ Patterns are written in a small language (see :func:`compile_pattern`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from neckcheck.knowledge.models import KnowledgeBase
 from neckcheck.nlp.details import temperature_readings
 
 SPAN_GROUP = "neckcheck"
+AUX_GROUP = "neckcheck_aux"
 # Labels of spans that are not findings: a phrase saying a finding is absent, a cue for a
 # rule that combines mentions, a phrase inside which a finding's words mean something else.
 DENIAL = "denial:"
@@ -54,33 +56,81 @@ _ENDS: dict[str, set[str]] = {
     "POSSIBLE_EXISTENCE": {CLAUSE, CONTRAST},
     "FAMILY": {CLAUSE, CONTRAST, PRESENT},
 }
-_FILLER_BREAKS = ["but", "though", "although", "however", "because", "except", "then"]
+_FILLER_BREAKS = [
+    "but", "though", "although", "however", "because", "except", "then", "not", "no", "never"
+]  # fmt: skip
+
+
+class English:
+    """What spaCy's English lookup tables (``spacy-lookups-data``) know: whether a word is an
+    English word (a base form of the rule lemmatizer's index, an exception, or one of them
+    with a regular ending), and its lemma (the lookup lemmatizer's table)."""
+
+    def __init__(self) -> None:
+        from spacy.lookups import load_lookups
+
+        tables = load_lookups("en", ["lemma_lookup", "lemma_index", "lemma_exc", "lemma_rules"])
+        self._lookup = tables.get_table("lemma_lookup")
+        self._words: set[str] = set()
+        for words in tables.get_table("lemma_index").values():
+            self._words.update(words)
+        for exceptions in tables.get_table("lemma_exc").values():
+            self._words.update(exceptions)
+        self._rules = [
+            (old, new) for rules in tables.get_table("lemma_rules").values() for old, new in rules
+        ]
+
+    def knows(self, word: str) -> bool:
+        if word in self._words or word in self._lookup:
+            return True
+        for old, new in self._rules:
+            if word.endswith(old) and word[: len(word) - len(old)] + new in self._words:
+                return True
+        if word.endswith("ly"):
+            stem = word[:-2]
+            return stem in self._words or stem + "le" in self._words or stem[:-1] + "y" in self._words
+        return False
+
+    def lemma(self, word: str) -> str:
+        found = self._lookup.get(word)
+        return str(found) if found else word
 
 
 @dataclass
 class Normaliser:
     """Normal forms of words: abbreviation, dropped g, spelling, lemma (in that order)."""
 
-    lemmas: dict[str, str]
-    known: set[str]
+    english: English
     vocabulary: list[str]
     norms: dict[str, str]
     protected: set[str]
+    keep: set[str]
     _seen: set[int] = field(default_factory=set)
     corrections: dict[str, str] = field(default_factory=dict)
 
     def word(self, lower: str) -> str:
         if lower in self.norms:
             lower = self.norms[lower]
-        elif lower.isalpha() and lower not in self.known and lower not in self.protected:
-            if lower.endswith("in") and lower + "g" in self.known:
+        elif (
+            lower.isalpha()
+            and lower not in self.protected
+            and lower not in self._vocabulary_set
+            and not self.english.knows(lower)
+        ):
+            if lower.endswith("in") and self.english.knows(lower + "g"):
                 lower += "g"  # "killin", "goin"
             else:
                 fixed = self.correct(lower)
                 if fixed is not None:
                     self.corrections[lower] = fixed
                     lower = fixed
-        return self.lemmas.get(lower, lower)
+        if lower in self.keep:
+            return lower
+        return self.english.lemma(lower)
+
+    @functools.cached_property
+    def _vocabulary_set(self) -> set[str]:
+        return set(self.vocabulary)
 
     def correct(self, lower: str) -> str | None:
         """The vocabulary word a misspelling most likely meant, or None."""
@@ -117,7 +167,7 @@ def _clause_marks(doc: Any, starters: frozenset[str]) -> Any:
     for i, token in enumerate(tokens):
         text = token.lower_
         if text in (",", ";", ":", "(", ")", "-", "--", "–", "—", "/", "...", "…"):
-            if text == "," and _list_comma(tokens, i):
+            if text == "," and (_list_comma(tokens, i) or _resolution_follows(tokens, i)):
                 continue
             if text in ("-", "/") and not token.whitespace_ and i and not tokens[i - 1].whitespace_:
                 continue  # "light-headed", "C5-6", "and/or"
@@ -148,6 +198,18 @@ def _list_comma(tokens: list[Any], i: int) -> bool:
         if words > 4:
             return False
     return False
+
+
+_RESOLUTION_WORDS = {"gone", "fine", "settled", "cleared", "passed", "better", "normal", "good", "back"}
+
+
+def _resolution_follows(tokens: list[Any], i: int) -> bool:
+    """"had pins and needles last night, that has gone now": the clause after the comma
+    only says that what came before is over."""
+    following = [t.lower_ for t in tokens[i + 1 : i + 5]]
+    return any(word in _RESOLUTION_WORDS for word in following[:4]) and not any(
+        word in ("no", "not", "neck", "head", "arm", "pain") for word in following
+    )
 
 
 class PatternError(ValueError):
@@ -223,13 +285,6 @@ class Pipeline:
     normaliser: Normaliser
 
 
-def _lemma_table() -> dict[str, str]:
-    from spacy.lookups import load_lookups
-
-    table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-    return dict(table.items())
-
-
 def _phrase_words(phrases: Iterable[str]) -> set[str]:
     words: set[str] = set()
     for phrase in phrases:
@@ -252,7 +307,6 @@ def build(kb: KnowledgeBase) -> Pipeline:
     if not Token.has_extension("brk"):
         Token.set_extension("brk", default=False)
 
-    lemmas = {k: v for k, v in _lemma_table().items() if k not in data.keep_words}
     lexicon_phrases: list[str] = []
     for finding in kb.findings:
         lexicon_phrases += finding.synonyms
@@ -262,14 +316,12 @@ def build(kb: KnowledgeBase) -> Pipeline:
         lexicon_phrases += phrases
     for phrases in data.cues.values():
         lexicon_phrases += phrases
-    vocabulary = sorted(_phrase_words(lexicon_phrases) | set(data.spellings))
-    known = set(lemmas) | set(lemmas.values()) | set(vocabulary) | set(data.known_words)
     normaliser = Normaliser(
-        lemmas=lemmas,
-        known=known,
-        vocabulary=vocabulary,
+        english=English(),
+        vocabulary=sorted(_phrase_words(lexicon_phrases) | set(data.spellings)),
         norms=dict(data.norms),
         protected=set(data.known_words),
+        keep=set(data.keep_words),
     )
 
     nlp = spacy.blank("en")
@@ -334,6 +386,11 @@ def build(kb: KnowledgeBase) -> Pipeline:
 
     @Language.component("neckcheck_readings")
     def _readings(doc: Any) -> Any:
+        # Cues and exclusions go to a group of their own: ConText reads only findings, and
+        # a cue holding "no" ("no warning") must not hide that "no" from the findings.
+        group = list(doc.spans[SPAN_GROUP])
+        doc.spans[AUX_GROUP] = [s for s in group if s.label_.startswith((CUE, EXCLUDE))]
+        doc.spans[SPAN_GROUP] = [s for s in group if not s.label_.startswith((CUE, EXCLUDE))]
         found = []
         for start, end, _value in temperature_readings(doc.text):
             span = doc.char_span(start, end, label=READING, alignment_mode="expand")
@@ -356,8 +413,14 @@ def build(kb: KnowledgeBase) -> Pipeline:
         },
     )
     context_rules = []
+    seen: dict[tuple[str, ...], str] = {}
     for rule in data.context:
         literal = prepare(rule.literal)
+        if rule.pattern is None:
+            key = tuple(t.norm_ for t in nlp.make_doc(literal))
+            kind = f"{rule.category} {rule.direction}"
+            if seen.setdefault(key, kind) != kind:
+                raise PatternError(f"context rules {rule.literal!r} and another read as {key}")
         pattern = (
             compile_pattern(rule.pattern, classes=classes, norm=norm, macros=macros)
             if rule.pattern
