@@ -235,6 +235,15 @@ def subject(text: str, lowered: str, relations: list[str], body_parts: list[str]
     for match in relation.finditer(lowered):
         if match.start() > limit:
             break
+        opening = re.sub(
+            r"^\W*(?:(?:hi|hello|hey|hiya|help|advice please|question|quick q|urgent|please)\W+)*"
+            r"(?:(?:posting|writing|asking|here) (?:for|about|on behalf of)\s+)?",
+            "",
+            lowered[: match.start()],
+        )
+        aged = re.match(r"\s*(?:\(\s*\d|,\s*(?:aged\s+)?\d|\s+(?:is|aged)\s+\d|\s+\d)", lowered[match.end() :])
+        if len(opening.split()) > 4 and not aged:
+            continue  # "family history of RA, my dad has lupus": not who the text is about
         after = lowered[match.end() : match.end() + 40]
         if re.match(_REPORTER, after):
             continue  # "hubby says I'm slurring": the writer is the one
@@ -609,7 +618,7 @@ def regions(lowered: str) -> tuple[list[str], list[str], list[Span]]:
         level = None
         if re.search(r"\b(?:(?:just )?(?:under|below) (?:my |his |her |the )?(?:skull|jaw)|top of (?:my |his |her |the )?neck|upper neck|top of my neck|neck at the top|near the head|at the top)\b", sentence):
             level = "upper"
-        if re.search(r"\b(?:base of (?:my |his |her |the )?neck|lower neck|bottom of (?:my |his |her |the )?neck|low down in (?:my |his |her |the )?neck|lower part of (?:my |his |her |the )?neck|at the base)\b", sentence):
+        if re.search(r"\b(?:base of (?:my |his |her |the )?neck|lower neck|bottom of (?:my |his |her |the )?neck|low down|lower part of (?:my |his |her |the )?neck|at the base)\b", sentence):
             level = "lower" if level is None else "both"
         back = re.search(r"\bback of (?:my |his |her |the )?neck\b", sentence)
         sides: list[str] = []

@@ -226,7 +226,9 @@ def _said(span: Any, about: details.Subject, history: bool, recent: bool) -> _Sa
     return _Said(nearest, cues)
 
 
-def _status(said: _Said, *, warning: bool, base: MentionStatus = "present") -> MentionStatus:
+def _status(
+    said: _Said, *, warning: bool, base: MentionStatus = "present", past_day: bool = False
+) -> MentionStatus:
     if said.has("FAMILY"):
         return "family"
     if said.has("HYPOTHETICAL") or said.has("INDICATION"):
@@ -234,7 +236,7 @@ def _status(said: _Said, *, warning: bool, base: MentionStatus = "present") -> M
     if said.has("HISTORICAL"):
         return "historical"
     if said.has("RESOLVED"):
-        return "historical" if said.has("PAST_TIME") else "absent"
+        return "historical" if said.has("PAST_TIME") or past_day else "absent"
     negated = said.nearest.get("NEGATED_EXISTENCE")
     hedged = said.nearest.get("POSSIBLE_EXISTENCE")
     if hedged is not None and (negated is None or hedged <= negated):
@@ -286,6 +288,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
         (start, end): value for start, end, value in details.temperature_readings(clean)
     }
 
+    past_days = _sentences_with_past_day(doc)
     found: list[_Found] = []
     cues: list[Any] = []
     for span in _longest_per_label(spans):
@@ -310,6 +313,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
             recent=finding in reader.recent_findings,
         )
         warning = finding in reader.warning_ids
+        past_day = span.sent.start in past_days and finding not in reader.recent_findings
         value: float | None = None
         if label == READING:
             value = next(
@@ -319,15 +323,15 @@ def extract(text: str, *, now: datetime) -> Extraction:
             if value is None:
                 continue
             base = _reading_status(value)
-            status = _status(said, warning=True, base=base)
+            status = _status(said, warning=True, base=base, past_day=past_day)
             if status == "absent" and base != "absent":
                 status = base  # "no temp now, 38.2": the reading speaks
         elif label.startswith(DENIAL):
-            status = _status(said, warning=warning, base="absent")
+            status = _status(said, warning=warning, base="absent", past_day=past_day)
             if status == "present":
                 status = "absent"
         else:
-            status = _status(said, warning=warning)
+            status = _status(said, warning=warning, past_day=past_day)
         found.append(
             _Found(
                 finding,
@@ -454,6 +458,18 @@ def extract(text: str, *, now: datetime) -> Extraction:
         about=about.word if about.third_person else None,
         not_understood=details.not_understood(clean, used),
     )
+
+
+def _sentences_with_past_day(doc: Any) -> set[int]:
+    """Starts of the sentences that name a day in the past ("on Sunday", "yesterday")."""
+    graph = getattr(doc._, "context_graph", None)
+    if graph is None:
+        return set()
+    return {
+        doc[modifier.modifier_span[0]].sent.start
+        for modifier in graph.modifiers
+        if modifier.category == "PAST_TIME"
+    }
 
 
 def _longest_per_label(spans: Iterable[Any]) -> list[Any]:

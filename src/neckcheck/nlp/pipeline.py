@@ -57,7 +57,8 @@ _ENDS: dict[str, set[str]] = {
     "FAMILY": {CLAUSE, CONTRAST, PRESENT},
 }
 _FILLER_BREAKS = [
-    "but", "though", "although", "however", "because", "except", "then", "not", "no", "never"
+    "but", "though", "although", "however", "because", "except", "then", "not", "no", "never",
+    "might", "maybe", "may", "possibly", "perhaps", "sure", "think",
 ]  # fmt: skip
 
 
