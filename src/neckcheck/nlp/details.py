@@ -8,6 +8,7 @@ extraction can list what it could not place ("not understood").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -174,9 +175,8 @@ def _age_context(lowered: str, at: int) -> bool:
     ) and not re.search(r"(?:pain|neck|hurting|ache|sore|throbbing|sharp|spasm)\w*,?\s*$", before)
 
 
-def age(lowered: str, people: str, third_person: bool) -> tuple[int, Span] | None:
-    """The age of the person the diary is about: "63M", "aged 9", "I'm seventy",
-    "my boy (8)", "Our daughter, 14,", "a 63-year-old"."""
+@functools.lru_cache(maxsize=4)
+def _age_patterns(people: str) -> tuple[list[re.Pattern[str]], re.Pattern[str]]:
     person = rf"(?:{people})"
     theirs = [
         re.compile(rf"\b{person}'?s?\s*\(\s*{_AGE_NUMBER}\s*(?:years?|yrs?|yo)?\s*\)"),
@@ -187,12 +187,22 @@ def age(lowered: str, people: str, third_person: bool) -> tuple[int, Span] | Non
         ),
         re.compile(rf"\b{person}\s+(?:aged\s+)?{_AGE_NUMBER}\s*(?:years?|yrs?|yo\b|y/o|\)|,|\.)"),
         re.compile(rf"\b(?:my|our|a|an)\s+{_AGE_NUMBER}(?:{_YEARS_OLD}|\s*yo\b|\s*-?\s*years?-old)"),
-        re.compile(rf"\b(?:my|our)\s+(?:little\s+)?{person}\s+(?:is\s+)?{_AGE_NUMBER}\b(?!\s*(?:weeks|days|hours|months|minutes|kg|/|out))"),
+        re.compile(
+            rf"\b(?:my|our)\s+(?:little\s+)?{person}\s+(?:is\s+)?{_AGE_NUMBER}\b"
+            r"(?!\s*(?:weeks|days|hours|months|minutes|kg|/|out))"
+        ),
     ]
     names = re.compile(
         rf"(?:^|[.!?]\s+)(?:baby\s+|mr\.?\s+|mrs\.?\s+|ms\.?\s+)?[a-z]+(?:\s[a-z]\.?)?"
         rf"(?:\s*\(\s*{_AGE_NUMBER}\s*\)|,\s*(?:aged\s+)?{_AGE_NUMBER}\b|\s+is\s+{_AGE_NUMBER}\b)"
     )
+    return theirs, names
+
+
+def age(lowered: str, people: str, third_person: bool) -> tuple[int, Span] | None:
+    """The age of the person the diary is about: "63M", "aged 9", "I'm seventy",
+    "my boy (8)", "Our daughter, 14,", "a 63-year-old"."""
+    theirs, names = _age_patterns(people)
     order = [*theirs, names, *_FIRST_PERSON_AGE] if third_person else [*_FIRST_PERSON_AGE, *theirs]
     if third_person:
         order.append(names)

@@ -291,7 +291,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
     past_days = _sentences_with_past_day(doc)
     found: list[_Found] = []
     cues: list[Any] = []
-    for span in _longest_per_label(spans):
+    for span in spans:
         label = span.label_
         if label.startswith(EXCLUDE):
             continue
@@ -470,23 +470,6 @@ def _sentences_with_past_day(doc: Any) -> set[int]:
         for modifier in graph.modifiers
         if modifier.category == "PAST_TIME"
     }
-
-
-def _longest_per_label(spans: Iterable[Any]) -> list[Any]:
-    """Of overlapping matches with the same label, the longest (the matcher keeps all)."""
-    by_label: dict[str, list[Any]] = {}
-    for span in spans:
-        by_label.setdefault(span.label_, []).append(span)
-    kept: list[Any] = []
-    for group in by_label.values():
-        group.sort(key=lambda s: (-(s.end - s.start), s.start))
-        chosen: list[Any] = []
-        for span in group:
-            if all(span.end <= c.start or span.start >= c.end for c in chosen):
-                chosen.append(span)
-        kept += chosen
-    kept.sort(key=lambda s: (s.start, -s.end))
-    return kept
 
 
 def _readings_replace_words(found: list[_Found]) -> list[_Found]:

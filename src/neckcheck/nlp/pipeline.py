@@ -34,6 +34,7 @@ from neckcheck.knowledge.models import KnowledgeBase
 from neckcheck.nlp.details import temperature_readings
 
 SPAN_GROUP = "neckcheck"
+_BREAKS_KEY = "neckcheck_breaks"
 AUX_GROUP = "neckcheck_aux"
 # Labels of spans that are not findings: a phrase saying a finding is absent, a cue for a
 # rule that combines mentions, a phrase inside which a finding's words mean something else.
@@ -165,6 +166,8 @@ class Normaliser:
 def _clause_marks(doc: Any, starters: frozenset[str]) -> Any:
     """Mark the tokens that start a new clause (``token._.brk``)."""
     tokens = list(doc)
+    breaks: set[int] = set()
+    doc.user_data[_BREAKS_KEY] = breaks
     for i, token in enumerate(tokens):
         text = token.lower_
         if text in (",", ";", ":", "(", ")", "-", "--", "–", "—", "/", "...", "…"):
@@ -173,10 +176,12 @@ def _clause_marks(doc: Any, starters: frozenset[str]) -> Any:
             if text in ("-", "/") and not token.whitespace_ and i and not tokens[i - 1].whitespace_:
                 continue  # "light-headed", "C5-6", "and/or"
             token._.brk = True
+            breaks.add(i)
         elif text in ("and", "n", "&", "plus", "so", "then", "also", "which", "cos", "because"):
             nxt = tokens[i + 1].norm_ if i + 1 < len(tokens) else ""
             if nxt in starters:
                 token._.brk = True
+                breaks.add(i)
     return doc
 
 
@@ -211,6 +216,27 @@ def _resolution_follows(tokens: list[Any], i: int) -> bool:
     return any(word in _RESOLUTION_WORDS for word in following[:4]) and not any(
         word in ("no", "not", "neck", "head", "arm", "pain") for word in following
     )
+
+
+FILLER_BREAKS = frozenset(_FILLER_BREAKS)
+
+
+def longest_per_label(spans: Iterable[Any]) -> list[Any]:
+    """Of overlapping matches with the same label, the longest (the matchers keep all: a
+    phrase and a longer window around it)."""
+    by_label: dict[str, list[Any]] = {}
+    for span in spans:
+        by_label.setdefault(span.label_, []).append(span)
+    kept: list[Any] = []
+    for group in by_label.values():
+        group.sort(key=lambda s: (s.start - s.end, s.start))
+        chosen: list[Any] = []
+        for span in group:
+            if all(span.end <= c.start or span.start >= c.end for c in chosen):
+                chosen.append(span)
+        kept += chosen
+    kept.sort(key=lambda s: (s.start, -s.end))
+    return kept
 
 
 class PatternError(ValueError):
@@ -278,6 +304,131 @@ def compile_pattern(
             spec["OP"] = "?"
         pattern.append(spec)
     return pattern
+
+
+_NORM, _LOWER, _ORTH, _NUMBER, _WORD, _FILLER = range(6)
+_ATTRS = {"NORM": _NORM, "LOWER": _LOWER, "ORTH": _ORTH}
+
+
+@dataclass(frozen=True)
+class _Item:
+    kind: int
+    words: frozenset[str]
+    low: int
+    high: int
+
+
+class WindowMatcher:
+    """Matches patterns of :func:`compile_pattern` (windows of "m to n words of the same
+    clause" around words of a class) and adds them to the span group.
+
+    spaCy's Matcher tests the first item of every pattern on every token, through Python
+    set predicates; this matcher looks up each token's normal form in an index of first
+    items instead, which is many times faster for a lexicon of this shape."""
+
+    def __init__(self) -> None:
+        self._patterns: list[tuple[str, tuple[_Item, ...]]] = []
+        self._first: dict[tuple[int, str], list[int]] = {}
+
+    def add(self, label: str, pattern: list[dict[str, Any]]) -> None:
+        items = tuple(self._item(spec) for spec in pattern)
+        first = items[0]
+        if first.low != 1 or first.kind not in (_NORM, _LOWER, _ORTH):
+            raise PatternError(f"a pattern must start with a word: {pattern}")
+        index = len(self._patterns)
+        self._patterns.append((label, items))
+        for word in first.words:
+            self._first.setdefault((first.kind, word), []).append(index)
+
+    @staticmethod
+    def _item(spec: dict[str, Any]) -> _Item:
+        op = spec.get("OP", "")
+        low, high = 1, 1
+        if op == "?":
+            low = 0
+        elif op.startswith("{"):
+            low, high = (int(n) for n in op.strip("{}").split(","))
+            return _Item(_FILLER, frozenset(), low, high)
+        for key, kind in _ATTRS.items():
+            if key in spec:
+                value = spec[key]
+                words = frozenset(value["IN"]) if isinstance(value, dict) else frozenset([value])
+                return _Item(kind, words, low, high)
+        if spec.get("LIKE_NUM"):
+            return _Item(_NUMBER, frozenset(), low, high)
+        return _Item(_WORD, frozenset(), low, high)
+
+    def __call__(self, doc: Any) -> list[tuple[str, int, int]]:
+        from spacy.attrs import IS_PUNCT, LIKE_NUM, LOWER, NORM, ORTH
+
+        strings = doc.vocab.strings
+        if self._hashed is None:
+            self._hash(strings)
+        columns = doc.to_array([NORM, LOWER, ORTH, LIKE_NUM, IS_PUNCT]).tolist()
+        size = len(columns)
+        breaks: set[int] = doc.user_data.get(_BREAKS_KEY, set())
+        fillers_out = self._filler_breaks
+        patterns = self._hashed_patterns
+        first = self._hashed_first
+
+        def ok(item: tuple[int, frozenset[int], int, int], i: int) -> bool:
+            kind = item[0]
+            row = columns[i]
+            if kind <= _ORTH:
+                return row[kind] in item[1]
+            if kind == _NUMBER:
+                return bool(row[3])
+            if row[4]:
+                return False
+            if kind == _FILLER:
+                return i not in breaks and row[0] not in fillers_out
+            return True
+
+        def ends(items: tuple[tuple[int, frozenset[int], int, int], ...], j: int, i: int) -> list[int]:
+            if j == len(items):
+                return [i]
+            item = items[j]
+            found: list[int] = []
+            low, high = item[2], item[3]
+            if item[0] == _FILLER:
+                k = i
+                for taken in range(high + 1):
+                    if taken >= low:
+                        found += ends(items, j + 1, k)
+                    if taken == high or k >= size or not ok(item, k):
+                        break
+                    k += 1
+                return found
+            if low == 0:
+                found += ends(items, j + 1, i)
+            if i < size and ok(item, i):
+                found += ends(items, j + 1, i + 1)
+            return found
+
+        matches: list[tuple[str, int, int]] = []
+        for i, row in enumerate(columns):
+            for key in ((_NORM, row[0]), (_LOWER, row[1]), (_ORTH, row[2])):
+                for index in first.get(key, ()):
+                    label, items = patterns[index]
+                    matches += [(label, i, end) for end in ends(items, 1, i + 1)]
+        return matches
+
+    _hashed: bool | None = None
+
+    def _hash(self, strings: Any) -> None:
+        """The patterns with words as the string store's hashes (compared as integers)."""
+
+        def hashed(item: _Item) -> tuple[int, frozenset[int], int, int]:
+            return (item.kind, frozenset(strings.add(w) for w in item.words), item.low, item.high)
+
+        self._hashed_patterns = [
+            (label, tuple(hashed(item) for item in items)) for label, items in self._patterns
+        ]
+        self._hashed_first: dict[tuple[int, int], list[int]] = {}
+        for (kind, word), indexes in self._first.items():
+            self._hashed_first[(kind, strings.add(word))] = indexes
+        self._filler_breaks = frozenset(strings.add(w) for w in FILLER_BREAKS)
+        self._hashed = True
 
 
 @dataclass(frozen=True)
@@ -374,22 +525,36 @@ def build(kb: KnowledgeBase) -> Pipeline:
             phrases.setdefault((prepare(phrase), EXCLUDE + finding_id))
     rules += [TargetRule(literal, label) for literal, label in phrases]
 
+    windows = WindowMatcher()
+
     def patterns(table: dict[str, list[str]], prefix: str) -> None:
         for label, texts in table.items():
             for text in texts:
-                compiled = compile_pattern(text, classes=classes, norm=norm, macros=macros)
-                rules.append(TargetRule(text, prefix + label, pattern=compiled))
+                windows.add(
+                    prefix + label, compile_pattern(text, classes=classes, norm=norm, macros=macros)
+                )
 
     patterns(data.patterns, "")
     patterns(data.denial_patterns, DENIAL)
     patterns(data.cue_patterns, CUE)
     matcher.add(rules)
 
+    @Language.component("neckcheck_windows")
+    def _windows(doc: Any) -> Any:
+        from spacy.tokens import Span
+
+        found = [Span(doc, start, end, label=label) for label, start, end in windows(doc)]
+        if found:
+            doc.spans[SPAN_GROUP] = [*doc.spans[SPAN_GROUP], *found]
+        return doc
+
+    nlp.add_pipe("neckcheck_windows")
+
     @Language.component("neckcheck_readings")
     def _readings(doc: Any) -> Any:
         # Cues and exclusions go to a group of their own: ConText reads only findings, and
         # a cue holding "no" ("no warning") must not hide that "no" from the findings.
-        group = list(doc.spans[SPAN_GROUP])
+        group = longest_per_label(doc.spans[SPAN_GROUP])
         doc.spans[AUX_GROUP] = [s for s in group if s.label_.startswith((CUE, EXCLUDE))]
         doc.spans[SPAN_GROUP] = [s for s in group if not s.label_.startswith((CUE, EXCLUDE))]
         found = []
