@@ -530,9 +530,13 @@ def build(kb: KnowledgeBase) -> Pipeline:
     def patterns(table: dict[str, list[str]], prefix: str) -> None:
         for label, texts in table.items():
             for text in texts:
-                windows.add(
-                    prefix + label, compile_pattern(text, classes=classes, norm=norm, macros=macros)
-                )
+                compiled = compile_pattern(text, classes=classes, norm=norm, macros=macros)
+                if "ORTH" in compiled[0]:
+                    # Abbreviations in capitals ("AS", "RA"): few, matched by the
+                    # TargetMatcher's own token matcher.
+                    rules.append(TargetRule(text, prefix + label, pattern=compiled))
+                else:
+                    windows.add(prefix + label, compiled)
 
     patterns(data.patterns, "")
     patterns(data.denial_patterns, DENIAL)
