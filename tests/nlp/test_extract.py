@@ -61,7 +61,10 @@ def test_the_example_sentence() -> None:
         ("my chest has gone tight and I'm a bit clammy", "chest_pain"),
         # a sudden worst headache by how fast it came
         ("the headache hit full force within seconds", "thunderclap_headache"),
-        ("my head exploded with pain, from nothing to agony in a heartbeat", "thunderclap_headache"),
+        (
+            "my head exploded with pain, from nothing to agony in a heartbeat",
+            "thunderclap_headache",
+        ),
         # double vision, swallowing, clumsy hands, weakness by a body part
         ("things look doubled when I read the paper", "double_vision"),
         ("I keep choking whenever I eat", "difficulty_swallowing"),
@@ -241,12 +244,16 @@ def test_stiff_neck_with_fever_or_headache_asks_the_chin_to_chest_question(text:
 
 
 def test_chin_to_chest_said_settles_it() -> None:
-    assert "neck_stiffness" in extract(
-        "fever and my chin won't go down to my chest", now=NOW
-    ).document.findings
-    assert "neck_stiffness" in extract(
-        "fever but I can touch my chin to my chest without trouble", now=NOW
-    ).document.absent
+    assert (
+        "neck_stiffness"
+        in extract("fever and my chin won't go down to my chest", now=NOW).document.findings
+    )
+    assert (
+        "neck_stiffness"
+        in extract(
+            "fever but I can touch my chin to my chest without trouble", now=NOW
+        ).document.absent
+    )
 
 
 # --- 5. false positives ----------------------------------------------------------------------
@@ -565,9 +572,9 @@ def test_the_cli_shows_who_and_what_was_not_understood(env_db: str) -> None:
     from neckcheck.cli import app
 
     shown = cli_runner().invoke(
-        app, ["log", "--text", "my daughter (7) has a sore neck, the dog barked all night"],
+        app,
+        ["log", "--text", "my daughter (7) has a sore neck, the dog barked all night"],
         input="3\nn\n",
     )
     assert "about: your daughter" in shown.output
     assert "not understood: “the dog barked all night”" in shown.output
-

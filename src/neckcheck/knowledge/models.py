@@ -8,7 +8,7 @@ finding named by a rule or advice item is in the catalogue, and no id appears tw
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -457,7 +457,9 @@ class KnowledgeBase(_Strict):
         cues = {*nlp.cues, *nlp.cue_patterns}
         for rule in nlp.combine:
             problems += [
-                f"nlp.combine.{rule.finding}: unknown cue {cue!r}" for cue in rule.cues if cue not in cues
+                f"nlp.combine.{rule.finding}: unknown cue {cue!r}"
+                for cue in rule.cues
+                if cue not in cues
             ]
             problems += [
                 f"nlp.combine.{rule.finding}: unknown finding id {fid!r}"
@@ -467,8 +469,12 @@ class KnowledgeBase(_Strict):
         triggers = {t.id for t in self.diary.triggers}
         remedies = {r.id for r in self.diary.remedies}
         details = nlp.details
-        problems += [f"nlp.details.triggers: unknown {t!r}" for t in details.triggers if t not in triggers]
-        problems += [f"nlp.details.remedies: unknown {r!r}" for r in details.remedies if r not in remedies]
+        problems += [
+            f"nlp.details.triggers: unknown {t!r}" for t in details.triggers if t not in triggers
+        ]
+        problems += [
+            f"nlp.details.remedies: unknown {r!r}" for r in details.remedies if r not in remedies
+        ]
         qualities = {q.value for q in vocab.PainQuality}
         problems += [
             f"nlp.details.qualities: unknown {q!r}" for q in details.qualities if q not in qualities

@@ -107,9 +107,13 @@ _NOT_A_SCORE_AFTER = (
 )
 _INTENSITY_PATTERNS = [
     re.compile(
-        rf"\b{_SCORE}\s*(?:/|out of|outta|of|from|over|on a scale of)\s*(?:10|ten)\b(?!\s*(?:min|hour|day))"
+        rf"\b{_SCORE}\s*(?:/|out of|outta|of|from|over|on a scale of)\s*(?:10|"
+        rf"ten)\b(?!\s*(?:min|hour|day))"
     ),
-    re.compile(rf"\bon a scale of (?:(?:0|1|one|zero) to )?(?:10|ten),?\s*(?:it'?s|its)?\s*(?:an?\s+)?{_SCORE}\b"),
+    re.compile(
+        rf"\bon a scale of (?:(?:0|1|one|zero) to )?(?:10|ten),?\s*(?:it'?s|"
+        rf"its)?\s*(?:an?\s+)?{_SCORE}\b"
+    ),
     re.compile(
         r"\b(?:like|about|around|roughly|maybe|probably|perhaps|approx\w*|say|says|said|rates?|"
         r"rated|rating|it'?s|its|it is|it was|only|solid|sharp|good|down to|up to|jumps? to|"
@@ -145,19 +149,25 @@ def intensity(lowered: str) -> tuple[int, Span] | None:
 # --- age ---------------------------------------------------------------------------------
 
 _AGE_NUMBER = rf"(\d{{1,3}}|{_WORD_NUMBER})"
-_YEARS_OLD = r"(?:\s*|-)(?:years?|yrs?|yr)(?:\s*|-)old\b|\s*(?:yo|y/o|y\.o\.)\b|-year-old\b|-yr-old\b"
+_YEARS_OLD = (
+    r"(?:\s*|-)(?:years?|yrs?|yr)(?:\s*|-)old\b|\s*(?:yo|y/o|y\.o\.)\b|-year-old\b|-yr-old\b"
+)
 _FIRST_PERSON_AGE = [
     re.compile(
         rf"\b(?:i'?m|i am|im)\s+(?:a\s+|now\s+|only\s+|nearly\s+|almost\s+)?{_AGE_NUMBER}"
-        r"(?!\s*(?:weeks|days|hours|mins|minutes|%|kg|stone|cm|miles|times|months|/|out|and a half weeks))"
-        r"(?=\s*(?:years?|yrs?|yo\b|y/o|-year|,|\.|;|!|\)|$|and\b|now\b|m\b|f\b|male|female|woman|man|"
+        r"(?!\s*(?:weeks|days|hours|mins|minutes|%|kg|stone|cm|"
+        r"miles|times|months|/|out|and a half weeks))"
+        r"(?=\s*(?:years?|yrs?|yo\b|y/o|-year|,|\.|;|!|\)|$|and\b|"
+        r"now\b|m\b|f\b|male|female|woman|man|"
         r"lady|guy|so\b|but\b|with\b|&|\s+(?:i|my|had|have|a|an|and|retired|on|in)\b))"
     ),
     re.compile(rf"\baged?\s*:?\s*{_AGE_NUMBER}\b"),
     re.compile(rf"(?:^|[.!?(]\s*|,\s*)(?:at\s+){_AGE_NUMBER}\s*,?\s*(?=i\b|my\b)"),
     re.compile(r"(?<![\w.])(\d{1,2})\s?([mf])\b(?![\w'])"),
     re.compile(rf"\b{_AGE_NUMBER}(?:{_YEARS_OLD})"),
-    re.compile(rf"\b(?:man|woman|male|female|lady|gentleman|guy)\s+{_AGE_NUMBER}\s*(?:years?|yrs?)\b"),
+    re.compile(
+        rf"\b(?:man|woman|male|female|lady|gentleman|guy)\s+{_AGE_NUMBER}\s*(?:years?|yrs?)\b"
+    ),
     re.compile(rf"\b{_AGE_NUMBER}\s+years?\s+(?:of age|woman|man|lady)\b"),
 ]
 
@@ -186,7 +196,9 @@ def _age_patterns(people: str) -> tuple[list[re.Pattern[str]], re.Pattern[str]]:
             rf"{_AGE_NUMBER}\b(?!\s*(?:weeks|days|hours|months|minutes|kg|/))"
         ),
         re.compile(rf"\b{person}\s+(?:aged\s+)?{_AGE_NUMBER}\s*(?:years?|yrs?|yo\b|y/o|\)|,|\.)"),
-        re.compile(rf"\b(?:my|our|a|an)\s+{_AGE_NUMBER}(?:{_YEARS_OLD}|\s*yo\b|\s*-?\s*years?-old)"),
+        re.compile(
+            rf"\b(?:my|our|a|an)\s+{_AGE_NUMBER}(?:{_YEARS_OLD}|\s*yo\b|\s*-?\s*years?-old)"
+        ),
         re.compile(
             rf"\b(?:my|our)\s+(?:little\s+)?{person}\s+(?:is\s+)?{_AGE_NUMBER}\b"
             r"(?!\s*(?:weeks|days|hours|months|minutes|kg|/|out))"
@@ -220,7 +232,10 @@ def age(lowered: str, people: str, third_person: bool) -> tuple[int, Span] | Non
 
 # --- who the text is about ------------------------------------------------------------------
 
-_REPORTER = r"\s+(?:says|said|thinks|reckons|noticed|told me|tells me|asked)\s+(?:that\s+)?(?:i|i'm|im|my|me)\b"
+_REPORTER = (
+    r"\s+(?:says|said|thinks|reckons|noticed|told me|tells me|"
+    r"asked)\s+(?:that\s+)?(?:i|i'm|im|my|me)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -237,7 +252,9 @@ def subject(text: str, lowered: str, relations: list[str], body_parts: list[str]
     (8) came home...", "Mum (78) fell...", "Jake, 16, did his neck...", "he came off his
     bike") before the writer speaks of themself; otherwise the writer."""
     first = re.search(
-        r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me)\b|\bmy\s+(?:own\s+)?(?:" + "|".join(body_parts) + r")\b",
+        r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me)\b|\bmy\s+(?:own\s+)?(?:"
+        + "|".join(body_parts)
+        + r")\b",
         lowered,
     )
     limit = first.start() if first else len(lowered)
@@ -251,7 +268,9 @@ def subject(text: str, lowered: str, relations: list[str], body_parts: list[str]
             "",
             lowered[: match.start()],
         )
-        aged = re.match(r"\s*(?:\(\s*\d|,\s*(?:aged\s+)?\d|\s+(?:is|aged)\s+\d|\s+\d)", lowered[match.end() :])
+        aged = re.match(
+            r"\s*(?:\(\s*\d|,\s*(?:aged\s+)?\d|\s+(?:is|aged)\s+\d|\s+\d)", lowered[match.end() :]
+        )
         if len(opening.split()) > 4 and not aged:
             continue  # "family history of RA, my dad has lupus": not who the text is about
         after = lowered[match.end() : match.end() + 40]
@@ -272,7 +291,7 @@ def subject(text: str, lowered: str, relations: list[str], body_parts: list[str]
     if name and name.group(1).lower() not in body_parts:
         return Subject(True, name.group(1), name.span(1))
     pronoun = re.match(r"\W*(he|she)\b", lowered)
-    if pronoun and first is None or (pronoun and first and first.start() > 40):
+    if (pronoun and first is None) or (pronoun and first and first.start() > 40):
         return Subject(True, pronoun.group(1), pronoun.span(1))
     return Subject(False)
 
@@ -392,18 +411,25 @@ def _clock(match: re.Match[str], now: datetime) -> Moment | None:
     return Moment(moment, exact=True)
 
 
-_START = r"(?:started|start|starts|began|begun|begin|came on|come on|kicked in|woke|wake|woken|waking|hit me|happened|went|did|hurt|since)"
+_START = (
+    r"(?:started|start|starts|began|begun|begin|came on|come on|"
+    r"kicked in|woke|wake|woken|waking|hit me|happened|went|did|"
+    r"hurt|since)"
+)
 _OVER = re.compile(
     r"\b(?:it|this|that|the (?:pain|spasm|cramp|ache|episode|attack|stiffness)|which|and|then)?\s*"
     r"(?:lasted|lasting|went away after|all went away|has gone completely|eased off after|"
-    r"(?:has |had |is |'s )?(?:gone|passed|stopped|settled|cleared)(?: now| completely| off)?\s*(?:$|\.|,|now))"
+    r"(?:has |had |is |'s )?(?:gone|passed|stopped|settled|"
+    r"cleared)(?: now| completely| off)?\s*(?:$|\.|,|now))"
 )
 _OVER_SUBJECT = re.compile(
     r"\b(?:it|it all|the (?:pain|spasm|cramp|ache|episode|attack|neck pain)|this)\s+"
-    r"(?:has\s+|had\s+|is\s+|all\s+)?(?:lasted|went away|gone|passed|stopped|settled|cleared|eased off)"
+    r"(?:has\s+|had\s+|is\s+|all\s+)?(?:lasted|went away|gone|"
+    r"passed|stopped|settled|cleared|eased off)"
 )
 _ONGOING = re.compile(
-    r"\b(?:since|still|ongoing|right now|rn|at the moment|ever since|won'?t (?:shift|go away|budge|settle)"
+    r"\b(?:since|still|ongoing|right now|rn|at the moment|ever since|"
+    r"won'?t (?:shift|go away|budge|settle)"
     r"|all the time|been going on|keeps?|is now|now)\b"
 )
 
@@ -425,16 +451,23 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
     durations: list[tuple[float, Span, bool]] = []
     for match in re.finditer(
         rf"\b(?:for|lasted|lasting|over|about|around|been|it'?s been|since|from)\s+"
-        rf"(?:the\s+(?:past|last)\s+|about\s+|around\s+|roughly\s+|nearly\s+|almost\s+|over\s+|a good\s+|at least\s+)*"
+        rf"(?:the\s+(?:past|last)\s+|about\s+|around\s+|roughly\s+|"
+        rf"nearly\s+|almost\s+|over\s+|a good\s+|at least\s+)*"
         rf"{_AMOUNT}\s*{_UNIT}\b(?!\s+ago)",
         lowered,
     ):
         word = match.group(0).split()[0]
-        if word in ("over", "about", "around") and not re.search(
-            r"\b(?:lasted|for|been)\s*$", lowered[: match.start()]
+        if (
+            word in ("over", "about", "around")
+            and not re.search(r"\b(?:lasted|for|been)\s*$", lowered[: match.start()])
+            and (
+                word != "over"
+                or not re.search(
+                    r"\b(?:for|lasted)\b", lowered[max(0, match.start() - 15) : match.start()]
+                )
+            )
         ):
-            if word != "over" or not re.search(r"\b(?:for|lasted)\b", lowered[max(0, match.start() - 15) : match.start()]):
-                continue
+            continue
         if word == "from" and not re.search(r"\d|one|two|three|four|five", match.group(1)):
             continue
         hours = _amount(match.group(1)) * _UNITS[match.group(2)]
@@ -442,18 +475,26 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
             continue
         durations.append((hours, match.span(), word in ("lasted", "lasting")))
     for match in re.finditer(
-        rf"\b{_AMOUNT}\s*{_UNIT}\s+(?:now|of (?:neck|pain|this|it|terrible|bad|sore)|in a row|straight)\b",
+        rf"\b{_AMOUNT}\s*{_UNIT}\s+(?:now|of (?:neck|pain|this|"
+        rf"it|terrible|bad|sore)|in a row|straight)\b",
         lowered,
     ):
         if not excluded(match.start()):
-            durations.append((_amount(match.group(1)) * _UNITS[match.group(2)], match.span(), False))
-    for match in re.finditer(r"\b(?:for|over|during)\s+(?:the\s+)?(?:past|last)\s+(hour|day|week|month|fortnight)\b", lowered):
+            durations.append(
+                (_amount(match.group(1)) * _UNITS[match.group(2)], match.span(), False)
+            )
+    for match in re.finditer(
+        r"\b(?:for|over|during)\s+(?:the\s+)?(?:past|last)\s+(hour|day|week|month|fortnight)\b",
+        lowered,
+    ):
         if not excluded(match.start()):
             durations.append((_UNITS[match.group(1)], match.span(), False))
     for match in re.finditer(r"\bfor\s+(?:a|one)\s+(hour|day|week|month|fortnight)\b", lowered):
         if not excluded(match.start()):
             durations.append((_UNITS[match.group(1)], match.span(), False))
-    for match in re.finditer(r"\bfor (?:about |around )?(?:a |an )?(fortnight|half an hour|half hour)\b", lowered):
+    for match in re.finditer(
+        r"\bfor (?:about |around )?(?:a |an )?(fortnight|half an hour|half hour)\b", lowered
+    ):
         if not excluded(match.start()):
             durations.append((336.0 if "fortnight" in match.group(1) else 0.5, match.span(), False))
     if durations:
@@ -466,13 +507,13 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
 
     # When it started.
     candidates: list[tuple[int, Moment, Span]] = []  # (priority, moment, span)
+    moment: Moment | None
     for match in re.finditer(rf"\b{_AMOUNT}\s*{_UNIT}\s+ago\b", lowered):
         if excluded(match.start()):
             continue
         hours = _amount(match.group(1)) * _UNITS[match.group(2)]
         exact = hours < 24
-        moment = now - timedelta(hours=hours)
-        candidates.append((1, Moment(moment, exact=exact), match.span()))
+        candidates.append((1, Moment(now - timedelta(hours=hours), exact=exact), match.span()))
     for match in re.finditer(r"\b(?:an|one|1)\s+hour\s+before\b", lowered):
         candidates.append((1, Moment(now - timedelta(hours=1), exact=True), match.span()))
     for sentence_start, sentence in sentences:
@@ -495,8 +536,10 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
                     candidates.append((0, moment, (at, sentence_start + match.end() + ref.end())))
                     continue
             # "neck been sore since", "since then": the day named before it.
-            earlier = [m for m in _DAY_REF.finditer(lowered[:at])]
-            if earlier and re.match(r"\s*(?:then|$|[.,;]|\w+\s*$)", rest) or earlier and not ref:
+            earlier = list(_DAY_REF.finditer(lowered[:at]))
+            if (earlier and re.match(r"\s*(?:then|$|[.,;]|\w+\s*$)", rest)) or (
+                earlier and not ref
+            ):
                 moment = _day(earlier[-1], now)
                 if moment:
                     candidates.append((0, moment, (at, match.end() + sentence_start)))
@@ -509,7 +552,12 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
             if moment:
                 day = _DAY_REF.search(clause)
                 if day and day.group(1) in ("yesterday", "yday", "yest"):
-                    moment = Moment(moment.at - timedelta(days=1) if moment.at.date() == now.date() else moment.at, True)
+                    moment = Moment(
+                        moment.at - timedelta(days=1)
+                        if moment.at.date() == now.date()
+                        else moment.at,
+                        True,
+                    )
                 candidates.append((1, moment, match.span()))
     for match in _DAY_REF.finditer(lowered):
         if lowered[max(0, match.start() - 6) : match.start()].strip().endswith("since"):
@@ -517,7 +565,9 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
         if match.group(1) == "last" and match.group(2) not in ("night", "nite"):
             continue
         clause = _clause_at(lowered, match.start())
-        if excluded(match.start()) or re.search(r"\b(?:last (?:year|month|summer|winter)|years? ago|ago|used to)\b", clause):
+        if excluded(match.start()) or re.search(
+            r"\b(?:last (?:year|month|summer|winter)|years? ago|ago|used to)\b", clause
+        ):
             continue
         moment = _day(match, now)
         if moment is None:
@@ -542,8 +592,10 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
     if _OVER_SUBJECT.search(lowered) or result.over:
         result.ongoing = False
         result.over = True
-    elif _ONGOING.search(lowered) or re.search(r"\bsince\b", lowered) or (
-        result.duration_hours is not None
+    elif (
+        _ONGOING.search(lowered)
+        or re.search(r"\bsince\b", lowered)
+        or (result.duration_hours is not None)
     ):
         result.ongoing = True
     if result.started is not None and result.duration_hours is None and result.ongoing:
@@ -574,8 +626,10 @@ def _clause_at(lowered: str, at: int) -> str:
 # --- onset -------------------------------------------------------------------------------
 
 
-def onset(lowered: str, sudden: re.Pattern[str], gradual: re.Pattern[str]) -> tuple[str, Span] | None:
-    """"all at once", "out of nowhere" are sudden; "crept up", "bit by bit" gradual. When
+def onset(
+    lowered: str, sudden: re.Pattern[str], gradual: re.Pattern[str]
+) -> tuple[str, Span] | None:
+    """ "all at once", "out of nowhere" are sudden; "crept up", "bit by bit" gradual. When
     both appear, sudden (the safer reading). Already there on waking is neither."""
     match = sudden.search(lowered)
     if match:
@@ -595,8 +649,10 @@ _MOVE_BEFORE = re.compile(
     r"|over (?:my|his|her|your)|tipped over|towards|toward|both|or)\s+(?:\w+\s+){0,2}$"
 )
 _OTHER_PART = re.compile(
-    r"^[\s-]*(?:hand(?:ed)?\s+side\s+of\s+(?:my|his|her|the)\s+)?(?:side\s+of\s+(?:my|his|her|the)\s+|)"
-    r"(?:arm|arms|hand|hands|finger|fingers|thumb|eye|eyes|eyelid|lid|pupil|cheek|face|leg|legs|knee"
+    r"^[\s-]*(?:hand(?:ed)?\s+side\s+of\s+(?:my|his|her|the)\s+)?(?:side\s+of\s+(?:my|"
+    r"his|her|the)\s+|)"
+    r"(?:arm|arms|hand|hands|finger|fingers|thumb|eye|eyes|"
+    r"eyelid|lid|pupil|cheek|face|leg|legs|knee"
     r"|foot|feet|ankle|hip|ear|temple|body|half|shoulder|shoulders|jaw|chest|side of (?:my|his|her)"
     r" (?:face|body)|wrist|elbow|toe|toes|breast|ribs?|lung|kidney|back)\b"
 )
@@ -614,43 +670,73 @@ def regions(lowered: str) -> tuple[list[str], list[str], list[Span]]:
             if name not in target:
                 target.append(name)
 
-    text_has_neck = bool(re.search(r"\b(?:neck|nek|nape|skull|torticollis|crick|whiplash)\b", lowered))
+    text_has_neck = bool(
+        re.search(r"\b(?:neck|nek|nape|skull|torticollis|crick|whiplash)\b", lowered)
+    )
     for start, sentence in _sentences(lowered):
-        for match in re.finditer(r"\bbetween (?:my |his |her |the )?shoulder[- ]?blades?|\bupper back\b", sentence):
+        for match in re.finditer(
+            r"\bbetween (?:my |his |her |the )?shoulder[- ]?blades?|\bupper back\b", sentence
+        ):
             add(other, "upper_back")
             spans.append((start + match.start(), start + match.end()))
         for match in re.finditer(
-            r"\b(?:back|base|bottom) of (?:my |his |her |the )?(?:head|skull)\b|\bback of the head\b|\bin back of head\b",
+            r"\b(?:back|base|bottom) of (?:my |his |her |the )?(?:head|"
+            r"skull)\b|\bback of the head\b|\bin back of head\b",
             sentence,
         ):
             add(other, "head")
             spans.append((start + match.start(), start + match.end()))
         level = None
-        if re.search(r"\b(?:(?:just )?(?:under|below) (?:my |his |her |the )?(?:skull|jaw)|top of (?:my |his |her |the )?neck|upper neck|top of my neck|neck at the top|near the head|at the top)\b", sentence):
+        if re.search(
+            r"\b(?:(?:just )?(?:under|below) (?:my |his |her |"
+            r"the )?(?:skull|jaw)|top of (?:my |his |her |the )?neck|"
+            r"upper neck|top of my neck|neck at the top|near the head|"
+            r"at the top)\b",
+            sentence,
+        ):
             level = "upper"
-        if re.search(r"\b(?:base of (?:my |his |her |the )?neck|lower neck|bottom of (?:my |his |her |the )?neck|low down|lower part of (?:my |his |her |the )?neck|at the base)\b", sentence):
+        if re.search(
+            r"\b(?:base of (?:my |his |her |the )?neck|lower neck|"
+            r"bottom of (?:my |his |her |the )?neck|low down|lower part of (?:my |"
+            r"his |her |the )?neck|at the base)\b",
+            sentence,
+        ):
             level = "lower" if level is None else "both"
         back = re.search(r"\bback of (?:my |his |her |the )?neck\b", sentence)
         sides: list[str] = []
-        for match in re.finditer(rf"\b{_SIDE}(?:[- ]hand(?=[- ]side))?(?:[- ]sided?)?\b|\bboth sides\b|\beither side\b", sentence):
+        for match in re.finditer(
+            rf"\b{_SIDE}(?:[- ]hand(?=[- ]side))?(?:[- ]sided?)?\b|\bboth sides\b|\beither side\b",
+            sentence,
+        ):
             before = sentence[max(0, match.start() - 30) : match.start()]
             after = sentence[match.end() : match.end() + 30]
             if _MOVE_BEFORE.search(before):
                 continue
             if match.group(0).startswith(("both", "either")):
-                if re.match(r"\s+of (?:my|his|her|the) (?:neck|head)", after) or not _OTHER_PART.match(after):
+                if re.match(
+                    r"\s+of (?:my|his|her|the) (?:neck|head)", after
+                ) or not _OTHER_PART.match(after):
                     sides += ["left", "right"]
                     spans.append((start + match.start(), start + match.end()))
                 continue
-            if _OTHER_PART.match(after) or re.match(r"\s+of (?:my|his|her|the) (?:face|body)", after):
+            if _OTHER_PART.match(after) or re.match(
+                r"\s+of (?:my|his|her|the) (?:face|body)", after
+            ):
                 continue
-            if re.match(r"^\s*(?:side\s+)?(?:of|on)\s+(?:my|his|her|the)\s+(?:neck|nek)", after) or re.search(
-                r"\b(?:neck|nek|nape|skull|spasm|knot|locked|stiff|sore|pain|ache|aching|hurts?|hurting|burning|throbbing|twitch\w*)\b",
-                sentence,
-            ) or not re.search(r"\b(?:arm|hand|eye|face|leg|cheek|shoulder|jaw|finger)s?\b", sentence):
-                if text_has_neck:
-                    sides.append(match.group(1))
-                    spans.append((start + match.start(), start + match.end()))
+            if text_has_neck and (
+                re.match(r"^\s*(?:side\s+)?(?:of|on)\s+(?:my|his|her|the)\s+(?:neck|nek)", after)
+                or re.search(
+                    r"\b(?:neck|nek|nape|skull|spasm|knot|locked|stiff|"
+                    r"sore|pain|ache|aching|hurts?|hurting|burning|"
+                    r"throbbing|twitch\w*)\b",
+                    sentence,
+                )
+                or not re.search(
+                    r"\b(?:arm|hand|eye|face|leg|cheek|shoulder|jaw|finger)s?\b", sentence
+                )
+            ):
+                sides.append(match.group(1))
+                spans.append((start + match.start(), start + match.end()))
         neck_here = re.search(r"\b(?:neck|nek|nape)\b", sentence)
         sides = list(dict.fromkeys(sides))
         if sides and (neck_here or text_has_neck):
@@ -665,7 +751,9 @@ def regions(lowered: str) -> tuple[list[str], list[str], list[Span]]:
             add(zones, f"{level}_centre" if level != "both" else "upper_centre")
             if level == "both":
                 add(zones, "lower_centre")
-        elif level == "upper" and re.search(r"\b(?:under|below) (?:my |his |her |the )?skull\b", sentence):
+        elif level == "upper" and re.search(
+            r"\b(?:under|below) (?:my |his |her |the )?skull\b", sentence
+        ):
             add(zones, "upper_centre")
         # Shoulders.
         for match in re.finditer(rf"\b(?:{_SIDE} shoulder|shoulder,? {_SIDE})\b", sentence):
@@ -674,7 +762,9 @@ def regions(lowered: str) -> tuple[list[str], list[str], list[Span]]:
                 continue
             add(zones, f"shoulder_{match.group(1) or match.group(2)}")
             spans.append((start + match.start(), start + match.end()))
-        for match in re.finditer(r"\b(?:both (?:my |his |her )?shoulders|shoulders)\b(?!\s*blades?)", sentence):
+        for match in re.finditer(
+            r"\b(?:both (?:my |his |her )?shoulders|shoulders)\b(?!\s*blades?)", sentence
+        ):
             before = sentence[max(0, match.start() - 14) : match.start()]
             if re.search(r"over (?:my|his|her|your)\s*$", before):
                 continue
@@ -682,16 +772,26 @@ def regions(lowered: str) -> tuple[list[str], list[str], list[Span]]:
             spans.append((start + match.start(), start + match.end()))
         # Jaw, with a side said in the same sentence.
         if re.search(r"\bjaw\b", sentence):
-            jaw_side = re.search(rf"\b{_SIDE}\b(?:[- ]hand)?(?: side)?(?! (?:arm|hand|eye|leg|shoulder|cheek))", sentence)
+            jaw_side = re.search(
+                rf"\b{_SIDE}\b(?:[- ]hand)?(?: side)?(?! (?:arm|hand|eye|leg|shoulder|cheek))",
+                sentence,
+            )
             if jaw_side and not re.search(r"\b(?:under|below) (?:the|my|his|her) jaw\b", sentence):
                 add(other, f"jaw_{jaw_side.group(1)}")
         # Arms, when pain goes into them.
         for match in re.finditer(
-            rf"\b(?:down|into|in|to|up)\s+(?:both\s+(?:of\s+)?(?:my|his|her)?\s*arms|(?:my|his|her|the)?\s*{_SIDE}\s+arm|both arms)\b",
+            rf"\b(?:down|into|in|to|up)\s+(?:both\s+(?:of\s+)?(?:my|"
+            rf"his|her)?\s*arms|(?:my|his|her|the)?\s*{_SIDE}\s+arm|"
+            rf"both arms)\b",
             sentence,
         ):
             clause = _clause_at(lowered, start + match.start())
-            if re.search(r"\b(?:pain|ache|aching|sore|hurt\w*|shoot\w*|burn\w*|stab\w*|shock|goes|going|goin|go|radiat\w*|spread\w*|running)\b", clause):
+            if re.search(
+                r"\b(?:pain|ache|aching|sore|hurt\w*|shoot\w*|burn\w*|"
+                r"stab\w*|shock|goes|going|goin|go|radiat\w*|spread\w*|"
+                r"running)\b",
+                clause,
+            ):
                 side = match.group(1)
                 if side:
                     add(other, f"arm_{side}")
@@ -716,7 +816,8 @@ _HURTS = (
 )
 _LIMIT = rf"(?:{_CANT_MOVE}|{_HURTS})"
 _ABLE = re.compile(
-    r"\b(?:can|could|able to)\s+(?:still\s+|now\s+)?(?:turn|move|look|tilt|bend|nod|put|touch|get)\b"
+    r"\b(?:can|could|able to)\s+(?:still\s+|now\s+)?(?:turn|"
+    r"move|look|tilt|bend|nod|put|touch|get)\b"
     r"(?!\s*(?:but|though))"
 )
 
@@ -740,7 +841,9 @@ def movements(lowered: str) -> tuple[list[str], bool, list[Span]]:
             limit = re.search(_LIMIT, clause)
             cannot = re.search(_CANT_MOVE, clause)
             able = _ABLE.search(clause)
-            if able and not re.search(r"\b(?:can'?t|cant|cannot|can not|couldn'?t|won'?t|unable)\b", clause):
+            if able and not re.search(
+                r"\b(?:can'?t|cant|cannot|can not|couldn'?t|won'?t|unable)\b", clause
+            ):
                 # "he can turn both ways, it just hurts looking up": only what hurts counts
                 limit_after = re.search(_LIMIT, clause[able.end() :])
                 if not limit_after:
@@ -756,7 +859,9 @@ def movements(lowered: str) -> tuple[list[str], bool, list[Span]]:
             ):
                 add(f"rotation_{match.group(1)}")
                 spans.append((offset + match.start(), offset + match.end()))
-            for match in re.finditer(rf"\blook\w*\s+over\s+(?:my|his|her|your)\s+{_SIDE}\s+shoulder", clause):
+            for match in re.finditer(
+                rf"\blook\w*\s+over\s+(?:my|his|her|your)\s+{_SIDE}\s+shoulder", clause
+            ):
                 add(f"rotation_{match.group(1)}")
                 spans.append((offset + match.start(), offset + match.end()))
             for match in re.finditer(
@@ -767,36 +872,60 @@ def movements(lowered: str) -> tuple[list[str], bool, list[Span]]:
                 add(f"side_bending_{match.group(1)}")
                 spans.append((offset + match.start(), offset + match.end()))
             for match in re.finditer(
-                r"\b(?:turn|turning|turns|move|moving|rotate)\w*\s+(?:(?:my|his|her|the)\s+)?(?:head|neck|it)?\s*"
-                r"(?:in\s+)?(?:both ways|either way|either direction|left or right|left and right|both directions|side to side)",
+                r"\b(?:turn|turning|turns|move|moving|rotate)\w*\s+(?:(?:my|"
+                r"his|her|the)\s+)?(?:head|neck|it)?\s*"
+                r"(?:in\s+)?(?:both ways|either way|either direction|"
+                r"left or right|left and right|both directions|side to side)",
                 clause,
             ):
                 add("rotation_left", "rotation_right")
                 spans.append((offset + match.start(), offset + match.end()))
-            if re.search(r"\b(?:every|all|any) directions?\b", clause) and re.search(r"\b(?:move|turn)\w*", clause):
-                add("flexion", "extension", "rotation_left", "rotation_right", "side_bending_left", "side_bending_right")
+            if re.search(r"\b(?:every|all|any) directions?\b", clause) and re.search(
+                r"\b(?:move|turn)\w*", clause
+            ):
+                add(
+                    "flexion",
+                    "extension",
+                    "rotation_left",
+                    "rotation_right",
+                    "side_bending_left",
+                    "side_bending_right",
+                )
             for match in re.finditer(
-                r"\b(?:look|looks|looking|looked|glanc\w*)\s+up\b|\bup at the (?:ceiling|top shelf|sky)\b|\b(?:tilt|tip)\w*\s+(?:my|his|her)?\s*head\s+back\b",
+                r"\b(?:look|looks|looking|looked|glanc\w*)\s+up\b|"
+                r"\bup at the (?:ceiling|top shelf|sky)\b|\b(?:tilt|"
+                r"tip)\w*\s+(?:my|his|her)?\s*head\s+back\b",
                 clause,
             ):
                 add("extension")
                 spans.append((offset + match.start(), offset + match.end()))
             for match in re.finditer(
-                r"\b(?:look|looks|looking|looked)\s+down\b|\bbend\w*\s+(?:it|(?:my|his|her)?\s*(?:head|neck|chin))\s+(?:forward|down)\b"
-                r"|\bnod\w*\b|\b(?:chin|head)\s+(?:down\s+)?(?:to|on|onto|near|towards?)\s+(?:my|his|her|the)?\s*chest\b"
+                r"\b(?:look|looks|looking|looked)\s+down\b|\bbend\w*\s+(?:it|"
+                r"(?:my|his|her)?\s*(?:head|neck|chin))\s+(?:forward|"
+                r"down)\b"
+                r"|\bnod\w*\b|\b(?:chin|head)\s+(?:down\s+)?(?:to|"
+                r"on|onto|near|towards?)\s+(?:my|his|her|the)?\s*chest\b"
                 r"|\bchest with (?:my|his|her|the)? ?chin\b",
                 clause,
             ):
                 if "chest" in match.group(0) and not re.search(
-                    r"\b(?:can'?t|cant|cannot|can not|couldn'?t|won'?t|unable|not able|anywhere near)\b", clause
+                    r"\b(?:can'?t|cant|cannot|can not|couldn'?t|won'?t|"
+                    r"unable|not able|anywhere near)\b",
+                    clause,
                 ):
                     continue
                 add("flexion")
                 spans.append((offset + match.start(), offset + match.end()))
             if cannot and len(found) > before:
                 limited = True
-            if re.search(rf"{_CANT_MOVE}\s+(?:to\s+)?(?:turn|move|rotate)\s+(?:(?:my|his|her|the)\s+)?(?:head|neck|it)\b", clause) or re.search(
-                r"\b(?:won'?t|wont|can'?t|cant|cannot|can not|unable to|doesn'?t want to|don'?t want) (?:turn|move)\b", clause
+            if re.search(
+                rf"{_CANT_MOVE}\s+(?:to\s+)?(?:turn|move|rotate)\s+(?:(?:my|"
+                rf"his|her|the)\s+)?(?:head|neck|it)\b",
+                clause,
+            ) or re.search(
+                r"\b(?:won'?t|wont|can'?t|cant|cannot|can not|unable to|"
+                r"doesn'?t want to|don'?t want) (?:turn|move)\b",
+                clause,
             ):
                 limited = True
     return found, limited, spans
@@ -833,7 +962,9 @@ def remedies(
     result: dict[str, str | None] = {}
     spans: list[Span] = []
     for start, sentence in _sentences(lowered):
-        if sentence.rstrip().endswith("?") and not re.search(r"\b(?:took|tried|used|had|did|gave|helped|helps)\b", sentence):
+        if sentence.rstrip().endswith("?") and not re.search(
+            r"\b(?:took|tried|used|had|did|gave|helped|helps)\b", sentence
+        ):
             continue
         events: list[tuple[int, str, str]] = []  # (position, kind, value)
         for name, span in find_terms(sentence, table):
@@ -885,7 +1016,7 @@ def not_understood(text: str, used: list[Span]) -> list[str]:
             covered[i] = 1
     fragments = []
     for match in re.finditer(r"[^.!?;,\n()]+", text):
-        fragment = match.group(0).strip(" -–—:'\"")
+        fragment = match.group(0).strip(" -\u2013\u2014:'\"")
         if not fragment:
             continue
         if any(covered[match.start() : match.end()]):

@@ -36,7 +36,15 @@ import yaml
 
 # The fixed "now" the corpus's times are written against: Tuesday 30 June 2026, 12:00.
 CORPUS_NOW = datetime.fromisoformat("2026-06-30T12:00:00+00:00")
-NUMBERS = ("intensity", "age_years", "temperature_c", "duration_hours", "started", "ongoing", "onset")
+NUMBERS = (
+    "intensity",
+    "age_years",
+    "temperature_c",
+    "duration_hours",
+    "started",
+    "ongoing",
+    "onset",
+)
 SETS = ("regions", "movements", "qualities", "triggers", "remedies")
 
 
@@ -100,8 +108,8 @@ class Scores:
 
 
 def warning_ids() -> frozenset[str]:
-    from neckcheck.nlp.extract import _warning_ids
     from neckcheck.knowledge import load
+    from neckcheck.nlp.extract import _warning_ids
 
     return _warning_ids(load())
 

@@ -90,7 +90,9 @@ class English:
                 return True
         if word.endswith("ly"):
             stem = word[:-2]
-            return stem in self._words or stem + "le" in self._words or stem[:-1] + "y" in self._words
+            return (
+                stem in self._words or stem + "le" in self._words or stem[:-1] + "y" in self._words
+            )
         return False
 
     def lemma(self, word: str) -> str:
@@ -170,7 +172,7 @@ def _clause_marks(doc: Any, starters: frozenset[str]) -> Any:
     doc.user_data[_BREAKS_KEY] = breaks
     for i, token in enumerate(tokens):
         text = token.lower_
-        if text in (",", ";", ":", "(", ")", "-", "--", "–", "—", "/", "...", "…"):
+        if text in (",", ";", ":", "(", ")", "-", "--", "\u2013", "\u2014", "/", "...", "\u2026"):
             if text == "," and (_list_comma(tokens, i) or _resolution_follows(tokens, i)):
                 continue
             if text in ("-", "/") and not token.whitespace_ and i and not tokens[i - 1].whitespace_:
@@ -206,11 +208,21 @@ def _list_comma(tokens: list[Any], i: int) -> bool:
     return False
 
 
-_RESOLUTION_WORDS = {"gone", "fine", "settled", "cleared", "passed", "better", "normal", "good", "back"}
+_RESOLUTION_WORDS = {
+    "gone",
+    "fine",
+    "settled",
+    "cleared",
+    "passed",
+    "better",
+    "normal",
+    "good",
+    "back",
+}
 
 
 def _resolution_follows(tokens: list[Any], i: int) -> bool:
-    """"had pins and needles last night, that has gone now": the clause after the comma
+    """ "had pins and needles last night, that has gone now": the clause after the comma
     only says that what came before is over."""
     following = [t.lower_ for t in tokens[i + 1 : i + 5]]
     return any(word in _RESOLUTION_WORDS for word in following[:4]) and not any(
@@ -271,14 +283,15 @@ def compile_pattern(
         spec: dict[str, Any]
         window = re.fullmatch(r"<(\d+)-(\d+)>", item)
         if window:
+            low, high = window.groups()
             spec = {
                 "IS_PUNCT": False,
-                "_": {"brk": False},
                 "NORM": {"NOT_IN": _FILLER_BREAKS},
-                "OP": "{%s,%s}" % window.groups(),
+                "OP": f"{{{low},{high}}}",
             }
             pattern.append(spec)
             continue
+        words: list[str] = []
         if item.startswith("^") and len(item) > 1:
             words = item.replace("^", "").split("|")
             spec = {"ORTH": words[0]} if len(words) == 1 else {"ORTH": {"IN": words}}
@@ -290,7 +303,6 @@ def compile_pattern(
         elif item == "*":
             spec = {"IS_PUNCT": False}
         else:
-            words: list[str] = []
             for part in item.split("|"):
                 if part.startswith("@"):
                     if part[1:] not in classes:
@@ -384,7 +396,9 @@ class WindowMatcher:
                 return i not in breaks and row[0] not in fillers_out
             return True
 
-        def ends(items: tuple[tuple[int, frozenset[int], int, int], ...], j: int, i: int) -> list[int]:
+        def ends(
+            items: tuple[tuple[int, frozenset[int], int, int], ...], j: int, i: int
+        ) -> list[int]:
             if j == len(items):
                 return [i]
             item = items[j]
@@ -462,12 +476,8 @@ def build(kb: KnowledgeBase) -> Pipeline:
     lexicon_phrases: list[str] = []
     for finding in kb.findings:
         lexicon_phrases += finding.synonyms
-    for phrases in data.terms.values():
-        lexicon_phrases += phrases
-    for phrases in data.classes.values():
-        lexicon_phrases += phrases
-    for phrases in data.cues.values():
-        lexicon_phrases += phrases
+    for words in [*data.terms.values(), *data.classes.values(), *data.cues.values()]:
+        lexicon_phrases += words
     normaliser = Normaliser(
         english=English(),
         vocabulary=sorted(_phrase_words(lexicon_phrases) | set(data.spellings)),
@@ -490,7 +500,7 @@ def build(kb: KnowledgeBase) -> Pipeline:
     nlp.add_pipe("neckcheck_normaliser")
     nlp.add_pipe("neckcheck_clauses")
     nlp.add_pipe("sentencizer")
-    matcher = nlp.add_pipe(
+    matcher: Any = nlp.add_pipe(
         "medspacy_target_matcher",
         config={
             "phrase_matcher_attr": "NORM",
@@ -571,7 +581,7 @@ def build(kb: KnowledgeBase) -> Pipeline:
         return doc
 
     nlp.add_pipe("neckcheck_readings")
-    context = nlp.add_pipe(
+    context: Any = nlp.add_pipe(
         "medspacy_context",
         config={
             "rules": None,

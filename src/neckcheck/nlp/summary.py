@@ -59,7 +59,9 @@ def understood(result: Extraction) -> list[tuple[str, str]]:
         lines.append(
             (
                 "Before, not now",
-                "; ".join(kb.finding(f).label + _said(result, f, "historical") for f in result.past),
+                "; ".join(
+                    kb.finding(f).label + _said(result, f, "historical") for f in result.past
+                ),
             )
         )
     if doc.intensity is not None:

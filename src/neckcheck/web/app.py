@@ -10,7 +10,6 @@ one error policy: bad input is a 4xx naming the field, never a 500.
 from __future__ import annotations
 
 import threading
-
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any

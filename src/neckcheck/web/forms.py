@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from neckcheck.domain import Episode, PainQuality
+from neckcheck.domain import Episode
 from neckcheck.errors import FieldProblem, InputError
 from neckcheck.knowledge import load
 from neckcheck.timeparse import parse_moment, parse_zone
