@@ -556,7 +556,8 @@ def test_cli_log_text_asks_before_saving(env_db: str) -> None:
     assert saved.exit_code == 0, saved.output
     [episode] = json.loads(runner.invoke(app, ["history", "--json"]).output)
     assert episode["intensity"] == 5
-    assert episode["findings"] == ["reduced_range_of_motion"]
+    # A pain score for a stiff neck: the neck hurts too.
+    assert episode["findings"] == ["reduced_range_of_motion", "neck_pain"]
     assert episode["absent"] == ["fever"]
     assert episode["regions"] == ["upper_right", "lower_right"]
     assert episode["triggers"] == ["sleep_position"]

@@ -297,6 +297,7 @@ class NlpData(_Strict):
     patterns: dict[str, list[str]] = Field(default_factory=dict)
     denials: dict[str, list[str]] = Field(default_factory=dict)
     denial_patterns: dict[str, list[str]] = Field(default_factory=dict)
+    pain_words: list[str] = Field(default_factory=list)
     cues: dict[str, list[str]] = Field(default_factory=dict)
     cue_patterns: dict[str, list[str]] = Field(default_factory=dict)
     exclude: dict[str, list[str]] = Field(default_factory=dict)

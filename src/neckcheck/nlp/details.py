@@ -390,9 +390,9 @@ def _day(match: re.Match[str], now: datetime) -> Moment | None:
     return None
 
 
-def _clock(match: re.Match[str], now: datetime) -> Moment | None:
+def _clock(match: re.Match[str], now: datetime, *, timed: bool = False) -> Moment | None:
     hour, minute, half = match.group(1), match.group(2), match.group(3)
-    if half is None and minute is None:
+    if half is None and minute is None and not timed:
         before = match.group(0)
         if not re.match(r"\s*(?:at|since)\b", before):
             return None
@@ -413,7 +413,7 @@ def _clock(match: re.Match[str], now: datetime) -> Moment | None:
 
 _START = (
     r"(?:started|start|starts|began|begun|begin|came on|come on|"
-    r"kicked in|woke|wake|woken|waking|hit me|happened|went|did|"
+    r"kicked in|woke|wake|woken|waking|hit me|happened|went|did|developed|struck|"
     r"hurt|since)"
 )
 _OVER = re.compile(
@@ -426,6 +426,9 @@ _OVER_SUBJECT = re.compile(
     r"\b(?:it|it all|the (?:pain|spasm|cramp|ache|episode|attack|neck pain)|this)\s+"
     r"(?:has\s+|had\s+|is\s+|all\s+)?(?:lasted|went away|gone|"
     r"passed|stopped|settled|cleared|eased off)"
+)
+_PRESENT_TENSE = re.compile(
+    r"\b(?:is|are|'s|has been|have been|hurts|aches|keeps|feels|i have|he has|she has|won'?t)\b"
 )
 _ONGOING = re.compile(
     r"\b(?:since|still|ongoing|right now|rn|at the moment|ever since|"
@@ -444,21 +447,29 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
     skip = re.compile(r"\b(?:" + "|".join(exclude) + r")") if exclude else None
 
     def excluded(start: int) -> bool:
+        """Whether a time at ``start`` belongs to something else (a medicine, an operation,
+        an infection): those words just before it, in the same clause."""
         clause = _clause_at(lowered, start)
-        return bool(skip and skip.search(clause) and not re.search(r"\bsince\b", clause))
+        near = lowered[max(0, start - 45) : start]
+        cut = max(near.rfind(","), near.rfind(" and "), near.rfind(" n "))
+        near = near[cut + 1 :] if cut >= 0 else near
+        return bool(skip and skip.search(near) and not re.search(r"\bsince\b", clause))
 
     # How long: "for 3 days", "3 days now", "lasted an hour", "for the past week".
     durations: list[tuple[float, Span, bool]] = []
     for match in re.finditer(
-        rf"\b(?:for|lasted|lasting|over|about|around|been|it'?s been|since|from)\s+"
+        rf"\b(?:for|lasted|lasting|over|about|around|been|it'?s been|since|from|going on|"
+        rf"went away after|eased after|gone after)\s+"
         rf"(?:the\s+(?:past|last)\s+|about\s+|around\s+|roughly\s+|"
         rf"nearly\s+|almost\s+|over\s+|a good\s+|at least\s+)*"
         rf"{_AMOUNT}\s*{_UNIT}\b(?!\s+ago)",
         lowered,
     ):
         word = match.group(0).split()[0]
+        if word in ("went", "eased", "gone"):
+            word = "lasted"
         if (
-            word in ("over", "about", "around")
+            word in ("about", "around")
             and not re.search(r"\b(?:lasted|for|been)\s*$", lowered[: match.start()])
             and (
                 word != "over"
@@ -520,9 +531,25 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
         for match in re.finditer(r"\bsince\b", sentence):
             at = sentence_start + match.start()
             rest = sentence[match.end() :]
-            ref = _DAY_REF.search(rest[:80])
+            ref = _DAY_REF.search(rest[:120])
             clock = _CLOCK.search(sentence[match.start() :][:40])
-            if clock and clock.start() == 0:
+            if re.match(
+                r"\s*(?:i|he|she|we)\s+(?:got up|woke|woke up)|\s*waking|\s*(?:this )?morning\b",
+                rest,
+            ):
+                candidates.append(
+                    (
+                        0,
+                        Moment(now.replace(hour=7, minute=0, second=0, microsecond=0), False),
+                        (at, at + 12),
+                    )
+                )
+                continue
+            if (
+                clock
+                and clock.start() == 0
+                and not re.match(r"\s*/", sentence[match.start() + clock.end() :])
+            ):
                 moment = _clock(clock, now)
                 if moment:
                     candidates.append((0, moment, (at, at + clock.end())))
@@ -543,12 +570,39 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
                 moment = _day(earlier[-1], now)
                 if moment:
                     candidates.append((0, moment, (at, match.end() + sentence_start)))
+    for match in re.finditer(rf"\b{_START}\b[^.;,]{{0,30}}?", lowered):
+        ref = _DAY_REF.search(lowered, match.end(), match.end() + 30)
+        if ref and ref.start() - match.end() < 25 and not excluded(ref.start()):
+            clock = _CLOCK.search(lowered, match.start(), ref.end() + 25)
+            moment = _clock(clock, now, timed=True) if clock else None
+            if moment is None:
+                moment = _day(ref, now)
+            if moment:
+                candidates.append((0, moment, ref.span()))
+    nth = re.search(r"\b(\d+)(?:st|nd|rd|th) day\b", lowered)
+    if nth and 1 <= int(nth.group(1)) <= 60:
+        day = now.replace(hour=12, minute=0, second=0, microsecond=0)
+        candidates.append(
+            (1, Moment(day - timedelta(days=int(nth.group(1)) - 1), False), nth.span())
+        )
+    for match in re.finditer(
+        r"\b(?:from|since)\s+(?:the\s+)?morning\b|\b(?:at|since)\s+breakfast\b", lowered
+    ):
+        candidates.append(
+            (1, Moment(now.replace(hour=7, minute=0, second=0, microsecond=0), False), match.span())
+        )
+    woke = re.search(r"\bwoke(?:n)?(?:\s+up)?\b", lowered)
+    if woke and not _DAY_REF.search(lowered, woke.end(), woke.end() + 40):
+        candidates.append(
+            (3, Moment(now.replace(hour=7, minute=0, second=0, microsecond=0), False), woke.span())
+        )
     for match in _CLOCK.finditer(lowered):
         if match.group(0).startswith("since"):
             continue
         clause = _clause_at(lowered, match.start())
-        if re.search(rf"\b{_START}", clause) and not excluded(match.start()):
-            moment = _clock(match, now)
+        timed = match.group(3) or re.search(r"\b(?:morning|afternoon|evening|today)\b", clause)
+        if (re.search(rf"\b{_START}", clause) or timed) and not excluded(match.start()):
+            moment = _clock(match, now, timed=bool(timed))
             if moment:
                 day = _DAY_REF.search(clause)
                 if day and day.group(1) in ("yesterday", "yday", "yest"):
@@ -575,7 +629,8 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
         relevant = re.search(
             rf"\b(?:{_START}|neck|pain|sore|ache|hurt|hurts|hurting|spasm|stiff|locked|crick|knot|"
             r"fell|fall|crash|crashed|tackle|tackled|thrown|threw|dived|hit|slipped|tripped|rear|"
-            r"went over|came off|drive|drove|slept|gym|lifting|reached|pulled|strained)",
+            r"went over|came off|drive|drove|slept|gym|lifting|reached|pulled|strained|weak|numb|"
+            r"tingl|dizzy|sick|fever|temperature|temp|headache|developed|vision|eye|swallow)",
             clause,
         )
         if relevant:
@@ -594,8 +649,9 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
         result.over = True
     elif (
         _ONGOING.search(lowered)
-        or re.search(r"\bsince\b", lowered)
-        or (result.duration_hours is not None)
+        or result.started is not None
+        or result.duration_hours is not None
+        or _PRESENT_TENSE.search(lowered)
     ):
         result.ongoing = True
     if result.started is not None and result.duration_hours is None and result.ongoing:

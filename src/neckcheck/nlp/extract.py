@@ -276,7 +276,15 @@ def extract(text: str, *, now: datetime) -> Extraction:
     """Read ``text`` (what a person wrote about one episode) into an :class:`Extraction`.
 
     ``now`` is when it was written: "2 hours ago" and "since Monday" are read against it."""
-    from neckcheck.nlp.pipeline import AUX_GROUP, CUE, DENIAL, EXCLUDE, READING, SPAN_GROUP
+    from neckcheck.nlp.pipeline import (
+        AUX_GROUP,
+        CUE,
+        DENIAL,
+        EXCLUDE,
+        PAIN_WORD,
+        READING,
+        SPAN_GROUP,
+    )
 
     reader = _reader()
     # Same length as the text, so mention offsets point into what the person wrote.
@@ -342,6 +350,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
             )
         )
 
+    found = _pain_words(found, doc, PAIN_WORD)
     found = _readings_replace_words(found)
     found += _combined(found, cues, reader)
     found = _drop_replaced(found, reader)
@@ -403,6 +412,27 @@ def extract(text: str, *, now: datetime) -> Extraction:
     if score:
         numbers["intensity"], number_spans["intensity"] = score[0], clean[slice(*score[1])]
         used.append(score[1])
+    if score and score[0] > 0 and "neck_pain" not in present_set and "neck_pain" not in absent:
+        neck_findings = present_set & {
+            "cramping_knot",
+            "reduced_range_of_motion",
+            "head_pulled_to_side",
+        }
+        if neck_findings or any(t.norm_ in _NECK_WORDS for t in doc):
+            # A pain score for a neck that is locked, stiff or twisted: the neck hurts.
+            present.append("neck_pain")
+            present_set.add("neck_pain")
+            uncertain = [f for f in uncertain if f != "neck_pain"]
+            start, end = score[1]
+            mentions.append(
+                Mention(
+                    finding="neck_pain",
+                    text=clean[start:end],
+                    start=start,
+                    end=end,
+                    status="present",
+                )
+            )
     used += started.spans
     if started.duration_hours is not None:
         numbers["duration_hours"] = min(started.duration_hours, 24 * 366)
@@ -478,6 +508,28 @@ def _sentences_with_past_day(doc: Any) -> set[int]:
         for modifier in graph.modifiers
         if modifier.category == "PAST_TIME"
     }
+
+
+_NECK_WORDS = frozenset({"neck", "nape", "nek", "necks", "skull", "shoulder", "shoulders", "blade"})
+
+
+def _pain_words(found: list[_Found], doc: Any, label: str) -> list[_Found]:
+    """A pain word in a sentence about the neck ("the pain's back worse", "neck stiff, it
+    hurts") is neck pain, unless it belongs to another finding ("chest pain")."""
+    kept: list[_Found] = []
+    words = [f for f in found if f.label == label]
+    others = [f for f in found if f.label != label]
+    for word in words:
+        span = word.span
+        inside = any(
+            o.span.start <= span.start and span.end <= o.span.end and o.label != "neck_pain"
+            for o in others
+        )
+        sent = span.sent
+        neck = any(t.norm_ in _NECK_WORDS for t in sent)
+        if not inside and neck:
+            kept.append(_Found("neck_pain", span, word.status, past_time=word.past_time))
+    return others + kept
 
 
 def _readings_replace_words(found: list[_Found]) -> list[_Found]:

@@ -42,6 +42,7 @@ DENIAL = "denial:"
 CUE = "cue:"
 EXCLUDE = "exclude:"
 READING = "reading:temperature"
+PAIN_WORD = "pain:word"
 # The structural ConText categories: they end other modifiers' scopes and modify nothing.
 CLAUSE, CONTRAST, PRESENT = "CLAUSE", "CONTRAST", "PRESENT"
 _NOTHING = {"NO_TARGET"}
@@ -527,6 +528,8 @@ def build(kb: KnowledgeBase) -> Pipeline:
     for finding_id, words in data.denials.items():
         for phrase in words:
             phrases.setdefault((prepare(phrase), DENIAL + finding_id))
+    for phrase in data.pain_words:
+        phrases.setdefault((prepare(phrase), PAIN_WORD))
     for cue, words in data.cues.items():
         for phrase in words:
             phrases.setdefault((prepare(phrase), CUE + cue))
