@@ -581,9 +581,9 @@ def times(lowered: str, now: datetime, exclude: list[str]) -> Times:
                 candidates.append((0, moment, ref.span()))
     nth = re.search(r"\b(\d+)(?:st|nd|rd|th) day\b", lowered)
     if nth and 1 <= int(nth.group(1)) <= 60:
-        day = now.replace(hour=12, minute=0, second=0, microsecond=0)
+        noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
         candidates.append(
-            (1, Moment(day - timedelta(days=int(nth.group(1)) - 1), False), nth.span())
+            (1, Moment(noon - timedelta(days=int(nth.group(1)) - 1), False), nth.span())
         )
     for match in re.finditer(
         r"\b(?:from|since)\s+(?:the\s+)?morning\b|\b(?:at|since)\s+breakfast\b", lowered
