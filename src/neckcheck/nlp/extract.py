@@ -568,13 +568,16 @@ def _scope_of(span: Any, within: str) -> tuple[int, int]:
     sent = span.sent
     if within == "sentence":
         return sent.start, sent.end
+    from neckcheck.nlp.pipeline import clause_breaks
+
+    breaks = clause_breaks(doc)
     start, end = sent.start, sent.end
     for i in range(span.start - 1, sent.start - 1, -1):
-        if doc[i]._.brk:
+        if i in breaks:
             start = i + 1
             break
     for i in range(span.end, sent.end):
-        if doc[i]._.brk:
+        if i in breaks:
             end = i
             break
     return start, end

@@ -8,7 +8,7 @@
   whole language: a word English knows is left alone), then the lemma from spaCy's lookup
   tables (``spacy-lookups-data``): "hurts", "hurting" and "hurt" are one word. Normal forms
   are kept on the vocabulary's lexemes, so each new word is looked at once.
-* **clause marks**: ``token._.brk`` is set on a comma, "and" or dash that starts a new
+* **clause marks**: the tokens that start a new clause (a comma, "and" or dash) are noted
   clause, so that a negation stops there ("no headache, arm tingling"), while a list keeps
   it ("no fever, chills or rash").
 * **TargetMatcher** (medspaCy): every phrase of the lexicon and every pattern, matched on the
@@ -35,6 +35,8 @@ from neckcheck.nlp.details import temperature_readings
 
 SPAN_GROUP = "neckcheck"
 _BREAKS_KEY = "neckcheck_breaks"
+# The normal form a clause mark gets just before ConText (an equality test is cheap there).
+_BREAK_NORM = "neckcheck-clause-break"
 AUX_GROUP = "neckcheck_aux"
 # Labels of spans that are not findings: a phrase saying a finding is absent, a cue for a
 # rule that combines mentions, a phrase inside which a finding's words mean something else.
@@ -166,34 +168,40 @@ class Normaliser:
         return doc
 
 
+_PUNCT_BREAKS = frozenset(
+    [",", ";", ":", "(", ")", "-", "--", "\u2013", "\u2014", "/", "...", "\u2026"]
+)
+_JOINERS = frozenset(["and", "n", "&", "plus", "so", "then", "also", "which", "cos", "because"])
+
+
 def _clause_marks(doc: Any, starters: frozenset[str]) -> Any:
-    """Mark the tokens that start a new clause (``token._.brk``)."""
-    tokens = list(doc)
+    """Record the tokens that start a new clause (``doc.user_data[_BREAKS_KEY]``, a set of
+    token indexes): a comma that is not inside a list, a dash between spaces, "and" before
+    a new subject."""
+    lowers = [t.lower_ for t in doc]
+    norms = [t.norm_ for t in doc]
+    spaced = [bool(t.whitespace_) for t in doc]
     breaks: set[int] = set()
     doc.user_data[_BREAKS_KEY] = breaks
-    for i, token in enumerate(tokens):
-        text = token.lower_
-        if text in (",", ";", ":", "(", ")", "-", "--", "\u2013", "\u2014", "/", "...", "\u2026"):
-            if text == "," and (_list_comma(tokens, i) or _resolution_follows(tokens, i)):
+    size = len(lowers)
+    for i, text in enumerate(lowers):
+        if text in _PUNCT_BREAKS:
+            if text == "," and (_list_comma(lowers, norms, i) or _resolution_follows(lowers, i)):
                 continue
-            if text in ("-", "/") and not token.whitespace_ and i and not tokens[i - 1].whitespace_:
+            if text in ("-", "/") and not spaced[i] and i and not spaced[i - 1]:
                 continue  # "light-headed", "C5-6", "and/or"
-            token._.brk = True
             breaks.add(i)
-        elif text in ("and", "n", "&", "plus", "so", "then", "also", "which", "cos", "because"):
-            nxt = tokens[i + 1].norm_ if i + 1 < len(tokens) else ""
-            if nxt in starters:
-                token._.brk = True
-                breaks.add(i)
+        elif text in _JOINERS and i + 1 < size and norms[i + 1] in starters:
+            breaks.add(i)
     return doc
 
 
-def _list_comma(tokens: list[Any], i: int) -> bool:
+def _list_comma(lowers: list[str], norms: list[str], i: int) -> bool:
     """Whether the comma at ``i`` separates items of a list closed by "or" or "nor"
     ("no fever, chills or rash"; "no numbness, tingling, or weakness")."""
     words = 0
-    for token in tokens[i + 1 :]:
-        text = token.lower_
+    for j in range(i + 1, len(lowers)):
+        text = lowers[j]
         if text in ("or", "nor"):
             return True
         if text in (".", "!", "?", ";", ":", "but", "and", "n"):
@@ -201,7 +209,7 @@ def _list_comma(tokens: list[Any], i: int) -> bool:
         if text == ",":
             words = 0
             continue
-        if token.norm_ in ("no", "not", "i", "my", "it", "he", "she", "his", "her"):
+        if norms[j] in ("no", "not", "i", "my", "it", "he", "she", "his", "her"):
             return False
         words += 1
         if words > 4:
@@ -222,10 +230,10 @@ _RESOLUTION_WORDS = {
 }
 
 
-def _resolution_follows(tokens: list[Any], i: int) -> bool:
+def _resolution_follows(lowers: list[str], i: int) -> bool:
     """ "had pins and needles last night, that has gone now": the clause after the comma
     only says that what came before is over."""
-    following = [t.lower_ for t in tokens[i + 1 : i + 5]]
+    following = lowers[i + 1 : i + 5]
     return any(word in _RESOLUTION_WORDS for word in following[:4]) and not any(
         word in ("no", "not", "neck", "head", "arm", "pain") for word in following
     )
@@ -250,6 +258,12 @@ def longest_per_label(spans: Iterable[Any]) -> list[Any]:
         kept += chosen
     kept.sort(key=lambda s: (s.start, -s.end))
     return kept
+
+
+def clause_breaks(doc: Any) -> set[int]:
+    """The indexes of the tokens that start a new clause in ``doc``."""
+    found: set[int] = doc.user_data.get(_BREAKS_KEY, set())
+    return found
 
 
 class PatternError(ValueError):
@@ -468,11 +482,8 @@ def build(kb: KnowledgeBase) -> Pipeline:
     from medspacy.context import ConText, ConTextRule  # noqa: F401 (registers the factory)
     from medspacy.target_matcher import TargetMatcher, TargetRule  # noqa: F401
     from spacy.language import Language
-    from spacy.tokens import Token
 
     data = kb.nlp
-    if not Token.has_extension("brk"):
-        Token.set_extension("brk", default=False)
 
     lexicon_phrases: list[str] = []
     for finding in kb.findings:
@@ -584,6 +595,15 @@ def build(kb: KnowledgeBase) -> Pipeline:
         return doc
 
     nlp.add_pipe("neckcheck_readings")
+
+    @Language.component("neckcheck_break_norms")
+    def _break_norms(doc: Any) -> Any:
+        # After the matchers: "stiff and sore" must still match as a phrase.
+        for i in doc.user_data.get(_BREAKS_KEY, ()):
+            doc[i].norm_ = _BREAK_NORM
+        return doc
+
+    nlp.add_pipe("neckcheck_break_norms")
     context: Any = nlp.add_pipe(
         "medspacy_context",
         config={
@@ -626,7 +646,7 @@ def build(kb: KnowledgeBase) -> Pipeline:
             "clause mark",
             CLAUSE,
             direction="FORWARD",
-            pattern=[{"_": {"brk": True}}],
+            pattern=[{"NORM": _BREAK_NORM}],
             max_scope=1,
             allowed_types=_NOTHING,
         )
