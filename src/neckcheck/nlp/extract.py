@@ -294,6 +294,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
     about = details.subject(clean, lowered, reader.relations, reader.body_parts)
     spans = [*doc.spans[SPAN_GROUP], *doc.spans[AUX_GROUP]]
     excluded = [s for s in spans if s.label_.startswith(EXCLUDE)]
+    denials = [s for s in spans if s.label_.startswith(DENIAL)]
     readings = {(start, end): value for start, end, value in details.temperature_readings(clean)}
 
     past_days = _sentences_with_past_day(doc)
@@ -314,6 +315,11 @@ def extract(text: str, *, now: datetime) -> Extraction:
             for e in excluded
         ):
             continue
+        if not label.startswith(DENIAL) and any(
+            d.label_ == DENIAL + finding and d.start <= span.start and span.end <= d.end
+            for d in denials
+        ):
+            continue  # "temperature's normal": the word inside a denial is not a mention
         said = _said(
             span,
             about,
@@ -691,12 +697,26 @@ def _episode_over(found: list[_Found], lowered: str, reader: _Reader) -> None:
         f.status = "historical" if f.past_time else "absent"
 
 
+_NOW_WORDS = frozenset({"now", "today", "since", "again", "back", "anymore"})
+
+
 def _past_when_now_denied(found: list[_Found]) -> None:
-    """ "Last week I had a high fever ... now no fever": the first is a past mention."""
+    """ "Last week I had a high fever ... now no fever", "became confused ... back to his
+    usual self now": what was said before is a past mention."""
     denied = {f.label for f in found if f.status == "absent"}
     for label in denied:
         present = [f for f in found if f.label == label and f.status == "present"]
-        if present and all(f.past_time for f in present):
+        later_now = [
+            f
+            for f in found
+            if f.label == label
+            and f.status == "absent"
+            and any(t.lower_ in _NOW_WORDS for t in f.span.sent)
+        ]
+        earlier = bool(later_now) and all(
+            p.span.sent.end <= later_now[0].span.sent.start for p in present
+        )
+        if present and (all(f.past_time for f in present) or earlier):
             for f in present:
                 f.status = "historical"
 
