@@ -734,11 +734,13 @@ def _qualities(present: list[str], lowered: str, reader: _Reader, used: list[Any
 
 
 def _modifier_spans(doc: Any) -> list[tuple[int, int]]:
+    """The words of the ConText cues that said something about a finding (a cue that
+    modified nothing is not counted as understood)."""
     graph = getattr(doc._, "context_graph", None)
     if graph is None:
         return []
     result = []
-    for modifier in graph.modifiers:
+    for _target, modifier in graph.edges:
         start, end = modifier.modifier_span
         span = doc[start:end]
         if span.text.strip() and any(t.is_alpha for t in span):
