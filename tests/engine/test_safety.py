@@ -24,7 +24,7 @@ def _safety() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("sentences", [False], ids=["form skipped"])
+@pytest.mark.parametrize("sentences", [False, True], ids=["form skipped", "sentence read"])
 def test_the_simulated_interview_under_triages_nothing(sentences: bool) -> None:
     total, _ = _safety().simulation(sentences=sentences)
     start = "the sentence read first" if sentences else "the form skipped"

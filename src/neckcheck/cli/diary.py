@@ -101,15 +101,30 @@ def _payload_from_text(
     payload: dict[str, Any] = {
         "findings": list(doc.findings),
         "absent": list(doc.absent),
+        "regions": [r.value for r in result.regions],
         "limited_movements": [m.value for m in result.limited_movements],
+        "pain_qualities": [q.value for q in result.pain_qualities],
+        "triggers": list(result.triggers),
+        # How much a remedy helped is part of the record; one the text does not say is left out.
+        "remedies": [
+            {"remedy": r.remedy, "helped": r.helped.value} for r in result.remedies if r.helped
+        ],
         "notes": text,
     }
     for key in ("intensity", "onset"):
         value = getattr(doc, key)
         if value is not None:
             payload[key] = getattr(value, "value", value)
-    if doc.duration_hours is not None:
+    if result.started_at is not None:
+        payload["started_at"] = result.started_at
+    elif doc.duration_hours is not None:
         payload["started_at"] = now - timedelta(hours=doc.duration_hours)
+    if result.ongoing is False:
+        if result.ended_at is not None:
+            payload["ended_at"] = result.ended_at
+        elif doc.duration_hours is not None and result.started_at is None:
+            payload["started_at"] = now - timedelta(hours=doc.duration_hours)
+            payload["ended_at"] = now
     payload.update(flags)
     if "intensity" not in payload and confirm:
         payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)
@@ -119,14 +134,17 @@ def _payload_from_text(
 
 
 def _ask(diary: Diary, episode_id: int) -> None:
-    """The check's questions in the terminal, as on the pages: the warning signs in groups
+    """The check's questions in the terminal, as on the pages: first the warning signs the
+    person's own words left unsure (with those words), then the warning signs in groups
     ("none of these" in one key), then what a partly met rule still needs."""
     from neckcheck.knowledge import load
 
     kb = load()
+    mentions = diary.mentions(diary.episode(episode_id))
+    unsure = diary.unsure(mentions)
     while True:
         episode = diary.episode(episode_id)
-        step = diary.next_step(episode)
+        step = diary.next_step(episode, unsure)
         if step is None:
             return
         answers: dict[str, bool | int | str] = {}
@@ -156,6 +174,8 @@ def _ask(diary: Diary, episode_id: int) -> None:
                         kb.question("onset") + " (sudden/gradual)", ["sudden", "gradual"]
                     )
                 else:
+                    for mention in mentions.get(name, []):
+                        typer.echo(f"  You wrote: “{mention.text}”")
                     answers[name] = typer.confirm(kb.question(name))
         diary.answer(episode_id, answers)
 

@@ -303,6 +303,12 @@ class Diary:
             found.setdefault(mention.finding, []).append(mention)
         return found
 
+    @staticmethod
+    def unsure(mentions: dict[str, list[Mention]]) -> list[str]:
+        """The findings the person's words left unsure (hedged: "maybe a bit dizzy?"; or
+        "stiff neck" with a fever or headache), to ask first in the check."""
+        return [f for f, said in mentions.items() if any(m.status == "uncertain" for m in said)]
+
     def decline(self, episode_id: int) -> Episode:
         """The person chooses not to answer the remaining questions."""
         return self.edit(episode_id, EpisodeUpdate(declined=True))

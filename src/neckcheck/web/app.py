@@ -10,6 +10,7 @@ one error policy: bad input is a 4xx naming the field, never a 500.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -220,6 +221,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.state.request_limiter = anyio.CapacityLimiter(CONCURRENT_REQUESTS)
         threads = anyio.to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, CONCURRENT_REQUESTS + _SPARE_THREADS)
+        # The text extractor takes a second or two to build (spaCy, medspaCy, the lexicon):
+        # built now in the background, the first description a person sends is read at once.
+        from neckcheck.nlp.extract import warm
+
+        threading.Thread(target=warm, name="nlp-warm-up", daemon=True).start()
         try:
             yield
         finally:
