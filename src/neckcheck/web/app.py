@@ -28,9 +28,9 @@ from neckcheck import __version__, text
 from neckcheck.clock import Clock, SystemClock
 from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
 from neckcheck.knowledge import load
+from neckcheck.services.access import local_person
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
-from neckcheck.storage.repo import ensure_local_patient
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.routes import api, clinic, pages
@@ -217,7 +217,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.state.db = db
         if not settings.clinic_mode:  # made now, so that no two first requests both make it
             with db.session() as session:
-                ensure_local_patient(session=session, now=app.state.clock.now())
+                local_person(session, now=app.state.clock.now())
         app.state.request_limiter = anyio.CapacityLimiter(CONCURRENT_REQUESTS)
         threads = anyio.to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, CONCURRENT_REQUESTS + _SPARE_THREADS)
