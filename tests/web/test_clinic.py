@@ -156,6 +156,9 @@ def kind_of(path: str) -> str:
         "/sharing/invite",
         "/report.pdf",
         "/profile",
+        "/no-spasm",
+        "/no-spasm/undo",
+        "/timer",
     )
     if path in own or path.startswith(("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/")):
         return "own_diary"
@@ -206,6 +209,7 @@ def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
         "patient_id": str(owner.patient_id),
         "clinician_id": str(clinic.users["shared"].id),
         "kind": "json",
+        "day": "2026-06-29",
     }
     cases = 0
     for who in WHO:

@@ -95,14 +95,6 @@ class PainFree:
                 text += f" since the diary began on {self.since:%d %b %Y}"
         return text + "."
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "recorded": self.recorded,
-            "estimated": self.estimated,
-            "estimated_since": self.since.isoformat() if self.since else None,
-            "text": self.summary(),
-        }
-
 
 def pain_free(
     episodes: Iterable[Episode],

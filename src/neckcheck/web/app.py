@@ -61,6 +61,8 @@ def _templates() -> Jinja2Templates:
     labels = {f.id: f.label for f in kb.findings}
     env.filters.update(
         duration=text.format_hours,
+        elapsed=text.format_elapsed,
+        iso_duration=text.iso_duration,
         when=text.format_moment,
         finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
     )
