@@ -32,7 +32,8 @@ from neckcheck.storage.db import open_database
 from neckcheck.storage.repo import ensure_local_patient
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
-from neckcheck.web.routes import api, clinic, pages
+from neckcheck.web.logs import redact
+from neckcheck.web.routes import api, clinic, pages, reminders
 
 logger = logging.getLogger("neckcheck.web")
 
@@ -251,7 +252,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         try:
             response: Response = await call_next(request)
         except Exception:  # an unexpected fault still answers with the security headers
-            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            path = redact(request.url.path)  # a calendar feed's address is its credential
+            logger.exception("unexpected error on %s %s", request.method, path)
             response = _refusal(request.url.path, 500, "something went wrong on our side")
         response.headers.update(SECURITY_HEADERS)
         if not request.url.path.startswith("/static/"):
@@ -279,6 +281,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(clinic.router)
+    app.include_router(reminders.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -474,19 +474,39 @@ def export(kind: str, diary: ExportDiary) -> Response:
 
 @router.get("/profile", response_class=HTMLResponse)
 def profile_page(request: Request, diary: WriteDiary) -> HTMLResponse:
-    profile = diary.profile()
-    values = {
-        "name": diary.name(),
-        "birth_year": "" if profile.birth_year is None else str(profile.birth_year),
-        "time_zone": profile.time_zone or "",
-        "emergency_number": profile.emergency_number or "",
-    }
+    return profile_response(request, diary, saved=request.query_params.get("saved") == "1")
+
+
+def profile_response(
+    request: Request,
+    diary: Diary,
+    *,
+    form: forms.FormState | None = None,
+    saved: bool = False,
+    calendar: Any = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The profile page, with its calendar section (the feed of reminders)."""
+    from neckcheck.web.routes.reminders import calendar_section
+
+    if form is None:
+        profile = diary.profile()
+        form = forms.FormState(
+            values={
+                "name": diary.name(),
+                "birth_year": "" if profile.birth_year is None else str(profile.birth_year),
+                "time_zone": profile.time_zone or "",
+                "emergency_number": profile.emergency_number or "",
+            }
+        )
     return render(
         request,
         "profile.html",
-        form=forms.FormState(values=values),
+        status_code=status_code,
+        form=form,
         suggested_number=emergency_number(request, diary),
-        saved=request.query_params.get("saved") == "1",
+        saved=saved,
+        calendar=calendar or calendar_section(request, diary),
     )
 
 
@@ -502,13 +522,11 @@ async def profile_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Res
         if "name" in values:
             diary.rename(str(values["name"]))
     except InputError as exc:
-        return render(
+        return profile_response(
             request,
-            "profile.html",
+            diary,
             status_code=422,
             form=forms.FormState(values=values, errors=forms.errors_by_field(exc)),
-            suggested_number=emergency_number(request, diary),
-            saved=False,
         )
     return _see_other("/profile?saved=1")
 
