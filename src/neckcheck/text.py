@@ -57,8 +57,8 @@ def format_moment(moment: datetime) -> str:
 
 def format_elapsed(seconds: float) -> str:
     """How long something has lasted, as a running timer shows it: ``under a minute``,
-    ``45 min``, ``2 h 14 min``, ``3 days 2 h``. (``web/static/app.js`` words a ticking timer
-    the same way.)"""
+    ``45 min``, ``2 h 14 min``, ``3 h``, ``3 days 2 h``. (``web/static/app.js`` words a
+    ticking timer the same way.)"""
     minutes = int(max(seconds, 0) // 60)
     if minutes < 1:
         return "under a minute"
@@ -66,9 +66,9 @@ def format_elapsed(seconds: float) -> str:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes} min"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
-    return f"{count(days, 'day', 'days')} {hours} h"
+    return f"{count(days, 'day', 'days')} {hours} h" if hours else count(days, "day", "days")
 
 
 def iso_duration(seconds: float) -> str:

@@ -25,8 +25,8 @@
       if (minutes < 1) { return "under a minute"; }
       if (minutes < 60) { return minutes + " min"; }
       var hours = Math.floor(minutes / 60);
-      if (hours < 48) { return hours + " h " + (minutes % 60) + " min"; }
-      return Math.floor(hours / 24) + " days " + (hours % 24) + " h";
+      if (hours < 48) { return hours + " h" + (minutes % 60 ? " " + (minutes % 60) + " min" : ""); }
+      return Math.floor(hours / 24) + " days" + (hours % 24 ? " " + (hours % 24) + " h" : "");
     };
     var tick = function () {
       var passed = (performance.now() - loaded) / 1000;
