@@ -406,13 +406,8 @@ class Diary:
             start=start - timedelta(days=1),
             end=end + timedelta(days=1),
         )
-        return [
-            episode
-            for episode in near
-            if day_span(episode.started_at, episode.ended_at, now)[0]
-            <= day
-            <= day_span(episode.started_at, episode.ended_at, now)[1]
-        ]
+        spans = [(episode, day_span(episode.started_at, episode.ended_at, now)) for episode in near]
+        return [episode for episode, (first, last) in spans if first <= day <= last]
 
     def no_spasm(self, day: date | None = None) -> PainFreeDay:
         """Record ``day`` (default today) as pain-free; recording it again changes nothing.

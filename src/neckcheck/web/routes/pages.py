@@ -6,6 +6,7 @@ Each route reads its input, calls the diary (``services.diary``) and renders a t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,7 +18,7 @@ from neckcheck.errors import InputError, NotFoundError
 from neckcheck.knowledge import load
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
-from neckcheck.timeparse import Period
+from neckcheck.timeparse import Period, parse_day
 from neckcheck.web import forms
 from neckcheck.web.deps import CsrfDep, ReadDiary, RowId, WriteDiary, own_diary
 
@@ -76,17 +77,15 @@ def _just_stopped(request: Request, diary: Diary) -> Episode | None:
     return None if episode.ongoing else episode
 
 
-def _form_day(values: Any) -> Any:
+def _form_day(values: Any) -> date | None:
     """The day a form on Today names (the day the page showed), or None for today."""
-    from neckcheck.timeparse import parse_day
-
     raw = str(values.get("day", "")).strip()
     return parse_day(raw, field="day") if raw else None
 
 
 @router.post("/no-spasm", response_class=HTMLResponse)
 async def no_spasm(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
-    """ "No spasm today": the day the page showed is recorded as pain-free."""
+    """No spasm today: the day the page showed is recorded as pain-free."""
     try:
         diary.no_spasm(_form_day(await request.form()))
     except InputError as exc:
@@ -105,8 +104,8 @@ async def no_spasm_undo(request: Request, diary: WriteDiary, _: CsrfDep) -> Resp
 
 @router.post("/timer", response_class=HTMLResponse)
 async def start_timer(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
-    """ "Spasm now": an episode that starts now, with only how bad it is; the check follows,
-    and Today shows how long it has lasted until "It stopped"."""
+    """Spasm right now: an episode that starts now, with only how bad it is; the check
+    follows, and Today shows how long it has lasted until "It stopped"."""
     values = forms.read_form(await request.form())
     try:
         raw = str(values.get("intensity", "")).strip()
