@@ -286,7 +286,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             if error.get("type") == "json_invalid":
                 errors.append({"loc": ["body"], "msg": "is not valid JSON", "type": "json"})
                 continue
-            if len(loc) > 1 and loc[0] in ("body", "query", "path"):
+            if len(loc) > 1 and loc[0] in ("body", "query", "path", "header"):
                 loc = loc[1:]  # name the field, not where it came from
             errors.append({**error, "loc": loc})
         problems = InputError.from_error_list(errors)

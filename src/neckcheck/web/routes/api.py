@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate, Findings
 from neckcheck.engine import assess
+from neckcheck.services.diary import KEY_PATTERN
 from neckcheck.web.deps import ReadDiary, RowId, WriteDiary
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -47,9 +48,41 @@ def list_episodes(
     return diary.episodes(period, limit=limit)
 
 
-@router.post("/episodes", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_episode(data: EpisodeCreate, diary: WriteDiary) -> Episode:
-    return diary.log(data)
+IDEMPOTENCY_KEY = "Idempotency-Key"
+_REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": Episode,
+        "description": f"Sent before with this `{IDEMPOTENCY_KEY}`: the episode that send "
+        "created; nothing was added",
+    },
+    404: {"description": f"The episode first sent with this `{IDEMPOTENCY_KEY}` was deleted"},
+}
+
+
+@router.post("/episodes", status_code=status.HTTP_201_CREATED, responses={**ERRORS, **_REPLAYED})
+def create_episode(
+    data: EpisodeCreate,
+    diary: WriteDiary,
+    response: Response,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_KEY,
+            pattern=KEY_PATTERN,
+            description="A key of the client's choosing (a UUID) that makes sending the "
+            "episode again safe: the first send with it creates the episode (201), and "
+            "every later one answers with that episode (200) and adds nothing.",
+        ),
+    ] = None,
+) -> Episode:
+    """Add an episode. A client that may send it twice (after a timeout, from an offline
+    queue) sends an `Idempotency-Key`."""
+    if key is None:
+        return diary.log(data)
+    logged = diary.log_once(data, key, field=IDEMPOTENCY_KEY)
+    if not logged.created:
+        response.status_code = status.HTTP_200_OK
+    return logged.episode
 
 
 @router.get("/episodes/{episode_id}", responses=ERRORS)
