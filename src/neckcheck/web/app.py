@@ -33,7 +33,7 @@ from neckcheck.storage.db import open_database
 from neckcheck.storage.repo import ensure_local_patient
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
-from neckcheck.web.routes import api, clinic, pages
+from neckcheck.web.routes import api, clinic, pages, phone
 
 logger = logging.getLogger("neckcheck.web")
 
@@ -291,6 +291,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(clinic.router)
+    app.include_router(phone.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
