@@ -155,7 +155,8 @@ def test_a_spasm_logged_offline_is_sent_once_back_online(phone: Any) -> None:
     expect(notice).to_contain_text("sent when this phone is back online")
     expect(notice).to_contain_text("call your local emergency number")
     expect(page.locator("#intensity-6")).not_to_be_checked()  # the form is ready for another
-    assert [e["state"] for e in _outbox(page)] == ["waiting"]
+    [entry] = _outbox(page)
+    assert entry["state"] == "waiting"
 
     page.goto("/history")  # never seen: the offline page, which also shows what is kept
     expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
@@ -172,8 +173,9 @@ def test_a_spasm_logged_offline_is_sent_once_back_online(phone: Any) -> None:
     assert datetime.fromisoformat(stored["ended_at"]) == SAVED
     assert datetime.fromisoformat(stored["started_at"]) == SAVED - timedelta(hours=1)
 
+    # What it said is in the diary now, no longer on the phone.
+    assert [e["body"] for e in _outbox(page)] == ["intensity=6"]
     # Sending it again (a retry whose first answer never came) stores nothing new.
-    [entry] = _outbox(page)
     replayed = page.evaluate(
         """async (entry) => {
             const body = new URLSearchParams(entry.body);

@@ -16,6 +16,7 @@ and changing the passphrase ends them all.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from neckcheck.auth import sessions
@@ -88,9 +89,13 @@ class Passphrase:
             if same:
                 return False
         sessions.end_all_local_sessions(session=self.session)
-        if row is None:
-            self.session.add(InstallationRow(key=_IN_USE, value=self.stored))
-        else:
+        if row is not None:
             row.value = self.stored
-        self.session.flush()
+            self.session.flush()
+            return True
+        try:
+            with self.session.begin_nested():  # another server process may start alongside
+                self.session.add(InstallationRow(key=_IN_USE, value=self.stored))
+        except IntegrityError:
+            pass  # that one recorded the same passphrase
         return True

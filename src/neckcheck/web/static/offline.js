@@ -109,6 +109,11 @@
     return node;
   }
 
+  function summary(entry) {
+    const intensity = new URLSearchParams(entry.body).get("intensity");
+    return new URLSearchParams(intensity ? { intensity: intensity } : {}).toString();
+  }
+
   function pain(entry) {
     const intensity = new URLSearchParams(entry.body).get("intensity");
     return intensity ? "Pain " + intensity + "/10" : "A spasm";
@@ -298,12 +303,17 @@
         }
         const path = landed(answer);
         if (answer.ok && path.startsWith("/episodes/")) {
-          change(entry.key, { state: "sent", sentAt: new Date().toISOString(), url: answer.url });
+          change(entry.key, {
+            state: "sent",
+            sentAt: new Date().toISOString(),
+            url: answer.url,
+            body: summary(entry), // what it said is in the diary now, not kept here
+          });
         } else if (path === "/login") {
           change(entry.key, { state: "signin" });
           csrf = null;
         } else if (answer.status === 404) {
-          change(entry.key, { state: "gone", sentAt: new Date().toISOString() });
+          change(entry.key, { state: "gone", sentAt: new Date().toISOString(), body: summary(entry) });
         } else if (answer.status === 422) {
           change(entry.key, { state: "refused" });
         } else {
