@@ -112,7 +112,15 @@ def phone(browser: Any, live_server: str) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     page.clock.set_fixed_time(SAVED)
     page.goto("/")
-    page.evaluate(  # installed, and in control of the page (wait_for_function needs eval)
+    _controlled(page)
+    yield page
+    context.close()
+
+
+def _controlled(page: Any) -> None:
+    """Wait until the service worker is installed and in control of the page (not with
+    wait_for_function: it evaluates strings, which the app's policy forbids)."""
+    page.evaluate(
         """async () => {
             await navigator.serviceWorker.ready;
             if (!navigator.serviceWorker.controller) {
@@ -121,8 +129,6 @@ def phone(browser: Any, live_server: str) -> Iterator[Any]:
             }
         }"""
     )
-    yield page
-    context.close()
 
 
 def _log(page: Any, intensity: int, state: str) -> None:
@@ -266,7 +272,18 @@ def test_an_entry_kept_while_signed_out_is_sent_after_signing_in(
         page.goto("/log")
         _sign_in(page)
         expect(page.get_by_role("heading", name="Log a spasm")).to_be_visible()
+        _controlled(page)
+        page.reload()  # seen signed in: kept (when installed, it could only see the sign-in)
+        page.evaluate(  # the copy is stored a moment after the page is shown
+            """async () => {
+                for (let i = 0; i < 200 && !(await caches.match("/log")); i++) {
+                    await new Promise((done) => setTimeout(done, 25));
+                }
+            }"""
+        )
         context.set_offline(True)
+        page.goto("/log")
+        expect(page.get_by_role("heading", name="Log a spasm")).to_be_visible()
         _log(page, 5, "ongoing")
         expect(page.locator("#outbox")).to_contain_text("Saved on this phone, not sent yet")
         context.clear_cookies()  # the sign-in ends (it expired, say) while offline

@@ -176,9 +176,9 @@
           : "It will be sent when this phone is back online."]));
       } else if (waiting.some((e) => e.state === "signin")) {
         const back = encodeURIComponent(location.pathname);
+        parts.push(element("p", {}, ["It will be sent once you sign in again."]));
         parts.push(element("p", {}, [
-          "It will be sent once you sign in again. ",
-          element("a", { href: "/login?next=" + back }, ["Sign in"]),
+          element("a", { class: "button", href: "/login?next=" + back }, ["Sign in"]),
         ]));
       } else {
         parts.push(element("p", {}, [

@@ -47,7 +47,8 @@ async function navigate(event, url) {
   try {
     const response = await fetch(event.request);
     if (url.pathname === LOG) {
-      event.waitUntil(caches.open(CACHE).then((cache) => keepLogPage(cache, response.clone())));
+      const copy = response.clone(); // now: the page is read as soon as it is returned
+      event.waitUntil(caches.open(CACHE).then((cache) => keepLogPage(cache, copy)));
     }
     return response;
   } catch (offline) {
