@@ -95,6 +95,19 @@ def test_what_a_phone_fetches_first_needs_no_sign_in(clinic: Clinic) -> None:
     assert 'name="neckcheck-person"' not in offline  # nobody's page
 
 
+def test_each_page_says_whose_diary_an_entry_kept_on_it_belongs_to(
+    client: TestClient, clinic: Clinic
+) -> None:
+    """The outbox sends an entry only from a page of the diary it was written in, so that on
+    a shared browser one person's kept entry never lands in another's diary."""
+    marker = '<meta name="neckcheck-person" content="{}">'
+    assert marker.format("local") in client.get("/log").text
+    for who in ("owner", "other"):
+        page = clinic.client(who).get("/log").text
+        assert marker.format(f"account-{clinic.users[who].id}") in page
+    assert "neckcheck-person" not in clinic.client().get("/login").text
+
+
 # --- in Chromium ------------------------------------------------------------------------------
 
 
