@@ -9,9 +9,10 @@ There is no module-level instance: each entry point builds its own ``Settings()`
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +23,19 @@ def _default_data_dir() -> Path:
 
 
 DEFAULT_SECRET = "change-me"  # nosec B105: the placeholder Settings.check refuses
+PASSPHRASE_MIN_LENGTH = 10
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this computer only (127.0.0.1, ::1, localhost): nothing else on
+    the network can reach a server listening there."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -52,6 +66,12 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         True, description="Send the login cookie over HTTPS only (turn off only for local tests)."
     )
+    passphrase: SecretStr = Field(
+        SecretStr(""),
+        description="Local mode: a passphrase of 10+ characters, or its Argon2 hash from "
+        "`neckcheck hash-passphrase`. When set, the diary asks for it before anything else; "
+        "serving beyond this computer (--host) needs it.",
+    )
     trusted_proxies: str = Field(
         "",
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
@@ -63,8 +83,26 @@ class Settings(BaseSettings):
         """Refuse settings a clinic server must not run with."""
         from neckcheck.errors import ConfigError
 
+        passphrase = self.passphrase.get_secret_value()
         if not self.clinic_mode:
+            hashed = passphrase.startswith("$argon2")
+            if passphrase and not hashed and len(passphrase) < PASSPHRASE_MIN_LENGTH:
+                raise ConfigError(
+                    f"NECKCHECK_PASSPHRASE must be at least {PASSPHRASE_MIN_LENGTH} "
+                    "characters (or an Argon2 hash from neckcheck hash-passphrase)"
+                )
+            if not passphrase and not is_loopback(self.host):
+                raise ConfigError(
+                    f"serving beyond this computer (host {self.host}) needs "
+                    "NECKCHECK_PASSPHRASE: without it anyone who reaches the server could "
+                    "read and change the diary (see the README, 'On your phone')"
+                )
             return
+        if passphrase:
+            raise ConfigError(
+                "NECKCHECK_PASSPHRASE is for a local diary; in clinic mode people sign in "
+                "with their accounts"
+            )
         if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
             raise ConfigError(
                 "clinic mode needs NECKCHECK_SECRET_KEY: a random secret of at "
@@ -75,6 +113,11 @@ class Settings(BaseSettings):
                 "clinic mode needs NECKCHECK_DATABASE_URL (PostgreSQL), not "
                 "the local SQLite default"
             )
+
+    @property
+    def local_sign_in(self) -> bool:
+        """Whether a local diary asks for the passphrase before anything else."""
+        return not self.clinic_mode and bool(self.passphrase.get_secret_value())
 
     def effective_database_url(self) -> str:
         """The configured URL, or the default SQLite file in ``data_dir``."""

@@ -132,6 +132,7 @@ def test_a_clinician_sees_a_shared_patients_insights_and_the_patient_sees_it(
 
 # Every route is one of these kinds; the matrix below says who may reach each kind.
 PUBLIC = {"/learn", "/login", "/openapi.json", "/docs", "/api/v1/health"}
+PUBLIC |= {"/sw.js", "/manifest.webmanifest", "/favicon.ico", "/offline"}  # a phone's first
 SESSION = {"/logout"}
 CLINICIAN = {"/clinician", "/clinician/redeem"}
 CLINICIAN_PATIENT_PREFIX = "/clinician/patients/{patient_id}"

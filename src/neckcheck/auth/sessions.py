@@ -1,5 +1,6 @@
 """Server-side login sessions: the cookie holds a random token; the database keeps only its
-SHA-256, the user, a CSRF token and the expiry.
+SHA-256, the user, a CSRF token and the expiry. Local mode's person, signed in with the
+server's passphrase, has sessions of the same kind without a user (``*_local_session``).
 
     >>> token = start_session(session=db, user_id=3, now=now, hours=12)
     >>> current_session(session=db, token=token, now=now).user.email
@@ -17,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from neckcheck.storage.accounts import User, get_user
-from neckcheck.storage.tables import SessionRow
+from neckcheck.storage.tables import LocalSessionRow, SessionRow
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,47 @@ def end_session(*, session: Session, token: str) -> None:
 
 def end_all_sessions(*, session: Session, user_id: int) -> None:
     session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+
+
+# --- local mode: the one person, signed in with the server's passphrase ---------------------
+
+
+@dataclass(frozen=True)
+class LocalLogin:
+    """A sign-in of local mode's person (there is no account: the passphrase is the key)."""
+
+    csrf_token: str
+    expires_at: datetime
+
+
+def start_local_session(*, session: Session, now: datetime, hours: int) -> str:
+    """A new sign-in of local mode's person; returns the token for the cookie. Expired ones
+    are deleted first."""
+    session.execute(delete(LocalSessionRow).where(LocalSessionRow.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        LocalSessionRow(
+            id=_key(token),
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    session.flush()
+    return token
+
+
+def current_local_session(*, session: Session, token: str, now: datetime) -> LocalLogin | None:
+    """The live local sign-in for ``token``, or None (unknown or expired)."""
+    row = session.get(LocalSessionRow, _key(token))
+    if row is None or row.expires_at <= now:
+        return None
+    return LocalLogin(csrf_token=row.csrf_token, expires_at=row.expires_at)
+
+
+def end_local_session(*, session: Session, token: str) -> None:
+    session.execute(delete(LocalSessionRow).where(LocalSessionRow.id == _key(token)))
+
+
+def end_all_local_sessions(*, session: Session) -> None:
+    session.execute(delete(LocalSessionRow))

@@ -182,7 +182,13 @@ def backup(
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Address (default 127.0.0.1).")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address (default 127.0.0.1, this computer only). Any other address, such "
+            "as 0.0.0.0 for the local network, needs NECKCHECK_PASSPHRASE in local mode.",
+        ),
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     clinic: Annotated[
         bool,
@@ -215,11 +221,13 @@ def serve(
     settings = run.settings()
     if clinic:
         settings = settings.model_copy(update={"clinic_mode": True})
+    if host:
+        settings = settings.model_copy(update={"host": host})
     settings.check()
     if settings.clinic_mode:
         _refresh_in_background(settings, run.clock)
     where: dict[str, Any] = {
-        "host": host or settings.host,
+        "host": settings.host,
         "port": port or settings.port,
         "log_level": "info",
     }
@@ -237,6 +245,25 @@ def serve(
         **where,
         **uvicorn_options(settings),
     )
+
+
+def hash_passphrase(
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the passphrase from standard input.")
+    ] = False,
+) -> None:
+    """Print an Argon2 hash of a passphrase, to put in NECKCHECK_PASSPHRASE instead of the
+    passphrase itself (asks for it twice unless --stdin)."""
+    from neckcheck.auth.passwords import hash_password
+    from neckcheck.settings import PASSPHRASE_MIN_LENGTH
+
+    if stdin:
+        passphrase = sys.stdin.readline().rstrip("\n")
+    else:
+        passphrase = typer.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
+    if len(passphrase) < PASSPHRASE_MIN_LENGTH:
+        raise InputError(f"must be at least {PASSPHRASE_MIN_LENGTH} characters", field="passphrase")
+    typer.echo(hash_password(passphrase))
 
 
 def _refresh_in_background(settings: Any, clock: Any) -> None:
@@ -267,3 +294,4 @@ def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command()(backup)
     app.command()(serve)
+    app.command("hash-passphrase")(hash_passphrase)

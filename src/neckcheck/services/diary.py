@@ -12,6 +12,7 @@ engine, the patterns, the reports and the exports happens here, with the clock i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
@@ -41,7 +42,16 @@ from neckcheck.storage import repo
 from neckcheck.text import format_moment
 from neckcheck.timeparse import EARLIEST_DAY, MAX_PERIOD_DAYS, Period
 
-__all__ = ["Diary", "Export", "ImportResult", "Insights", "Step", "Today"]
+__all__ = [
+    "KEY_PATTERN",
+    "Diary",
+    "Export",
+    "ImportResult",
+    "Insights",
+    "Logged",
+    "Step",
+    "Today",
+]
 
 # How far ahead of the clock a time may be before it is taken for a typing mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -49,6 +59,10 @@ CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_DAYS = 182
 # Today's page counts pain-free days over the last 4 weeks.
 TODAY_DAYS = 28
+
+# An idempotency key a client sends with a new episode: a UUID fits.
+KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+_KEY = re.compile(KEY_PATTERN)
 
 ExportKind = Literal["json", "csv", "fhir"]
 FhirBundle = Literal["transaction", "collection"]
@@ -97,6 +111,15 @@ class ImportResult:
 
     added: int
     already: int
+
+
+@dataclass(frozen=True)
+class Logged:
+    """An episode sent with an idempotency key: the one stored, and whether this send made
+    it (False: an earlier send with the key did, and nothing was added now)."""
+
+    episode: Episode
+    created: bool
 
 
 @dataclass(frozen=True)
@@ -571,6 +594,38 @@ class Diary:
         return repo.create_episode(
             session=self.session, patient_id=self.patient_id, data=data, now=self.clock.now()
         )
+
+    def sent_with(self, key: str, *, field: str = "idempotency_key") -> Episode | None:
+        """The episode an earlier send with the idempotency ``key`` created, or None when the
+        key is new (InputError naming ``field`` if it is not a key; NotFoundError if that
+        episode has been deleted since)."""
+        if not _KEY.fullmatch(key):
+            raise InputError("must be 8 to 64 letters, digits, - or _ (a UUID fits)", field=field)
+        return repo.sent_with_key(session=self.session, patient_id=self.patient_id, key=key)
+
+    def log_once(self, data: EpisodeCreate, key: str, *, field: str = "idempotency_key") -> Logged:
+        """Add an episode sent with an idempotency ``key`` (a phone sending what it kept
+        while offline, until it hears back), once: a send with a key already used returns
+        the episode the first send created and adds nothing, whatever it carries.
+
+            >>> diary.log_once(data, "5f0c6a4e-8d7b-4c1e-9a51-2f3d4e5a6b7c").created
+            True
+            >>> diary.log_once(data, "5f0c6a4e-8d7b-4c1e-9a51-2f3d4e5a6b7c").created
+            False
+        """
+        self._may()
+        earlier = self.sent_with(key, field=field)
+        if earlier is not None:
+            return Logged(earlier, created=False)
+        self._refuse_the_future([data])
+        episode, created = repo.create_episode_once(
+            session=self.session,
+            patient_id=self.patient_id,
+            data=data,
+            key=key,
+            now=self.clock.now(),
+        )
+        return Logged(episode, created)
 
     def edit(self, episode_id: int, changes: EpisodeUpdate) -> Episode:
         """Change the fields ``changes`` sets; the edited episode is checked as a whole

@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -39,7 +41,13 @@ from neckcheck.domain import (
 )
 from neckcheck.errors import NotFoundError
 from neckcheck.storage.cache import DiaryCache
-from neckcheck.storage.tables import EpisodeRow, InstallationRow, PainFreeDayRow, PatientRow
+from neckcheck.storage.tables import (
+    EpisodeKeyRow,
+    EpisodeRow,
+    InstallationRow,
+    PainFreeDayRow,
+    PatientRow,
+)
 
 if TYPE_CHECKING:
     from neckcheck.patterns.history import DiaryHistory
@@ -222,6 +230,49 @@ def create_episode(
     session.flush()
     _diary_changed(session, patient_id)
     return _to_episode(row)
+
+
+def sent_with_key(*, session: Session, patient_id: int, key: str) -> Episode | None:
+    """The episode the patient's client created by sending ``key`` with it, or None if the
+    key is new. NotFoundError if that episode has been deleted since."""
+    row = session.get(EpisodeKeyRow, (patient_id, key))
+    if row is None:
+        return None
+    if row.episode_id is None:
+        raise NotFoundError("the episode first sent with this key has been deleted")
+    return get_episode(session=session, patient_id=patient_id, episode_id=row.episode_id)
+
+
+def create_episode_once(
+    *, session: Session, patient_id: int, data: EpisodeCreate, key: str, now: datetime
+) -> tuple[Episode, bool]:
+    """Add an episode sent with an idempotency ``key``, unless one was already added with
+    it: returns the episode and whether it is new.
+
+    The key is claimed first, with an insert that does nothing on a conflict. Two requests
+    with the same key at once cannot both claim it: on PostgreSQL the second insert waits for
+    the first transaction and then finds the key taken; on SQLite writers take turns. The
+    loser reads the winner's episode, and nothing is left half-made on either side.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claim = (
+        insert(EpisodeKeyRow)
+        .values(patient_id=patient_id, key=key, created_at=now)
+        .on_conflict_do_nothing()
+        .returning(EpisodeKeyRow.key)
+    )
+    if session.scalar(claim) is None:  # taken: by an earlier send, or one that just won
+        earlier = sent_with_key(session=session, patient_id=patient_id, key=key)
+        if earlier is None:
+            raise RuntimeError(f"idempotency key {key!r} was taken but is not stored")
+        return earlier, False
+    episode = create_episode(session=session, patient_id=patient_id, data=data, now=now)
+    session.execute(
+        update(EpisodeKeyRow)
+        .where(EpisodeKeyRow.patient_id == patient_id, EpisodeKeyRow.key == key)
+        .values(episode_id=episode.id)
+    )
+    return episode, True
 
 
 def add_episodes(

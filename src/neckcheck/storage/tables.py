@@ -256,3 +256,33 @@ class CalendarFeedRow(Base):
     checkin_minute: Mapped[int]  # the daily check-in, minutes after midnight (local time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EpisodeKeyRow(Base):
+    """An idempotency key a client sent with a new episode (a phone that logged it offline
+    and sends it again until it hears back): the first send creates the episode, and every
+    later send with the same key gets that episode back. Keys are per patient. When the
+    episode is deleted the key stays, without it, so a late retry creates nothing."""
+
+    __tablename__ = "episode_keys"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    episode_id: Mapped[int | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LocalSessionRow(Base):
+    """A sign-in of the one person of local mode with the passphrase (a server reached from
+    a phone); the cookie holds a token whose hash is the id, as for clinic sessions."""
+
+    __tablename__ = "local_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

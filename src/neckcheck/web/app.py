@@ -29,12 +29,13 @@ from neckcheck.clock import Clock, SystemClock
 from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
 from neckcheck.knowledge import load
 from neckcheck.services.access import local_person
+from neckcheck.services.passphrase import Passphrase, passphrase_hash
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.logs import redact
-from neckcheck.web.routes import api, clinic, pages, reminders
+from neckcheck.web.routes import api, clinic, pages, phone, reminders
 
 logger = logging.getLogger("neckcheck.web")
 
@@ -53,6 +54,7 @@ def _templates() -> Jinja2Templates:
     kb = load()
     env.globals.update(
         actor_of=lambda request: getattr(request.state, "actor", None),
+        signed_in_locally=lambda request: getattr(request.state, "local_login", False),
         kb=kb,
         version=__version__,
         forms=forms,
@@ -221,6 +223,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         if not settings.clinic_mode:  # made now, so that no two first requests both make it
             with db.session() as session:
                 local_person(session, now=app.state.clock.now())
+        if settings.local_sign_in:  # a new passphrase signs out whoever knew the old one
+            with db.session() as session:
+                Passphrase(
+                    session,
+                    app.state.clock,
+                    stored=app.state.passphrase_hash,
+                    secret=settings.secret_key,
+                ).end_sessions_of_another_passphrase(settings.passphrase.get_secret_value())
         app.state.request_limiter = anyio.CapacityLimiter(CONCURRENT_REQUESTS)
         threads = anyio.to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, CONCURRENT_REQUESTS + _SPARE_THREADS)
@@ -249,6 +259,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.templates = _templates()
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.passphrase_hash = (
+        passphrase_hash(settings.passphrase.get_secret_value()) if settings.local_sign_in else None
+    )
+    signs_in = settings.clinic_mode or settings.local_sign_in
 
     @app.middleware("http")
     async def _headers_and_csrf_cookie(request: Request, call_next: Any) -> Response:
@@ -264,7 +278,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         response.headers.update(SECURITY_HEADERS)
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"  # diaries are personal
-        if settings.clinic_mode and settings.cookie_secure:
+        if signs_in and settings.cookie_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if fresh is not None:
             response.set_cookie(
@@ -272,7 +286,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 fresh,
                 httponly=True,
                 samesite="strict",
-                secure=settings.clinic_mode and settings.cookie_secure,
+                secure=signs_in and settings.cookie_secure,
             )
         return response
 
@@ -288,6 +302,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(clinic.router)
     app.include_router(reminders.router)
+    app.include_router(phone.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -297,7 +312,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             if error.get("type") == "json_invalid":
                 errors.append({"loc": ["body"], "msg": "is not valid JSON", "type": "json"})
                 continue
-            if len(loc) > 1 and loc[0] in ("body", "query", "path"):
+            if len(loc) > 1 and loc[0] in ("body", "query", "path", "header"):
                 loc = loc[1:]  # name the field, not where it came from
             errors.append({**error, "loc": loc})
         problems = InputError.from_error_list(errors)

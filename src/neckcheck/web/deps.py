@@ -1,9 +1,11 @@
 """Request dependencies: the database session, the clock, who is asking, their diary, and
 CSRF.
 
-Local mode has one person and no sign-in. Clinic mode knows the person from their session
-cookie. Which diary a request may use is decided by :mod:`neckcheck.services.access`, through
-:meth:`neckcheck.services.diary.Diary.open`; these dependencies only say who is asking.
+Local mode has one person and no sign-in, unless the server has a passphrase (to be reached
+from a phone): then that person signs in with it. Clinic mode knows the person from their
+session cookie. Which diary a request may use is decided by
+:mod:`neckcheck.services.access`, through :meth:`neckcheck.services.diary.Diary.open`; these
+dependencies only say who is asking.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
-from neckcheck.errors import CsrfRejected, NotSignedIn
+from neckcheck.errors import CsrfRejected, NotAllowed, NotSignedIn
 from neckcheck.services.access import Action, Actor, local_person, require_role
 from neckcheck.services.clinic import Clinic
 from neckcheck.services.diary import Diary
+from neckcheck.services.passphrase import Passphrase
 from neckcheck.storage.db import Database
 
 SESSION_COOKIE = "neckcheck_session"
@@ -76,9 +79,40 @@ def browser_csrf(request: Request) -> str:
     return token
 
 
+# Headers a reverse proxy adds: a request that carries one came from beyond this computer.
+_FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+
+
+def passphrase_of(session: Session, request: Request, clock: Clock) -> Passphrase:
+    """Sign-ins of local mode's person with the server's passphrase."""
+    return Passphrase(
+        session,
+        clock,
+        stored=request.app.state.passphrase_hash,
+        secret=request.app.state.settings.secret_key,
+    )
+
+
 def get_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
-    """Who is asking: the person of local mode, or the signed-in account (else 401)."""
-    if not request.app.state.settings.clinic_mode:
+    """Who is asking: the person of local mode (signed in with the passphrase when one is
+    set), or the signed-in account (else 401)."""
+    settings = request.app.state.settings
+    if settings.local_sign_in:
+        token = request.cookies.get(SESSION_COOKIE)
+        local = passphrase_of(session, request, clock).current(token) if token else None
+        if local is None:
+            raise NotSignedIn("please sign in")
+        request.state.local_login = True  # for the navigation's "Sign out"
+        actor = local_person(session, now=clock.now())
+        csrf = local.csrf_token
+    elif not settings.clinic_mode:
+        if any(name in request.headers for name in _FORWARDED):
+            # Without a passphrase the diary is for this computer only; a proxy in front
+            # (say, to reach it from a phone) would open it to everyone who reaches the proxy.
+            raise NotAllowed(
+                "this diary has no passphrase, so it answers only on this computer; "
+                "set NECKCHECK_PASSPHRASE to reach it through a proxy"
+            )
         actor = local_person(session, now=clock.now())
         csrf = browser_csrf(request)
     else:

@@ -6,7 +6,9 @@ Form field names (the HTML ``name`` attributes):
 UTC offset in minutes, filled in by script when available), ``onset``, ``intensity``,
 ``region``, ``movement``, ``quality``, ``symptom``, ``trigger``, ``activity`` (repeated
 checkboxes), ``flag_<finding id>`` (``yes``/``no``; left empty it stays unanswered),
-``remedy_<remedy id>`` (``none``/``some``/``a_lot``; empty = not tried), ``stress``, ``notes``.
+``remedy_<remedy id>`` (``none``/``some``/``a_lot``; empty = not tried), ``stress``, ``notes``;
+set by script on the Log form: ``saved_at`` (see :func:`saved_moment`) and
+``idempotency_key`` (sending the form again adds nothing: see ``Diary.log_once``).
 """
 
 from __future__ import annotations
@@ -123,6 +125,18 @@ def read_form(form: Any) -> dict[str, Any]:
     for key in form:
         values[key] = form.getlist(key) if key in repeated else str(form.get(key, ""))
     return values
+
+
+def saved_moment(values: Mapping[str, Any], *, now: datetime) -> datetime:
+    """When Save was pressed: the ``saved_at`` field (an ISO time with its offset, set by
+    script), never later than ``now``. A form kept on a phone while offline and sent later
+    is read as of then: "it lasted an hour" ended when it was saved, not when it arrived.
+    Without it (no script) or unreadable: ``now``."""
+    try:
+        moment = datetime.fromisoformat(str(values.get("saved_at", "")).strip())
+    except ValueError:
+        return now
+    return now if moment.tzinfo is None else min(moment, now)
 
 
 def _moment(text: str, name: str, now: datetime, zone: tzinfo | None) -> datetime:

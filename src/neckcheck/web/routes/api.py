@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from neckcheck.domain import (
@@ -18,7 +18,7 @@ from neckcheck.domain import (
 )
 from neckcheck.engine import assess
 from neckcheck.services.access import Action
-from neckcheck.services.diary import Diary
+from neckcheck.services.diary import KEY_PATTERN, Diary
 from neckcheck.timeparse import parse_day
 from neckcheck.web.deps import ReadDiary, RowId, WriteDiary, own_diary
 
@@ -59,9 +59,41 @@ def list_episodes(
     return diary.episodes(period, limit=limit)
 
 
-@router.post("/episodes", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_episode(data: EpisodeCreate, diary: WriteDiary) -> Episode:
-    return diary.log(data)
+IDEMPOTENCY_KEY = "Idempotency-Key"
+_REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": Episode,
+        "description": f"Sent before with this `{IDEMPOTENCY_KEY}`: the episode that send "
+        "created; nothing was added",
+    },
+    404: {"description": f"The episode first sent with this `{IDEMPOTENCY_KEY}` was deleted"},
+}
+
+
+@router.post("/episodes", status_code=status.HTTP_201_CREATED, responses={**ERRORS, **_REPLAYED})
+def create_episode(
+    data: EpisodeCreate,
+    diary: WriteDiary,
+    response: Response,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_KEY,
+            pattern=KEY_PATTERN,
+            description="A key of the client's choosing (a UUID) that makes sending the "
+            "episode again safe: the first send with it creates the episode (201), and "
+            "every later one answers with that episode (200) and adds nothing.",
+        ),
+    ] = None,
+) -> Episode:
+    """Add an episode. A client that may send it twice (after a timeout, from an offline
+    queue) sends an `Idempotency-Key`."""
+    if key is None:
+        return diary.log(data)
+    logged = diary.log_once(data, key, field=IDEMPOTENCY_KEY)
+    if not logged.created:
+        response.status_code = status.HTTP_200_OK
+    return logged.episode
 
 
 @router.get("/episodes/{episode_id}", responses=ERRORS)

@@ -1,5 +1,5 @@
-"""Clinic mode pages: sign in and out, a patient's sharing page, a clinician's dashboard and
-the diaries patients shared with them."""
+"""Clinic mode pages: sign in and out (also to a local diary, with the server's passphrase),
+a patient's sharing page, a clinician's dashboard and the diaries patients shared with them."""
 
 from __future__ import annotations
 
@@ -12,14 +12,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from neckcheck.errors import CsrfRejected, InputError, TooManyAttempts
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
+from neckcheck.services.passphrase import Passphrase
 from neckcheck.web.deps import (
     SESSION_COOKIE,
     ActorDep,
     ClinicDep,
+    ClockDep,
     CsrfDep,
     RowId,
+    SessionDep,
     browser_csrf,
     client_ip,
+    passphrase_of,
     shared_diary,
 )
 from neckcheck.web.routes.pages import insights_page, pdf_response, render
@@ -37,12 +41,21 @@ def _login_page(
 ) -> HTMLResponse:
     request.state.csrf = browser_csrf(request)
     return render(
-        request, "login.html", status_code=status_code, email=email, error=error, next_url=next_url
+        request,
+        "login.html",
+        status_code=status_code,
+        email=email,
+        error=error,
+        next_url=next_url,
+        passphrase=request.app.state.settings.local_sign_in,
     )
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> HTMLResponse:
+def login_form(request: Request) -> Response:
+    settings = request.app.state.settings
+    if not settings.clinic_mode and not settings.local_sign_in:
+        return RedirectResponse("/", status_code=303)  # a local diary without a passphrase
     return _login_page(request, next_url=request.query_params.get("next", "/"))
 
 
@@ -50,17 +63,27 @@ def login_form(request: Request) -> HTMLResponse:
 def login(
     request: Request,
     clinic: ClinicDep,
+    session: SessionDep,
+    clock: ClockDep,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",  # nosec B107: a missing field, refused below
     next_url: Annotated[str, Form(alias="next")] = "/",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """Sign in to a clinic account, or to a local diary with the server's passphrase (the
+    form's ``password``)."""
     # A plain function: FastAPI runs it on a worker thread, so Argon2 and the database never
     # hold up the event loop (and with it every other request).
     if not next_url.startswith("/") or next_url.startswith("//"):
         next_url = "/"  # only paths on this server
     if not csrf_token or not hmac.compare_digest(csrf_token, browser_csrf(request)):
         raise CsrfRejected("this form has expired; reload the page and try again")
+    settings = request.app.state.settings
+    if not settings.clinic_mode:
+        if not settings.local_sign_in:
+            return RedirectResponse("/", status_code=303)  # nothing to sign in to
+        door = passphrase_of(session, request, clock)
+        return _passphrase_login(request, door, password, next_url)
     refused = {"email": email[:254], "next_url": next_url}
     try:
         user = clinic.sign_in(email, password, address=client_ip(request))
@@ -75,9 +98,13 @@ def login(
             error="That email and password do not match an active account.",
             **refused,
         )
-    settings = request.app.state.settings
     token = clinic.start_session(user, hours=settings.session_hours)
     target = "/clinician" if user.role == "clinician" and next_url == "/" else next_url
+    return _signed_in(request, token, target)
+
+
+def _signed_in(request: Request, token: str, target: str) -> Response:
+    settings = request.app.state.settings
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -90,11 +117,38 @@ def login(
     return response
 
 
+def _passphrase_login(
+    request: Request, door: Passphrase, passphrase: str, next_url: str
+) -> Response:
+    try:
+        token = door.sign_in(
+            passphrase,
+            address=client_ip(request),
+            hours=request.app.state.settings.session_hours,
+        )
+    except TooManyAttempts as exc:
+        return _login_page(request, status_code=429, error=str(exc), next_url=next_url)
+    if token is None:
+        return _login_page(
+            request, status_code=401, error="That is not the passphrase.", next_url=next_url
+        )
+    return _signed_in(request, token, next_url)
+
+
 @router.post("/logout")
-def logout(request: Request, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
+def logout(
+    request: Request,
+    clinic: ClinicDep,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: ActorDep,
+    _: CsrfDep,
+) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
+    if token and request.app.state.settings.clinic_mode:
         clinic.end_session(token)
+    elif token:
+        passphrase_of(session, request, clock).sign_out(token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

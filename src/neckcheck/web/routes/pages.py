@@ -167,12 +167,18 @@ def _birth_year(values: dict[str, Any]) -> Profile | None:
 @router.post("/log", response_class=HTMLResponse)
 async def log_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
     values = forms.read_form(await request.form())
+    # Sent by script (see static/offline.js): a key that makes sending the form again safe,
+    # and the moment Save was pressed, for a form kept on the phone and sent later.
+    key = str(values.get("idempotency_key", "")).strip() or None
+    if key is not None and (earlier := diary.sent_with(key)) is not None:
+        return _see_other(f"/episodes/{earlier.id}/check")
+    now = forms.saved_moment(values, now=diary.clock.now())
     try:
         born = _birth_year(values)
-        data = forms.validate(EpisodeCreate, forms.to_payload(values, now=diary.clock.now()))
+        data = forms.validate(EpisodeCreate, forms.to_payload(values, now=now))
         if born is not None:
             diary.set_profile(diary.profile().model_copy(update={"birth_year": born.birth_year}))
-        episode = diary.log(data)
+        episode = diary.log(data) if key is None else diary.log_once(data, key).episode
     except InputError as exc:
         state = forms.FormState(
             values=values, errors=forms.errors_by_field(forms.as_form_error(exc))
