@@ -4,6 +4,8 @@
     ('1 episode', '3 episodes')
     >>> format_hours(0.75), format_hours(5), format_hours(50, short=True)
     ('45 min', '5.0 h', '2.1 d')
+    >>> day_span(date(2026, 11, 26), date(2026, 11, 26))
+    'on 26 Nov 2026'
 
 Plural forms go through Babel's translations (``ngettext``), so a translated catalogue can
 supply the right form for any language; without one, English forms are used.
@@ -11,11 +13,19 @@ supply the right form for any language; without one, English forms are used.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.support import NullTranslations
 
-__all__ = ["count", "format_hours", "format_moment", "ngettext", "translations"]
+__all__ = [
+    "count",
+    "day_span",
+    "format_hours",
+    "format_moment",
+    "format_short_moment",
+    "ngettext",
+    "translations",
+]
 
 # The translations in use; a catalogue (babel.support.Translations) can replace them.
 translations = NullTranslations()
@@ -43,3 +53,20 @@ def format_hours(hours: float, *, short: bool = False) -> str:
 def format_moment(moment: datetime) -> str:
     """A moment in a page or a report: ``Tue 30 Jun 2026, 12:00``."""
     return moment.strftime("%a %d %b %Y, %H:%M")
+
+
+def format_short_moment(moment: datetime, *, this_year: int) -> str:
+    """A moment in a line of a list: ``3 Dec 14:02``, with the year when it is not
+    ``this_year`` (``3 Dec 2025, 14:02``)."""
+    day = f"{moment.day} {moment:%b}"
+    if moment.year != this_year:
+        return f"{day} {moment.year}, {moment:%H:%M}"
+    return f"{day} {moment:%H:%M}"
+
+
+def day_span(first: date, last: date) -> str:
+    """The days from ``first`` to ``last``: ``on 26 Nov 2026`` for one day, else
+    ``from 22 Oct 2026 to 13 Nov 2026``."""
+    if first == last:
+        return f"on {first:%d %b %Y}"
+    return f"from {first:%d %b %Y} to {last:%d %b %Y}"

@@ -30,14 +30,12 @@ if TYPE_CHECKING:
 from neckcheck.patterns import Course, RemedyStat, TriggerStat
 from neckcheck.services.access import Action, Actor, decide
 from neckcheck.storage import repo
-from neckcheck.timeparse import MAX_PERIOD_DAYS, Period
+from neckcheck.timeparse import DEFAULT_DAYS, MAX_PERIOD_DAYS, Period
 
 __all__ = ["Diary", "Export", "ImportResult", "Insights", "Step", "Today"]
 
 # How far ahead of the clock a time may be before it is taken for a typing mistake.
 CLOCK_SKEW = timedelta(minutes=5)
-# Periods shown when none is asked for: the pages and the report show the same 6 months.
-DEFAULT_DAYS = 182
 
 ExportKind = Literal["json", "csv", "fhir"]
 FhirBundle = Literal["transaction", "collection"]
@@ -359,12 +357,14 @@ class Diary:
         from neckcheck.reports.pdf import render_pdf
 
         diary = self.episodes(newest_first=False)
+        name = self.name()
         data = build_report(
             diary,
             first=period.first,
             last=period.last,
             now=self.clock.now(),
-            patient=self.name(),
+            # "Me", local mode's name until the person gives theirs, names nobody.
+            patient=None if name == repo.LOCAL_PATIENT_NAME else name,
             profile=self.profile(),
         )
         return render_pdf(data)
