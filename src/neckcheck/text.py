@@ -20,6 +20,7 @@ from babel.support import NullTranslations
 __all__ = [
     "count",
     "day_span",
+    "format_age",
     "format_hours",
     "format_moment",
     "format_short_moment",
@@ -62,6 +63,14 @@ def format_short_moment(moment: datetime, *, this_year: int) -> str:
     if moment.year != this_year:
         return f"{day} {moment.year}, {moment:%H:%M}"
     return f"{day} {moment:%H:%M}"
+
+
+def format_age(ages: tuple[int, int], birth_year: int) -> str:
+    """An age known from a year of birth (youngest and oldest possible): ``Age 41 or 42
+    (born 1984)``, or ``Age 0 (born 2026)``."""
+    youngest, oldest = ages
+    age = f"{oldest}" if youngest == oldest else f"{youngest} or {oldest}"
+    return f"Age {age} (born {birth_year})"
 
 
 def day_span(first: date, last: date) -> str:

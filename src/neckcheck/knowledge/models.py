@@ -577,6 +577,13 @@ class KnowledgeBase(_Strict):
         """How a course class is named everywhere (pages, report, clinician views)."""
         return self.labels.course.labels[classification]
 
+    def rule_title(self, rule_id: str) -> str:
+        """A rule's short name for clinicians; a course class's rule is named by the class's
+        label ("Recurring"), as everywhere else."""
+        if rule_id in self.labels.course.classes:
+            return self.course_label(rule_id)
+        return next(rule.title for rule in self.rules if rule.id == rule_id)
+
     def clinical_level(self, level: Level) -> str:
         """How a level is named for clinicians ("Same-day review"); patients read
         ``advice.levels[level].title`` ("See a doctor today")."""

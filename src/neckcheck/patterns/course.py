@@ -178,8 +178,7 @@ def _evidence(
         tuple(e.id for e in window),
         f"{episodes} on {since:%d %b %Y}"
         if since == moment.date()
-        else f"{episodes} between {since:%d %b %Y} and {moment:%d %b %Y}, "
-        f"within {MONTH.days} days",
+        else f"{episodes} between {since:%d %b %Y} and {moment:%d %b %Y}, within {MONTH.days} days",
     )
 
 
