@@ -116,6 +116,26 @@ def test_the_pdf_reads_as_a_report(episode: Make) -> None:
     assert "Long screen time" in page_two  # triggers by their labels, not their ids
 
 
+def test_a_check_whose_screening_is_incomplete_is_marked(episode: Make) -> None:
+    unasked = episode(3)
+    emergency = episode(2, findings=["fever", "headache", "neck_stiffness"])
+    data = build_report(
+        [unasked, emergency],
+        first=NOW.date() - timedelta(days=10),
+        last=NOW.date(),
+        now=NOW,
+        patient="Alex",
+    )
+    assert (data.assessments[unasked.id].complete, data.assessments[emergency.id].complete) == (
+        False,
+        True,
+    )
+    lines = _text(render_pdf(data))[1].splitlines()
+    assert "† Screening incomplete: not every warning sign was asked about" in " ".join(lines)
+    assert "Self-care †" in lines  # never an all-clear
+    assert "Emergency" in lines  # complete: no mark
+
+
 def test_one_day_is_worded_as_one_day(episode: Make) -> None:
     day = NOW.date()
     diary = [episode(0.4 - hour / 24, hours=1) for hour in range(3)]

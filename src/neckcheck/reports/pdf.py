@@ -31,9 +31,10 @@ from reportlab.platypus import (
 )
 
 from neckcheck.charts import date_ticks, day_offset
-from neckcheck.knowledge import load
+from neckcheck.domain import Assessment
+from neckcheck.knowledge import KnowledgeBase, load
 from neckcheck.reports.summary import ReportData
-from neckcheck.text import count, day_span, format_hours
+from neckcheck.text import count, day_span, format_age, format_hours
 
 INK = colors.HexColor("#1b1f24")
 MUTED = colors.HexColor("#4a5561")
@@ -137,9 +138,7 @@ def _heading_facts(data: ReportData) -> list[str]:
     if data.patient:
         facts.append(f"Patient: {data.patient}")
     if data.ages is not None and data.birth_year is not None:
-        youngest, oldest = data.ages
-        age = f"{oldest}" if youngest == oldest else f"{youngest} or {oldest}"
-        facts.append(f"Age {age} (born {data.birth_year})")
+        facts.append(format_age(data.ages, data.birth_year))
     if data.first == data.last:
         facts.append(f"Period: {data.first:%d %b %Y}")
     else:
@@ -277,6 +276,20 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
     return story
 
 
+# The mark of a check whose warning-sign screening is incomplete, and what it means.
+OPEN = "\u2020"  # a dagger, in the standard fonts' encoding
+SCREENING_INCOMPLETE = (
+    "Screening incomplete: not every warning sign was asked about, so the level is the least "
+    "the answers call for, not an all-clear."
+)
+
+
+def _check(kb: KnowledgeBase, result: Assessment) -> str:
+    """An episode's level in clinical words, marked when its screening is incomplete."""
+    label = kb.clinical_level(result.level)
+    return label if result.complete else f"{label} {OPEN}"
+
+
 # The frame's own padding above and below its content (ReportLab's Frame default, 6 pt each).
 FRAME_PADDING = 12.0
 
@@ -317,7 +330,7 @@ def _episode_table(
                 e.side or "-",
                 _p(", ".join(labels[f] for f in e.findings) or "-", s["cell"]),
                 _p(", ".join(triggers[t] for t in e.triggers) or "-", s["cell"]),
-                _p(kb.clinical_level(data.assessments[e.id].level), s["cell"]),
+                _p(_check(kb, data.assessments[e.id]), s["cell"]),
             ]
         )
     widths: list[float] = [27, 14, 11, 16, 11, 0, 28, 27]
@@ -334,17 +347,21 @@ def _episode_table(
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ]
     )
-    heading = _p(f"Episodes ({len(data.episodes)})", s["h2"])
+    preface = [_p(f"Episodes ({len(data.episodes)})", s["h2"])]
+    if any(not data.assessments[e.id].complete for e in data.episodes):
+        preface.append(_p(f"{OPEN} {SCREENING_INCOMPLETE}", s["small"]))
     # Every row measured once, in one table; the pages' tables are given these heights.
     measured = Table([header, *rows], colWidths=col_widths)
     measured.setStyle(style)
     measured.wrap(width, frame_height)
     # wrap() leaves each row's height in _rowHeights (ReportLab has no public name for it).
     header_height, *heights = getattr(measured, "_rowHeights")  # noqa: B009
-    _, heading_height = heading.wrap(width, frame_height)
-    heading_height += heading.getSpaceBefore() + heading.getSpaceAfter()
+    heading_height = sum(
+        flowable.wrap(width, frame_height)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        for flowable in preface
+    )
     room = frame_height - FRAME_PADDING - header_height - 1  # a point spare for rounding
-    story: list[Any] = [heading]
+    story: list[Any] = [*preface]
     for number, rows_of_page in enumerate(
         _page_slices(heights, first_room=room - heading_height, room=room)
     ):

@@ -80,7 +80,7 @@ def build_report(
     rules = {rule.id: rule for rule in kb.rules}
     matched = sorted(
         (
-            FlagRaised(rid, rules[rid].title, rules[rid].level, dates)
+            FlagRaised(rid, kb.rule_title(rid), rules[rid].level, dates)
             for rid, dates in raised.items()
         ),
         key=lambda f: (f.level.rank, -len(f.dates), f.rule),
