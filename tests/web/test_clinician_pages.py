@@ -78,7 +78,8 @@ def test_the_patient_page_shows_each_episode_with_its_level_link_and_a_chart(
     assert "Self-care" in page
     assert "Notes: after a long drive" in page
     narrow = clinic.client("shared").get(
-        f"/clinician/patients/{patient}", params={"from": (NOW - timedelta(days=3)).date()}
+        f"/clinician/patients/{patient}",
+        params={"from": (NOW - timedelta(days=3)).date().isoformat()},
     )
     assert "Episodes (1), newest first" in narrow.text  # the period asked for
 
