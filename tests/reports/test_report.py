@@ -150,6 +150,16 @@ def test_one_day_is_worded_as_one_day(episode: Make) -> None:
     assert f"met by 1 of 3 episodes, on {day:%d %b %Y}" in page_one
 
 
+def test_episodes_before_the_period_are_counted_and_said_to_be(episode: Make) -> None:
+    diary = [episode(20), episode(10), episode(0.2)]  # the last two days alone hold one
+    data = build_report(
+        diary, first=NOW.date() - timedelta(days=1), last=NOW.date(), now=NOW, patient=None
+    )
+    assert data.course.evidence[0].text == (
+        f"3 episodes within 30 days up to {NOW:%d %b %Y}, some before this period"
+    )
+
+
 def test_a_recurring_course_is_told_once_with_its_count(episode: Make) -> None:
     diary = [episode(days, hours=1) for days in range(46, 0, -1)]
     first = NOW.date() - timedelta(days=60)

@@ -170,16 +170,20 @@ def _evidence(
         )
     window = [e for e in ordered if moment - MONTH < e.started_at <= moment]
     since = window[0].started_at.date()
-    episodes = count(len(window), "episode", "episodes")
-    return Evidence(
-        kind,
-        since,
-        moment.date(),
-        tuple(e.id for e in window),
-        f"{episodes} on {since:%d %b %Y}"
-        if since == moment.date()
-        else f"{episodes} between {since:%d %b %Y} and {moment:%d %b %Y}, within {MONTH.days} days",
-    )
+    within = (document.history.episodes_last_30_days if document.history else None) or len(window)
+    if within > len(window):  # some of them started before the period
+        text = (
+            f"{count(within, 'episode', 'episodes')} within {MONTH.days} days up to "
+            f"{moment:%d %b %Y}, some before this period"
+        )
+    elif since == moment.date():
+        text = f"{count(len(window), 'episode', 'episodes')} on {since:%d %b %Y}"
+    else:
+        text = (
+            f"{count(len(window), 'episode', 'episodes')} between {since:%d %b %Y} and "
+            f"{moment:%d %b %Y}, within {MONTH.days} days"
+        )
+    return Evidence(kind, since, moment.date(), tuple(e.id for e in window), text)
 
 
 def _worsening(episodes: list[Episode], now: datetime) -> Worsening | None:

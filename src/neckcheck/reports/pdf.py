@@ -347,9 +347,9 @@ def _episode_table(
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ]
     )
-    preface = [_p(f"Episodes ({len(data.episodes)})", s["h2"])]
+    preface: list[Any] = [_p(f"Episodes ({len(data.episodes)})", s["h2"])]
     if any(not data.assessments[e.id].complete for e in data.episodes):
-        preface.append(_p(f"{OPEN} {SCREENING_INCOMPLETE}", s["small"]))
+        preface += [_p(f"{OPEN} {SCREENING_INCOMPLETE}", s["small"]), Spacer(1, 1.5 * mm)]
     # Every row measured once, in one table; the pages' tables are given these heights.
     measured = Table([header, *rows], colWidths=col_widths)
     measured.setStyle(style)
