@@ -53,8 +53,10 @@ ActorKind = Literal["account", "command_line", "removed"]
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One line of the audit log as the patient is shown it: ``name`` is the account's display
-    name (None unless ``kind`` is "account"); ``actor`` names it with its email, for logs."""
+    """One entry of the audit log: who (``kind``; ``name``, the account's display name, None
+    unless ``kind`` is "account"; ``actor`` names them with their email, for logs), did what
+    to which page or command (``action``, ``target``), when, from where, and whether it was
+    granted. The patient reads it as a sentence (:func:`neckcheck.services.clinic.audit_lines`)."""
 
     at: datetime
     actor: str
