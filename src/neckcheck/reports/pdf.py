@@ -290,6 +290,8 @@ def _check(kb: KnowledgeBase, result: Assessment) -> str:
     return label if result.complete else f"{label} {OPEN}"
 
 
+# Rows measured in one go (see _row_heights).
+MEASURED_TOGETHER = 100
 # The frame's own padding above and below its content (ReportLab's Frame default, 6 pt each).
 FRAME_PADDING = 12.0
 
@@ -312,6 +314,22 @@ def _page_slices(heights: list[float], *, first_room: float, room: float) -> lis
     return slices
 
 
+def _row_heights(
+    rows: list[list[Any]], widths: list[float], style: TableStyle, width: float
+) -> list[float]:
+    """The height of each row of a table with these column widths and style, measured in
+    blocks (ReportLab's measuring looks for each row still to measure from the start, which
+    grows with the square of a table's rows)."""
+    heights: list[float] = []
+    for start in range(0, len(rows), MEASURED_TOGETHER):
+        block = Table(rows[start : start + MEASURED_TOGETHER], colWidths=widths)
+        block.setStyle(style)
+        block.wrap(width, A4[1])
+        # wrap() leaves each row's height in _rowHeights (ReportLab has no public name for it).
+        heights += getattr(block, "_rowHeights")  # noqa: B009
+    return heights
+
+
 def _episode_table(
     data: ReportData, s: dict[str, ParagraphStyle], width: float, frame_height: float
 ) -> list[Any]:
@@ -330,10 +348,10 @@ def _episode_table(
                 e.side or "-",
                 _p(", ".join(labels[f] for f in e.findings) or "-", s["cell"]),
                 _p(", ".join(triggers[t] for t in e.triggers) or "-", s["cell"]),
-                _p(_check(kb, data.assessments[e.id]), s["cell"]),
+                _check(kb, data.assessments[e.id]),
             ]
         )
-    widths: list[float] = [27, 14, 11, 16, 11, 0, 28, 27]
+    widths: list[float] = [27, 14, 11, 16, 11, 0, 28, 29]  # mm; "Review within days †" fits
     widths[5] = width / mm - sum(widths)
     col_widths = [w * mm for w in widths]
     style = TableStyle(
@@ -350,12 +368,8 @@ def _episode_table(
     preface: list[Any] = [_p(f"Episodes ({len(data.episodes)})", s["h2"])]
     if any(not data.assessments[e.id].complete for e in data.episodes):
         preface += [_p(f"{OPEN} {SCREENING_INCOMPLETE}", s["small"]), Spacer(1, 1.5 * mm)]
-    # Every row measured once, in one table; the pages' tables are given these heights.
-    measured = Table([header, *rows], colWidths=col_widths)
-    measured.setStyle(style)
-    measured.wrap(width, frame_height)
-    # wrap() leaves each row's height in _rowHeights (ReportLab has no public name for it).
-    header_height, *heights = getattr(measured, "_rowHeights")  # noqa: B009
+    # Every row measured once; the pages' tables are given these heights.
+    header_height, *heights = _row_heights([header, *rows], col_widths, style, width)
     heading_height = sum(
         flowable.wrap(width, frame_height)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
         for flowable in preface
