@@ -6,6 +6,8 @@
     ('45 min', '5.0 h', '2.1 d')
     >>> format_elapsed(8040), format_elapsed(200_000)
     ('2 h 14 min', '2 days 7 h')
+    >>> day_span(date(2026, 11, 26), date(2026, 11, 26))
+    'on 26 Nov 2026'
 
 Plural forms go through Babel's translations (``ngettext``), so a translated catalogue can
 supply the right form for any language; without one, English forms are used.
@@ -13,15 +15,18 @@ supply the right form for any language; without one, English forms are used.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.support import NullTranslations
 
 __all__ = [
     "count",
+    "day_span",
+    "format_age",
     "format_elapsed",
     "format_hours",
     "format_moment",
+    "format_short_moment",
     "iso_duration",
     "ngettext",
     "translations",
@@ -75,3 +80,28 @@ def iso_duration(seconds: float) -> str:
     """A duration in whole minutes as ISO 8601 (``PT2H14M``), for HTML's ``<time>``."""
     hours, minutes = divmod(int(max(seconds, 0) // 60), 60)
     return f"PT{hours}H{minutes}M"
+
+
+def format_short_moment(moment: datetime, *, this_year: int) -> str:
+    """A moment in a line of a list: ``3 Dec 14:02``, with the year when it is not
+    ``this_year`` (``3 Dec 2025, 14:02``)."""
+    day = f"{moment.day} {moment:%b}"
+    if moment.year != this_year:
+        return f"{day} {moment.year}, {moment:%H:%M}"
+    return f"{day} {moment:%H:%M}"
+
+
+def format_age(ages: tuple[int, int], birth_year: int) -> str:
+    """An age known from a year of birth (youngest and oldest possible): ``Age 41 or 42
+    (born 1984)``, or ``Age 0 (born 2026)``."""
+    youngest, oldest = ages
+    age = f"{oldest}" if youngest == oldest else f"{youngest} or {oldest}"
+    return f"Age {age} (born {birth_year})"
+
+
+def day_span(first: date, last: date) -> str:
+    """The days from ``first`` to ``last``: ``on 26 Nov 2026`` for one day, else
+    ``from 22 Oct 2026 to 13 Nov 2026``."""
+    if first == last:
+        return f"on {first:%d %b %Y}"
+    return f"from {first:%d %b %Y} to {last:%d %b %Y}"

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from neckcheck.errors import FieldProblem, InputError
 
 __all__ = [
+    "DEFAULT_DAYS",
     "EARLIEST_DAY",
     "MAX_PERIOD_DAYS",
     "Period",
@@ -35,6 +36,9 @@ __all__ = [
 
 # Nothing in a diary happened before this day; earlier dates are typing mistakes.
 EARLIEST_DAY = date(1900, 1, 1)
+# The period shown when none is asked for, the same everywhere: the pages (History, Insights,
+# a clinician's patient page), the report (web and `neckcheck report`) show these 6 months.
+DEFAULT_DAYS = 182
 # The longest period a page, a report or a list covers: ten years and a few leap days.
 MAX_PERIOD_DAYS = 3660
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -119,7 +123,7 @@ class Period:
         *,
         today: date,
         zone: tzinfo | None = None,
-        default_days: int | None = 182,
+        default_days: int | None = DEFAULT_DAYS,
         max_days: int | None = MAX_PERIOD_DAYS,
         blank_is_missing: bool = True,
     ) -> Period:

@@ -331,3 +331,23 @@ def test_learn_treats_blurred_vision_and_dizziness_as_warning_signs() -> None:
 def test_a_screening_group_naming_an_unknown_finding_is_rejected() -> None:
     message = _broken(lambda raw: raw["screening"]["groups"][0]["findings"].append("nope"))
     assert "screening: unknown finding id 'nope'" in message
+
+
+def test_clinicians_read_each_level_in_clinical_words() -> None:
+    kb = load()
+    assert kb.clinical_level(Level.urgent) == "Same-day review"
+    assert kb.advice.levels[Level.urgent].title == "See a doctor today"  # the patient's words
+    clinical = [kb.clinical_level(level) for level in Level]
+    assert len(set(clinical)) == len(Level)
+    assert not set(clinical) & {kb.advice.levels[level].title for level in Level}
+
+
+def test_a_level_without_a_clinical_label_is_rejected() -> None:
+    message = _broken(lambda raw: raw["labels"]["levels"].pop("soon"))
+    assert "labels.levels: no clinical label for 'soon'" in message
+
+
+def test_every_audited_action_is_worded_for_the_patient() -> None:
+    from neckcheck.services.access import Action
+
+    assert set(load().labels.audit) == {action.value for action in Action}

@@ -336,8 +336,17 @@ class CourseLabels(_Strict):
     labels: dict[str, str]
 
 
+class AuditWords(_Strict):
+    """How the Sharing page words one action of the audit log: what someone ``done`` ("viewed
+    your insights"), and what they ``tried`` to do when refused ("view your insights")."""
+
+    done: str = Field(min_length=1)
+    tried: str = Field(min_length=1)
+
+
 class Labels(_Strict):
-    """What people read for each value of an episode's fields and each course class."""
+    """What people read for each value of an episode's fields and each course class; what
+    clinicians read for each level; how the audit log's actions are told to the patient."""
 
     fields: dict[str, str]
     onset: dict[str, str]
@@ -347,6 +356,8 @@ class Labels(_Strict):
     activities_affected: dict[str, str]
     helped: dict[str, str]
     course: CourseLabels
+    levels: dict[Level, str]
+    audit: dict[str, AuditWords]
     emergency_numbers: dict[str, str]
 
     def emergency_number(self, region: str | None) -> str:
@@ -512,6 +523,11 @@ class KnowledgeBase(_Strict):
             wanted = {member.value for member in enum}
             problems += [f"labels.{name}: no label for {v!r}" for v in sorted(wanted - set(table))]
             problems += [f"labels.{name}: unknown value {v!r}" for v in sorted(set(table) - wanted)]
+        problems += [
+            f"labels.levels: no clinical label for {level.value!r}"
+            for level in Level
+            if not self.labels.levels.get(level)
+        ]
         rules = {rule.id for rule in self.rules}
         course = self.labels.course
         problems += [
@@ -560,6 +576,18 @@ class KnowledgeBase(_Strict):
     def course_label(self, classification: str) -> str:
         """How a course class is named everywhere (pages, report, clinician views)."""
         return self.labels.course.labels[classification]
+
+    def rule_title(self, rule_id: str) -> str:
+        """A rule's short name for clinicians; a course class's rule is named by the class's
+        label ("Recurring"), as everywhere else."""
+        if rule_id in self.labels.course.classes:
+            return self.course_label(rule_id)
+        return next(rule.title for rule in self.rules if rule.id == rule_id)
+
+    def clinical_level(self, level: Level) -> str:
+        """How a level is named for clinicians ("Same-day review"); patients read
+        ``advice.levels[level].title`` ("See a doctor today")."""
+        return self.labels.levels[level]
 
     def finding(self, finding_id: str) -> Finding:
         return self._finding_by_id[finding_id]

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from neckcheck.domain import MAX_DURATION_HOURS, AdviceText, Episode, Findings
 from neckcheck.patterns.days import PainFree, day_span, pain_free
 from neckcheck.patterns.history import MONTH, WEEK, DiaryHistory
+from neckcheck.text import count
 
 if TYPE_CHECKING:
     from neckcheck.knowledge import KnowledgeBase
@@ -152,7 +153,8 @@ def _evidence(
             (worst.ended_at or now).date(),
             tuple(e.id for e in long),
             f"the episode from {worst.started_at:%d %b %Y} lasted "
-            f"{worst.duration_hours(now) / 24:.0f} days" + (" so far" if worst.ongoing else ""),
+            + count(round(worst.duration_hours(now) / 24), "day", "days")
+            + (" so far" if worst.ongoing else ""),
         )
     episode, document = matched[-1]  # the latest episode that matched
     moment = episode.started_at
@@ -167,18 +169,25 @@ def _evidence(
             since,
             moment.date(),
             (),
-            f"symptoms in each of {weeks} weeks in a row, from {since:%d %b %Y} to "
-            f"{moment:%d %b %Y}",
+            # The weeks reach back before the period when the diary does: say where they end.
+            f"symptoms in each of {weeks} weeks in a row, up to {moment:%d %b %Y}",
         )
     window = [e for e in ordered if moment - MONTH < e.started_at <= moment]
-    return Evidence(
-        kind,
-        window[0].started_at.date(),
-        moment.date(),
-        tuple(e.id for e in window),
-        f"{len(window)} episodes between {window[0].started_at:%d %b %Y} and "
-        f"{moment:%d %b %Y}, within {MONTH.days} days",
-    )
+    since = window[0].started_at.date()
+    within = (document.history.episodes_last_30_days if document.history else None) or len(window)
+    if within > len(window):  # some of them started before the period
+        text = (
+            f"{count(within, 'episode', 'episodes')} within {MONTH.days} days up to "
+            f"{moment:%d %b %Y}, some before this period"
+        )
+    elif since == moment.date():
+        text = f"{count(len(window), 'episode', 'episodes')} on {since:%d %b %Y}"
+    else:
+        text = (
+            f"{count(len(window), 'episode', 'episodes')} between {since:%d %b %Y} and "
+            f"{moment:%d %b %Y}, within {MONTH.days} days"
+        )
+    return Evidence(kind, since, moment.date(), tuple(e.id for e in window), text)
 
 
 def _worsening(episodes: list[Episode], now: datetime) -> Worsening | None:

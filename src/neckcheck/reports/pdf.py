@@ -1,10 +1,12 @@
 """The clinician report as a PDF (ReportLab).
 
-    >>> pdf_bytes = render_pdf(build_report(diary, first=..., last=..., now=..., patient="Me"))
+    >>> pdf_bytes = render_pdf(build_report(diary, first=..., last=..., now=..., patient="Alex"))
 
-Page one is meant to be read in a minute: period, episodes, course, the pain chart, warning
-signs ever raised with their dates, triggers and remedies with their evidence, and findings
-that recur. The episode table follows.
+Page one is meant to be read in a minute: who (name and age, when the diary says), period,
+episodes, course (each class that applies told once, with how many episodes met it), the
+pain chart, warning signs raised with their dates, triggers and remedies with their
+evidence, and findings that recur. The episode table follows, its header at the top of each
+of its pages and nowhere else. Levels are named in clinical words (``labels.yaml``).
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from reportlab.platypus import (
 )
 
 from neckcheck.charts import date_ticks, day_offset
+from neckcheck.domain import Assessment
+from neckcheck.knowledge import KnowledgeBase, load
 from neckcheck.reports.summary import ReportData
-from neckcheck.text import count, format_hours
+from neckcheck.text import count, day_span, format_age, format_hours
 
 INK = colors.HexColor("#1b1f24")
 MUTED = colors.HexColor("#4a5561")
@@ -127,15 +131,55 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+def _heading_facts(data: ReportData) -> list[str]:
+    """Who (when the diary names someone), their age (when it gives a year of birth), the
+    period and when the report was made."""
+    facts = []
+    if data.patient:
+        facts.append(f"Patient: {data.patient}")
+    if data.ages is not None and data.birth_year is not None:
+        facts.append(format_age(data.ages, data.birth_year))
+    if data.first == data.last:
+        facts.append(f"Period: {data.first:%d %b %Y}")
+    else:
+        facts.append(f"Period: {data.first:%d %b %Y} to {data.last:%d %b %Y}")
+    facts.append(f"Generated {data.generated:%d %b %Y %H:%M}")
+    return facts
+
+
+def _dates(days: list[date], shown: int = 6) -> str:
+    """``3 episodes: 07 Jun 2026, 12 Jun 2026, ...``: how many, and the first few days."""
+    listed = ", ".join(d.strftime("%d %b %Y") for d in days[:shown])
+    return f"{count(len(days), 'episode', 'episodes')}: {listed}" + (
+        ", ..." if len(days) > shown else ""
+    )
+
+
+def _course_lines(data: ReportData) -> list[str]:
+    """The course's label, then each class that applies, once: its evidence, and how many of
+    the period's episodes met its rule (``Recurring: 5 episodes between ...; met by 38 of 38
+    episodes, from 31 May 2026 to 13 Nov 2026``)."""
+    kb = load()
+    c = data.course
+    met = {f.rule: f.dates for f in data.course_rules}
+    lines = [c.label]
+    for evidence in c.evidence:
+        line = f"• {kb.course_label(evidence.kind)}: {evidence.text}"
+        dates = met.get(evidence.kind)
+        if dates:
+            line += (
+                f"; met by {len(dates)} of {count(c.episodes, 'episode', 'episodes')}, "
+                + day_span(dates[0], dates[-1])
+            )
+        lines.append(line)
+    return lines
+
+
 def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) -> list[Any]:
     c = data.course
     story: list[Any] = [
         Paragraph("Neck spasm diary: clinician report", s["title"]),
-        _p(
-            f"Patient: {data.patient}   ·   Period: {data.first:%d %b %Y} to {data.last:%d %b %Y}"
-            f"   ·   Generated {data.generated:%d %b %Y %H:%M}",
-            s["small"],
-        ),
+        _p("   ·   ".join(_heading_facts(data)), s["small"]),
         Spacer(1, 4 * mm),
     ]
     intensities = [n for _, n in c.intensities]
@@ -146,13 +190,10 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
             f"{c.worsening.recent_median:g} in the last 4 weeks vs "
             f"{c.worsening.previous_median:g} in the 4 before"
         )
-    course_text = c.label
-    if c.evidence:
-        course_text += ": " + "; ".join(e.text for e in c.evidence)
     days = (data.last - data.first).days + 1
-    facts = [
+    facts: list[tuple[str, str | Paragraph]] = [
         ("Episodes", f"{count(c.episodes, 'episode', 'episodes')} in {count(days, 'day', 'days')}"),
-        ("Course", course_text),
+        ("Course", Paragraph("<br/>".join(map(escape, _course_lines(data))), s["body"])),
         (
             "Worst pain",
             (
@@ -166,7 +207,7 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
         ("Pain-free days", c.pain_free.summary()),
     ]
     table = Table(
-        [[_p(k, s["body"]), _p(v, s["body"])] for k, v in facts],
+        [[_p(k, s["body"]), v if isinstance(v, Paragraph) else _p(v, s["body"])] for k, v in facts],
         colWidths=[28 * mm, width - 28 * mm],
     )
     table.setStyle(
@@ -190,20 +231,16 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
 
     story.append(_p("Warning signs raised", s["h2"]))
     if data.flags:
+        kb = load()
         rows = [
             [
-                _p(f.level.value.replace("_", " ").upper(), s["cell"]),
+                _p(kb.clinical_level(f.level), s["cell"]),
                 _p(f.title, s["cell"]),
-                _p(
-                    f"{len(f.dates)}x: "
-                    + ", ".join(d.strftime("%d %b %Y") for d in f.dates[:6])
-                    + (" ..." if len(f.dates) > 6 else ""),
-                    s["cell"],
-                ),
+                _p(_dates(f.dates), s["cell"]),
             ]
             for f in data.flags
         ]
-        flag_table = Table(rows, colWidths=[22 * mm, 62 * mm, width - 84 * mm])
+        flag_table = Table(rows, colWidths=[27 * mm, 62 * mm, width - 89 * mm])
         style: list[Any] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.3, LINE),
@@ -239,15 +276,66 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
     return story
 
 
-# Rows per table: one table per page keeps ReportLab from re-measuring a long table at every
-# page break, which grows with the square of the number of episodes.
-ROWS_PER_TABLE = 40
+# The mark of a check whose warning-sign screening is incomplete, and what it means.
+OPEN = "\u2020"  # a dagger, in the standard fonts' encoding
+SCREENING_INCOMPLETE = (
+    "Screening incomplete: not every warning sign was asked about, so the level is the least "
+    "the answers call for, not an all-clear."
+)
 
 
-def _episode_table(data: ReportData, s: dict[str, ParagraphStyle], width: float) -> list[Any]:
-    from neckcheck.knowledge import load
+def _check(kb: KnowledgeBase, result: Assessment) -> str:
+    """An episode's level in clinical words, marked when its screening is incomplete."""
+    label = kb.clinical_level(result.level)
+    return label if result.complete else f"{label} {OPEN}"
 
-    labels = {f.id: f.label for f in load().findings}
+
+# Rows measured in one go (see _row_heights).
+MEASURED_TOGETHER = 100
+# The frame's own padding above and below its content (ReportLab's Frame default, 6 pt each).
+FRAME_PADDING = 12.0
+
+
+def _page_slices(heights: list[float], *, first_room: float, room: float) -> list[slice]:
+    """The episode rows each page of the table holds: as many as fit, given each row's
+    height (the header's excluded) and the room for rows on the first and later pages.
+
+    Each page's rows become a table of their own, with its header, followed by a page break:
+    the header is then at the top of every page of the table and nowhere else, and ReportLab
+    never re-measures the rest of a long table at each page break (which grows with the
+    square of the number of episodes)."""
+    slices, start, used, limit = [], 0, 0.0, first_room
+    for index, height in enumerate(heights):
+        if index > start and used + height > limit:
+            slices.append(slice(start, index))
+            start, used, limit = index, 0.0, room
+        used += height
+    slices.append(slice(start, len(heights)))
+    return slices
+
+
+def _row_heights(
+    rows: list[list[Any]], widths: list[float], style: TableStyle, width: float
+) -> list[float]:
+    """The height of each row of a table with these column widths and style, measured in
+    blocks (ReportLab's measuring looks for each row still to measure from the start, which
+    grows with the square of a table's rows)."""
+    heights: list[float] = []
+    for start in range(0, len(rows), MEASURED_TOGETHER):
+        block = Table(rows[start : start + MEASURED_TOGETHER], colWidths=widths)
+        block.setStyle(style)
+        block.wrap(width, A4[1])
+        # wrap() leaves each row's height in _rowHeights (ReportLab has no public name for it).
+        heights += getattr(block, "_rowHeights")  # noqa: B009
+    return heights
+
+
+def _episode_table(
+    data: ReportData, s: dict[str, ParagraphStyle], width: float, frame_height: float
+) -> list[Any]:
+    kb = load()
+    labels = {f.id: f.label for f in kb.findings}
+    triggers = {t.id: t.label for t in kb.diary.triggers}
     header = ["Started", "Lasted", "Pain", "Onset", "Side", "Findings", "Triggers", "Check"]
     rows: list[list[Any]] = []
     for e in data.episodes:
@@ -256,15 +344,16 @@ def _episode_table(data: ReportData, s: dict[str, ParagraphStyle], width: float)
                 e.started_at.strftime("%d %b %Y %H:%M"),
                 "ongoing" if e.ongoing else _hours(e.duration_hours(data.generated)),
                 f"{e.intensity}/10",
-                e.onset.value if e.onset else "-",
+                kb.labels.of("onset", e.onset.value) if e.onset else "-",
                 e.side or "-",
                 _p(", ".join(labels[f] for f in e.findings) or "-", s["cell"]),
-                _p(", ".join(t.replace("_", " ") for t in e.triggers) or "-", s["cell"]),
-                data.assessments[e.id].level.value.replace("_", " "),
+                _p(", ".join(triggers[t] for t in e.triggers) or "-", s["cell"]),
+                _check(kb, data.assessments[e.id]),
             ]
         )
-    widths: list[float] = [27, 16, 11, 14, 11, 0, 28, 17]
+    widths: list[float] = [27, 14, 11, 16, 11, 0, 28, 29]  # mm; "Review within days †" fits
     widths[5] = width / mm - sum(widths)
+    col_widths = [w * mm for w in widths]
     style = TableStyle(
         [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ebef")),
@@ -276,12 +365,27 @@ def _episode_table(data: ReportData, s: dict[str, ParagraphStyle], width: float)
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ]
     )
-    story: list[Any] = [_p(f"Episodes ({len(data.episodes)})", s["h2"])]
-    for chunk in range(0, len(rows), ROWS_PER_TABLE):
+    preface: list[Any] = [_p(f"Episodes ({len(data.episodes)})", s["h2"])]
+    if any(not data.assessments[e.id].complete for e in data.episodes):
+        preface += [_p(f"{OPEN} {SCREENING_INCOMPLETE}", s["small"]), Spacer(1, 1.5 * mm)]
+    # Every row measured once; the pages' tables are given these heights.
+    header_height, *heights = _row_heights([header, *rows], col_widths, style, width)
+    heading_height = sum(
+        flowable.wrap(width, frame_height)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        for flowable in preface
+    )
+    room = frame_height - FRAME_PADDING - header_height - 1  # a point spare for rounding
+    story: list[Any] = [*preface]
+    for number, rows_of_page in enumerate(
+        _page_slices(heights, first_room=room - heading_height, room=room)
+    ):
+        if number:
+            story.append(PageBreak())
         table = Table(
-            [header, *rows[chunk : chunk + ROWS_PER_TABLE]],
-            colWidths=[w * mm for w in widths],
-            repeatRows=1,
+            [header, *rows[rows_of_page]],
+            colWidths=col_widths,
+            rowHeights=[header_height, *heights[rows_of_page]],
+            repeatRows=1,  # were a page to overflow all the same, its header goes along
         )
         table.setStyle(style)
         story.append(table)
@@ -325,6 +429,6 @@ def render_pdf(data: ReportData) -> bytes:
 
     story = _first_page(data, s, width)
     if data.episodes:
-        story += [PageBreak(), *_episode_table(data, s, width)]
+        story += [PageBreak(), *_episode_table(data, s, width, doc.height)]
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -1,12 +1,14 @@
 """What a clinician report says, computed from a diary (pure; no I/O).
 
     >>> data = build_report(all_episodes, first=date(2026, 1, 1), last=date(2026, 3, 31),
-    ...                     now=now, patient="Me")
-    >>> data.course.classification
-    'recurring'
+    ...                     now=now, patient="Alex Morgan", profile=Profile(birth_year=1984))
+    >>> data.course.classification, data.ages
+    ('recurring', (41, 42))
 
 The whole diary is passed so that each episode is assessed with the history before it; the
-report covers the episodes that started within ``[first, last]``.
+report covers the episodes that started within ``[first, last]``. The rules of the course
+classes (recurring, lingering, chronic) are the course, told once with how many episodes met
+them (``course_rules``); the other rules that matched are the warning signs (``flags``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from neckcheck.patterns.history import DiaryHistory
 
 @dataclass(frozen=True)
 class FlagRaised:
+    """A rule that matched episodes of the period, and the days they started on."""
+
     rule: str
     title: str
     level: Level
@@ -33,7 +37,9 @@ class FlagRaised:
 
 @dataclass(frozen=True)
 class ReportData:
-    patient: str
+    patient: str | None  # None: the diary names nobody (local mode's "Me")
+    ages: tuple[int, int] | None  # the youngest and oldest the patient can be, if known
+    birth_year: int | None
     first: date
     last: date
     generated: datetime
@@ -41,6 +47,7 @@ class ReportData:
     assessments: dict[int, Assessment]
     course: Course
     flags: list[FlagRaised]
+    course_rules: list[FlagRaised]
     triggers: list[TriggerStat]
     remedies: list[RemedyStat]
     recurring_findings: list[tuple[str, int]]
@@ -53,7 +60,7 @@ def build_report(
     first: date,
     last: date,
     now: datetime,
-    patient: str,
+    patient: str | None,
     profile: Profile | None = None,
     pain_free: PainFree | None = None,
 ) -> ReportData:
@@ -75,9 +82,9 @@ def build_report(
         for flag in assessments[episode.id].red_flags:
             raised.setdefault(flag.id, []).append(episode.started_at.date())
     rules = {rule.id: rule for rule in kb.rules}
-    flags = sorted(
+    matched = sorted(
         (
-            FlagRaised(rid, rules[rid].title, rules[rid].level, dates)
+            FlagRaised(rid, kb.rule_title(rid), rules[rid].level, dates)
             for rid, dates in raised.items()
         ),
         key=lambda f: (f.level.rank, -len(f.dates), f.rule),
@@ -85,17 +92,23 @@ def build_report(
     summary = course(episodes, now=now, first=first, last=last, history=history)
     if pain_free is not None:
         summary = replace(summary, pain_free=pain_free)
+    classes = kb.labels.course.classes
     counts = Counter(f for e in episodes for f in e.derived_findings())
     labels = {f.id: f.label for f in kb.findings}
     return ReportData(
         patient=patient,
+        ages=profile.ages(now.date()),
+        birth_year=profile.birth_year,
         first=first,
         last=last,
         generated=now,
         episodes=episodes,
         assessments=assessments,
         course=summary,
-        flags=flags,
+        flags=[f for f in matched if f.rule not in classes],
+        course_rules=sorted(
+            (f for f in matched if f.rule in classes), key=lambda f: classes.index(f.rule)
+        ),
         triggers=trigger_stats(episodes),
         remedies=remedy_stats(episodes),
         recurring_findings=[(labels[f], n) for f, n in counts.most_common() if n >= 2],

@@ -6,13 +6,14 @@
     >>> clinic.redeem(clinician_actor, code, address="203.0.113.9")
 
 Who may see which diary is decided by :mod:`neckcheck.services.access`; this module holds the
-use cases around it, each given the session, the clock and the server's secret.
+use cases around it, each given the session, the clock and the server's secret, and what a
+clinician's pages and a patient's Sharing page say, in the words each of them reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -28,9 +29,24 @@ from neckcheck.storage.dashboard import PatientStatus
 
 if TYPE_CHECKING:
     from neckcheck.auth.sessions import LoginSession
+    from neckcheck.domain import Assessment, Episode
+    from neckcheck.knowledge import KnowledgeBase
+    from neckcheck.patterns import Course
+    from neckcheck.services.diary import Diary
     from neckcheck.storage.db import Database
+    from neckcheck.timeparse import Period
 
-__all__ = ["Clinic", "DashboardPage", "Sharing", "patient_status", "refresh_all_statuses"]
+__all__ = [
+    "AuditLine",
+    "Clinic",
+    "DashboardPage",
+    "PatientPage",
+    "Sharing",
+    "audit_lines",
+    "patient_page",
+    "patient_status",
+    "refresh_all_statuses",
+]
 
 _WAIT = "Too many attempts from here. Wait 15 minutes and try again."
 
@@ -39,6 +55,8 @@ _REFRESH_LOCK = 0x6E65636B
 
 # The dashboard's "latest episode" is the newest of the last 90 days.
 RECENT = timedelta(days=90)
+# The Sharing page shows this many of the newest audit entries.
+AUDIT_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -50,11 +68,129 @@ class DashboardPage:
 
 
 @dataclass(frozen=True)
+class AuditLine:
+    """One line of "who looked at your data", in words and in the patient's time zone:
+    ``Dr Lee viewed your insights``, ``3 Dec 14:02``."""
+
+    text: str
+    when: str
+    granted: bool
+
+    def __str__(self) -> str:
+        return f"{self.text}, {self.when}"
+
+
+@dataclass(frozen=True)
 class Sharing:
-    """A patient's sharing page: who has access, and who looked (or tried to)."""
+    """A patient's sharing page: who has access (since when, in the patient's time zone),
+    and who looked (or tried to), newest first."""
 
     access: list[accounts.Access]
-    audit: list[accounts.AuditEntry]
+    audit: list[AuditLine]
+
+
+def _who(entry: accounts.AuditEntry) -> str:
+    if entry.kind == "command_line":
+        return "The clinic's staff"
+    if entry.kind == "removed" or not entry.name:
+        return "Someone whose account was removed"
+    return entry.name
+
+
+def _same_line(newer: accounts.AuditEntry, older: accounts.AuditEntry, zone: tzinfo | None) -> bool:
+    """Whether two entries in a row tell the same thing on the same day (a clinician who
+    reloads their list of patients): they become one line, with how many times."""
+    return (newer.kind, newer.name, newer.action, newer.granted) == (
+        older.kind,
+        older.name,
+        older.action,
+        older.granted,
+    ) and newer.at.astimezone(zone).date() == older.at.astimezone(zone).date()
+
+
+def audit_lines(
+    entries: list[accounts.AuditEntry],
+    *,
+    zone: tzinfo | None,
+    now: datetime,
+    knowledge: KnowledgeBase | None = None,
+) -> list[AuditLine]:
+    """The audit log's entries (newest first) as sentences a patient reads, at times in their
+    time zone: "Dr Lee viewed your insights, 3 Dec 14:02"; "Dr Park tried to view your
+    insights and was refused"; "The clinic's staff changed your diary from the command
+    line". Entries in a row that say the same on the same day are one line ("... 3 times,
+    3 Dec 13:40 to 14:02")."""
+    from neckcheck.knowledge import load
+    from neckcheck.knowledge.models import AuditWords
+    from neckcheck.text import count, format_short_moment
+
+    words = (knowledge or load()).labels.audit
+    this_year = now.astimezone(zone).year
+    runs: list[list[accounts.AuditEntry]] = []
+    for entry in entries:
+        if runs and _same_line(runs[-1][-1], entry, zone):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    lines = []
+    for run in runs:
+        entry = run[0]
+        said = words.get(entry.action) or AuditWords(
+            done="looked at your diary", tried="look at your diary"
+        )
+        where = " from the command line" if entry.kind == "command_line" else ""
+        times = f" {count(len(run), 'time', 'times')}" if len(run) > 1 else ""
+        text = (
+            f"{_who(entry)} {said.done}{where}{times}"
+            if entry.granted
+            else f"{_who(entry)} tried to {said.tried}{where}{times} and was refused"
+        )
+        latest, earliest = entry.at.astimezone(zone), run[-1].at.astimezone(zone)
+        when = format_short_moment(latest, this_year=this_year)
+        if f"{earliest:%H:%M}" != f"{latest:%H:%M}":
+            when = f"{format_short_moment(earliest, this_year=this_year)} to {latest:%H:%M}"
+        lines.append(AuditLine(text, when, entry.granted))
+    return lines
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """What a clinician's page about one patient shows: who (name, and age when the diary
+    gives a year of birth), the course over ``period``, and its episodes, newest first, each
+    with its check (``checks``, by episode id: its level, and whether every warning sign
+    was asked about)."""
+
+    name: str
+    age: str | None
+    period: Period
+    episodes: list[Episode]
+    checks: dict[int, Assessment]
+    course: Course
+
+
+def patient_page(diary: Diary, period: Period) -> PatientPage:
+    """A shared diary as its clinician's page shows it (the diary opened to read)."""
+    from neckcheck.engine import check
+    from neckcheck.text import format_age
+
+    now = diary.clock.now()
+    episodes = diary.episodes(period)
+    history = repo.diary_history(session=diary.session, patient_id=diary.patient_id)
+    profile = diary.profile()
+    checks = {
+        e.id: check(e, history=history.at(e.started_at), profile=profile, now=now) for e in episodes
+    }
+    ages = profile.ages(diary.today_date())
+    return PatientPage(
+        name=diary.name(),
+        age=format_age(ages, profile.birth_year)
+        if ages is not None and profile.birth_year is not None
+        else None,
+        period=period,
+        episodes=episodes,
+        checks=checks,
+        course=diary.course(period, episodes[::-1]),
+    )
 
 
 def patient_status(
@@ -213,10 +349,17 @@ class Clinic:
         )
 
     def sharing(self, actor: Actor) -> Sharing:
+        """Who has access to the patient's diary, and who looked at it, in the patient's
+        words and time zone (their profile's; the computer's when it has none)."""
         patient_id = self._own_diary(actor)
+        zone = _zone(repo.get_profile(session=self.session, patient_id=patient_id).time_zone)
+        access = accounts.who_has_access(session=self.session, patient_id=patient_id)
+        entries = accounts.audit_for_patient(
+            session=self.session, patient_id=patient_id, limit=AUDIT_SHOWN
+        )
         return Sharing(
-            accounts.who_has_access(session=self.session, patient_id=patient_id),
-            accounts.audit_for_patient(session=self.session, patient_id=patient_id)[:100],
+            [replace(a, since=a.since.astimezone(zone)) for a in access],
+            audit_lines(entries, zone=zone, now=self.clock.now()),
         )
 
     def revoke(self, actor: Actor, clinician_id: int) -> None:
@@ -273,6 +416,12 @@ class Clinic:
         )
         record_listing(self.session, actor, [row.id for row in rows], now=now, target=target)
         return DashboardPage(rows, total, page, max(1, -(-total // per_page)))
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name) if name else None
 
 
 def _keep_statuses(session: Session, needing: list[tuple[int, int]], now: datetime) -> None:

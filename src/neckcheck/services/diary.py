@@ -40,7 +40,7 @@ from neckcheck.patterns.days import PainFree, day_span, pain_free
 from neckcheck.services.access import Action, Actor, decide
 from neckcheck.storage import repo
 from neckcheck.text import format_moment
-from neckcheck.timeparse import EARLIEST_DAY, MAX_PERIOD_DAYS, Period
+from neckcheck.timeparse import DEFAULT_DAYS, EARLIEST_DAY, MAX_PERIOD_DAYS, Period
 
 __all__ = [
     "KEY_PATTERN",
@@ -55,8 +55,6 @@ __all__ = [
 
 # How far ahead of the clock a time may be before it is taken for a typing mistake.
 CLOCK_SKEW = timedelta(minutes=5)
-# Periods shown when none is asked for: the pages and the report show the same 6 months.
-DEFAULT_DAYS = 182
 # Today's page counts pain-free days over the last 4 weeks.
 TODAY_DAYS = 28
 
@@ -520,12 +518,14 @@ class Diary:
         from neckcheck.reports.pdf import render_pdf
 
         diary = self.episodes(newest_first=False)
+        name = self.name()
         data = build_report(
             diary,
             first=period.first,
             last=period.last,
             now=self.clock.now(),
-            patient=self.name(),
+            # "Me", local mode's name until the person gives theirs, names nobody.
+            patient=None if name == repo.LOCAL_PATIENT_NAME else name,
             profile=self.profile(),
             pain_free=self.pain_free(period),
         )

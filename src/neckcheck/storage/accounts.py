@@ -46,14 +46,26 @@ class Access:
     since: datetime
 
 
+# Who an audit entry names: an account, the command line (a clinic's staff, ``neckcheck
+# --patient EMAIL ...``), or an account that no longer exists.
+ActorKind = Literal["account", "command_line", "removed"]
+
+
 @dataclass(frozen=True)
 class AuditEntry:
+    """One entry of the audit log: who (``kind``; ``name``, the account's display name, None
+    unless ``kind`` is "account"; ``actor`` names them with their email, for logs), did what
+    to which page or command (``action``, ``target``), when, from where, and whether it was
+    granted. The patient reads it as a sentence (:func:`neckcheck.services.clinic.audit_lines`)."""
+
     at: datetime
     actor: str
     action: str
     target: str
     ip: str
     granted: bool
+    kind: ActorKind = "account"
+    name: str | None = None
 
 
 def _user(row: UserRow) -> User:
@@ -278,24 +290,37 @@ def keep_refused_accesses(sessions: Any) -> None:
     event.listen(sessions, "after_rollback", _refused_rolled_back)
 
 
-def audit_for_patient(*, session: Session, patient_id: int) -> list[AuditEntry]:
-    """Who looked at or changed this patient's data, newest first."""
+def audit_for_patient(
+    *, session: Session, patient_id: int, limit: int | None = None
+) -> list[AuditEntry]:
+    """Who looked at or changed this patient's data, newest first (the ``limit`` newest)."""
     rows = session.execute(
         select(AuditRow, UserRow.display_name, UserRow.email)
         .join(UserRow, UserRow.id == AuditRow.actor_id, isouter=True)
         .where(AuditRow.patient_id == patient_id)
         .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+        .limit(limit)
     ).all()
-    return [
-        AuditEntry(
-            row.at,
-            f"{name} <{email}>"
-            if email
-            else ("the command line" if row.actor_id is None else "a removed account"),
-            row.action,
-            row.target,
-            row.ip,
-            row.granted,
+    entries = []
+    for row, name, email in rows:
+        kind: ActorKind = (
+            "account" if email else ("command_line" if row.actor_id is None else "removed")
         )
-        for row, name, email in rows
-    ]
+        actor = {
+            "account": f"{name} <{email}>",
+            "command_line": "the command line",
+            "removed": "a removed account",
+        }[kind]
+        entries.append(
+            AuditEntry(
+                row.at,
+                actor,
+                row.action,
+                row.target,
+                row.ip,
+                row.granted,
+                kind,
+                name if kind == "account" else None,
+            )
+        )
+    return entries

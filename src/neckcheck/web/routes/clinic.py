@@ -9,8 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from neckcheck import charts
 from neckcheck.errors import CsrfRejected, InputError, TooManyAttempts
 from neckcheck.services.access import Action
+from neckcheck.services.clinic import patient_page
 from neckcheck.services.diary import Diary
 from neckcheck.services.passphrase import Passphrase
 from neckcheck.web.deps import (
@@ -26,7 +28,7 @@ from neckcheck.web.deps import (
     passphrase_of,
     shared_diary,
 )
-from neckcheck.web.routes.pages import insights_page, pdf_response, render
+from neckcheck.web.routes.pages import insights_page, page_period, pdf_response, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -231,19 +233,37 @@ SharedReport = Annotated[Diary, Depends(shared_diary(Action.report))]
 
 @router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)
 def patient_view(request: Request, patient_id: RowId, diary: SharedRead) -> HTMLResponse:
-    from neckcheck.timeparse import Period
-
+    """A shared diary for its clinician: course, chart, and each episode with its level and a
+    link to it, over the period asked for (6 months by default)."""
+    shown = page_period(request, diary)
+    page = patient_page(diary, shown.period)
     now = diary.clock.now()
-    period = Period.ending(diary.today_date(), days=182, zone=diary.zone)
-    found = diary.episodes(period)
     return render(
         request,
         "clinician_patient.html",
+        status_code=shown.status,
+        patient_id=patient_id,
+        page=page,
+        period=shown,
+        timeline=charts.timeline(page.episodes, first=shown.first, last=shown.last, now=now),
+        now=now,
+    )
+
+
+@router.get("/clinician/patients/{patient_id}/episodes/{episode_id}", response_class=HTMLResponse)
+def patient_episode(
+    request: Request, patient_id: RowId, episode_id: RowId, diary: SharedRead
+) -> HTMLResponse:
+    """One episode of a shared diary, read-only: what was recorded, and its check."""
+    episode = diary.episode(episode_id)
+    return render(
+        request,
+        "clinician_episode.html",
         patient_id=patient_id,
         patient_name=diary.name(),
-        episodes=found,
-        course=diary.course(period),
-        now=now,
+        episode=episode,
+        result=diary.assess(episode),
+        now=diary.clock.now(),
     )
 
 

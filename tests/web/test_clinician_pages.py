@@ -1,0 +1,149 @@
+"""What a clinician reads about a patient who shared their diary: the list of patients in
+clinical words, the patient's page with each episode's level, a link to it and a chart, a
+read-only episode page (consent checked and audited), and what the patient is told about it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from neckcheck.domain import Profile
+from neckcheck.storage import accounts, repo
+from neckcheck.storage.db import open_database
+from tests.factories import NOW
+from tests.web.clinic_app import Clinic
+
+
+def _log(client: TestClient, *, days: float, **fields: object) -> int:
+    start = NOW - timedelta(days=days)
+    body = {"started_at": start.isoformat(), "ended_at": (start + timedelta(hours=2)).isoformat()}
+    answer = client.post("/api/v1/episodes", json={"intensity": 5, **body, **fields})
+    assert answer.status_code == 201, answer.text
+    episode_id: int = answer.json()["id"]
+    return episode_id
+
+
+def _profile(clinic: Clinic, who: str, profile: Profile) -> None:
+    db = open_database(clinic.url)
+    with db.session() as session:
+        patient_id = clinic.users[who].patient_id
+        assert patient_id is not None
+        repo.set_profile(session=session, patient_id=patient_id, profile=profile)
+    db.close()
+
+
+def _owners_diary(clinic: Clinic) -> dict[str, int]:
+    """Four episodes in twelve days (a recurring course from the third on), the latest with
+    arm weakness."""
+    owner = clinic.client("owner")
+    ids = {
+        "first": _log(owner, days=12, intensity=3, notes="after a long drive"),
+        "second": _log(owner, days=9, intensity=4),
+        "third": _log(owner, days=5, intensity=4),
+        "latest": _log(owner, days=1, intensity=7, findings=["arm_weakness"]),
+    }
+    _profile(clinic, "owner", Profile(birth_year=1984, time_zone="Asia/Tokyo"))
+    return ids
+
+
+def test_the_patients_list_speaks_clinically(clinic: Clinic) -> None:
+    _owners_diary(clinic)
+    page = clinic.client("shared").get("/clinician").text
+    assert "Same-day review" in page
+    assert "See a doctor today" not in page  # the patient's words for the same level
+    assert "Course: Recurring" in page
+    assert not re.search(r"[Cc]ourse: [a-z]", page)  # a label, never a class id
+
+
+def test_the_patient_page_shows_each_episode_with_its_level_link_and_a_chart(
+    clinic: Clinic,
+) -> None:
+    ids = _owners_diary(clinic)
+    patient = clinic.users["owner"].patient_id
+    page = clinic.client("shared").get(f"/clinician/patients/{patient}").text
+    assert "Age 41 or 42 (born 1984)" in page
+    assert '<h2 id="course-h">Course: Recurring</h2>' in page
+    assert '<svg class="chart timeline"' in page
+    assert "Episodes (4), newest first" in page
+    links = re.findall(rf'href="/clinician/patients/{patient}/episodes/(\d+)"', page)
+    assert links == [str(ids[key]) for key in ("latest", "third", "second", "first")]
+    levels = re.findall(r'<p class="level-inline level-(\w+)">', page)
+    assert levels == ["urgent", "routine", "self_care", "self_care"]
+    # Logged without the warning-sign questions: never shown as an all-clear.
+    assert page.count('Self-care<span class="screening">, screening incomplete</span>') == 2
+    assert page.count("Same-day review") == 1
+    assert "Routine review" in page
+    assert "Self-care" in page
+    assert "Notes: after a long drive" in page
+    narrow = clinic.client("shared").get(
+        f"/clinician/patients/{patient}",
+        params={"from": (NOW - timedelta(days=3)).date().isoformat()},
+    )
+    assert "Episodes (1), newest first" in narrow.text  # the period asked for
+
+
+def test_a_clinician_reads_one_episode_and_the_patient_is_told(clinic: Clinic) -> None:
+    ids = _owners_diary(clinic)
+    patient = clinic.users["owner"].patient_id
+    path = f"/clinician/patients/{patient}/episodes/{ids['latest']}"
+    page = clinic.client("shared").get(path)
+    assert page.status_code == 200
+    for expected in (
+        "Owner: episode of",
+        "Same-day review",
+        "The patient was told: “See a doctor today”.",
+        "<strong>Arm weakness</strong> · Same-day review",
+        "<strong>Recurring</strong> · Routine review",  # the course class's one label
+        "<dt>Worst pain</dt><dd>7/10</dd>",
+        "Weakness in an arm or hand",
+    ):
+        assert expected in page.text, expected
+    assert "Recurring episodes" not in page.text
+    assert "<form" not in page.text.split("<main", 1)[1].split("</main>")[0]  # read-only
+    stranger = clinic.client("unshared")
+    assert stranger.get(path).status_code == 404
+    other = clinic.client("other")
+    others_episode = _log(other, days=2)
+    wrong_diary = f"/clinician/patients/{patient}/episodes/{others_episode}"
+    assert clinic.client("shared").get(wrong_diary).status_code == 404
+    sharing = clinic.client("owner").get("/sharing").text
+    assert "<li>Shared viewed your diary, " in sharing
+    assert '<li class="refused">Unshared tried to view your diary and was refused, ' in sharing
+
+
+def test_who_looked_is_told_in_words_at_the_patients_time(clinic: Clinic) -> None:
+    _owners_diary(clinic)
+    patient = clinic.users["owner"].patient_id
+    assert patient is not None
+    doctor = clinic.client("shared")
+    for path in ("/clinician", "/clinician", "insights", "report.pdf"):
+        url = path if path.startswith("/") else f"/clinician/patients/{patient}/{path}"
+        assert doctor.get(url).status_code == 200
+    db = open_database(clinic.url)
+    with db.session() as session:  # a change made with "neckcheck --patient ... log"
+        accounts.record_accesses(
+            session=session,
+            actor_id=None,
+            patient_ids=[patient],
+            action="write",
+            target="neckcheck log",
+            ip="",
+            now=NOW - timedelta(hours=3),
+        )
+    db.close()
+    sharing = clinic.client("owner").get("/sharing").text
+    audit = sharing.split('id="audit-h"', 1)[1]
+    lines = [
+        re.sub(r"<[^>]+>", "", line).replace("&#39;", "'")
+        for line in re.findall(r"<li[^>]*>(.*?)</li>", audit)
+    ]
+    # NOW is 12:00 UTC, 21:00 in Tokyo, the patient's time zone.
+    assert lines[:4] == [
+        "Shared downloaded your report, 30 Jun 21:00",
+        "Shared viewed your insights, 30 Jun 21:00",
+        "Shared saw you on their list of patients 2 times, 30 Jun 21:00",
+        "The clinic's staff changed your diary from the command line, 30 Jun 18:00",
+    ]
+    assert "since Tue 30 Jun 2026, 21:00" in sharing  # when access was given, the same way
