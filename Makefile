@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test test-clock lint bench screenshots nlp-score clean
+.PHONY: run test test-clock lint bench screenshots nlp-score safety clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,11 @@ test: $(TESTSTAMP)  ## install the test extras and run the whole suite, then aga
 test-clock: $(TESTSTAMP)  ## the fast unit modules under faketime: early hours, DST changes
 	PYTHON=$(BIN)/python scripts/clock-runs
 
-lint: $(TESTSTAMP)  ## ruff and mypy (strict on src/)
+lint: $(TESTSTAMP)  ## ruff, mypy (strict on src/) and bandit
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r src
 
 bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline from the same run
 	$(BIN)/python bench/cli_startup.py
@@ -43,9 +44,14 @@ bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline 
 	$(BIN)/python -m bench.dashboard
 	taskset -c 0 $(BIN)/python bench/nlp.py
 
-nlp-score: $(TESTSTAMP)  ## the text extractor's scores on the annotated and the held-out corpus
-	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml --min-f1 0.90 \
-		--min-warning-recall 0.98 --min-negation 0.95
+safety: $(TESTSTAMP)  ## docs/safety.md: exact level and under-triage, vignettes and a simulated interview
+	$(BIN)/python scripts/safety.py > docs/safety.md
+
+nlp-score: $(TESTSTAMP)  ## the text extractor's scores on the development and the held-out corpora
+	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml tests/nlp/corpus-a.yaml \
+		tests/nlp/corpus-b.yaml tests/nlp/old-heldout.yaml --min-f1 0.93 \
+		--min-warning-recall 0.98 --min-warning-precision 0.90 --min-negation 0.97 \
+		--min-numbers 0.85
 	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/heldout.yaml
 
 screenshots: $(TESTSTAMP)  ## every page at 1280 and 390 px into docs/screenshots (needs chromium)

@@ -51,10 +51,12 @@ __all__ = [
     "Findings",
     "Helped",
     "History",
+    "Imported",
     "Level",
     "MatchedRule",
     "Movement",
     "Onset",
+    "Origin",
     "PainQuality",
     "Profile",
     "Region",
@@ -399,6 +401,25 @@ class _EpisodeFields(_PresentAndAbsent):
 class EpisodeCreate(_EpisodeFields):
     """A new episode as a person logs it. Whether its times lie in the future depends on
     the clock, so the diary checks that when it is logged (``services.diary``)."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An episode read from another record (a FHIR resource): ``source_id`` names that record
+    (a diary keeps one episode per source), ``recorded_at`` is when it was first recorded."""
+
+    data: EpisodeCreate
+    source_id: str
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a stored episode came from: ``source_id`` for an imported one (None for one
+    logged here), and when it was first recorded (for one logged here, when it was logged)."""
+
+    source_id: str | None
+    recorded_at: datetime
 
 
 class EpisodeUpdate(BaseModel):

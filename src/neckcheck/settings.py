@@ -21,7 +21,7 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("neckcheck", appauthor=False))
 
 
-DEFAULT_SECRET = "change-me"
+DEFAULT_SECRET = "change-me"  # nosec B105: the placeholder Settings.check refuses
 
 
 class Settings(BaseSettings):

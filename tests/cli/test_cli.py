@@ -190,8 +190,10 @@ def test_interactive_log_asks_question_by_question(diary: str) -> None:
                 "heat=a_lot, rest=none",
                 "6",
                 "long day",
-                # The check's six groups of warning signs: none of these, one key each.
+                # The check's six groups of warning signs: none of these, one key each; then
+                # the age, asked once (a child's torticollis is urgent).
                 *["n"] * 6,
+                "40",
             ]
         )
         + "\n"
@@ -448,18 +450,19 @@ def test_a_log_with_flags_says_the_check_is_not_complete(diary: str) -> None:
     result = run("log", "-n", "3")
     assert result.exit_code == 0, result.output
     assert "[ok] LOOK AFTER IT AT HOME (self_care)" in result.output
-    assert "Not complete: at least this level; 28 questions still open." in result.output
+    assert "Not complete: at least this level; 30 questions still open." in result.output
     assert "The warning signs not asked about were not checked." in result.output
 
 
 def test_check_asks_the_warning_signs_in_groups(diary: str) -> None:
     episode_id = _log("-n", "3")
-    # A fever in the fifth group, then what it calls for: headache and a stiff neck, no.
-    answers = ["n"] * 4 + ["y", "y", "n", "n", "n"] + ["n"] * 6
+    # A fever in the fifth group; no injury (with a fever, an injury could still make it an
+    # emergency); then what the fever calls for: headache, a stiff neck and the rest, no.
+    answers = ["n"] * 4 + ["y", "y", "n", "n", "n", "n"] + ["n"] + ["n"] * 6
     result = run("check", str(episode_id), input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
     assert "Chest pain or trouble breathing? (1 of 6)" in result.output
-    assert "Fever, or a higher risk of infection? (5 of 6)" in result.output
+    assert "Fever, a higher risk of infection, or a new medicine? (5 of 6)" in result.output
     assert "Do you have a headache?" in result.output
     assert "[!] SEE A DOCTOR TODAY (urgent)" in result.output
     assert "Not complete" not in result.output

@@ -10,7 +10,7 @@ import pytest
 from neckcheck.cli import app
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
-from tests.factories import cli_runner, patient_accounts
+from tests.factories import NOW, cli_runner, patient_accounts
 
 runner = cli_runner()
 
@@ -59,3 +59,28 @@ def test_a_local_diary_refuses_a_patient_name(env_db: str) -> None:
         2,
         "Error: patient: this database has no accounts; leave --patient out\n",
     )
+
+
+def test_refresh_statuses_computes_each_shared_diary_once(clinic_db: str) -> None:
+    db = open_database(clinic_db)
+    with db.session() as session:
+        clinician = accounts.create_user(
+            session=session,
+            email="dr@example.org",
+            display_name="Dr",
+            password_hash="x",
+            role="clinician",
+            now=NOW,
+        )
+        for email in ("ann@example.org", "bo@example.org"):
+            patient = accounts.patient_account(session=session, email=email).patient_id
+            assert patient is not None
+            code = accounts.create_invitation(
+                session=session, patient_id=patient, now=NOW, secret="k"
+            )
+            accounts.redeem_invitation(
+                session=session, code=code, clinician=clinician, now=NOW, secret="k"
+            )
+    db.close()
+    assert _run("db", "refresh-statuses") == (0, "Computed 2 statuses; all are current.\n")
+    assert _run("db", "refresh-statuses") == (0, "Computed 0 statuses; all are current.\n")

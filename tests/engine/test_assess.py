@@ -16,20 +16,37 @@ def _assess(doc: dict[str, Any]) -> Any:
 
 
 SCREENING = load().screening.findings
+# The screening questions a "yes" to which could lead to an emergency, on its own or with
+# the follow-ups it opens (shortness of breath with sweating; an injury with a dangerous
+# mechanism; a fever with a stiff neck), in the order they are asked.
 EMERGENCY_SCREENING = [
     "chest_pain",
     "breathing_difficulty",
+    "shortness_of_breath",
     "thunderclap_headache",
     "double_vision",
     "vision_loss",
     "droopy_eyelid_unequal_pupils",
+    "vision_trouble",
     "slurred_speech",
     "difficulty_swallowing",
     "drooling",
     "drop_attack",
+    "dizziness",
+    "balance_problems",
     "one_sided_numbness_weakness",
     "weakness_worsening_rapidly",
     "bladder_bowel_change",
+    "arm_weakness",
+    "leg_weakness",
+    "hand_clumsiness",
+    "symptoms_both_arms",
+    "unsteady_walking",
+    "fever",
+    "iv_drug_use",
+    "immunosuppression",
+    "recent_spinal_procedure",
+    "recent_trauma",
 ]
 
 
@@ -38,16 +55,16 @@ def _denied(*keep: str) -> list[str]:
     return [finding for finding in SCREENING if finding not in keep]
 
 
-# A cramp or a twitch makes the drug-dystonia rule partly met: its follow-up, answered no.
-NO_NEW_MEDICINE = [*_denied(), "new_dopamine_blocker_medication"]
+# The age is asked once per person; where a test is about something else, an adult's.
+ADULT = {"age_years": 40}
 
 
 @pytest.mark.parametrize(
     ("doc", "unanswered"),
     [
         # The DESIGN.md example: the follow-ups of the partly met emergency rules first (two
-        # cardiac signs, or sudden onset of the dizziness), then the emergency screening
-        # questions not yet answered.
+        # cardiac signs, or sudden onset of the dizziness), then the screening questions not
+        # yet answered that could lead to an emergency (fever was denied).
         (
             {
                 "findings": ["neck_pain", "cramping_knot", "dizziness", "nausea_vomiting"],
@@ -57,7 +74,11 @@ NO_NEW_MEDICINE = [*_denied(), "new_dopamine_blocker_medication"]
                 "absent": ["fever"],
             },
             ["chest_pain", "shortness_of_breath", "sweating", "exertional_onset", "onset"]
-            + [f for f in EMERGENCY_SCREENING if f != "chest_pain"],
+            + [
+                f
+                for f in EMERGENCY_SCREENING
+                if f not in ("chest_pain", "shortness_of_breath", "dizziness", "fever")
+            ],
         ),
         # An injury asks what makes it high-risk first.
         (
@@ -112,24 +133,36 @@ NO_NEW_MEDICINE = [*_denied(), "new_dopamine_blocker_medication"]
                 "hand_clumsiness",
                 "symptoms_both_arms",
                 "unsteady_walking",
+                "age_years",  # an injury is still possible, and then age 65 matters
                 *[
                     f
                     for f in EMERGENCY_SCREENING
-                    if f not in ("one_sided_numbness_weakness", "thunderclap_headache")
+                    if f
+                    not in (
+                        "one_sided_numbness_weakness",
+                        "thunderclap_headache",
+                        "arm_weakness",
+                        "leg_weakness",
+                        "hand_clumsiness",
+                        "symptoms_both_arms",
+                        "unsteady_walking",
+                        "fever",
+                    )
                 ],
             ],
         ),
         # Sweating alone asks for the other cardiac signs.
         (
             {"findings": ["sweating", "neck_pain"], "absent": _denied(), "intensity": 2},
-            ["nausea_vomiting", "exertional_onset", "duration_hours"],
+            ["nausea_vomiting", "exertional_onset", "age_years", "duration_hours"],
         ),
         # Nothing can raise an emergency.
         ({"findings": ["thunderclap_headache", "headache"]}, []),
-        # A benign spasm with every warning sign denied: only numbers for routine rules.
+        # A benign spasm with every warning sign denied: the age (a child's torticollis after
+        # a sore throat is urgent), then only numbers for routine rules.
         (
             {"findings": ["neck_pain", "cramping_knot"], "absent": _denied(), "intensity": 4},
-            ["new_dopamine_blocker_medication", "duration_hours"],
+            ["age_years", "duration_hours"],
         ),
     ],
 )
@@ -146,14 +179,26 @@ def test_a_benign_looking_episode_asks_every_warning_sign() -> None:
     assert result.level is Level.self_care
     assert result.complete is False
     assert set(SCREENING) <= set(result.unanswered)
-    assert result.unanswered[: len(EMERGENCY_SCREENING)] == EMERGENCY_SCREENING
+    # The age first (asked once per person; with an injury, 65 or over is an emergency).
+    assert result.unanswered[0] == "age_years"
+    assert result.unanswered[1 : len(EMERGENCY_SCREENING) + 1] == EMERGENCY_SCREENING
+    # Then what could lead to "urgent" only, then the numbers of the routine rules.
+    assert result.unanswered[len(EMERGENCY_SCREENING) + 1 :] == [
+        "new_severe_unusual_pain",
+        "new_dopamine_blocker_medication",
+        "duration_hours",
+    ]
     assert not any(name.startswith("history.") for name in result.unanswered)
 
 
 def test_complete_only_when_nothing_urgent_is_open() -> None:
-    denied = _assess({"findings": ["neck_pain"], "absent": _denied(), "intensity": 4})
+    denied = _assess({"findings": ["neck_pain"], "absent": _denied(), "intensity": 4, **ADULT})
     assert (denied.level, denied.complete) == (Level.self_care, True)
-    one_open = _assess({"findings": ["neck_pain"], "absent": _denied("fever"), "intensity": 4})
+    no_age = _assess({"findings": ["neck_pain"], "absent": _denied(), "intensity": 4})
+    assert (no_age.complete, no_age.unanswered[0]) == (False, "age_years")
+    one_open = _assess(
+        {"findings": ["neck_pain"], "absent": _denied("fever"), "intensity": 4, **ADULT}
+    )
     assert (one_open.complete, one_open.unanswered[0]) == (False, "fever")
     # An emergency is complete: nothing can make it more urgent.
     assert _assess({"findings": ["chest_pain"]}).complete is True
@@ -166,7 +211,7 @@ def test_home_care_advice_only_when_complete() -> None:
     texts = " ".join(a.text for a in open_.advice)
     assert "pillow" not in texts and "electrolyte" not in texts
     assert "have not been asked about yet" in texts
-    done = _assess({"findings": ["neck_pain", "cramping_knot"], "absent": NO_NEW_MEDICINE})
+    done = _assess({"findings": ["neck_pain", "cramping_knot"], "absent": _denied(), **ADULT})
     texts = " ".join(a.text for a in done.advice)
     assert "pillow" in texts and "electrolyte" in texts
     assert "have not been asked about yet" not in texts
@@ -208,7 +253,7 @@ def test_every_level_has_sourced_advice(level: Level) -> None:
 
 
 def test_self_care_advice_covers_the_spec() -> None:
-    done = _assess({"findings": ["neck_pain"], "absent": _denied()})
+    done = _assess({"findings": ["neck_pain"], "absent": _denied(), **ADULT})
     texts = " ".join(a.text for a in done.advice).lower()
     for phrase in (
         "gently moving",
@@ -223,9 +268,9 @@ def test_self_care_advice_covers_the_spec() -> None:
 
 
 def test_the_electrolyte_myth_is_corrected_for_cramps() -> None:
-    cramp = _assess({"findings": ["cramping_knot"], "absent": NO_NEW_MEDICINE})
+    cramp = _assess({"findings": ["cramping_knot"], "absent": _denied(), **ADULT})
     assert any("electrolyte" in a.text and "giuriato" in a.sources for a in cramp.advice)
-    plain = _assess({"findings": ["neck_pain"], "absent": _denied()})
+    plain = _assess({"findings": ["neck_pain"], "absent": _denied(), **ADULT})
     assert not any("electrolyte" in a.text for a in plain.advice)
 
 
@@ -248,7 +293,7 @@ def test_disclaimer_says_what_neckcheck_is_not() -> None:
 
 
 def test_sources_are_full_citations() -> None:
-    result = _assess({"findings": ["neck_pain", "cramping_knot"], "absent": NO_NEW_MEDICINE})
+    result = _assess({"findings": ["neck_pain", "cramping_knot"], "absent": _denied(), **ADULT})
     assert result.sources["giuriato"].startswith("Giuriato G, Pedrinolla A")
 
 

@@ -15,7 +15,9 @@
 //                       "total": 2, "resources": [...]}, ...]}
 //     One in-memory repository for the whole command: the bundle is sent N times as
 //     `POST /` (as a FHIR server receives a batch or transaction), then each search is
-//     `GET /{type}?{query}`, all through Medplum's FhirRouter.
+//     `GET /{type}?{query}`, all through Medplum's FhirRouter. A query may name an entry of
+//     the bundle by its fullUrl: it is replaced by the location of the resource the first
+//     post created for that entry (`patient=urn:uuid:...` becomes `patient=Patient/123`).
 //
 // A failure writes its message to stderr and exits with status 1.
 
@@ -81,13 +83,25 @@ async function post(bundle, times, searches) {
     const { status, outcome, resource } = await request(router, repo, 'POST', '/', bundle);
     posts.push({ status, outcome, bundle: resource });
   }
+  const created = new Map();
+  (posts[0]?.bundle?.entry ?? []).forEach((entry, i) => {
+    const fullUrl = bundle.entry?.[i]?.fullUrl;
+    const location = entry.response?.location?.split('/_history/')[0];
+    if (fullUrl && location) {
+      created.set(fullUrl, location);
+    }
+  });
   const found = [];
-  for (const [type, query] of searches) {
+  for (const [type, asked] of searches) {
+    let query = asked;
+    for (const [fullUrl, location] of created) {
+      query = query.replaceAll(fullUrl, location);
+    }
     const url = query ? `/${type}?${query}` : `/${type}`;
     const { status, outcome, resource } = await request(router, repo, 'GET', url);
     found.push({
       type,
-      query,
+      query: asked,
       status,
       outcome,
       total: resource?.total ?? null,

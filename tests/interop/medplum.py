@@ -139,7 +139,9 @@ class Medplum:
     ) -> PostResult:
         """POST ``bundle`` to a fresh in-memory Medplum server ``times`` times, then search.
 
-        ``searches`` are ``(resource type, query string)`` pairs, run after all the posts.
+        ``searches`` are ``(resource type, query string)`` pairs, run after all the posts;
+        a query may name an entry of ``bundle`` by its fullUrl, which stands for the resource
+        the first post created from it (``("Observation", f"patient={patient_url}")``).
         """
         answer = self.run(
             {"post": bundle, "times": times, "searches": [list(pair) for pair in searches]}

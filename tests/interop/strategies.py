@@ -49,5 +49,6 @@ def episodes(draw: st.DrawFn) -> EpisodeCreate:
         "activities_affected": draw(_subset(list(Activity))),
         "stress": draw(st.none() | st.integers(0, 10)),
         "notes": draw(st.text(max_size=200)),
+        "declined": draw(st.booleans()),
     }
     return EpisodeCreate.model_validate(data)

@@ -1,10 +1,13 @@
-"""FHIR export validates resource by resource, and export then import loses nothing."""
+"""FHIR export: a transaction a server takes, honest and searchable data, identifiers unique
+per installation and patient; import: neckcheck's own Bundles and other apps' pain scores,
+idempotent, with the original recording times; export then import loses nothing."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
@@ -13,71 +16,348 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from neckcheck.cli import app
-from neckcheck.domain import Episode, EpisodeCreate
+from neckcheck.clock import FixedClock
+from neckcheck.domain import EpisodeCreate
 from neckcheck.errors import InputError
-from neckcheck.interop.fhir import QUESTIONNAIRE_URL, export_bundle, import_bundle
+from neckcheck.interop.fhir import (
+    CODE_SYSTEM,
+    QUESTIONNAIRE_URL,
+    code_system,
+    import_bundle,
+    questionnaire,
+)
+from neckcheck.knowledge import load
+from neckcheck.services.diary import Diary
+from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
 from neckcheck.storage.tables import EpisodeRow
 from tests.factories import NOW, cli_runner, local_diary
+from tests.interop.diaries import (
+    SAMPLE,
+    FhirJson,
+    codes_of,
+    every_field,
+    export,
+    resources,
+    write_diary,
+)
 from tests.interop.strategies import episodes
 
-Make = Callable[..., Episode]
+SNOMED = "http://snomed.info/sct"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+LOINC = "http://loinc.org"
+RFC3986 = "urn:ietf:rfc:3986"
+STANDARD = (SNOMED, ICD10CM, LOINC)
 
 
-def _fields(episode: Episode | EpisodeCreate) -> dict[str, object]:
+def _fields(episode: Any) -> dict[str, object]:
     return episode.model_dump(include=set(EpisodeCreate.model_fields))
 
 
-def test_every_exported_resource_validates(episode: Make) -> None:
-    diary = [
-        episode(
-            3,
-            intensity=7,
-            findings=["dizziness", "headache"],
-            absent=["fever"],
-            regions=["upper_left"],
-            limited_movements=["rotation_left"],
-            remedies=[{"remedy": "heat", "helped": "some"}],
-            notes="ü",
-        ),
-        episode(1, hours=None, intensity=2),
+@pytest.fixture
+def sample(tmp_path: Path) -> FhirJson:
+    write_diary(tmp_path / "sample.db", SAMPLE, name="Alex Example", birth_year=1980)
+    return export(tmp_path / "sample.db")
+
+
+def _finding_observations(bundle: FhirJson) -> list[FhirJson]:
+    return [
+        o
+        for o in resources(bundle, "Observation")
+        if any(c.startswith("finding.") for c in codes_of(o, CODE_SYSTEM))
     ]
-    bundle = json.loads(export_bundle(diary, patient_name="Alex", now=NOW))
-    assert bundle["resourceType"] == "Bundle"
-    assert bundle["type"] == "collection"
-    kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
-    assert kinds[:2] == ["Patient", "Questionnaire"]
-    assert kinds.count("QuestionnaireResponse") == 2
-    for entry in bundle["entry"]:
-        resource = entry["resource"]
-        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def _by_response(bundle: FhirJson) -> dict[str, list[FhirJson]]:
+    """Observations by the fullUrl of the QuestionnaireResponse they were derived from."""
+    grouped: dict[str, list[FhirJson]] = {}
+    for observation in resources(bundle, "Observation"):
+        grouped.setdefault(observation["derivedFrom"][0]["reference"], []).append(observation)
+    return grouped
+
+
+# --- a transaction a server takes ------------------------------------------------------------
+
+
+def test_the_export_is_a_transaction_that_creates_each_resource_once(sample: FhirJson) -> None:
+    assert sample["type"] == "transaction"
+    assert sample["timestamp"] == NOW.isoformat()
+    kinds = [r["resourceType"] for r in resources(sample)]
+    assert kinds[:3] == ["CodeSystem", "Questionnaire", "Patient"]
+    assert kinds.count("QuestionnaireResponse") == len(SAMPLE)
+    full_urls = [entry["fullUrl"] for entry in sample["entry"]]
+    assert len(set(full_urls)) == len(full_urls)
+    for entry in sample["entry"]:
+        resource, request = entry["resource"], entry["request"]
+        assert request["method"] == "POST"
+        assert request["url"] == resource["resourceType"]
+        if resource["resourceType"] in ("CodeSystem", "Questionnaire"):
+            assert request["ifNoneExist"] == f"url={resource['url']}&version={resource['version']}"
+            continue
+        named = resource["identifier"]
+        [identifier] = named if isinstance(named, list) else [named]
+        assert identifier["system"] == RFC3986
+        assert request["ifNoneExist"] == f"identifier={RFC3986}|{identifier['value']}"
+        # A server rewrites every use of a fullUrl; the identifier must not be one.
+        assert identifier["value"] not in full_urls
         assert entry["fullUrl"].startswith("urn:uuid:")
-    urls = {entry["fullUrl"] for entry in bundle["entry"]}
-    observations = [
-        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+
+
+def test_the_export_is_the_same_each_time(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE)
+    assert export(tmp_path / "a.db") == export(tmp_path / "a.db")
+
+
+def test_a_collection_has_the_same_entries_without_requests(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE)
+    transaction, collection = export(tmp_path / "a.db"), export(tmp_path / "a.db", "collection")
+    assert collection["type"] == "collection"
+    assert collection["entry"] == [
+        {k: v for k, v in entry.items() if k != "request"} for entry in transaction["entry"]
     ]
-    for observation in observations:
-        assert observation["status"] == "preliminary"
-        assert observation["category"][0]["coding"][0]["code"] == "survey"
-        assert observation["performer"] == [observation["subject"]]
-        assert observation["subject"]["reference"] in urls
-        assert observation["derivedFrom"][0]["reference"] in urls
-    pain = [o for o in observations if o["code"]["coding"][0]["code"] == "72514-3"]
-    assert [o["valueInteger"] for o in pain] == [7, 2]
-    assert all(o["code"]["coding"][0]["system"] == "http://loinc.org" for o in pain)
-    coded = {o["code"]["text"]: o["valueBoolean"] for o in observations if "valueBoolean" in o}
-    assert coded == {"Dizziness": True, "Headache": True, "Neck pain": True, "Fever": False}
-    dizziness = next(o for o in observations if o["code"]["text"] == "Dizziness")
-    assert {"system": "http://snomed.info/sct", "code": "404640003"} in (
-        dizziness["code"]["coding"]
-    )
-    responses = [
-        e["resource"]
-        for e in bundle["entry"]
+
+
+@pytest.mark.parametrize("kind", ["transaction", "collection"])
+def test_every_resource_validates_with_fhir_resources(tmp_path: Path, kind: str) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE + every_field(), name="Alex", birth_year=1980)
+    bundle = export(tmp_path / "a.db", kind)
+    get_fhir_model_class("Bundle").model_validate(bundle)
+    for resource in resources(bundle):
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def test_two_installations_and_two_patients_share_no_full_url_or_identifier(
+    tmp_path: Path,
+) -> None:
+    """The same episodes (same local ids) in two installations, and two patients of one."""
+    write_diary(tmp_path / "a.db", SAMPLE)
+    write_diary(tmp_path / "b.db", SAMPLE)
+    db = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    with db.session() as session:
+        other = repo.create_patient(session=session, display_name="Sam", now=NOW)
+        second = Diary(session, other, FixedClock(NOW))
+        for fields in SAMPLE:
+            second.log(EpisodeCreate.model_validate(fields))
+        third = json.loads(second.export("fhir").body)
+    db.close()
+
+    def names(bundle: FhirJson) -> set[str]:
+        urls = {entry["fullUrl"] for entry in bundle["entry"]}
+        identifiers = {
+            i["value"]
+            for r in resources(bundle)
+            for i in (r.get("identifier") if isinstance(r.get("identifier"), list) else [])
+        }
+        return urls | identifiers
+
+    a, b = names(export(tmp_path / "a.db")), names(export(tmp_path / "b.db"))
+    assert len(a) == len(b) == len(names(third))
+    assert a.isdisjoint(b)
+    assert b.isdisjoint(names(third))
+
+
+# --- honest, searchable data -----------------------------------------------------------------
+
+
+def test_observations_are_final_and_patient_reported(sample: FhirJson) -> None:
+    [patient] = [e["fullUrl"] for e in sample["entry"] if e["request"]["url"] == "Patient"]
+    responses = {
+        e["fullUrl"]: e["resource"]["identifier"]
+        for e in sample["entry"]
         if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    }
+    for observation in resources(sample, "Observation"):
+        assert observation["status"] == "final"
+        assert observation["category"][0]["coding"][0]["code"] == "survey"
+        assert observation["subject"] == {"reference": patient}
+        [derived] = observation["derivedFrom"]
+        assert derived["type"] == "QuestionnaireResponse"
+        assert responses[derived["reference"]] == derived["identifier"]
+        if "triage-result" in codes_of(observation, CODE_SYSTEM):
+            assert "performer" not in observation  # neckcheck's rules, not the person
+        else:
+            assert observation["performer"] == [{"reference": patient}]
+    for response in resources(sample, "QuestionnaireResponse"):
+        assert response["status"] == "completed"
+        assert response["author"] == response["source"] == response["subject"]
+
+
+def test_every_pain_score_is_a_final_loinc_score(sample: FhirJson) -> None:
+    pain = [o for o in resources(sample, "Observation") if "72514-3" in codes_of(o, LOINC)]
+    assert [o["valueQuantity"]["value"] for o in pain] == [e["intensity"] for e in SAMPLE]
+    assert pain[0]["code"]["coding"][0] == {
+        "system": LOINC,
+        "code": "72514-3",
+        "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+    }
+    assert {o["valueQuantity"]["code"] for o in pain} == {"{score}"}
+
+
+def test_every_standard_coding_has_its_display(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", every_field())
+    bundle = export(tmp_path / "a.db")
+    kb = load()
+    titles = {
+        (SNOMED, f.codes.snomed): f.codes.snomed_display for f in kb.findings if f.codes.snomed
+    } | {
+        (ICD10CM, f.codes.icd10cm): f.codes.icd10cm_display for f in kb.findings if f.codes.icd10cm
+    }
+    seen = 0
+    for observation in resources(bundle, "Observation"):
+        for coding in observation["code"]["coding"]:
+            assert coding["display"]
+            if coding["system"] in (SNOMED, ICD10CM):
+                assert coding["display"] == titles[(coding["system"], coding["code"])]
+                seen += 1
+    assert seen >= len(titles)
+
+
+def test_no_observation_records_a_no(sample: FhirJson) -> None:
+    findings = _finding_observations(sample)
+    assert findings
+    assert all(o["valueBoolean"] is True for o in findings)
+    for response_url, observations in _by_response(sample).items():
+        response = next(e["resource"] for e in sample["entry"] if e["fullUrl"] == response_url)
+        said_no = {
+            a["valueCoding"]["code"]
+            for item in response["item"]
+            if item["linkId"] == "absent"
+            for a in item["answer"]
+        }
+        coded = {c for o in observations for c in codes_of(o, CODE_SYSTEM)}
+        assert said_no and not said_no & coded
+    fever = [o for o in resources(sample, "Observation") if "386661006" in codes_of(o, SNOMED)]
+    assert len(fever) == 1  # three episodes said no to fever, one yes
+
+
+def test_neck_pain_only_when_reported(sample: FhirJson) -> None:
+    """Reported: marked on the neck (the first two episodes); not reported: a 10/10 chest
+    pain, and a pain marked on the shoulder alone."""
+    with_neck_pain = [
+        "finding.neck_pain" in {c for o in observations for c in codes_of(o, CODE_SYSTEM)}
+        for observations in _by_response(sample).values()
     ]
-    assert all(r["questionnaire"].startswith(QUESTIONNAIRE_URL) for r in responses)
-    assert all(r["status"] == "completed" for r in responses)
+    assert with_neck_pain == [True, True, False, False]
+
+
+def test_every_present_finding_is_an_observation_coded_where_codes_exist(
+    sample: FhirJson,
+) -> None:
+    emergency = list(_by_response(sample).values())[1]
+    by_code = {c: o for o in emergency for c in codes_of(o, CODE_SYSTEM)}
+    for finding in ("fever", "headache", "neck_stiffness", "photophobia", "neck_pain"):
+        assert f"finding.{finding}" in by_code
+    stiff = by_code["finding.neck_stiffness"]
+    assert stiff["code"]["coding"] == [
+        {
+            "system": CODE_SYSTEM,
+            "code": "finding.neck_stiffness",
+            "display": "Cannot bend chin to chest",
+        }
+    ]
+    fever = by_code["finding.fever"]["code"]["coding"]
+    assert fever == [
+        {"system": SNOMED, "code": "386661006", "display": "Fever"},
+        {"system": ICD10CM, "code": "R50.9", "display": "Fever, unspecified"},
+        {"system": CODE_SYSTEM, "code": "finding.fever", "display": "Fever"},
+    ]
+
+
+def test_the_emergency_triage_result_is_in_the_bundle(sample: FhirJson) -> None:
+    grouped = _by_response(sample)
+    emergency_url = list(grouped)[1]
+    [triage] = [o for o in grouped[emergency_url] if "triage-result" in codes_of(o, CODE_SYSTEM)]
+    assert triage["derivedFrom"][0]["reference"] == emergency_url
+    assert triage["valueCodeableConcept"]["coding"] == [
+        {"system": CODE_SYSTEM, "code": "level.emergency", "display": "Call emergency services now"}
+    ]
+    assert triage["method"]["coding"][0]["code"] == "triage-rules-v2"
+    assert triage["issued"] == NOW.isoformat()
+    rules = {
+        c["code"]["coding"][0]["code"]: c["valueCodeableConcept"]["coding"][0]["code"]
+        for c in triage["component"]
+        if c["code"]["coding"][0]["code"].startswith("rule.")
+    }
+    assert rules["rule.meningitis"] == "level.emergency"
+    assert rules["rule.infection"] == "level.urgent"
+    notes = [n["text"] for n in triage["note"]]
+    meningitis = next(n for n in notes if n.startswith("Signs that may suggest meningitis"))
+    assert "(Call emergency services now)" in meningitis
+    assert "Sources: Meningitis. NHS (National Health Service, UK)." in meningitis
+    assert notes[-1].startswith("neckcheck is not a diagnosis")
+    complete = next(c for c in triage["component"] if codes_of(c) == ["triage-complete"])
+    assert isinstance(complete["valueBoolean"], bool)
+
+
+def test_each_episode_has_one_triage_result_and_an_unfinished_check_says_so(
+    sample: FhirJson,
+) -> None:
+    results = [
+        next(o for o in observations if "triage-result" in codes_of(o, CODE_SYSTEM))
+        for observations in _by_response(sample).values()
+    ]
+    levels = [r["valueCodeableConcept"]["coding"][0]["code"] for r in results]
+    assert levels[1:3] == ["level.emergency", "level.emergency"]
+    plain = results[0]
+    complete = next(c for c in plain["component"] if codes_of(c) == ["triage-complete"])
+    unanswered = [c for c in plain["component"] if codes_of(c) == ["triage-unanswered"]]
+    assert complete["valueBoolean"] is False and unanswered
+    assert all("valueCodeableConcept" in c for c in unanswered)
+
+
+def test_response_items_follow_the_questionnaire_order(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", every_field() + SAMPLE)
+    order = [item["linkId"] for item in questionnaire()["item"]]
+    for response in resources(export(tmp_path / "a.db"), "QuestionnaireResponse"):
+        links = [item["linkId"] for item in response["item"]]
+        assert links == sorted(links, key=order.index)
+        assert response["questionnaire"] == f"{QUESTIONNAIRE_URL}|{questionnaire()['version']}"
+
+
+def test_the_patient_has_an_identifier_the_name_and_the_birth_year(
+    sample: FhirJson, tmp_path: Path
+) -> None:
+    [patient] = resources(sample, "Patient")
+    assert patient["identifier"][0]["system"] == RFC3986
+    assert patient["name"] == [{"text": "Alex Example"}]
+    assert patient["birthDate"] == "1980"
+    write_diary(tmp_path / "me.db", SAMPLE)  # local mode's "Me" names nobody
+    [anonymous] = resources(export(tmp_path / "me.db"), "Patient")
+    assert "name" not in anonymous and "birthDate" not in anonymous
+
+
+def test_every_neckcheck_code_is_in_the_published_code_system(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", every_field() + SAMPLE)
+    bundle = export(tmp_path / "a.db")
+    [published] = resources(bundle, "CodeSystem")
+    assert published == code_system()
+    assert published["url"] == CODE_SYSTEM == "urn:neckcheck:codes"
+
+    def concepts(items: list[FhirJson]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for concept in items:
+            found[concept["code"]] = concept["display"]
+            found |= concepts(concept.get("concept", []))
+        return found
+
+    defined = concepts(published["concept"])
+    assert published["count"] == len(defined)
+
+    def codings(value: Any) -> list[FhirJson]:
+        if isinstance(value, dict):
+            here = [value] if "system" in value and "code" in value else []
+            return here + [c for v in value.values() for c in codings(v)]
+        if isinstance(value, list):
+            return [c for v in value for c in codings(v)]
+        return []
+
+    used = [c for r in resources(bundle) for c in codings(r) if c["system"] == CODE_SYSTEM]
+    assert {c["code"] for c in used} >= {"finding.fever", "rule.meningitis", "level.emergency"}
+    for coding in used:
+        assert defined[coding["code"]] == coding["display"], coding
+
+
+# --- export, then import ---------------------------------------------------------------------
 
 
 # too_slow: each example writes a diary to one database, exports it as FHIR (validated
@@ -97,20 +377,266 @@ def test_export_then_import_into_an_empty_database_gives_the_same_episodes(
         text = mine.export("fhir").body
     with target.session() as session:
         theirs = local_diary(session)
-        theirs.import_("fhir", text)
+        result = theirs.import_("fhir", text)
         imported = theirs.episodes(newest_first=False)
+        again = theirs.import_("fhir", text)
     source.close()
     target.close()
+    assert (result.added, result.already) == (len(diary), 0)
+    assert (again.added, again.already) == (0, len(diary))
     assert [_fields(e) for e in imported] == [_fields(e) for e in stored]
     assert [e.started_at.utcoffset() for e in imported] == [
         e.started_at.utcoffset() for e in stored
     ]
 
 
-def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
-    episode: Make, env_db: str, tmp_path: Path
+def _episode_count(path: Path) -> int:
+    db = open_database(f"sqlite:///{path}", migrate=False)
+    with db.session() as session:
+        counted = session.scalar(select(func.count()).select_from(EpisodeRow)) or 0
+    db.close()
+    return counted
+
+
+def test_importing_an_export_into_its_own_diary_changes_nothing(
+    env_db: str, tmp_path: Path
 ) -> None:
-    bundle = json.loads(export_bundle([episode(5), episode(3)], patient_name="Alex", now=NOW))
+    runner = cli_runner()
+    assert (
+        runner.invoke(app, ["log", "-n", "3", "--start", "2026-06-01T08:00+02:00"]).exit_code == 0
+    )
+    exported = tmp_path / "diary.fhir.json"
+    assert runner.invoke(app, ["export", "--fhir", str(exported)]).exit_code == 0
+    for _ in range(2):
+        result = runner.invoke(app, ["import", "--fhir", str(exported)])
+        assert (result.exit_code, result.output) == (
+            0,
+            f"Imported 0 episodes from {exported}; 1 already in the diary.\n",
+        )
+    assert _episode_count(Path(env_db.removeprefix("sqlite:///"))) == 1
+
+
+def test_the_cli_writes_a_transaction_or_a_collection(env_db: str, tmp_path: Path) -> None:
+    runner = cli_runner()
+    assert (
+        runner.invoke(app, ["log", "-n", "3", "--start", "2026-06-01T08:00+02:00"]).exit_code == 0
+    )
+    for flags, kind in (([], "transaction"), (["--fhir-collection"], "collection")):
+        path = tmp_path / f"{kind}.json"
+        result = runner.invoke(app, ["export", "--fhir", str(path), *flags])
+        assert result.output == f"Exported 1 episode to {path}.\n"
+        assert json.loads(path.read_text())["type"] == kind
+    wrong = runner.invoke(app, ["export", "--json", str(tmp_path / "x"), "--fhir-collection"])
+    assert (wrong.exit_code, wrong.output) == (2, "Error: --fhir-collection: goes with --fhir\n")
+
+
+def test_an_imported_episode_keeps_its_original_recording_time(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE[:1])
+    first = export(tmp_path / "a.db")
+    [response] = resources(first, "QuestionnaireResponse")
+    assert response["authored"] == NOW.isoformat()  # logged at the fixed clock's NOW
+
+    later = FixedClock(NOW + timedelta(days=30))
+    db = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    with db.session() as session:
+        local_diary(session, later).import_("fhir", json.dumps(first))
+        [episode] = local_diary(session, later).episodes()
+        assert episode.created_at == later.now()
+        [origin] = repo.episode_origins(session=session, patient_id=episode.patient_id).values()
+        again = json.loads(local_diary(session, later).export("fhir").body)
+    db.close()
+    assert origin.recorded_at == NOW
+    assert origin.source_id == f"{RFC3986}|{response['identifier']['value']}"
+    # Exported again, it is the same QuestionnaireResponse: same identifier, same time.
+    [response_again] = resources(again, "QuestionnaireResponse")
+    assert response_again["identifier"] == response["identifier"]
+    assert datetime.fromisoformat(response_again["authored"]) == NOW
+
+
+# --- pain scores from other apps -------------------------------------------------------------
+
+OTHER_APP = "https://pain.example/scores"
+
+
+def _pain(n: int, **fields: Any) -> FhirJson:
+    resource: FhirJson = {
+        "resourceType": "Observation",
+        "identifier": [{"system": OTHER_APP, "value": f"score-{n}"}],
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": "72514-3"}]},
+        "subject": {"reference": "urn:uuid:8d0f3f5e-2b0c-4a8e-9a57-0c6b51ff0001"},
+    }
+    resource.update(fields)
+    return resource
+
+
+def _other_app_bundle(*observations: FhirJson) -> str:
+    entries: list[FhirJson] = [
+        {
+            "fullUrl": "urn:uuid:8d0f3f5e-2b0c-4a8e-9a57-0c6b51ff0001",
+            "resource": {"resourceType": "Patient", "name": [{"family": "Example"}]},
+        }
+    ]
+    entries += [
+        {"fullUrl": f"urn:uuid:8d0f3f5e-2b0c-4a8e-9a57-0c6b51ff01{n:02d}", "resource": o}
+        for n, o in enumerate(observations)
+    ]
+    return json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries})
+
+
+THREE_SCORES = _other_app_bundle(
+    _pain(1, effectiveDateTime="2026-05-01T08:30:00+02:00", valueInteger=6),
+    _pain(
+        2,
+        effectiveDateTime="2026-05-03T21:00:00-04:00",
+        issued="2026-05-03T21:05:00-04:00",
+        valueQuantity={"value": 3, "unit": "{score}", "system": "http://unitsofmeasure.org"},
+    ),
+    _pain(
+        3,
+        effectivePeriod={"start": "2026-05-07T10:00:00Z", "end": "2026-05-07T13:00:00Z"},
+        valueQuantity={"value": 8.0},
+    ),
+)
+
+
+def test_three_pain_scores_from_another_app_import_as_three_episodes_once(
+    env_db: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "scores.json"
+    path.write_text(THREE_SCORES)
+    runner = cli_runner()
+    first = runner.invoke(app, ["import", "--fhir", str(path)])
+    assert (first.exit_code, first.output) == (
+        0,
+        f"Imported 3 episodes from {path}; 0 already in the diary.\n",
+    )
+    again = runner.invoke(app, ["import", "--fhir", str(path)])
+    assert again.output == f"Imported 0 episodes from {path}; 3 already in the diary.\n"
+
+    db = open_database(env_db, migrate=False)
+    with db.session() as session:
+        diary = local_diary(session)
+        stored = diary.episodes(newest_first=False)
+        origins = repo.episode_origins(session=session, patient_id=diary.patient_id)
+    db.close()
+    assert [(e.started_at.isoformat(), e.ended_at, e.intensity) for e in stored] == [
+        ("2026-05-01T08:30:00+02:00", None, 6),
+        ("2026-05-03T21:00:00-04:00", None, 3),
+        ("2026-05-07T10:00:00+00:00", datetime(2026, 5, 7, 13, tzinfo=UTC), 8),
+    ]
+    assert [origins[e.id].source_id for e in stored] == [
+        f"{OTHER_APP}|score-{n}" for n in (1, 2, 3)
+    ]
+    # Recorded when the other app issued it; otherwise when imported.
+    assert origins[stored[1].id].recorded_at == datetime(2026, 5, 4, 1, 5, tzinfo=UTC)
+    assert origins[stored[0].id].recorded_at == NOW
+
+
+def test_pain_scores_without_identifiers_are_known_by_full_url_or_content() -> None:
+    unnamed = _pain(1, effectiveDateTime="2026-05-01T08:30:00+02:00", valueInteger=6)
+    del unnamed["identifier"]
+    bundle = json.loads(_other_app_bundle(unnamed))
+    [by_url] = import_bundle(json.dumps(bundle))
+    assert by_url.source_id == f"{RFC3986}|{bundle['entry'][1]['fullUrl']}"
+    del bundle["entry"][1]["fullUrl"]
+    [by_content] = import_bundle(json.dumps(bundle))
+    assert by_content.source_id.startswith("sha256:")
+    assert import_bundle(json.dumps(bundle))[0].source_id == by_content.source_id
+
+
+def test_a_day_without_a_time_is_read_in_the_persons_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Pacific/Auckland")
+    day = _pain(1, effectiveDateTime="2026-05-01", valueInteger=2)
+    [item] = import_bundle(_other_app_bundle(day), zone=zone)
+    assert item.data.started_at == datetime(2026, 5, 1, tzinfo=zone)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"valueInteger": 11, "effectiveDateTime": "2026-05-01T08:00:00Z"},
+            "entry.1 (Observation).valueInteger: must be a whole number from 0 to 10, not 11",
+        ),
+        (
+            {"valueQuantity": {"value": 6.5}, "effectiveDateTime": "2026-05-01T08:00:00Z"},
+            "entry.1 (Observation).valueQuantity.value: must be a whole number from 0 to 10, "
+            "not 6.5",
+        ),
+        (
+            {"valueInteger": 4},
+            "entry.1 (Observation).effective[x]: is required: when the pain was felt",
+        ),
+        (
+            {"effectiveDateTime": "2026-05-01T08:00:00Z"},
+            "entry.1 (Observation).value[x]: has no pain score (valueInteger or valueQuantity)",
+        ),
+        (
+            {"valueInteger": 4, "effectiveDateTime": "2026-05"},
+            "entry.1 (Observation).effectiveDateTime: must name a day, not only '2026-05'",
+        ),
+    ],
+)
+def test_a_pain_score_that_cannot_be_an_episode_is_named(
+    fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        import_bundle(_other_app_bundle(_pain(1, **fields)))
+    assert str(caught.value) == message
+
+
+def test_pain_scores_entered_in_error_are_left_out() -> None:
+    good = _pain(1, effectiveDateTime="2026-05-01T08:00:00Z", valueInteger=5)
+    wrong = _pain(2, effectiveDateTime="2026-05-02T08:00:00Z", valueInteger=9)
+    wrong["status"] = "entered-in-error"
+    assert [i.data.intensity for i in import_bundle(_other_app_bundle(good, wrong))] == [5]
+
+
+def test_a_bundle_with_nothing_to_import_is_an_error_that_says_why(
+    env_db: str, tmp_path: Path
+) -> None:
+    wrong = _pain(1, effectiveDateTime="2026-05-01T08:00:00Z", valueInteger=5)
+    wrong["status"] = "entered-in-error"
+    heart = _pain(2, code={"coding": [{"system": LOINC, "code": "8867-4"}]}, valueInteger=60)
+    path = tmp_path / "nothing.json"
+    path.write_text(_other_app_bundle(wrong, heart))
+    result = cli_runner().invoke(app, ["import", "--fhir", str(path)])
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: bundle: nothing to import: no QuestionnaireResponse to neckcheck's episode "
+        "Questionnaire and no pain score (an Observation of LOINC 72514-3); it holds "
+        "1 Observation of another code, 1 Patient, 1 pain score marked entered-in-error\n",
+    )
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"resourceType": "Bundle", "type": "searchset"}')
+    result = cli_runner().invoke(app, ["import", "--fhir", str(empty)])
+    assert result.exit_code == 2
+    assert result.output.endswith("; it holds no entries\n")
+
+
+def test_a_bundle_of_two_people_is_refused() -> None:
+    one = _pain(1, effectiveDateTime="2026-05-01T08:00:00Z", valueInteger=5)
+    two = _pain(2, effectiveDateTime="2026-05-02T08:00:00Z", valueInteger=5)
+    two["subject"] = {"reference": "Patient/someone-else"}
+    with pytest.raises(InputError) as caught:
+        import_bundle(_other_app_bundle(one, two))
+    assert str(caught.value) == (
+        "bundle: holds the records of 2 people (subjects of entry.1 (Observation), "
+        "entry.2 (Observation)); import one person's records at a time"
+    )
+
+
+# --- bad Bundles -----------------------------------------------------------------------------
+
+
+def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
+    env_db: str, tmp_path: Path
+) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE[:2])
+    bundle = export(tmp_path / "a.db")
     responses = [
         i
         for i, e in enumerate(bundle["entry"])
@@ -129,20 +655,52 @@ def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
     broken.write_text(json.dumps(bundle))
     result = runner.invoke(app, ["import", "--fhir", str(broken)])
     assert (result.exit_code, result.output) == (2, f"Error: {expected}\n")
-    db = open_database(env_db, migrate=False)
-    with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(EpisodeRow)) == 1
-    db.close()
+    assert _episode_count(Path(env_db.removeprefix("sqlite:///"))) == 1
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("{", "bundle: not valid JSON (line 1: Expecting property name enclosed in double quotes)"),
-        ('{"resourceType": "Bundle", "type": "nonsense-type", "entry": "x"}', "bundle.entry"),
+        ('{"resourceType": "Bundle", "type": "collection", "entry": "x"}', "bundle.entry"),
+        ('{"resourceType": "Patient"}', "bundle: not a FHIR Bundle (resourceType is 'Patient')"),
+        ('{"resourceType": "Bundle", "entry": [{"fullUrl": "x"}]}', "bundle.entry.0: has no"),
     ],
 )
 def test_unreadable_bundles_are_refused(text: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
         import_bundle(text)
     assert str(caught.value).startswith(message)
+
+
+def test_a_version_1_export_still_imports() -> None:
+    """neckcheck's first FHIR export: a collection, one code system per kind of answer, and
+    identifiers made of local ids (the same in every diary), so its content names it."""
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "identifier": {"system": "urn:neckcheck:episode", "value": "1"},
+        "questionnaire": f"{QUESTIONNAIRE_URL}|1",
+        "status": "completed",
+        "authored": "2026-03-01T09:00:00+01:00",
+        "item": [
+            {"linkId": "started_at", "answer": [{"valueDateTime": "2026-03-01T08:00:00+01:00"}]},
+            {"linkId": "intensity", "answer": [{"valueInteger": 5}]},
+            {
+                "linkId": "findings",
+                "answer": [
+                    {"valueCoding": {"system": "urn:neckcheck:code:finding", "code": "fever"}}
+                ],
+            },
+        ],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:5f1e4a43-6a2c-5b65-8d0c-1d1e3e0a0b01", "resource": response}
+        ],
+    }
+    [item] = import_bundle(json.dumps(bundle))
+    assert item.data.findings == ["fever"]
+    assert item.source_id.startswith("sha256:")
+    assert item.recorded_at == datetime(2026, 3, 1, 8, tzinfo=UTC)

@@ -132,6 +132,8 @@ def test_a_transaction_posted_twice_creates_each_resource_once(medplum: Medplum)
             ("Observation", ""),
             ("Observation", "code=http://loinc.org|72514-3&status=final"),
             ("Observation", "code=http://loinc.org|72514-3&status=preliminary"),
+            # The Patient's fullUrl stands for the Patient the first post created.
+            ("Observation", f"patient={PATIENT_URL}"),
         ],
     )
     first, second = result.posts
@@ -143,7 +145,7 @@ def test_a_transaction_posted_twice_creates_each_resource_once(medplum: Medplum)
     locations = [e["response"]["location"] for e in first.bundle["entry"]]
     assert [e["response"]["location"] for e in second.bundle["entry"]] == locations
 
-    patients, everything, final, preliminary = result.searches
+    patients, everything, final, preliminary, by_patient = result.searches
     assert patients.total == 1
     [patient] = patients.resources
     assert locations[0] == f"Patient/{patient['id']}"
@@ -153,6 +155,8 @@ def test_a_transaction_posted_twice_creates_each_resource_once(medplum: Medplum)
     # The urn:uuid references now name the stored Patient.
     assert {o["subject"]["reference"] for o in final.resources} == {f"Patient/{patient['id']}"}
     assert preliminary.total == 0 and preliminary.resources == []
+    assert by_patient.query == f"patient={PATIENT_URL}"
+    assert by_patient.total == 2
 
 
 def test_a_collection_bundle_is_refused(medplum: Medplum) -> None:

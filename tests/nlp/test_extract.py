@@ -1,20 +1,32 @@
-"""The text extractor: what people write, negations and safety, and the corpus targets."""
+"""The text extractor: how patients write, who the text is about, negation that stops at a
+clause, what is not a warning sign, the rest of the form, and the corpus targets.
+
+Every test reads times against the fixed NOW of tests/factories.py (Tuesday 30 June 2026,
+12:00 UTC), never the wall clock."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from neckcheck.nlp import extract
 from neckcheck.nlp.evaluate import CORPUS_NOW, main
-from tests.factories import cli_runner
+from tests.factories import NOW, cli_runner
 
 HERE = Path(__file__).parent
-NOW = datetime.fromisoformat("2026-06-30T12:00:00+00:00")
+DEVELOPMENT = ["corpus.yaml", "corpus-a.yaml", "corpus-b.yaml", "old-heldout.yaml"]
+
+
+def _found(text: str) -> set[str]:
+    """Warning signs and findings reported present or asked about (uncertain)."""
+    result = extract(text, now=NOW)
+    return set(result.document.findings) | set(result.uncertain)
 
 
 def test_the_example_sentence() -> None:
@@ -23,18 +35,142 @@ def test_the_example_sentence() -> None:
         "right arm, no fever, bit dizzy",
         now=NOW,
     )
-    assert result.document.findings == [
+    assert set(result.document.findings) == {
         "cramping_knot",
         "reduced_range_of_motion",
         "pain_sharp",
         "pain_radiates_arm",
         "dizziness",
         "neck_pain",
-    ]
+    }
     assert result.document.absent == ["fever"]
     assert [m.value for m in result.limited_movements] == ["rotation_left"]
     fever = next(m for m in result.mentions if m.finding == "fever")
     assert (fever.text, fever.status) == ("fever", "absent")
+
+
+# --- 1. lay words for warning signs --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        # chest pain as pressure, tightness, a weight
+        ("there's a heavy pressure across my chest", "chest_pain"),
+        ("feels like a brick is sitting on my chest", "chest_pain"),
+        ("my chest has gone tight and I'm a bit clammy", "chest_pain"),
+        # a sudden worst headache by how fast it came
+        ("the headache hit full force within seconds", "thunderclap_headache"),
+        (
+            "my head exploded with pain, from nothing to agony in a heartbeat",
+            "thunderclap_headache",
+        ),
+        # double vision, swallowing, clumsy hands, weakness by a body part
+        ("things look doubled when I read the paper", "double_vision"),
+        ("I keep choking whenever I eat", "difficulty_swallowing"),
+        ("I can't do up my coat buttons", "hand_clumsiness"),
+        ("my right hand feels useless", "arm_weakness"),
+        # blurred sight, fever as a number or a feeling
+        ("the screen looks misty", "vision_trouble"),
+        ("the thermometer says 38.7", "fever"),
+        ("I woke up roasting hot and shivery", "fever"),
+        # drugs in street words, medicines by brand, arthritis by abbreviation
+        ("I've been shooting up again", "iv_drug_use"),
+        ("the GP started me on Stemetil on Friday", "new_dopamine_blocker_medication"),
+        ("just started Zyprexa last week", "new_dopamine_blocker_medication"),
+        ("I've had AS since my twenties", "inflammatory_arthritis"),
+        ("RA flare this month", "inflammatory_arthritis"),
+        # weight loss, night pain, light sensitivity in everyday words
+        ("lost a stone without even trying", "unexplained_weight_loss"),
+        ("it wakes me at 4am every night", "night_pain"),
+        ("the sunlight is killing my eyes", "photophobia"),
+        # injuries and the mechanisms that make them high-risk
+        ("a lad clattered into me at football", "recent_trauma"),
+        ("fell down the stairs at home this morning", "dangerous_mechanism"),
+        ("came off my horse yesterday", "dangerous_mechanism"),
+    ],
+)
+def test_lay_words_for_warning_signs(text: str, finding: str) -> None:
+    assert finding in _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("feeling dizy and nausious", "dizziness"),
+        ("feeling dizy and nausious", "nausea_vomiting"),
+        ("numbess in my fingers", "arm_numbness_tingling"),
+        ("started haloperidal on monday", "new_dopamine_blocker_medication"),
+        ("my neck is killin me", "neck_pain"),
+    ],
+)
+def test_spelling_mistakes_are_read_against_the_lexicon(text: str, finding: str) -> None:
+    assert finding in _found(text)
+
+
+def test_a_real_word_is_never_corrected_into_a_symptom() -> None:
+    # "week" is a word, not a slip for "weak"; "tried" is not "tired".
+    assert _found("tried heat for a week") == set()
+
+
+# --- 2. neck pain itself -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["my neck is absolutely killing me", "neck's in agony", "the back of my neck aches"]
+)
+def test_neck_pain_in_everyday_words(text: str) -> None:
+    assert "neck_pain" in extract(text, now=NOW).document.findings
+
+
+# --- 3. the person described ----------------------------------------------------------------
+
+
+def test_a_text_about_a_child_is_about_the_patient() -> None:
+    result = extract("my son (9) has a temperature and a bad headache", now=NOW)
+    assert {"fever", "headache"} <= set(result.document.findings)
+    assert (result.about, result.document.age_years) == ("son", 9)
+
+
+def test_a_partner_or_parent_described_is_the_patient() -> None:
+    assert "double_vision" in _found("My husband, 70, is seeing double since lunch")
+    assert "confusion_drowsiness" in _found("Grandma (86) is very muddled today")
+
+
+def test_family_history_stays_history() -> None:
+    result = extract("family history of rheumatoid arthritis, my dad has lupus", now=NOW)
+    assert result.document.findings == []
+    assert {m.status for m in result.mentions} == {"family"}
+
+
+def test_a_relative_who_only_reports_is_not_the_patient() -> None:
+    result = extract("my wife says my speech is slurred", now=NOW)
+    assert result.document.findings == ["slurred_speech"]
+    assert result.about is None
+
+
+# --- 4. negation that stops at a clause ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("no fever, left hand tingling", "arm_numbness_tingling", "fever"),
+        ("no dizziness but my arm feels heavy", "arm_weakness", "dizziness"),
+        ("not sick and now my vision is blurry", "vision_trouble", "nausea_vomiting"),
+        ("no headache. Seeing double since lunch", "double_vision", "headache"),
+    ],
+)
+def test_negation_stops_at_a_new_clause(text: str, present: str, absent: str) -> None:
+    result = extract(text, now=NOW)
+    assert present in result.document.findings
+    assert absent in result.document.absent
+
+
+def test_a_list_keeps_its_negation() -> None:
+    result = extract("no numbness, tingling or weakness", now=NOW)
+    assert result.document.findings == []
+    assert {"arm_numbness_tingling", "arm_weakness"} <= set(result.document.absent)
 
 
 @pytest.mark.parametrize(
@@ -42,16 +178,12 @@ def test_the_example_sentence() -> None:
     [
         ("denies numbness", [], ["arm_numbness_tingling"]),
         ("the headache is gone now", [], ["headache"]),
-        ("I had a spasm last year", [], []),
-        ("no fever, chills or rash", [], ["fever", "rash"]),
-        ("had whiplash years ago, neck hurts today", ["neck_pain"], []),
         ("fever no, headache yes", ["headache"], ["fever"]),
         ("I had cancer years ago", ["history_of_cancer"], []),
-        ("my mum had rheumatoid arthritis", [], []),
         ("worried about dizziness while driving", [], []),
     ],
 )
-def test_negation_resolution_past_and_family(
+def test_negation_resolution_worries_and_history(
     text: str, present: list[str], absent: list[str]
 ) -> None:
     result = extract(text, now=NOW)
@@ -68,16 +200,31 @@ def test_a_warning_sign_phrased_with_cant_is_present_not_denied(text: str) -> No
     assert result.document.absent == []
 
 
-def test_hedged_warning_signs_are_asked_about_not_dropped() -> None:
-    result = extract("not sure if I have a fever, maybe seeing double", now=NOW)
-    assert result.uncertain == ["fever", "double_vision"]
-    assert result.document.findings == []
+# --- past versus present, hedges -------------------------------------------------------------
 
 
-def test_the_nearest_modifier_decides_and_a_hedge_is_never_turned_into_a_no() -> None:
-    result = extract("no fever, not sure if seeing double", now=NOW)
-    assert result.document.absent == ["fever"]
-    assert result.uncertain == ["double_vision"]
+def test_past_mentions_are_not_present_and_are_shown() -> None:
+    result = extract("was feverish on Sunday, better now; neck still sore", now=NOW)
+    assert "fever" not in result.document.findings
+    assert result.past == ["fever"]
+    fever = next(m for m in result.mentions if m.finding == "fever")
+    assert fever.status == "historical"
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("slightly woozy?", "dizziness"),
+        ("not sure if I have a fever", "fever"),
+        ("maybe a bit of double vision", "double_vision"),
+        ("my hand might be a little numb, hard to say", "arm_numbness_tingling"),
+    ],
+)
+def test_hedges_are_asked_about_not_dropped(text: str, finding: str) -> None:
+    result = extract(text, now=NOW)
+    assert finding in result.uncertain
+    assert finding not in result.document.findings
+    assert finding not in result.document.absent
 
 
 def test_a_negation_far_from_a_warning_sign_makes_it_uncertain() -> None:
@@ -87,46 +234,258 @@ def test_a_negation_far_from_a_warning_sign_makes_it_uncertain() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "key", "value"),
-    [
-        ("pain is 7/10", "intensity", 7),
-        ("seven out of ten", "intensity", 7),
-        ("worst pain ever", "intensity", None),
-        ("for 3 days", "duration_hours", 72.0),
-        ("since Tuesday", "duration_hours", 168.0),
-        ("since this morning", "duration_hours", 5.0),
-        ("suddenly", "onset", "sudden"),
-        ("came on slowly", "onset", "gradual"),
-        ("I'm 67", "age_years", 67),
-    ],
+    "text",
+    ["stiff neck and a temperature of 38.5", "my neck is stiff and I have a pounding headache"],
 )
-def test_numbers_durations_and_onset(text: str, key: str, value: object) -> None:
-    document = extract(text, now=NOW).document.model_dump(mode="json")
-    assert document.get(key) == value
+def test_stiff_neck_with_fever_or_headache_asks_the_chin_to_chest_question(text: str) -> None:
+    result = extract(text, now=NOW)
+    assert "neck_stiffness" in result.uncertain
+    assert "reduced_range_of_motion" in result.document.findings
+
+
+def test_chin_to_chest_said_settles_it() -> None:
+    assert (
+        "neck_stiffness"
+        in extract("fever and my chin won't go down to my chest", now=NOW).document.findings
+    )
+    assert (
+        "neck_stiffness"
+        in extract(
+            "fever but I can touch my chin to my chest without trouble", now=NOW
+        ).document.absent
+    )
+
+
+# --- 5. false positives ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("text", "movement"),
+    "text",
     [
-        ("can't turn my head to the left", "rotation_left"),
-        ("it hurts to look up", "extension"),
-        ("can't tilt my head to the right", "side_bending_right"),
+        "the temperature outside dropped to 5 degrees, neck stiff from the cold wind",
+        "it's roasting in the office and my neck aches",
+        "I can bend my chin to my chest easily, it just hurts to turn left",
+        "hay fever is bad this week and my neck is sore",
+        "started metoclopramide for sickness last month, no problems since",
     ],
 )
-def test_limited_movements_with_direction(text: str, movement: str) -> None:
+def test_what_is_not_a_warning_sign(text: str) -> None:
     result = extract(text, now=NOW)
-    assert "reduced_range_of_motion" in result.document.findings
-    assert [m.value for m in result.limited_movements] == [movement]
+    assert not {"fever", "neck_stiffness", "nausea_vomiting"} & set(result.document.findings)
+    assert "fever" not in result.uncertain
 
 
-def test_lay_phrases_and_misspellings() -> None:
-    result = extract("crick in my neck, im dizy, pins and needles, seeing double", now=NOW)
-    assert set(result.document.findings) == {
-        "neck_pain",
-        "dizziness",
-        "arm_numbness_tingling",
-        "double_vision",
-    }
+def test_an_operation_some_days_ago_is_not_how_long_it_has_lasted() -> None:
+    result = extract("had my wisdom teeth out 5 days ago, neck sore since this morning", now=NOW)
+    assert result.started_at is not None
+    assert result.started_at.date() == NOW.date()
+    assert result.document.duration_hours is not None
+    assert result.document.duration_hours < 24
+
+
+# --- 6. the rest of the form --------------------------------------------------------------
+
+
+def test_areas_movements_and_qualities() -> None:
+    result = extract(
+        "burning pain low down on the left of my neck and in my left shoulder, "
+        "can't look over my right shoulder",
+        now=NOW,
+    )
+    assert {r.value for r in result.regions} == {"lower_left", "shoulder_left"}
+    assert [m.value for m in result.limited_movements] == ["rotation_right"]
+    assert [q.value for q in result.pain_qualities] == ["burning"]
+
+
+def test_areas_the_form_does_not_have_are_kept_apart() -> None:
+    result = extract("ache between my shoulder blades and pain down my right arm", now=NOW)
+    assert set(result.other_areas) == {"upper_back", "arm_right"}
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger"),
+    [
+        ("slept funny on a friend's sofa", "sleep_position"),
+        ("after hours at the laptop", "screen_time"),
+        ("lifting a suitcase into the car", "carrying_heavy"),
+        ("sat in the draught from the air con", "cold_draft"),
+    ],
+)
+def test_triggers(text: str, trigger: str) -> None:
+    assert trigger in extract(text, now=NOW).triggers
+
+
+def test_remedies_and_how_much_they_helped() -> None:
+    result = extract(
+        "a hot shower helped loads, paracetamol did nothing, I've also tried stretching",
+        now=NOW,
+    )
+    helped = {r.remedy: (r.helped.value if r.helped else None) for r in result.remedies}
+    assert helped == {"heat": "a_lot", "pain_relief": "none", "gentle_movement": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "onset"),
+    [
+        ("it came on all at once", "sudden"),
+        ("crept up over the afternoon", "gradual"),
+        ("it was already there when I woke up", None),
+    ],
+)
+def test_onset(text: str, onset: str | None) -> None:
+    got = extract(text, now=NOW).document.onset
+    assert (got.value if got else None) == onset
+
+
+@pytest.mark.parametrize(
+    ("text", "started", "ongoing"),
+    [
+        ("neck pain since this morning", "day:2026-06-30", True),
+        ("it started 2 hours ago", "time:2026-06-30T10:00", None),
+        ("sore since Monday", "day:2026-06-29", True),
+        ("began at 9 this morning", "time:2026-06-30T09:00", None),
+    ],
+)
+def test_when_it_started(text: str, started: str, ongoing: bool | None) -> None:
+    result = extract(text, now=NOW)
+    precision, value = started.split(":", 1)
+    assert result.started_at is not None
+    assert result.started_precision == precision
+    if precision == "day":
+        assert result.started_at.date().isoformat() == value
+    else:
+        assert result.started_at.strftime("%Y-%m-%dT%H:%M") == value
+    if ongoing is not None:
+        assert result.ongoing is ongoing
+
+
+def test_an_episode_that_is_over() -> None:
+    result = extract("a spasm after lunch, it lasted about 2 hours and has gone now", now=NOW)
+    assert result.ongoing is False
+    assert result.document.duration_hours == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [("pain 6/10", 6), ("6 out of 10", 6), ("it's about six", 6), ("around a 4", 4)],
+)
+def test_pain_scores_including_hedges(text: str, score: int) -> None:
+    assert extract(text, now=NOW).document.intensity == score
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("63M, neck pain", 63),
+        ("my girl, aged 9, has a sore neck", 9),
+        ("I'm seventy and my neck aches", 70),
+        ("my boy (8) hurt his neck", 8),
+        ("a 58-year-old with a stiff neck", 58),
+    ],
+)
+def test_ages(text: str, age: int) -> None:
+    assert extract(text, now=NOW).document.age_years == age
+
+
+@pytest.mark.parametrize(
+    ("text", "celsius", "status"),
+    [
+        ("temp 38.2", 38.2, "present"),
+        ("temperature 101F", 38.3, "present"),
+        ("temp 37.6 this morning", 37.6, "uncertain"),
+        ("temp 36.8", 36.8, "absent"),
+    ],
+)
+def test_temperatures(text: str, celsius: float, status: str) -> None:
+    result = extract(text, now=NOW)
+    assert result.temperature_c == celsius
+    fever = [m.status for m in result.mentions if m.finding == "fever"]
+    assert status in fever
+
+
+def test_what_could_not_be_placed_is_shown() -> None:
+    result = extract("neck sore, the cat knocked my coffee over", now=NOW)
+    assert result.not_understood == ["the cat knocked my coffee over"]
+
+
+def test_mentions_point_into_the_text_as_written() -> None:
+    text = "Woke up.   NO Fever, but Pins And Needles in my hand"
+    result = extract(text, now=NOW)
+    for mention in result.mentions:
+        assert text[mention.start : mention.end] == mention.text
+    assert result.document.absent == ["fever"]
+    assert result.document.findings == ["arm_numbness_tingling"]
+
+
+# --- properties --------------------------------------------------------------------------
+
+_SCORES = st.integers(min_value=0, max_value=10)
+_QUICK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_QUICK
+@given(score=_SCORES, form=st.sampled_from(["{}/10", "{} out of 10", "about a {}", "{} / 10"]))
+def test_any_pain_score_is_read(score: int, form: str) -> None:
+    assert extract(f"neck pain, {form.format(score)}", now=NOW).document.intensity == score
+
+
+@_QUICK
+@given(age=st.integers(min_value=18, max_value=99), form=st.sampled_from(["I'm {}", "aged {}"]))
+def test_any_age_is_read(age: int, form: str) -> None:
+    assert extract(f"{form.format(age)}, stiff neck", now=NOW).document.age_years == age
+
+
+@_QUICK
+@given(
+    sign=st.sampled_from(
+        ["chest pain", "double vision", "a fever", "numbness", "slurred speech", "a rash"]
+    ),
+    after=st.sampled_from(["my neck is sore", "neck aches", "I feel fine otherwise"]),
+)
+def test_a_denied_sign_is_never_present(sign: str, after: str) -> None:
+    result = extract(f"no {sign}, {after}", now=NOW)
+    assert not (set(result.document.findings) & {"chest_pain", "double_vision", "fever"})
+    assert not (set(result.document.findings) & {"arm_numbness_tingling", "slurred_speech"})
+
+
+@_QUICK
+@given(
+    parts=st.lists(
+        st.sampled_from(
+            [
+                "slept funny",
+                "neck is sore on the left",
+                "heat pack helped a bit",
+                "3/10",
+                "since this morning",
+                "after hours at the laptop",
+                "no headache",
+                "stretching helps",
+                "can't turn my head right",
+            ]
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_benign_text_brings_no_warning_sign(parts: list[str]) -> None:
+    from neckcheck.nlp.evaluate import warning_ids
+
+    result = extract(", ".join(parts), now=NOW)
+    assert not (set(result.document.findings) | set(result.uncertain)) & (
+        warning_ids() - {"cramping_knot"}
+    )
+
+
+@_QUICK
+@given(hours=st.integers(min_value=1, max_value=11))
+def test_hours_ago_is_a_time(hours: int) -> None:
+    result = extract(f"neck locked {hours} hours ago", now=NOW)
+    assert result.started_at == NOW - timedelta(hours=hours)
+    assert result.started_precision == "time"
+
+
+# --- machinery, the command line and the corpus ----------------------------------------------
 
 
 def test_nothing_loads_at_import_and_the_pipeline_is_built_once() -> None:
@@ -141,31 +500,24 @@ def test_nothing_loads_at_import_and_the_pipeline_is_built_once() -> None:
     assert _pipeline.cache_info().misses == before
 
 
-def test_the_corpus_meets_its_targets(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_development_corpus_meets_its_targets(capsys: pytest.CaptureFixture[str]) -> None:
     assert CORPUS_NOW == NOW
     code = main(
         [
-            str(HERE / "corpus.yaml"),
+            *(str(HERE / name) for name in DEVELOPMENT),
             "--min-f1",
-            "0.90",
+            "0.93",
             "--min-warning-recall",
             "0.98",
+            "--min-warning-precision",
+            "0.90",
             "--min-negation",
-            "0.95",
+            "0.97",
         ]
     )
     out = capsys.readouterr().out
     assert code == 0, out
-    assert (
-        len(
-            [
-                line
-                for line in (HERE / "corpus.yaml").read_text().splitlines()
-                if line.startswith("- {text:")
-            ]
-        )
-        >= 200
-    )
+    assert out.startswith("764 texts")
 
 
 def test_cli_extract_reads_stdin() -> None:
@@ -192,13 +544,24 @@ def test_cli_log_text_asks_before_saving(env_db: str) -> None:
     assert refused.exit_code == 1
     assert "said no to: Fever" in refused.output
     assert json.loads(runner.invoke(app, ["history", "--json"]).output) == []
-    saved = runner.invoke(app, ["log", "--text", "stiff neck, no fever, 5/10", "--yes"])
+    saved = runner.invoke(
+        app,
+        [
+            "log",
+            "--text",
+            "stiff neck on the right, no fever, 5/10, slept funny, heat helped a bit",
+            "--yes",
+        ],
+    )
     assert saved.exit_code == 0, saved.output
     [episode] = json.loads(runner.invoke(app, ["history", "--json"]).output)
     assert episode["intensity"] == 5
-    assert episode["findings"] == ["reduced_range_of_motion"]
+    # A pain score for a stiff neck: the neck hurts too.
+    assert episode["findings"] == ["reduced_range_of_motion", "neck_pain"]
     assert episode["absent"] == ["fever"]
-    assert episode["notes"] == "stiff neck, no fever, 5/10"
+    assert episode["regions"] == ["upper_right", "lower_right"]
+    assert episode["triggers"] == ["sleep_position"]
+    assert episode["remedies"] == [{"remedy": "heat", "helped": "some"}]
     missing = runner.invoke(app, ["log", "--text", "stiff neck", "--yes"])
     assert (missing.exit_code, missing.output.splitlines()[-1]) == (
         2,
@@ -206,10 +569,13 @@ def test_cli_log_text_asks_before_saving(env_db: str) -> None:
     )
 
 
-def test_mentions_point_into_the_text_as_written() -> None:
-    text = "Woke up.   NO Fever, but Pins And Needles in my hand"
-    result = extract(text, now=NOW)
-    for mention in result.mentions:
-        assert text[mention.start : mention.end] == mention.text
-    assert result.document.absent == ["fever"]
-    assert result.document.findings == ["arm_numbness_tingling"]
+def test_the_cli_shows_who_and_what_was_not_understood(env_db: str) -> None:
+    from neckcheck.cli import app
+
+    shown = cli_runner().invoke(
+        app,
+        ["log", "--text", "my daughter (7) has a sore neck, the dog barked all night"],
+        input="3\nn\n",
+    )
+    assert "about: your daughter" in shown.output
+    assert "not understood: “the dog barked all night”" in shown.output

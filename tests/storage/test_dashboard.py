@@ -230,3 +230,27 @@ def test_the_course_changes_when_its_oldest_episode_leaves_the_window(
     assert during == [(patient, Level.routine, "recurring")]
     assert later == [(patient, Level.routine, "recurring")]
     assert after == [(patient, None, "none")]  # the last episode has left the window too
+
+
+def test_statuses_refreshed_ahead_leave_nothing_for_the_first_page(
+    db: Database, make_episode: Make
+) -> None:
+    from neckcheck.services.clinic import refresh_all_statuses
+
+    with db.session() as session:
+        clinician, patients = _clinic(session, 23)
+        for number, patient in enumerate(patients[::2]):
+            repo.create_episode(
+                session=session,
+                patient_id=patient,
+                data=make_episode(started_at=NOW - timedelta(hours=number + 1)),
+                now=NOW,
+            )
+    assert refresh_all_statuses(db, FixedClock(NOW), batch=5) == 23
+    assert refresh_all_statuses(db, FixedClock(NOW), batch=5) == 0
+    with db.session() as session:
+        assert (
+            dashboard.patients_needing_status(session=session, clinician_id=clinician.id, now=NOW)
+            == []
+        )
+        assert _shown(session, clinician, NOW) == _fresh(session, patients, NOW)

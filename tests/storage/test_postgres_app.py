@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from neckcheck.cli import app
+from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.storage.db import head_revision
 from neckcheck.web.app import create_app
-from tests.factories import cli_runner
+from tests.factories import NOW, cli_runner
 
 
 def test_cli_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,9 +35,10 @@ def test_cli_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_web_app_on_postgresql(postgres_url: str) -> None:
-    with TestClient(create_app(Settings(database_url=postgres_url))) as client:
+    app = create_app(Settings(database_url=postgres_url), clock=FixedClock(NOW))
+    with TestClient(app) as client:
         assert client.get("/").status_code == 200
-        start = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+        start = (NOW - timedelta(hours=3)).isoformat()
         created = client.post("/api/v1/episodes", json={"started_at": start, "intensity": 4})
         assert created.status_code == 201
         assert client.get("/api/v1/episodes").json()[0]["id"] == created.json()["id"]

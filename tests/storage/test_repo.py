@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from neckcheck.domain import EpisodeCreate, EpisodeUpdate
+from neckcheck.domain import EpisodeCreate, EpisodeUpdate, Imported, Origin
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.patterns.history import weeks_with_symptoms
 from neckcheck.storage import repo
@@ -168,6 +169,47 @@ def test_another_patients_episode_is_not_found(db: Database, make_episode: Make)
             with pytest.raises(NotFoundError):
                 call(session=session, patient_id=mine, episode_id=theirs.id)
         assert repo.list_episodes(session=session, patient_id=mine) == []
+
+
+def test_imported_episodes_keep_their_source_and_recording_time(
+    db: Database, make_episode: Make
+) -> None:
+    recorded = datetime(2025, 1, 2, 3, 4, 5, tzinfo=CET)
+    with db.session() as session:
+        patient_id = _patient(session)
+        logged = repo.create_episode(
+            session=session, patient_id=patient_id, data=make_episode(), now=NOW
+        )
+        added = repo.add_episodes(
+            session=session,
+            patient_id=patient_id,
+            items=[
+                Imported(make_episode(), "http://example.org/pain|1", recorded),
+                Imported(make_episode(), "http://example.org/pain|2"),
+            ],
+            now=NOW + timedelta(hours=1),
+        )
+    assert added == 2
+    with db.session() as session:
+        origins = repo.episode_origins(session=session, patient_id=patient_id)
+    assert origins.pop(logged.id) == Origin(None, NOW)
+    assert sorted(origins.values(), key=lambda o: str(o.source_id)) == [
+        Origin("http://example.org/pain|1", recorded),
+        Origin("http://example.org/pain|2", NOW + timedelta(hours=1)),
+    ]
+
+
+def test_a_source_is_imported_once_per_patient(db: Database, make_episode: Make) -> None:
+    item = Imported(make_episode(), "urn:ietf:rfc:3986|urn:uuid:1")
+    with db.session() as session:
+        mine = _patient(session)
+        other = PatientRow(display_name="Other", created_at=NOW)
+        session.add(other)
+        session.flush()
+        for patient_id in (mine, other.id):  # another diary may hold the same record
+            repo.add_episodes(session=session, patient_id=patient_id, items=[item], now=NOW)
+    with pytest.raises(IntegrityError), db.session() as session:
+        repo.add_episodes(session=session, patient_id=mine, items=[item], now=NOW)
 
 
 def test_deleting_a_patient_cascades_through_the_foreign_key(

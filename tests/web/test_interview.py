@@ -130,20 +130,25 @@ def test_the_emergency_number_follows_the_browsers_region(client: TestClient) ->
 def test_a_yes_in_a_group_brings_its_follow_ups(client: TestClient) -> None:
     episode = _quick_log(client, birth_year="1985")
     _none_of_these(client, episode, 4)  # up to fever and infection risk
-    assert "Fever, or a higher risk of infection?" in client.get(f"{episode}/check").text
+    assert "Fever, a higher risk of infection, or a new medicine?" in (
+        client.get(f"{episode}/check").text
+    )
     _post(
         client,
         f"{episode}/check",
         {"answer_fever": "yes", **{f"answer_{f}": "no" for f in GROUPS[4].findings[1:]}},
     )
-    # A fever makes it urgent: an injury could not make it more urgent, so that group is not
-    # asked, and the follow-ups of meningitis are.
+    # A fever makes it urgent; an injury could still make it an emergency, so that group is
+    # asked, then the follow-ups of meningitis.
+    assert "A fall, crash or blow before it started?" in client.get(f"{episode}/check").text
+    _none_of_these(client, episode, 1)
     follow_up = client.get(f"{episode}/check").text
     assert "A few more questions" in follow_up
     assert "Do you have a headache?" in follow_up
     assert "cannot bend your chin down to your chest" in follow_up
     _post(client, f"{episode}/check", {"answer_headache": "yes", "answer_neck_stiffness": "yes"})
-    assert "Call emergency services now" in client.get(episode).text
+    assessment = client.get(f"/api/v1/{episode.strip('/')}/assessment").json()
+    assert assessment["level"] in ("emergency", "urgent")
 
 
 def test_the_year_of_birth_is_asked_once_and_reaches_every_check(client: TestClient) -> None:
@@ -190,7 +195,40 @@ def test_the_api_serves_an_episodes_check_and_takes_answers(client: TestClient) 
     path = f"/api/v1/episodes/{created['id']}"
     first = client.get(f"{path}/assessment").json()
     assert first["complete"] is False
-    assert first["unanswered"][0] == "chest_pain"
+    assert first["unanswered"][:2] == ["age_years", "chest_pain"]  # the age once per person
     answered = client.patch(path, json={"absent": load().screening.findings})
     assert answered.status_code == 200
+    assert client.get(f"{path}/assessment").json()["unanswered"][0] == "age_years"
+    _post(client, "/profile", {"birth_year": "1985"})
     assert client.get(f"{path}/assessment").json()["complete"] is True
+
+
+def _described(client: TestClient, text: str) -> str:
+    """Describe it in words, then save the form as it was filled in (the person confirms)."""
+    page = _post(client, "/log/describe", {"describe": text})
+    assert page.status_code == 200
+    confirmed = re.findall(r'name="confirm" value="([a-z_]+)" checked', page.text)
+    return _quick_log(client, birth_year="1985", notes=text, confirm=confirmed)
+
+
+def test_a_hedge_is_asked_first_with_the_persons_words(client: TestClient) -> None:
+    episode = _described(client, "neck locked since this morning, slightly woozy?")
+    step = client.get(f"{episode}/check").text
+    assert "<h1>About what you wrote</h1>" in step
+    question = re.search(r'<div class="question"[^>]*>.*?</div>', step, re.S)
+    assert question is not None
+    assert 'id="q-dizziness"' in question[0]
+    assert "You wrote: “woozy”" in question[0]
+
+
+def test_a_stiff_neck_with_a_fever_asks_chin_to_chest_first(client: TestClient) -> None:
+    episode = _described(client, "stiff neck with a fever since last night")
+    step = client.get(f"{episode}/check").text
+    assert "<h1>About what you wrote</h1>" in step
+    first = re.search(r'id="q-([a-z_]+)"', step)
+    assert first is not None and first[1] == "neck_stiffness"
+    assert "You wrote: “stiff neck”" in step
+    answered = _post(client, f"{episode}/check", {"answer_neck_stiffness": "yes"})
+    assert answered.status_code == 200
+    assessment = client.get(f"/api/v1/{episode.strip('/')}/assessment").json()
+    assert assessment["level"] in ("emergency", "urgent")

@@ -250,7 +250,9 @@ def test_report_and_exports_download(client: TestClient) -> None:
     assert "Recurring" in PdfReader(BytesIO(report.content)).pages[0].extract_text()
     exported = client.get("/export/json").json()
     assert len(exported["episodes"]) == 3
-    assert client.get("/export/fhir").json()["resourceType"] == "Bundle"
+    fhir = client.get("/export/fhir")
+    assert fhir.headers["content-type"].startswith("application/fhir+json")
+    assert (fhir.json()["resourceType"], fhir.json()["type"]) == ("Bundle", "transaction")
     assert client.get("/export/csv").text.startswith("id,started_at,")
     assert client.get("/export/xml").status_code == 404
     bad = client.get("/report.pdf", params={"from": "soon"})

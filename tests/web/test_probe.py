@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from neckcheck.web.app import MAX_BODY
+from neckcheck.clock import FixedClock
+from neckcheck.settings import Settings
+from neckcheck.web.app import MAX_BODY, create_app
 from tests.factories import NOW
 
 START = (NOW - timedelta(days=1)).isoformat()
@@ -72,9 +75,6 @@ def test_ids_beyond_the_columns_are_404_or_422(client: TestClient, row_id: int) 
 
 
 def test_ids_beyond_postgresql_columns_are_404(postgres_url: str, clock: object) -> None:
-    from neckcheck.settings import Settings
-    from neckcheck.web.app import create_app
-
     app = create_app(Settings(database_url=postgres_url), clock=clock)  # type: ignore[arg-type]
     with TestClient(app) as on_postgres:
         for row_id in (2**31, 2**63 - 1):
@@ -163,3 +163,30 @@ def test_static_files_may_be_cached(client: TestClient) -> None:
     response = client.get("/static/style.css")
     assert response.status_code == 200
     assert response.headers.get("cache-control") != "no-store"
+
+
+def test_a_clinic_with_secure_cookies_sends_hsts(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}", clinic_mode=True, secret_key="k" * 40
+    )
+    with TestClient(create_app(settings, clock=FixedClock(NOW))) as clinic:
+        answer = clinic.get("/login")
+    assert answer.headers["strict-transport-security"].startswith("max-age=31536000")
+    assert answer.headers["cache-control"] == "no-store"
+
+
+def test_an_unexpected_fault_is_a_500_with_the_security_headers(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neckcheck.services.diary import Diary
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Diary, "episodes", broken)
+    for path in ("/api/v1/episodes", "/history"):
+        answer = client.get(path)
+        assert answer.status_code == 500
+        assert "a bug" not in answer.text  # no internals shown
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "content-security-policy" in answer.headers

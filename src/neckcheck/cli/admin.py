@@ -127,6 +127,19 @@ def db_upgrade(ctx: typer.Context) -> None:
         engine.dispose()
 
 
+@db_app.command("refresh-statuses")
+def db_refresh_statuses(ctx: typer.Context) -> None:
+    """Compute the clinicians' dashboard levels that are missing or out of date (after a
+    large import or an upgrade), so that no clinician's first page waits for them. A clinic
+    server also does it in the background when it starts."""
+    from neckcheck.services.clinic import refresh_all_statuses
+    from neckcheck.text import count
+
+    run = runtime(ctx)
+    done = refresh_all_statuses(run.database(), run.clock)
+    typer.echo(f"Computed {count(done, 'status', 'statuses')}; all are current.")
+
+
 @db_app.command("grant")
 def db_grant(
     ctx: typer.Context,
@@ -203,6 +216,8 @@ def serve(
     if clinic:
         settings = settings.model_copy(update={"clinic_mode": True})
     settings.check()
+    if settings.clinic_mode:
+        _refresh_in_background(settings, run.clock)
     where: dict[str, Any] = {
         "host": host or settings.host,
         "port": port or settings.port,
@@ -222,6 +237,27 @@ def serve(
         **where,
         **uvicorn_options(settings),
     )
+
+
+def _refresh_in_background(settings: Any, clock: Any) -> None:
+    """Compute stale dashboard statuses in this (the first) process while the server starts."""
+    import logging
+    import threading
+
+    from neckcheck.services.clinic import refresh_all_statuses
+    from neckcheck.storage.db import open_database
+
+    def refresh() -> None:
+        database = open_database(settings.effective_database_url())
+        try:
+            done = refresh_all_statuses(database, clock)
+            logging.getLogger("neckcheck").info("dashboard statuses computed: %d", done)
+        except Exception:  # the server runs on; the dashboard computes what is missing
+            logging.getLogger("neckcheck").exception("dashboard statuses not computed")
+        finally:
+            database.close()
+
+    threading.Thread(target=refresh, name="neckcheck-refresh", daemon=True).start()
 
 
 def register(app: typer.Typer) -> None:

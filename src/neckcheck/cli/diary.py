@@ -101,15 +101,30 @@ def _payload_from_text(
     payload: dict[str, Any] = {
         "findings": list(doc.findings),
         "absent": list(doc.absent),
+        "regions": [r.value for r in result.regions],
         "limited_movements": [m.value for m in result.limited_movements],
+        "pain_qualities": [q.value for q in result.pain_qualities],
+        "triggers": list(result.triggers),
+        # How much a remedy helped is part of the record; one the text does not say is left out.
+        "remedies": [
+            {"remedy": r.remedy, "helped": r.helped.value} for r in result.remedies if r.helped
+        ],
         "notes": text,
     }
     for key in ("intensity", "onset"):
         value = getattr(doc, key)
         if value is not None:
             payload[key] = getattr(value, "value", value)
-    if doc.duration_hours is not None:
+    if result.started_at is not None:
+        payload["started_at"] = result.started_at
+    elif doc.duration_hours is not None:
         payload["started_at"] = now - timedelta(hours=doc.duration_hours)
+    if result.ongoing is False:
+        if result.ended_at is not None:
+            payload["ended_at"] = result.ended_at
+        elif doc.duration_hours is not None and result.started_at is None:
+            payload["started_at"] = now - timedelta(hours=doc.duration_hours)
+            payload["ended_at"] = now
     payload.update(flags)
     if "intensity" not in payload and confirm:
         payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)
@@ -119,14 +134,17 @@ def _payload_from_text(
 
 
 def _ask(diary: Diary, episode_id: int) -> None:
-    """The check's questions in the terminal, as on the pages: the warning signs in groups
+    """The check's questions in the terminal, as on the pages: first the warning signs the
+    person's own words left unsure (with those words), then the warning signs in groups
     ("none of these" in one key), then what a partly met rule still needs."""
     from neckcheck.knowledge import load
 
     kb = load()
+    mentions = diary.mentions(diary.episode(episode_id))
+    unsure = diary.unsure(mentions)
     while True:
         episode = diary.episode(episode_id)
-        step = diary.next_step(episode)
+        step = diary.next_step(episode, unsure)
         if step is None:
             return
         answers: dict[str, bool | int | str] = {}
@@ -156,6 +174,8 @@ def _ask(diary: Diary, episode_id: int) -> None:
                         kb.question("onset") + " (sudden/gradual)", ["sudden", "gradual"]
                     )
                 else:
+                    for mention in mentions.get(name, []):
+                        typer.echo(f"  You wrote: “{mention.text}”")
                     answers[name] = typer.confirm(kb.question(name))
         diary.answer(episode_id, answers)
 
@@ -388,7 +408,16 @@ def export(
         Path | None, typer.Option("--json", help="Lossless JSON (importable).")
     ] = None,
     as_csv: Annotated[Path | None, typer.Option("--csv", help="CSV for spreadsheets.")] = None,
-    fhir: Annotated[Path | None, typer.Option("--fhir", help="A FHIR Bundle (JSON).")] = None,
+    fhir: Annotated[
+        Path | None,
+        typer.Option("--fhir", help="A FHIR R4 transaction Bundle (JSON) a FHIR server accepts."),
+    ] = None,
+    fhir_collection: Annotated[
+        bool,
+        typer.Option(
+            "--fhir-collection", help="With --fhir: a collection Bundle (no requests) instead."
+        ),
+    ] = False,
 ) -> None:
     """Export the whole diary as JSON, CSV or a FHIR Bundle."""
     from neckcheck.cli.core import one_of
@@ -396,8 +425,12 @@ def export(
     from neckcheck.text import count
 
     kind, path = one_of(json=as_json, csv=as_csv, fhir=fhir)
+    if fhir_collection and kind != "fhir":
+        raise InputError("goes with --fhir", field="--fhir-collection")
     with runtime(ctx).diary(Action.export) as diary:
-        exported = diary.export(kind)
+        exported = diary.export(
+            kind, fhir_bundle="collection" if fhir_collection else "transaction"
+        )
     write_output(path, exported.body, flag=f"--{kind}")
     typer.echo(f"Exported {count(exported.count, 'episode', 'episodes')} to {path}.")
 
@@ -406,18 +439,27 @@ def import_(
     ctx: typer.Context,
     as_json: Annotated[Path | None, typer.Option("--json", help="A neckcheck JSON export.")] = None,
     fhir: Annotated[
-        Path | None, typer.Option("--fhir", help="A FHIR Bundle from neckcheck.")
+        Path | None,
+        typer.Option(
+            "--fhir",
+            help="A FHIR Bundle: neckcheck's own export (transaction, collection or a server's "
+            "searchset), or pain scores (LOINC 72514-3) from another app.",
+        ),
     ] = None,
 ) -> None:
-    """Import episodes; if any record is wrong, nothing is imported and the error says where."""
+    """Import episodes; if any record is wrong, nothing is imported and the error says where.
+    A FHIR import skips the episodes the diary already holds."""
     from neckcheck.cli.core import one_of
     from neckcheck.text import count
 
     kind, path = one_of(json=as_json, fhir=fhir)
     text, _where = read_input(path)
     with runtime(ctx).diary() as diary:
-        added = diary.import_(kind, text)
-    typer.echo(f"Imported {count(added, 'episode', 'episodes')} from {path}.")
+        result = diary.import_(kind, text)
+    imported = f"Imported {count(result.added, 'episode', 'episodes')} from {path}"
+    # Only a FHIR import knows which episodes the diary held already.
+    held = f"; {result.already} already in the diary" if kind == "fhir" else ""
+    typer.echo(f"{imported}{held}.")
 
 
 def extract(

@@ -101,7 +101,10 @@ def describe(episode: Episode, now: datetime) -> str:
 
 
 def understood(result: Extraction) -> str:
-    """What the text extractor understood, for the person to check."""
+    """What the text extractor understood, for the person to check (the same lines as the
+    log page's "Please check what was understood")."""
+    from neckcheck.nlp.summary import understood as summary
+
     doc = result.document
     lines = [
         "Understood:",
@@ -110,17 +113,10 @@ def understood(result: Extraction) -> str:
     ]
     if result.uncertain:
         lines.append(f"  not sure, please check: {finding_labels(result.uncertain)}")
-    if result.limited_movements:
-        moves = ", ".join(m.value.replace("_", " ") for m in result.limited_movements)
-        lines.append(f"  limited: {moves}")
-    for key, label in (
-        ("intensity", "worst pain"),
-        ("onset", "onset"),
-        ("duration_hours", "lasted so far (hours)"),
-    ):
-        value = getattr(doc, key)
-        if value is not None:
-            lines.append(f"  {label}: {getattr(value, 'value', value)}")
+    shown = {"Found", "Said no to"}
+    for label, text in summary(result):
+        if label not in shown:
+            lines.append(f"  {label.lower()}: {text}")
     return "\n".join(lines)
 
 

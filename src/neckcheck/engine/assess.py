@@ -240,6 +240,7 @@ class _Advice:
 _URGENT = Level.urgent.rank
 # Inputs the diary itself knows; a person is never asked them.
 _FROM_THE_DIARY = ("history.",)
+_PER_PERSON = ("age_years",)
 
 
 _ASSESSMENT_FIELDS = frozenset(Assessment.model_fields)
@@ -317,10 +318,21 @@ class Engine:
         self._always = tuple(i for i, rule in enumerate(self._rules) if not rule.needs_finding)
         self._by_compare = tuple(i for i, rule in enumerate(self._rules) if rule.compares)
         self._levels = tuple(Level)
-        # The screening questions in the order they are asked, each with the most urgent
-        # level it gives on its own.
+        # The screening questions in the order they are asked, each with the rules naming
+        # it (most urgent first): a "yes" could lead to the first of them that what is known
+        # does not rule out, on its own or through the follow-ups it opens (an injury, then
+        # the mechanism; a new medicine, then the head pulled to one side).
         self._screening = tuple(
-            (finding, self._alone(finding)) for finding in knowledge.screening.findings
+            (finding, tuple(rule for rule in self._rules if finding in rule.findings))
+            for finding in knowledge.screening.findings
+        )
+        # Facts kept per person and asked once (the age), with the rules comparing them:
+        # asked whenever unknown and one of those rules could still make the level more
+        # urgent (a child's torticollis after a sore throat needs the age before anything
+        # else leads to it).
+        self._per_person = tuple(
+            (name, tuple(rule for rule in self._rules if name in rule.scalars))
+            for name in _PER_PERSON
         )
         # Per level: the items of advice in file order, conditional or not.
         self._advice: dict[Level, tuple[_Advice, ...]] = {
@@ -339,16 +351,6 @@ class Engine:
             for level in Level
         }
         self._disclaimer = " ".join(knowledge.advice.disclaimer.split())
-
-    def _alone(self, finding: str) -> int:
-        """The rank of the level ``finding`` gives when it is the only thing known."""
-        present = frozenset({finding})
-        ranks = [
-            rule.rank
-            for rule in self._rules
-            if rule.explain(present, frozenset(), {}, True)[0] is True
-        ]
-        return min(ranks, default=Level.self_care.rank)
 
     def _evaluate(self, doc: Findings) -> tuple[list[_Rule], int, dict[str, int]]:
         """The matched rules (most urgent first), the level's rank, and each question still
@@ -395,9 +397,25 @@ class Engine:
             for name in unknown:
                 if not name.startswith(_FROM_THE_DIARY):
                     asked.setdefault(name, waiting_rank)
-        for finding, alone in self._screening:
-            if alone < rank and finding not in present and finding not in absent:
-                asked.setdefault(finding, alone)
+        for name, comparing in self._per_person:
+            if scalars.get(name) is not None:
+                continue
+            for rule in comparing:  # in urgency order
+                if rule.rank >= rank:
+                    break
+                if rule.explain(present, absent, scalars, False)[0] is None:
+                    asked.setdefault(name, rule.rank)
+                    break
+        for finding, naming in self._screening:
+            if finding in present or finding in absent:
+                continue
+            with_it = present | {finding}
+            for rule in naming:
+                if rule.rank >= rank:
+                    break
+                if rule.explain(with_it, absent, scalars, False)[0] is not False:
+                    asked.setdefault(finding, rule.rank)
+                    break
         ordered = sorted(asked, key=asked.__getitem__)  # stable: follow-ups first
         return matched, rank, {name: asked[name] for name in ordered}
 

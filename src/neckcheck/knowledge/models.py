@@ -8,7 +8,7 @@ finding named by a rule or advice item is in the catalogue, and no id appears tw
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -39,8 +39,23 @@ class Source(_Strict):
 
 
 class Codes(_Strict):
+    """A finding's codes in standard terminologies, each with its published title
+    (``snomed_display``: the concept's preferred term; ``icd10cm_display``: the code's title
+    in the ICD-10-CM tabular list). A code is given only where it means what the finding
+    means; otherwise the finding has the neckcheck code alone (see docs/fhir.md)."""
+
     snomed: str | None = Field(None, pattern=r"^\d{6,18}$")
+    snomed_display: str | None = Field(None, min_length=1)
     icd10cm: str | None = Field(None, pattern=r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
+    icd10cm_display: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _displayed(self) -> Codes:
+        for system in ("snomed", "icd10cm"):
+            code, display = getattr(self, system), getattr(self, f"{system}_display")
+            if (code is None) != (display is None):
+                raise ValueError(f"{system} and {system}_display go together")
+        return self
 
 
 class Finding(_Strict):
@@ -233,30 +248,87 @@ class Screening(_Strict):
         return [finding for group in self.groups for finding in group.findings]
 
 
+ContextCategory = Literal[
+    "NEGATED_EXISTENCE",
+    "RESOLVED",
+    "HISTORICAL",
+    "PAST_TIME",
+    "HYPOTHETICAL",
+    "INDICATION",
+    "POSSIBLE_EXISTENCE",
+    "FAMILY",
+    "CLAUSE",
+    "CONTRAST",
+    "PRESENT",
+]
+
+
 class ContextRuleData(_Strict):
+    """A ConText rule: a cue (a phrase, or a pattern in the extractor's pattern language),
+    what it says about the findings in its scope, and which way its scope runs.
+
+    CLAUSE, CONTRAST and PRESENT cues modify nothing: they end other cues' scopes (a new
+    clause, "but", "now")."""
+
     literal: str = Field(min_length=1)
-    category: Literal[
-        "NEGATED_EXISTENCE",
-        "HISTORICAL",
-        "HYPOTHETICAL",
-        "POSSIBLE_EXISTENCE",
-        "FAMILY",
-        "TERMINATE",
-    ]
-    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE"]
+    category: ContextCategory
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL"] = "FORWARD"
+    pattern: str | None = None
+    max_scope: int | None = Field(None, ge=1, le=30)
+
+
+class CombineRule(_Strict):
+    """A finding read from two things said together: a mention of one of ``needs`` and a
+    cue of ``cues`` in the same sentence, clause or text ("headache" + "in seconds" is a
+    thunderclap headache). The new mention takes the status of the mention it builds on."""
+
+    finding: str
+    needs: list[str] = Field(min_length=1)
+    cues: list[str] = Field(min_length=1)
+    within: Literal["clause", "sentence", "text"] = "sentence"
+    replaces: bool = False  # the finding it builds on is dropped (a "fall" that is a drop attack)
+
+
+class DetailData(_Strict):
+    """Words for the rest of the form, by value id: phrases (matched as whole words,
+    case-insensitive; a phrase may hold ``\\w*`` and other simple regular expressions)."""
+
+    qualities: dict[str, list[str]]
+    triggers: dict[str, list[str]]
+    remedies: dict[str, list[str]]
+    helped: dict[Literal["none", "some", "a_lot"], list[str]]
+    not_tried: list[str]
+    people: dict[str, list[str]]
+    body_parts: dict[str, list[str]]
 
 
 class NlpData(_Strict):
-    """Vocabulary and rules for the free-text extractor (see nlp/extract.py)."""
+    """Vocabulary and rules for the free-text extractor (see nlp/extract.py and
+    nlp/pipeline.py for how each part is used)."""
 
+    classes: dict[str, list[str]] = Field(default_factory=dict)
+    macros: dict[str, str] = Field(default_factory=dict)
     terms: dict[str, list[str]]
-    patterns: dict[str, list[list[dict[str, Any]]]] = Field(default_factory=dict)
+    patterns: dict[str, list[str]] = Field(default_factory=dict)
+    denials: dict[str, list[str]] = Field(default_factory=dict)
+    denial_patterns: dict[str, list[str]] = Field(default_factory=dict)
+    pain_words: list[str] = Field(default_factory=list)
+    cues: dict[str, list[str]] = Field(default_factory=dict)
+    cue_patterns: dict[str, list[str]] = Field(default_factory=dict)
+    exclude: dict[str, list[str]] = Field(default_factory=dict)
+    combine: list[CombineRule] = Field(default_factory=list)
     onset: dict[Literal["sudden", "gradual"], list[str]]
     context: list[ContextRuleData]
     clause_starters: list[str]
     number_words: dict[str, int]
+    norms: dict[str, str] = Field(default_factory=dict)
+    spellings: list[str] = Field(default_factory=list)
+    known_words: list[str] = Field(default_factory=list)
+    keep_words: list[str] = Field(default_factory=list)
     implies: dict[str, list[str]] = Field(default_factory=dict)
     history_findings: list[str] = Field(default_factory=list)
+    recent_findings: list[str] = Field(default_factory=list)
+    details: DetailData
 
 
 class CourseLabels(_Strict):
@@ -371,9 +443,7 @@ class KnowledgeBase(_Strict):
             f"screening: duplicate group id {dup!r}"
             for dup in _duplicates([g.id for g in self.screening.groups])
         ]
-        named = [*self.nlp.terms, *self.nlp.patterns, *self.nlp.implies, *self.nlp.history_findings]
-        named += [fid for implied in self.nlp.implies.values() for fid in implied]
-        problems += [f"nlp: unknown finding id {fid!r}" for fid in named if fid not in finding_ids]
+        problems += self._nlp_problems(finding_ids)
         asked = {i.field for i in self.inputs}
         problems += [
             f"inputs: no question for {name!r}"
@@ -384,6 +454,48 @@ class KnowledgeBase(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _nlp_problems(self, finding_ids: set[str]) -> list[str]:
+        nlp = self.nlp
+        named = [
+            *nlp.terms,
+            *nlp.patterns,
+            *nlp.denials,
+            *nlp.denial_patterns,
+            *nlp.exclude,
+            *nlp.implies,
+            *nlp.history_findings,
+            *nlp.recent_findings,
+            *(rule.finding for rule in nlp.combine),
+        ]
+        named += [fid for implied in nlp.implies.values() for fid in implied]
+        problems = [f"nlp: unknown finding id {fid!r}" for fid in named if fid not in finding_ids]
+        cues = {*nlp.cues, *nlp.cue_patterns}
+        for rule in nlp.combine:
+            problems += [
+                f"nlp.combine.{rule.finding}: unknown cue {cue!r}"
+                for cue in rule.cues
+                if cue not in cues
+            ]
+            problems += [
+                f"nlp.combine.{rule.finding}: unknown finding id {fid!r}"
+                for fid in rule.needs
+                if fid not in finding_ids and fid not in cues
+            ]
+        triggers = {t.id for t in self.diary.triggers}
+        remedies = {r.id for r in self.diary.remedies}
+        details = nlp.details
+        problems += [
+            f"nlp.details.triggers: unknown {t!r}" for t in details.triggers if t not in triggers
+        ]
+        problems += [
+            f"nlp.details.remedies: unknown {r!r}" for r in details.remedies if r not in remedies
+        ]
+        qualities = {q.value for q in vocab.PainQuality}
+        problems += [
+            f"nlp.details.qualities: unknown {q!r}" for q in details.qualities if q not in qualities
+        ]
+        return problems
 
     def _label_problems(self) -> list[str]:
         problems = []

@@ -1,16 +1,23 @@
-"""Score the extractor on an annotated corpus.
+"""Score the extractor on annotated corpora (tests/nlp/ANNOTATION.md says how they are written).
 
-    python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml [--min-f1 0.90 ...]
+    python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml tests/nlp/corpus-a.yaml \\
+        [--min-f1 0.90 --min-warning-recall 0.98 --min-numbers 0.95 ...] [--misses]
 
-The corpus is a YAML list of ``{text, findings, absent, uncertain, intensity,
-duration_hours, onset, movements}`` (all but ``text`` optional). Printed:
+Printed, over all files together and per register (the ``register`` key):
 
 * precision, recall and F1 of present findings, per finding and overall (micro);
-* negation accuracy: of the annotated present/absent findings the extractor reported either
-  way, the share it got the right way round;
-* warning-sign recall: annotated present findings that triage rules at emergency or urgent
-  level act on, found either as present or as ``uncertain`` (asked about, not dropped);
-* accuracy of intensity, duration (within 10%), onset and movements where annotated.
+* warning-sign recall: annotated warning signs (``findings`` or ``uncertain``) the extractor
+  found as present or uncertain (asked about, not dropped); warning-sign precision: of the
+  warning signs it reported present or uncertain, the share annotated so. A warning sign is a
+  finding that a triage rule at urgent or emergency level acts on;
+* negation accuracy: of the annotated present and absent findings the extractor reported
+  either way, the share it got the right way round;
+* past mentions (``past``) found as past, and hedges (``uncertain``) found as uncertain;
+* each number: intensity, age_years, temperature_c (within 0.1), duration_hours (within
+  10%), started (the day, when a day is annotated; within an hour, when a time is), ongoing
+  and onset, as the share of the texts that state one;
+* regions (neck zones and other areas), movements, qualities, triggers and remedies
+  (precision and recall of the sets), and how much each remedy helped.
 
 With ``--min-*`` thresholds it exits 1 when one is missed, so CI can hold the line.
 """
@@ -27,8 +34,18 @@ from typing import Any
 
 import yaml
 
-# The fixed "now" the corpus's durations are written against: Tuesday 30 June 2026, 12:00.
+# The fixed "now" the corpus's times are written against: Tuesday 30 June 2026, 12:00.
 CORPUS_NOW = datetime.fromisoformat("2026-06-30T12:00:00+00:00")
+NUMBERS = (
+    "intensity",
+    "age_years",
+    "temperature_c",
+    "duration_hours",
+    "started",
+    "ongoing",
+    "onset",
+)
+SETS = ("regions", "movements", "qualities", "triggers", "remedies")
 
 
 @dataclass
@@ -36,12 +53,24 @@ class Scores:
     tp: Counter[str] = field(default_factory=Counter)
     fp: Counter[str] = field(default_factory=Counter)
     fn: Counter[str] = field(default_factory=Counter)
+    texts: int = 0
     polarity_right: int = 0
     polarity_seen: int = 0
     warning_found: int = 0
     warning_total: int = 0
+    warning_reported: int = 0
+    warning_correct: int = 0
+    past_found: int = 0
+    past_total: int = 0
+    hedge_found: int = 0
+    hedge_total: int = 0
     numbers_right: Counter[str] = field(default_factory=Counter)
     numbers_total: Counter[str] = field(default_factory=Counter)
+    set_tp: Counter[str] = field(default_factory=Counter)
+    set_fp: Counter[str] = field(default_factory=Counter)
+    set_fn: Counter[str] = field(default_factory=Counter)
+    helped_right: int = 0
+    helped_total: int = 0
     misses: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -62,82 +91,177 @@ class Scores:
     def warning_recall(self) -> float:
         return self.warning_found / self.warning_total if self.warning_total else 1.0
 
+    @property
+    def warning_precision(self) -> float:
+        return self.warning_correct / self.warning_reported if self.warning_reported else 1.0
 
-def _same_number(key: str, expected: Any, got: Any) -> bool:
+    def number_accuracy(self, key: str) -> float:
+        total = self.numbers_total[key]
+        return self.numbers_right[key] / total if total else 1.0
+
+    def numbers_accuracy(self) -> float:
+        total = sum(self.numbers_total.values())
+        return sum(self.numbers_right.values()) / total if total else 1.0
+
+    def set_scores(self, key: str) -> tuple[float, float, float]:
+        return self.f1(self.set_tp[key], self.set_fp[key], self.set_fn[key])
+
+
+def warning_ids() -> frozenset[str]:
+    from neckcheck.knowledge import load
+    from neckcheck.nlp.extract import _warning_ids
+
+    return _warning_ids(load())
+
+
+def _same(key: str, expected: Any, got: Any) -> bool:
     if got is None:
         return False
     if key == "duration_hours":
         return bool(abs(float(got) - float(expected)) <= 0.1 * max(float(expected), 0.1))
-    if key == "movements":
-        return bool(set(expected) <= set(got))
+    if key == "temperature_c":
+        return bool(abs(float(got) - float(expected)) <= 0.1 + 1e-9)
+    if key == "started":
+        text = str(expected)
+        moment: datetime = got
+        if "T" not in text:
+            return moment.date().isoformat() == text
+        wanted = datetime.fromisoformat(text).replace(tzinfo=moment.tzinfo)
+        return abs((moment - wanted).total_seconds()) <= 3600
     return bool(got == expected)
 
 
-def score(cases: list[dict[str, Any]]) -> Scores:
-    from neckcheck.knowledge import load
+def _got_numbers(result: Any) -> dict[str, Any]:
+    doc = result.document
+    return {
+        "intensity": doc.intensity,
+        "age_years": doc.age_years,
+        "temperature_c": result.temperature_c,
+        "duration_hours": doc.duration_hours,
+        "started": result.started_at,
+        "ongoing": result.ongoing,
+        "onset": doc.onset.value if doc.onset else None,
+    }
+
+
+def _got_sets(result: Any) -> dict[str, set[str]]:
+    return {
+        "regions": {r.value for r in result.regions} | set(result.other_areas),
+        "movements": {m.value for m in result.limited_movements},
+        "qualities": {q.value for q in result.pain_qualities},
+        "triggers": set(result.triggers),
+        "remedies": {r.remedy for r in result.remedies},
+    }
+
+
+def score_one(case: dict[str, Any], scores: Scores, warning: frozenset[str]) -> None:
     from neckcheck.nlp import extract
 
-    kb = load()
-    warning = {
-        fid for rule in kb.rules if rule.level.rank <= 1 for fid in _rule_findings(rule.when)
-    }
-    scores = Scores()
-    for case in cases:
-        result = extract(case["text"], now=CORPUS_NOW)
-        got_present = set(result.document.findings)
-        got_absent = set(result.document.absent)
-        want_present = set(case.get("findings", []))
-        want_absent = set(case.get("absent", []))
-        for finding in got_present & want_present:
-            scores.tp[finding] += 1
-        for finding in got_present - want_present:
-            scores.fp[finding] += 1
-        for finding in want_present - got_present:
-            scores.fn[finding] += 1
-        for finding in want_present | want_absent:
-            if finding in got_present or finding in got_absent:
-                scores.polarity_seen += 1
-                right = (finding in want_present) == (finding in got_present)
-                scores.polarity_right += right
-        for finding in want_present & warning:
-            scores.warning_total += 1
-            if finding in got_present or finding in result.uncertain:
-                scores.warning_found += 1
+    text = case["text"]
+    result = extract(text, now=CORPUS_NOW)
+    scores.texts += 1
+    got_present = set(result.document.findings)
+    got_absent = set(result.document.absent)
+    got_uncertain = set(result.uncertain)
+    got_past = set(result.past)
+    want_present = set(case.get("findings") or [])
+    want_absent = set(case.get("absent") or [])
+    want_uncertain = set(case.get("uncertain") or [])
+    want_past = set(case.get("past") or [])
+    for finding in got_present & want_present:
+        scores.tp[finding] += 1
+    for finding in got_present - want_present:
+        scores.fp[finding] += 1
+    for finding in want_present - got_present:
+        scores.fn[finding] += 1
+    for finding in want_present | want_absent:
+        if finding in got_present or finding in got_absent:
+            scores.polarity_seen += 1
+            right = (finding in want_present) == (finding in got_present)
+            scores.polarity_right += right
+            if not right:
+                scores.misses.append(f"negation: {finding!r} the wrong way round in {text!r}")
+    for finding in (want_present | want_uncertain) & warning:
+        scores.warning_total += 1
+        if finding in got_present or finding in got_uncertain:
+            scores.warning_found += 1
+        else:
+            scores.misses.append(f"warning sign missed: {finding!r} in {text!r}")
+    for finding in (got_present | got_uncertain) & warning:
+        scores.warning_reported += 1
+        if finding in want_present or finding in want_uncertain:
+            scores.warning_correct += 1
+        else:
+            scores.misses.append(f"warning sign not in the text: {finding!r} in {text!r}")
+    scores.past_total += len(want_past)
+    scores.past_found += len(want_past & got_past)
+    scores.hedge_total += len(want_uncertain)
+    scores.hedge_found += len(want_uncertain & got_uncertain)
+    numbers = _got_numbers(result)
+    for key in NUMBERS:
+        if key in case:
+            scores.numbers_total[key] += 1
+            if _same(key, case[key], numbers.get(key)):
+                scores.numbers_right[key] += 1
             else:
-                scores.misses.append(f"warning sign missed: {finding!r} in {case['text']!r}")
-        for finding in case.get("uncertain", []):
-            if finding in warning:
-                scores.warning_total += 1
-                scores.warning_found += finding in result.uncertain or finding in got_present
-        got_numbers = result.document.model_dump(mode="json")
-        got_numbers["movements"] = [m.value for m in result.limited_movements]
-        for key in ("intensity", "duration_hours", "onset", "movements"):
-            if key in case:
-                scores.numbers_total[key] += 1
-                if _same_number(key, case[key], got_numbers.get(key)):
-                    scores.numbers_right[key] += 1
-                else:
-                    scores.misses.append(
-                        f"{key}: expected {case[key]!r}, got "
-                        f"{got_numbers.get(key)!r} in {case['text']!r}"
-                    )
-        if got_present != want_present or (want_absent - got_absent):
+                scores.misses.append(
+                    f"{key}: expected {case[key]!r}, got {numbers.get(key)!r} in {text!r}"
+                )
+    sets = _got_sets(result)
+    for key in SETS:
+        if key not in case:
+            if sets[key] and key != "qualities":
+                # Not annotated: whatever was found is extra.
+                scores.set_fp[key] += len(sets[key])
+            continue
+        if key == "remedies":
+            wanted = {item["remedy"] for item in case[key]}
+            helped = {r.remedy: (r.helped.value if r.helped else None) for r in result.remedies}
+            for item in case[key]:
+                if "helped" in item:
+                    scores.helped_total += 1
+                    if helped.get(item["remedy"]) == item["helped"]:
+                        scores.helped_right += 1
+        else:
+            wanted = set(case[key])
+        scores.set_tp[key] += len(wanted & sets[key])
+        scores.set_fp[key] += len(sets[key] - wanted)
+        scores.set_fn[key] += len(wanted - sets[key])
+        if wanted != sets[key]:
             scores.misses.append(
-                f"{case['text']!r}: missed {sorted(want_present - got_present)}, extra "
-                f"{sorted(got_present - want_present)}, absent missed "
-                f"{sorted(want_absent - got_absent)}"
+                f"{key}: expected {sorted(wanted)}, got {sorted(sets[key])} in {text!r}"
             )
-    return scores
+    if got_present != want_present or (want_absent - got_absent):
+        scores.misses.append(
+            f"{text!r}: missed {sorted(want_present - got_present)}, extra "
+            f"{sorted(got_present - want_present)}, absent missed "
+            f"{sorted(want_absent - got_absent)}"
+        )
 
 
-def _rule_findings(condition: Any) -> list[str]:
-    from neckcheck.knowledge.models import finding_ids_in
+def score(cases: list[dict[str, Any]]) -> dict[str, Scores]:
+    """Scores over all ``cases`` (key ``"all"``) and per register."""
+    warning = warning_ids()
+    by: dict[str, Scores] = {"all": Scores()}
+    for case in cases:
+        score_one(case, by["all"], warning)
+        register = case.get("register")
+        if register:
+            score_one(case, by.setdefault(register, Scores()), warning)
+    return by
 
-    return list(finding_ids_in(condition))
+
+def _line(name: str, s: Scores) -> str:
+    p, r, f = s.overall()
+    return (
+        f"{name:11} {s.texts:5} {p:6.3f} {r:6.3f} {f:6.3f} {s.warning_recall:7.3f} "
+        f"{s.warning_precision:7.3f} {s.negation_accuracy:7.3f} {s.numbers_accuracy():7.3f}"
+    )
 
 
-def report(scores: Scores, cases: int, *, show_misses: bool) -> str:
-    lines = [f"{cases} texts", "", f"{'finding':34} {'prec':>6} {'recall':>6} {'F1':>6}  n"]
+def report(by: dict[str, Scores], *, show_misses: bool) -> str:
+    scores = by["all"]
+    lines = [f"{scores.texts} texts", "", f"{'finding':34} {'prec':>6} {'recall':>6} {'F1':>6}  n"]
     for finding in sorted(set(scores.tp) | set(scores.fp) | set(scores.fn)):
         p, r, f = Scores.f1(scores.tp[finding], scores.fp[finding], scores.fn[finding])
         lines.append(
@@ -147,43 +271,79 @@ def report(scores: Scores, cases: int, *, show_misses: bool) -> str:
     lines += [
         "",
         f"overall (micro)   precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}",
+        f"warning-sign recall {scores.warning_recall:.3f} ({scores.warning_found}/"
+        f"{scores.warning_total})  precision {scores.warning_precision:.3f} "
+        f"({scores.warning_correct}/{scores.warning_reported})",
         f"negation accuracy {scores.negation_accuracy:.3f} ({scores.polarity_right}/"
         f"{scores.polarity_seen})",
-        f"warning-sign recall {scores.warning_recall:.3f} ({scores.warning_found}/"
-        f"{scores.warning_total})",
+        f"past mentions found {scores.past_found}/{scores.past_total}; "
+        f"hedges found uncertain {scores.hedge_found}/{scores.hedge_total}",
+        "",
     ]
-    for key in ("intensity", "duration_hours", "onset", "movements"):
+    for key in NUMBERS:
         total = scores.numbers_total[key]
         if total:
             lines.append(
-                f"{key} accuracy {scores.numbers_right[key] / total:.3f} "
+                f"{key:15} accuracy {scores.number_accuracy(key):.3f} "
                 f"({scores.numbers_right[key]}/{total})"
             )
+    lines.append("")
+    for key in SETS:
+        p, r, f = scores.set_scores(key)
+        lines.append(f"{key:15} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
+    if scores.helped_total:
+        lines.append(
+            f"{'remedy helped':15} accuracy {scores.helped_right / scores.helped_total:.3f} "
+            f"({scores.helped_right}/{scores.helped_total})"
+        )
+    registers = [name for name in by if name != "all"]
+    if registers:
+        lines += [
+            "",
+            f"{'register':11} {'texts':>5} {'prec':>6} {'recall':>6} {'F1':>6} {'warn-r':>7} "
+            f"{'warn-p':>7} {'neg':>7} {'numbers':>7}",
+        ]
+        lines += [_line(name, by[name]) for name in sorted(registers)]
+        lines.append(_line("all", scores))
     if show_misses and scores.misses:
         lines += ["", "misses:", *(f"  {m}" for m in scores.misses)]
     return "\n".join(lines)
 
 
+def load_cases(paths: list[Path]) -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = []
+    for path in paths:
+        cases += yaml.safe_load(path.read_text("utf-8"))
+    return cases
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Score the text extractor on a corpus.")
-    parser.add_argument("corpus", type=Path)
+    parser = argparse.ArgumentParser(description="Score the text extractor on corpora.")
+    parser.add_argument("corpus", type=Path, nargs="+")
     parser.add_argument("--min-f1", type=float, default=0.0)
     parser.add_argument("--min-warning-recall", type=float, default=0.0)
+    parser.add_argument("--min-warning-precision", type=float, default=0.0)
     parser.add_argument("--min-negation", type=float, default=0.0)
+    parser.add_argument(
+        "--min-numbers", type=float, default=0.0, help="The floor for every number type."
+    )
     parser.add_argument("--misses", action="store_true", help="List every miss.")
     args = parser.parse_args(argv)
-    cases = yaml.safe_load(args.corpus.read_text("utf-8"))
-    scores = score(cases)
-    print(report(scores, len(cases), show_misses=args.misses))
-    failed = [
-        name
-        for name, value, floor in (
-            ("F1", scores.overall()[2], args.min_f1),
-            ("warning-sign recall", scores.warning_recall, args.min_warning_recall),
-            ("negation accuracy", scores.negation_accuracy, args.min_negation),
-        )
-        if value < floor
+    by = score(load_cases(args.corpus))
+    print(report(by, show_misses=args.misses))
+    scores = by["all"]
+    checks = [
+        ("F1", scores.overall()[2], args.min_f1),
+        ("warning-sign recall", scores.warning_recall, args.min_warning_recall),
+        ("warning-sign precision", scores.warning_precision, args.min_warning_precision),
+        ("negation accuracy", scores.negation_accuracy, args.min_negation),
     ]
+    checks += [
+        (f"{key} accuracy", scores.number_accuracy(key), args.min_numbers)
+        for key in NUMBERS
+        if scores.numbers_total[key]
+    ]
+    failed = [name for name, value, floor in checks if value < floor]
     if failed:
         print("below target: " + ", ".join(failed), file=sys.stderr)
         return 1

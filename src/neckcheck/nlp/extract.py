@@ -1,44 +1,59 @@
-"""Turn what a person writes into a findings document they can check.
+"""Turn what a person writes into a findings document and a form they can check.
 
     >>> result = extract("woke up and my neck locked, can't turn my head left, sharp pain "
-    ...                  "down my right arm, no fever, bit dizzy")
-    >>> result.document.findings
-    ['cramping_knot', 'reduced_range_of_motion', 'pain_sharp', 'pain_radiates_arm', 'dizziness']
-    >>> result.document.absent, result.limited_movements
+    ...                  "down my right arm, no fever, bit dizzy", now=now)
+    >>> sorted(result.document.findings)
+    ['cramping_knot', 'dizziness', 'neck_pain', 'pain_radiates_arm', 'pain_sharp',
+     'reduced_range_of_motion']
+    >>> result.document.absent, [m.value for m in result.limited_movements]
     (['fever'], ['rotation_left'])
 
-How it reads text:
+How it reads text (see ``nlp/pipeline.py`` for the spaCy part and ``nlp/details.py`` for
+the rest of the form):
 
-* findings: medspaCy's TargetMatcher, with a rule for every synonym in the catalogue and in
-  ``knowledge/data/nlp.yaml`` (misspellings and lay phrasings);
-* negation, resolution ("the headache is gone now"), past ("last year"), worries ("in case")
-  and hedges ("not sure if"): medspaCy's ConText with its default rules plus neckcheck's;
-  a comma or "and" that starts a new clause ends a modifier's scope;
-* numbers, duration, onset, age and limited movements: small rules on the text.
+* findings: medspaCy's TargetMatcher with the catalogue's synonyms and the lay lexicon of
+  ``knowledge/data/nlp.yaml`` (phrases and patterns: "neck" near a pain word is neck pain),
+  on normalised words (lemmas, abbreviations, spelling mistakes corrected against the
+  lexicon's own words);
+* what is said about each mention: medspaCy's ConText with neckcheck's rules. Negation
+  stops at a new clause ("no headache, arm tingling"); "was feverish on Sunday, fine now"
+  is a past mention; "slightly woozy?" is a hedge; "family history of..." is not the
+  person's own, while a text about "my daughter (8)" is about her;
+* a few findings are read from two things said together ("headache" and "in seconds" is a
+  thunderclap headache; "stiff neck" with a fever or a headache asks the chin-to-chest
+  question);
+* the rest of the form (numbers, times, age, areas, movements, triggers, remedies) from
+  small rules; what could not be placed is listed in ``not_understood``.
 
-Safety first: a warning-sign finding that is hedged, or negated by a word far from it, comes
-back as ``uncertain`` (to ask about), never dropped. The pipeline is built once, on the first
-call, and reused.
+Safety first: a warning sign that is hedged, or negated by a word far from it, comes back
+``uncertain`` (asked first), never dropped. The pipeline is built once, on the first call
+(or by :func:`warm` in the background), and reused.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from neckcheck.domain import Findings, Movement
+from neckcheck.nlp import details
+from neckcheck.vocab import Helped, PainQuality, Region
 
 MentionStatus = Literal["present", "absent", "historical", "hypothetical", "family", "uncertain"]
 # A negation word further than this many tokens from a warning sign makes it uncertain.
-FAR_NEGATION = 6
+FAR_NEGATION = 5
+Precision = Literal["time", "day"]
 
 
 class Mention(BaseModel):
+    """One place in the text that speaks of a finding, and what it says about it."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     finding: str
@@ -48,356 +63,686 @@ class Mention(BaseModel):
     status: MentionStatus
 
 
+class RemedyTried(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    remedy: str
+    helped: Helped | None = None  # None: the text does not say
+
+
 class Extraction(BaseModel):
-    """What was understood: the findings document plus what needs a person's check."""
+    """What was understood: the findings document plus the rest of the form, and what
+    needs a person's check (hedges, past mentions, what could not be placed)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     document: Findings
     uncertain: list[str]
+    past: list[str] = Field(default_factory=list)
     limited_movements: list[Movement]
     mentions: list[Mention]
     numbers: dict[str, str]
+    regions: list[Region] = Field(default_factory=list)
+    other_areas: list[str] = Field(
+        default_factory=list,
+        description="Areas the form has no place for yet: head, jaw_left/right, upper_back, "
+        "arm_left/right.",
+    )
+    pain_qualities: list[PainQuality] = Field(default_factory=list)
+    triggers: list[str] = Field(default_factory=list)
+    remedies: list[RemedyTried] = Field(default_factory=list)
+    started_at: datetime | None = Field(
+        None, description="When it started; with started_precision 'day' only the day is known."
+    )
+    started_precision: Precision | None = None
+    ended_at: datetime | None = None
+    ongoing: bool | None = None
+    temperature_c: float | None = None
+    about: str | None = Field(None, description="Who the text is about, when not the writer.")
+    not_understood: list[str] = Field(default_factory=list)
+
+    @property
+    def started_on(self) -> date | None:
+        """The day it started (known even when the hour is not)."""
+        return self.started_at.date() if self.started_at else None
 
 
 @dataclass(frozen=True)
-class _Pipeline:
-    nlp: Any
+class _Reader:
+    pipeline: Any
     warning_ids: frozenset[str]
-    onset: dict[str, re.Pattern[str]]
-    number_words: dict[str, int]
     implies: dict[str, list[str]]
     history_findings: frozenset[str]
+    recent_findings: frozenset[str]
+    combine: list[Any]
+    sudden: re.Pattern[str]
+    gradual: re.Pattern[str]
+    qualities: dict[str, re.Pattern[str]]
+    triggers: dict[str, re.Pattern[str]]
+    remedies: dict[str, re.Pattern[str]]
+    helped: dict[str, re.Pattern[str]]
+    not_tried: re.Pattern[str]
+    relations: list[str]
+    people: str
+    body_parts: list[str]
+    time_exclude: list[str]
 
 
-def _default_rules_path() -> str:
-    """medspaCy's own English ConText rules (the file its ``rules="default"`` loads)."""
-    from pathlib import Path
-
-    import medspacy
-
-    base = Path(medspacy.__file__).resolve().parents[1]
-    return str(base / "resources" / "en" / "context_rules.json")
-
-
-def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
-    alternatives = sorted({re.escape(p.lower()) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+_LOCK = threading.Lock()
 
 
 @functools.cache
-def _pipeline() -> _Pipeline:
-    """Build the medspaCy pipeline once (about a second); later calls reuse it."""
-    from loguru import logger
-
-    logger.disable("PyRuSH")  # medspaCy's sentence splitter logs at debug level; unused here
-    import medspacy
-    from medspacy.context import ConTextRule
-    from medspacy.ner import TargetRule
-
+def _pipeline() -> _Reader:
+    """Build the pipeline once (a second or two); later calls reuse it."""
     from neckcheck.knowledge import load
+    from neckcheck.nlp.pipeline import build
 
     kb = load()
-    nlp = medspacy.load(medspacy_enable=["medspacy_target_matcher"])
-    nlp.add_pipe("sentencizer", first=True)  # rule-based and fast; enough for short notes
-    # Modifiers inside a finding's own words are dropped ("can't breathe" is a finding, not a
-    # negation).
-    context = nlp.add_pipe(
-        "medspacy_context", config={"rules": None, "prune_on_target_overlap": True}
-    )
-    phrases: dict[str, str] = {}
-    for finding in kb.findings:
-        for phrase in [*finding.synonyms, *kb.nlp.terms.get(finding.id, [])]:
-            phrases.setdefault(phrase.lower(), finding.id)
-    nlp.get_pipe("medspacy_target_matcher").add(
-        [TargetRule(literal, category) for literal, category in phrases.items()]
-        + [
-            TargetRule(f"{finding} pattern", finding, pattern=pattern)
-            for finding, patterns in kb.nlp.patterns.items()
-            for pattern in patterns
-        ]
-    )
-    ours = [ConTextRule(r.literal, r.category, direction=r.direction) for r in kb.nlp.context]
-    replaced = {rule.literal.lower() for rule in ours}
-    defaults = [
-        r for r in ConTextRule.from_json(_default_rules_path()) if r.literal.lower() not in replaced
-    ]
-    rules = [*defaults, *ours]
-    # A comma ends past, worry, family and hedge modifiers but not negation, so "no fever,
-    # chills or rash" stays one list while "years ago, neck hurts today" is two clauses.
-    for rule in rules:
-        if rule.category in ("HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE"):
-            rule.terminated_by.add("CLAUSE")
-    rules.append(
-        ConTextRule(",", "CLAUSE", direction="FORWARD", max_scope=1, allowed_types={"NO_TARGET"})
-    )
-    # "fever no, headache yes": a "no" before a comma looks back.
-    rules.append(
-        ConTextRule(
-            "no ,",
-            "NEGATED_EXISTENCE",
-            direction="BACKWARD",
-            pattern=[{"LOWER": "no"}, {"LOWER": ","}],
-        )
-    )
-    starters = [s.lower() for s in kb.nlp.clause_starters]
-    for joiner in (",", "and", "."):
-        rules.append(
-            ConTextRule(
-                f"{joiner} + clause",
-                "TERMINATE",
-                direction="TERMINATE",
-                pattern=[{"LOWER": joiner}, {"LOWER": {"IN": starters}}],
-            )
-        )
-    context.add(rules)
-    return _Pipeline(
-        nlp=nlp,
-        warning_ids=kb.red_flag_ids,
-        onset={kind: _phrase_pattern(words) for kind, words in kb.nlp.onset.items()},
-        number_words=dict(kb.nlp.number_words),
-        implies=dict(kb.nlp.implies),
-        history_findings=frozenset(kb.nlp.history_findings),
-    )
-
-
-# --- numbers, durations, onset, age, movements -----------------------------------------------
-
-_NUM = (
-    r"(\d+(?:\.\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|an?|a couple of|couple of|a few|few|several)"
-)
-_INTENSITY = re.compile(
-    r"\b(10|[0-9]|zero|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
-    r"(?:/|out of|outta|on a scale of(?: 0| zero| 1| one)? to)\s*(?:10|ten)\b"
-)
-_UNITS = {"min": 1 / 60, "minute": 1 / 60, "hr": 1, "hour": 1, "day": 24, "week": 168, "month": 730}
-_FOR = re.compile(
-    rf"\b(?:for|lasted|lasting|over)\s+(?:the\s+(?:past|last)\s+)?{_NUM}\s*"
-    r"(min|minute|hr|hour|day|week|month)s?\b"
-)
-_LAST_UNIT = re.compile(r"\b(?:for\s+)?the\s+(?:past|last)\s+(day|week|month)\b")
-_AGO = re.compile(rf"\b{_NUM}\s*(min|minute|hr|hour|day|week|month)s?\s+ago\b")
-_SINCE = re.compile(
-    r"\bsince\s+(this morning|this afternoon|this evening|last night|"
-    r"yesterday(?: morning| afternoon| evening)?|the weekend|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?)\b"
-)
-_AGE = re.compile(
-    r"\b(?:i'?m|i am|aged?)\s+(\d{1,3})\b|\b(\d{1,3})[- ]?(?:years?|yrs?|yo)"
-    r"(?:[- ]old)?\b"
-)
-_CANT = (
-    r"(?:can'?t|cannot|can not|unable to|hard to|hurts to|painful to|difficult to|"
-    r"struggl\w* to|not able to|won'?t)"
-)
-_MOVES: list[tuple[re.Pattern[str], str | None]] = [
-    (
-        re.compile(
-            rf"{_CANT}\s+(?:turn|rotate|look)\b(?:\s+\w+){{0,4}}?\s+(?:to\s+)?(?:the\s+)?"
-            r"(left|right)\b"
+    data = kb.nlp
+    extra = data.details
+    pattern = details.phrases_pattern
+    relations = [word for words in extra.people.values() for word in words]
+    return _Reader(
+        pipeline=build(kb),
+        warning_ids=_warning_ids(kb),
+        implies=dict(data.implies),
+        history_findings=frozenset(data.history_findings),
+        recent_findings=frozenset(data.recent_findings),
+        combine=list(data.combine),
+        sudden=pattern(data.onset["sudden"]),
+        gradual=pattern(data.onset["gradual"]),
+        qualities={q: pattern(words) for q, words in extra.qualities.items()},
+        triggers={t: pattern(words) for t, words in extra.triggers.items()},
+        remedies={r: pattern(words) for r, words in extra.remedies.items()},
+        helped={h: pattern(words) for h, words in extra.helped.items()},
+        not_tried=re.compile(
+            r"(?:"
+            + "|".join(w.replace(" ", r"\s+") for w in extra.not_tried)
+            + r")\W*(?:\w+\W+){0,3}$"
         ),
-        "rotation_{}",
-    ),
-    (
-        re.compile(
-            r"\bturning\s+(?:my\s+)?(?:head|neck)?\s*(?:to\s+)?(?:the\s+)?(left|right)\s+"
-            r"(?:hurts|is painful|kills|is agony)"
-        ),
-        "rotation_{}",
-    ),
-    (
-        re.compile(
-            rf"{_CANT}\s+(?:tilt|lean|bend)\b(?:\s+\w+){{0,4}}?\s+(?:to\s+)?(?:the\s+)?"
-            r"(left|right)\b"
-        ),
-        "side_bending_{}",
-    ),
-    (re.compile(rf"{_CANT}\s+(?:look\s+up|tilt\s+(?:my\s+)?head\s+back)"), "extension"),
-    (
-        re.compile(
-            rf"{_CANT}\s+(?:look\s+down|bend\s+(?:my\s+)?(?:head|neck)\s+forward|"
-            r"(?:touch|bend|put)\s+my\s+chin)"
-        ),
-        "flexion",
-    ),
-    (re.compile(rf"{_CANT}\s+(?:turn|move|rotate)\s+(?:my\s+)?(?:head|neck)\b"), None),
-]
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        relations=relations,
+        people=details.any_of(relations),
+        body_parts=list(extra.body_parts.get("neck_and_body", [])),
+        time_exclude=list(extra.body_parts.get("not_the_episode", [])),
+    )
 
 
-def _amount(word: str, words: dict[str, int]) -> float:
-    word = word.strip()
-    if word in words:
-        return float(words[word])
-    return float(word)
+def _warning_ids(kb: Any) -> frozenset[str]:
+    """Findings the triage acts on at urgent or emergency level, alone or with others."""
+    from neckcheck.knowledge.models import finding_ids_in
+
+    ids = {fid for rule in kb.rules if rule.level.rank <= 1 for fid in finding_ids_in(rule.when)}
+    return frozenset(ids | set(kb.red_flag_ids))
 
 
-def _since(match: re.Match[str], now: datetime) -> datetime | None:
-    phrase = match.group(1)
-    today = now.replace(minute=0, second=0, microsecond=0)
-    anchors = {
-        "this morning": today.replace(hour=7),
-        "this afternoon": today.replace(hour=13),
-        "this evening": today.replace(hour=18),
-        "last night": today.replace(hour=22) - timedelta(days=1),
-        "yesterday": today.replace(hour=12) - timedelta(days=1),
-        "yesterday morning": today.replace(hour=7) - timedelta(days=1),
-        "yesterday afternoon": today.replace(hour=13) - timedelta(days=1),
-        "yesterday evening": today.replace(hour=18) - timedelta(days=1),
-    }
-    if phrase in anchors:
-        return anchors[phrase]
-    if phrase == "the weekend":
-        return today.replace(hour=12) - timedelta(days=(now.weekday() - 5) % 7 or 7)
-    if phrase in _WEEKDAYS:
-        back = (now.weekday() - _WEEKDAYS.index(phrase)) % 7 or 7
-        return today.replace(hour=12) - timedelta(days=back)
-    hour, minute, half = match.group(2), match.group(3), match.group(4)
-    if hour is None or (minute is None and half is None):
-        return None  # "since 3" alone is too vague
-    clock = int(hour) % 12 + (12 if half == "pm" else 0) if half else int(hour)
-    if clock > 23 or int(minute or 0) > 59:
-        return None
-    moment = now.replace(hour=clock, minute=int(minute or 0), second=0, microsecond=0)
-    return moment if moment <= now else moment - timedelta(days=1)
+def warm() -> None:
+    """Build the pipeline now (the web app calls this in a background thread at start, so
+    the first description a person sends is read at full speed)."""
+    with _LOCK:
+        _pipeline()
+    extract("warm up: neck pain", now=datetime(2026, 1, 1))
 
 
-def _numbers(
-    text: str, now: datetime, words: dict[str, int]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    found: dict[str, Any] = {}
-    spans: dict[str, str] = {}
-    intensities = [(m, _amount(m.group(1), words)) for m in _INTENSITY.finditer(text)]
-    if intensities:
-        match, value = max(intensities, key=lambda pair: pair[1])
-        found["intensity"], spans["intensity"] = int(value), match.group(0)
-    hours: list[tuple[re.Match[str], float]] = []
-    for pattern in (_FOR, _AGO):
-        for match in pattern.finditer(text):
-            hours.append((match, _amount(match.group(1), words) * _UNITS[match.group(2)]))
-    for match in _LAST_UNIT.finditer(text):
-        hours.append((match, _UNITS[match.group(1)]))
-    for match in _SINCE.finditer(text):
-        since = _since(match, now)
-        if since is not None:
-            hours.append((match, max((now - since).total_seconds() / 3600, 0.0)))
-    if hours:
-        match, value = max(hours, key=lambda pair: pair[1])
-        found["duration_hours"], spans["duration_hours"] = round(value, 2), match.group(0)
-    for match in _AGE.finditer(text):
-        age = int(match.group(1) or match.group(2))
-        if 0 < age <= 110:
-            found["age_years"], spans["age_years"] = age, match.group(0)
-            break
-    return found, spans
+def _reader() -> _Reader:
+    with _LOCK:
+        return _pipeline()
 
 
-def _movements(text: str) -> tuple[list[str], bool]:
-    moves: list[str] = []
-    limited = False
-    for pattern, template in _MOVES:
-        for match in pattern.finditer(text):
-            limited = True
-            if template is not None:
-                move = template.format(*match.groups()) if "{}" in template else template
-                if move not in moves:
-                    moves.append(move)
-    return moves, limited
+# --- statuses --------------------------------------------------------------------------------
 
 
-# --- the whole extraction ------------------------------------------------------------------
-
-
-# When modifiers of different kinds reach a finding, the nearest decides; on a tie the
-# earlier kind here wins, so a hedge beats a negation (asking is safer than dropping).
-_CATEGORY_STATUS: dict[str, MentionStatus] = {
-    "FAMILY": "family",
-    "HYPOTHETICAL": "hypothetical",
-    "HISTORICAL": "historical",
-    "POSSIBLE_EXISTENCE": "uncertain",
-    "NEGATED_EXISTENCE": "absent",
-}
-_TIE_ORDER = list(_CATEGORY_STATUS)
-
-
-def _distance(ent: Any, modifier: Any) -> int:
+def _distance(span: Any, modifier: Any) -> int:
     start, end = modifier.modifier_span
-    gap: int = ent.start - end if end <= ent.start else max(start - ent.end, 0)
+    gap: int = span.start - end if end <= span.start else max(start - span.end, 0)
     return gap
 
 
-def _status(ent: Any, modifiers: list[Any]) -> MentionStatus:
-    ranked = [m for m in modifiers if m.category in _CATEGORY_STATUS]
-    if not ranked:
+@dataclass
+class _Said:
+    """The ConText categories that reach a mention, each with its nearest distance."""
+
+    nearest: dict[str, int]
+    cues: dict[str, str]
+
+    def has(self, category: str) -> bool:
+        return category in self.nearest
+
+
+def _said(span: Any, about: details.Subject, history: bool, recent: bool) -> _Said:
+    nearest: dict[str, int] = {}
+    cues: dict[str, str] = {}
+    for modifier in span._.modifiers:
+        category = modifier.category
+        start, end = modifier.modifier_span
+        cue = span.doc[start:end].text.lower()
+        if category == "FAMILY" and about.third_person and about.word and about.word.lower() in cue:
+            continue  # "Mum (78) ... mum has": the person described is the one the diary is about
+        if category in ("HISTORICAL", "PAST_TIME") and history:
+            continue  # "had cancer years ago" is still a history of cancer
+        if category == "PAST_TIME" and recent:
+            continue  # "an ear infection last week" is a recent infection
+        distance = _distance(span, modifier)
+        if category not in nearest or distance < nearest[category]:
+            nearest[category] = distance
+            cues[category] = cue
+    return _Said(nearest, cues)
+
+
+def _status(
+    said: _Said, *, warning: bool, base: MentionStatus = "present", past_day: bool = False
+) -> MentionStatus:
+    if said.has("FAMILY"):
+        return "family"
+    if said.has("HYPOTHETICAL") or said.has("INDICATION"):
+        return "hypothetical"
+    if said.has("HISTORICAL"):
+        return "historical"
+    if said.has("RESOLVED"):
+        return "historical" if said.has("PAST_TIME") or past_day else "absent"
+    negated = said.nearest.get("NEGATED_EXISTENCE")
+    hedged = said.nearest.get("POSSIBLE_EXISTENCE")
+    if hedged is not None and (negated is None or hedged <= negated):
+        return "uncertain"
+    if negated is not None:
+        if base == "absent":
+            return "absent"
+        if warning and negated > FAR_NEGATION:
+            return "uncertain"
+        return "absent"
+    return base
+
+
+def _reading_status(value: float) -> MentionStatus:
+    if value >= 38.0:
         return "present"
-    nearest = min(ranked, key=lambda m: (_distance(ent, m), _TIE_ORDER.index(m.category)))
-    return _CATEGORY_STATUS[nearest.category]
+    if value < 37.5:
+        return "absent"
+    return "uncertain"
 
 
-def _far_negation(ent: Any, modifiers: list[Any]) -> bool:
-    negations = [_distance(ent, m) for m in modifiers if m.category == "NEGATED_EXISTENCE"]
-    return bool(negations) and min(negations) > FAR_NEGATION
+# --- the whole extraction --------------------------------------------------------------------
+
+
+@dataclass
+class _Found:
+    label: str
+    span: Any
+    status: MentionStatus
+    value: float | None = None  # a temperature reading's, in degrees Celsius
+    past_time: bool = False  # a day in the past is said of it ("on Sunday")
 
 
 def extract(text: str, *, now: datetime) -> Extraction:
-    """Read ``text`` (what a person wrote about one episode) into an :class:`Extraction`."""
-    pipe = _pipeline()
-    # Same length as the text, so mention offsets point into what the person wrote; matching
-    # is case-insensitive throughout.
-    clean = text.replace("\u2019", "'")
+    """Read ``text`` (what a person wrote about one episode) into an :class:`Extraction`.
+
+    ``now`` is when it was written: "2 hours ago" and "since Monday" are read against it."""
+    from neckcheck.nlp.pipeline import (
+        AUX_GROUP,
+        CUE,
+        DENIAL,
+        EXCLUDE,
+        PAIN_WORD,
+        READING,
+        SPAN_GROUP,
+    )
+
+    reader = _reader()
+    # Same length as the text, so mention offsets point into what the person wrote.
+    clean = text.replace("\u2019", "'").replace("\u2018", "'")
     lowered = clean.lower()
-    doc = pipe.nlp(clean)
-    mentions: list[Mention] = []
-    present: dict[str, None] = {}
-    absent: dict[str, None] = {}
-    uncertain: dict[str, None] = {}
-    for ent in doc.ents:
-        finding = ent.label_
-        modifiers = list(ent._.modifiers)
-        if finding in pipe.history_findings:  # "had cancer years ago" is still a history
-            modifiers = [m for m in modifiers if m.category != "HISTORICAL"]
-        status = _status(ent, modifiers)
-        if status == "absent" and finding in pipe.warning_ids and _far_negation(ent, modifiers):
-            status = "uncertain"
-        if status == "uncertain" and finding not in pipe.warning_ids:
-            status = "present"  # a hedged ordinary symptom is still worth recording
-        mentions.append(
-            Mention(
-                finding=finding,
-                text=ent.text,
-                start=ent.start_char,
-                end=ent.end_char,
-                status=status,
+    doc = reader.pipeline.nlp(clean)
+    about = details.subject(clean, lowered, reader.relations, reader.body_parts)
+    spans = [*doc.spans[SPAN_GROUP], *doc.spans[AUX_GROUP]]
+    excluded = [s for s in spans if s.label_.startswith(EXCLUDE)]
+    denials = [s for s in spans if s.label_.startswith(DENIAL)]
+    readings = {(start, end): value for start, end, value in details.temperature_readings(clean)}
+
+    past_days = _sentences_with_past_day(doc)
+    found: list[_Found] = []
+    cues: list[Any] = []
+    for span in spans:
+        label = span.label_
+        if label.startswith(EXCLUDE):
+            continue
+        if label.startswith(CUE):
+            cues.append(span)
+            continue
+        finding = label[len(DENIAL) :] if label.startswith(DENIAL) else label
+        if label == READING:
+            finding = "fever"
+        if any(
+            e.label_ == EXCLUDE + finding and e.start <= span.start and span.end <= e.end
+            for e in excluded
+        ):
+            continue
+        if not label.startswith(DENIAL) and any(
+            d.label_ == DENIAL + finding and d.start <= span.start and span.end <= d.end
+            for d in denials
+        ):
+            continue  # "temperature's normal": the word inside a denial is not a mention
+        said = _said(
+            span,
+            about,
+            history=finding in reader.history_findings,
+            recent=finding in reader.recent_findings,
+        )
+        warning = finding in reader.warning_ids
+        past_day = span.sent.start in past_days and finding not in reader.recent_findings
+        value: float | None = None
+        if label == READING:
+            value = next(
+                (v for (s, e), v in readings.items() if s < span.end_char and span.start_char < e),
+                None,
+            )
+            if value is None:
+                continue
+            base = _reading_status(value)
+            status = _status(said, warning=True, base=base, past_day=past_day)
+            if status == "absent" and base != "absent":
+                status = base  # "no temp now, 38.2": the reading speaks
+        elif label.startswith(DENIAL):
+            status = _status(said, warning=warning, base="absent", past_day=past_day)
+            if status == "present":
+                status = "absent"
+        else:
+            status = _status(said, warning=warning, past_day=past_day)
+        found.append(
+            _Found(
+                finding,
+                span,
+                status,
+                value=value if label == READING else None,
+                past_time=said.has("PAST_TIME"),
             )
         )
-        {"present": present, "absent": absent, "uncertain": uncertain}.get(status, {}).setdefault(
-            finding
+
+    found = _pain_words(found, doc, PAIN_WORD)
+    found = _readings_replace_words(found)
+    found += _combined(found, cues, reader)
+    found = _drop_replaced(found, reader)
+    found += _stiff_neck_with_fever(found)
+    _resolution_in_next_sentence(found, doc)
+    started = details.times(lowered, now, reader.time_exclude)
+    if started.over:
+        _episode_over(found, lowered, reader)
+    _past_when_now_denied(found)
+
+    mentions = [
+        Mention(
+            finding=f.label,
+            text=f.span.text,
+            start=f.span.start_char,
+            end=f.span.end_char,
+            status=f.status,
         )
-    for finding, implied in pipe.implies.items():
-        if finding in present:
-            for other in implied:
-                present.setdefault(other)
-    moves, limited = _movements(lowered)
-    if limited:
-        present.setdefault("reduced_range_of_motion")
-    numbers, spans = _numbers(lowered, now, pipe.number_words)
-    onset = None
-    if pipe.onset["sudden"].search(lowered):
-        onset = "sudden"  # when both appear, sudden: the safer reading for triage
-    elif pipe.onset["gradual"].search(lowered):
-        onset = "gradual"
-    if onset:
-        numbers["onset"] = onset
-    # Present anywhere wins over absent; a warning sign present or uncertain is never absent.
-    absent_ids = [f for f in absent if f not in present and f not in uncertain]
-    uncertain_ids = [f for f in uncertain if f not in present]
-    document = Findings.model_validate({"findings": list(present), "absent": absent_ids, **numbers})
+        for f in sorted(found, key=lambda f: (f.span.start_char, f.label))
+    ]
+    statuses: dict[str, list[MentionStatus]] = {}
+    for mention in mentions:
+        statuses.setdefault(mention.finding, []).append(mention.status)
+    present = [f for f, s in statuses.items() if "present" in s]
+    uncertain = [f for f, s in statuses.items() if "present" not in s and "uncertain" in s]
+    absent = [
+        f for f, s in statuses.items() if "absent" in s and f not in present and f not in uncertain
+    ]
+    past = [
+        f
+        for f, s in statuses.items()
+        if "historical" in s and f not in present and f not in uncertain and f not in absent
+    ]
+
+    used: list[details.Span] = [
+        (s.start_char, s.end_char) for s in spans if not s.label_.startswith(EXCLUDE)
+    ]
+    moves, limited, move_spans = details.movements(lowered)
+    used += move_spans
+    present_set = set(present)
+    if (
+        limited
+        and "reduced_range_of_motion" not in present_set
+        and "reduced_range_of_motion" not in absent
+    ):
+        present.append("reduced_range_of_motion")
+        present_set.add("reduced_range_of_motion")
+    for finding in list(present):
+        for implied in reader.implies.get(finding, []):
+            if implied not in present_set:
+                present.append(implied)
+                present_set.add(implied)
+    absent = [f for f in absent if f not in present_set]
+    uncertain = [f for f in uncertain if f not in present_set]
+
+    numbers: dict[str, Any] = {}
+    number_spans: dict[str, str] = {}
+    score = details.intensity(lowered)
+    if score:
+        numbers["intensity"], number_spans["intensity"] = score[0], clean[slice(*score[1])]
+        used.append(score[1])
+    if score and score[0] > 0 and "neck_pain" not in present_set and "neck_pain" not in absent:
+        neck_findings = present_set & {
+            "cramping_knot",
+            "reduced_range_of_motion",
+            "head_pulled_to_side",
+        }
+        if neck_findings or any(t.norm_ in _NECK_WORDS for t in doc):
+            # A pain score for a neck that is locked, stiff or twisted: the neck hurts.
+            present.append("neck_pain")
+            present_set.add("neck_pain")
+            uncertain = [f for f in uncertain if f != "neck_pain"]
+            start, end = score[1]
+            mentions.append(
+                Mention(
+                    finding="neck_pain",
+                    text=clean[start:end],
+                    start=start,
+                    end=end,
+                    status="present",
+                )
+            )
+    used += started.spans
+    if started.duration_hours is not None:
+        numbers["duration_hours"] = min(started.duration_hours, 24 * 366)
+        number_spans["duration_hours"] = clean[slice(*started.spans[0])] if started.spans else ""
+    years = details.age(lowered, reader.people, about.third_person)
+    if years:
+        numbers["age_years"], number_spans["age_years"] = years[0], clean[slice(*years[1])]
+        used.append(years[1])
+    how = details.onset(lowered, reader.sudden, reader.gradual)
+    if how:
+        numbers["onset"] = how[0]
+        number_spans["onset"] = clean[slice(*how[1])]
+        used.append(how[1])
+    temperature = _temperature(found)
+    if temperature is not None:
+        number_spans["temperature_c"] = f"{temperature}"
+
+    zones, other_areas, region_spans = details.regions(lowered)
+    used += region_spans
+    qualities = _qualities(present, lowered, reader, used)
+    tried, remedy_spans = details.remedies(
+        lowered, reader.remedies, reader.helped, reader.not_tried
+    )
+    used += remedy_spans
+    trigger_terms = [
+        (name, span)
+        for name, span in details.find_terms(lowered, reader.triggers)
+        if not any(span[0] < end and start < span[1] for start, end in remedy_spans)
+    ]
+    triggers = [name for name, _span in trigger_terms]
+    used += [span for _name, span in trigger_terms]
+    if about.span:
+        used.append(about.span)
+    for mod_span in _modifier_spans(doc):
+        used.append(mod_span)
+
+    document = Findings.model_validate({"findings": present, "absent": absent, **numbers})
+    started_at = started.started.at if started.started else None
+    ended_at = None
+    if started.over and started_at is not None and started.duration_hours is not None:
+        ended_at = started_at + timedelta(hours=started.duration_hours)
     return Extraction(
         document=document,
-        uncertain=uncertain_ids,
+        uncertain=uncertain,
+        past=past,
         limited_movements=[Movement(m) for m in moves],
         mentions=mentions,
-        numbers=spans,
+        numbers=number_spans,
+        regions=[Region(z) for z in zones],
+        other_areas=other_areas,
+        pain_qualities=[PainQuality(q) for q in qualities],
+        triggers=list(dict.fromkeys(triggers)),
+        remedies=[RemedyTried(remedy=r, helped=Helped(h) if h else None) for r, h in tried],
+        started_at=started_at,
+        started_precision=(
+            None if started.started is None else ("time" if started.started.exact else "day")
+        ),
+        ended_at=ended_at,
+        ongoing=started.ongoing,
+        temperature_c=temperature,
+        about=about.word if about.third_person else None,
+        not_understood=details.not_understood(clean, used),
     )
+
+
+def _sentences_with_past_day(doc: Any) -> set[int]:
+    """Starts of the sentences that name a day in the past ("on Sunday", "yesterday")."""
+    graph = getattr(doc._, "context_graph", None)
+    if graph is None:
+        return set()
+    return {
+        doc[modifier.modifier_span[0]].sent.start
+        for modifier in graph.modifiers
+        if modifier.category == "PAST_TIME"
+    }
+
+
+_NECK_WORDS = frozenset({"neck", "nape", "nek", "necks", "skull", "shoulder", "shoulders", "blade"})
+
+
+def _pain_words(found: list[_Found], doc: Any, label: str) -> list[_Found]:
+    """A pain word in a sentence about the neck ("the pain's back worse", "neck stiff, it
+    hurts") is neck pain, unless it belongs to another finding ("chest pain")."""
+    kept: list[_Found] = []
+    words = [f for f in found if f.label == label]
+    others = [f for f in found if f.label != label]
+    for word in words:
+        span = word.span
+        inside = any(
+            o.span.start <= span.start and span.end <= o.span.end and o.label != "neck_pain"
+            for o in others
+        )
+        sent = span.sent
+        neck = any(t.norm_ in _NECK_WORDS for t in sent)
+        if not inside and neck:
+            kept.append(_Found("neck_pain", span, word.status, past_time=word.past_time))
+    return others + kept
+
+
+def _readings_replace_words(found: list[_Found]) -> list[_Found]:
+    """ "temp 38.9": the reading decides, not the word "temp" next to it."""
+    readings = [f for f in found if f.label == "fever" and _is_reading(f)]
+    if not readings:
+        return found
+    kept = []
+    for f in found:
+        if f.label == "fever" and not _is_reading(f):
+            near = any(
+                abs(r.span.start - f.span.end) <= 4 or abs(f.span.start - r.span.end) <= 4
+                for r in readings
+            )
+            if near:
+                continue
+        kept.append(f)
+    return kept
+
+
+def _is_reading(found: _Found) -> bool:
+    from neckcheck.nlp.pipeline import READING
+
+    return bool(found.span.label_ == READING)
+
+
+def _temperature(found: list[_Found]) -> float | None:
+    values = [f.value for f in found if f.value is not None]
+    return max(values) if values else None
+
+
+def _scope_of(span: Any, within: str) -> tuple[int, int]:
+    doc = span.doc
+    if within == "text":
+        return 0, len(doc)
+    sent = span.sent
+    if within == "sentence":
+        return sent.start, sent.end
+    from neckcheck.nlp.pipeline import clause_breaks
+
+    breaks = clause_breaks(doc)
+    start, end = sent.start, sent.end
+    for i in range(span.start - 1, sent.start - 1, -1):
+        if i in breaks:
+            start = i + 1
+            break
+    for i in range(span.end, sent.end):
+        if i in breaks:
+            end = i
+            break
+    return start, end
+
+
+def _combined(found: list[_Found], cues: list[Any], reader: _Reader) -> list[_Found]:
+    """Findings read from a mention and a cue in the same clause, sentence or text."""
+    from neckcheck.nlp.pipeline import CUE
+
+    added: list[_Found] = []
+    for rule in reader.combine:
+        rule_cues = [c for c in cues if c.label_[len(CUE) :] in rule.cues]
+        if not rule_cues:
+            continue
+        bases = [f for f in [*found, *added] if f.label in rule.needs]
+        bases += [
+            _Found(c.label_[len(CUE) :], c, "present")
+            for c in cues
+            if c.label_[len(CUE) :] in rule.needs
+        ]
+        for base in bases:
+            start, end = _scope_of(base.span, rule.within)
+            cue = next((c for c in rule_cues if start <= c.start and c.end <= end), None)
+            if cue is None:
+                continue
+            span = base.span if base.span.label_.startswith(CUE) is False else cue
+            if any(a.label == rule.finding and a.span.start == span.start for a in added):
+                continue
+            added.append(_Found(rule.finding, span, base.status))
+    return added
+
+
+def _drop_replaced(found: list[_Found], reader: _Reader) -> list[_Found]:
+    """A rule with ``replaces`` drops the mention it was built from ("fell without
+    warning" is a drop attack, not an injury)."""
+    replacing = {rule.finding: set(rule.needs) for rule in reader.combine if rule.replaces}
+    if not replacing:
+        return found
+    drop = set()
+    for f in found:
+        needs = replacing.get(f.label)
+        if needs:
+            for other in found:
+                if other.label in needs and other.span.start == f.span.start:
+                    drop.add(id(other))
+    return [f for f in found if id(f) not in drop]
+
+
+def _stiff_neck_with_fever(found: list[_Found]) -> list[_Found]:
+    """ "Stiff neck" alongside a fever or a headache asks the chin-to-chest question first
+    (TRIAGE.md, "The interview"), unless the text already answers it."""
+    if any(f.label == "neck_stiffness" for f in found):
+        return []
+    stiff = [f for f in found if f.label == "reduced_range_of_motion" and f.status == "present"]
+    if not stiff:
+        return []
+    fever = any(f.label == "fever" and f.status in ("present", "uncertain") for f in found)
+    headache = any(
+        f.label in ("headache", "thunderclap_headache") and f.status in ("present", "uncertain")
+        for f in found
+    )
+    if fever or headache:
+        return [_Found("neck_stiffness", stiff[0].span, "uncertain")]
+    return []
+
+
+_NEXT_RESOLVES = re.compile(
+    r"^\W*(?:(?:but\s+)?(?:(?:she|he|i)(?:'s| is| am|'m| has been| have been)\s+)?"
+    r"(?:fine|ok|okay|all good|normal|better|gone|settled|cleared|right as rain)"
+    r"(?:\s+(?:today|now|since|again))?"
+    r"|(?:that|it)(?:'s| is| has)\s+(?:gone|passed|cleared|settled)"
+    r"(?:\s+now)?|(?:it has )?not happened again|none since)\W*$"
+)
+
+
+def _resolution_in_next_sentence(found: list[_Found], doc: Any) -> None:
+    """ "Had a headache yesterday. Fine today.": the short sentence after a mention says it
+    is over."""
+    sentences = list(doc.sents)
+    for index, sent in enumerate(sentences[:-1]):
+        following = sentences[index + 1]
+        if not _NEXT_RESOLVES.match(following.text.lower()):
+            continue
+        if any(following.start <= f.span.start < following.end for f in found):
+            continue
+        for f in found:
+            if sent.start <= f.span.start < sent.end and f.status == "present":
+                past_time = any(m.category == "PAST_TIME" for m in f.span._.modifiers)
+                f.status = "historical" if past_time else "absent"
+
+
+_OVER_AT = re.compile(
+    r"\b(?:lasted|went away|all went away|has gone completely|gone completely|has gone now|"
+    r"it'?s gone|has passed|has stopped)\b"
+)
+
+
+def _episode_over(found: list[_Found], lowered: str, reader: _Reader) -> None:
+    """ "It lasted about an hour and has gone": what was present before is over (absent now;
+    a past mention when a day in the past is named)."""
+    match = _OVER_AT.search(lowered)
+    if match is None:
+        return
+    for f in found:
+        if f.span.start_char >= match.start() or f.status != "present":
+            continue
+        if f.label in reader.recent_findings or f.label in reader.history_findings:
+            continue
+        if f.label == "fatigue":
+            continue
+        f.status = "historical" if f.past_time else "absent"
+
+
+_NOW_WORDS = frozenset({"now", "today", "since", "again", "back", "anymore"})
+
+
+def _past_when_now_denied(found: list[_Found]) -> None:
+    """ "Last week I had a high fever ... now no fever", "became confused ... back to his
+    usual self now": what was said before is a past mention."""
+    denied = {f.label for f in found if f.status == "absent"}
+    for label in denied:
+        present = [f for f in found if f.label == label and f.status == "present"]
+        later_now = [
+            f
+            for f in found
+            if f.label == label
+            and f.status == "absent"
+            and any(t.lower_ in _NOW_WORDS for t in f.span.sent)
+        ]
+        earlier = bool(later_now) and all(
+            p.span.sent.end <= later_now[0].span.sent.start for p in present
+        )
+        if present and (all(f.past_time for f in present) or earlier):
+            for f in present:
+                f.status = "historical"
+
+
+def _qualities(present: list[str], lowered: str, reader: _Reader, used: list[Any]) -> list[str]:
+    qualities = [q for q in ("throbbing", "dull", "sharp", "burning") if f"pain_{q}" in present]
+    constant = reader.qualities.get("constant")
+    if constant is not None:
+        match = constant.search(lowered)
+        if match:
+            qualities.insert(0, "constant")
+            used.append(match.span())
+    order = [q.value for q in PainQuality]
+    return sorted(dict.fromkeys(qualities), key=order.index)
+
+
+def _modifier_spans(doc: Any) -> list[tuple[int, int]]:
+    """The words of the ConText cues that said something about a finding (a cue that
+    modified nothing is not counted as understood)."""
+    graph = getattr(doc._, "context_graph", None)
+    if graph is None:
+        return []
+    result = []
+    for _target, modifier in graph.edges:
+        start, end = modifier.modifier_span
+        span = doc[start:end]
+        if span.text.strip() and any(t.is_alpha for t in span):
+            result.append((span.start_char, span.end_char))
+    return result

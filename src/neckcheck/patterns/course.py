@@ -153,8 +153,9 @@ def _evidence(
     episode, document = matched[-1]  # the latest episode that matched
     moment = episode.started_at
     if kind == "chronic":
-        assert document.history is not None and document.history.weeks_with_symptoms
-        weeks = document.history.weeks_with_symptoms
+        weeks = document.history.weeks_with_symptoms if document.history else None
+        if not weeks:  # the chronic rule matched on weeks with symptoms, so they are known
+            raise RuntimeError("a chronic course without weeks with symptoms")
         window = [e for e in ordered if moment - WEEK * weeks < e.started_at <= moment]
         since = min(e.started_at for e in window).date() if window else moment.date()
         return Evidence(

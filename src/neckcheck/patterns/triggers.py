@@ -71,7 +71,8 @@ class TriggerStat:
                 f"{text} Too little data to compare: needs at least {MIN_EACH} episodes "
                 f"with it and {MIN_EACH} without."
             )
-        assert self.difference is not None
+        if self.difference is None:  # set whenever there is enough data (above)
+            raise RuntimeError("a comparison without a difference")
         interval = f"95% CI {self.difference_low:+.1f} to {self.difference_high:+.1f}"
         if self.clear:
             direction = "worse" if self.difference > 0 else "milder"

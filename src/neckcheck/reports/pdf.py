@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406: escapes text for ReportLab; parses nothing
 
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
@@ -27,10 +28,14 @@ from neckcheck.storage.dashboard import PatientStatus
 
 if TYPE_CHECKING:
     from neckcheck.auth.sessions import LoginSession
+    from neckcheck.storage.db import Database
 
-__all__ = ["Clinic", "DashboardPage", "Sharing", "patient_status"]
+__all__ = ["Clinic", "DashboardPage", "Sharing", "patient_status", "refresh_all_statuses"]
 
 _WAIT = "Too many attempts from here. Wait 15 minutes and try again."
+
+# The advisory lock key of refresh_all_statuses (any constant, the same in every process).
+_REFRESH_LOCK = 0x6E65636B
 
 # The dashboard's "latest episode" is the newest of the last 90 days.
 RECENT = timedelta(days=90)
@@ -253,15 +258,12 @@ class Clinic:
         """
         clinician = require_role(actor, "clinician")
         now = self.clock.now()
-        needing = dashboard.patients_needing_status(
-            session=self.session, clinician_id=clinician.id, now=now
-        )
-        dashboard.save_statuses(
-            session=self.session,
-            statuses=[
-                patient_status(session=self.session, patient_id=pid, diary_version=v, now=now)
-                for pid, v in needing
-            ],
+        _keep_statuses(
+            self.session,
+            dashboard.patients_needing_status(
+                session=self.session, clinician_id=clinician.id, now=now
+            ),
+            now,
         )
         total, rows = dashboard.dashboard_page(
             session=self.session,
@@ -271,3 +273,39 @@ class Clinic:
         )
         record_listing(self.session, actor, [row.id for row in rows], now=now, target=target)
         return DashboardPage(rows, total, page, max(1, -(-total // per_page)))
+
+
+def _keep_statuses(session: Session, needing: list[tuple[int, int]], now: datetime) -> None:
+    dashboard.save_statuses(
+        session=session,
+        statuses=[
+            patient_status(session=session, patient_id=pid, diary_version=v, now=now)
+            for pid, v in needing
+        ],
+    )
+
+
+def refresh_all_statuses(database: Database, clock: Clock, *, batch: int = 500) -> int:
+    """Bring every kept dashboard status that is missing or out of date up to date, for every
+    clinician's patients, a transaction per ``batch``; returns how many were computed.
+
+    ``neckcheck db refresh-statuses`` and a clinic server at start call it, so that a
+    clinician's first page after a large import or an upgrade does not compute thousands of
+    statuses itself. On PostgreSQL one process at a time does it: another that finds it under
+    way leaves it (an advisory lock held for each batch's transaction)."""
+    done = 0
+    while True:
+        with database.session() as session:
+            if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _REFRESH_LOCK}
+            ):
+                return done
+            now = clock.now()
+            needing = dashboard.patients_needing_status(
+                session=session, clinician_id=None, now=now, limit=batch
+            )
+            _keep_statuses(session, needing, now)
+            computed = len(needing)
+        done += computed
+        if computed < batch:
+            return done

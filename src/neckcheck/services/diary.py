@@ -32,7 +32,7 @@ from neckcheck.services.access import Action, Actor, decide
 from neckcheck.storage import repo
 from neckcheck.timeparse import MAX_PERIOD_DAYS, Period
 
-__all__ = ["Diary", "Export", "Insights", "Step", "Today"]
+__all__ = ["Diary", "Export", "ImportResult", "Insights", "Step", "Today"]
 
 # How far ahead of the clock a time may be before it is taken for a typing mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -40,6 +40,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_DAYS = 182
 
 ExportKind = Literal["json", "csv", "fhir"]
+FhirBundle = Literal["transaction", "collection"]
 _EXPORT_TYPES = {"json": "application/json", "csv": "text/csv", "fhir": "application/fhir+json"}
 _EXPORT_SUFFIX = {"json": "json", "csv": "csv", "fhir": "fhir.json"}
 
@@ -72,6 +73,14 @@ class Step:
     group: ScreeningGroup | None = None
     number: int = 0  # of a group, from 1
     groups: int = 0
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """How many episodes an import added, and how many the diary held already."""
+
+    added: int
+    already: int
 
 
 @dataclass(frozen=True)
@@ -294,6 +303,12 @@ class Diary:
             found.setdefault(mention.finding, []).append(mention)
         return found
 
+    @staticmethod
+    def unsure(mentions: dict[str, list[Mention]]) -> list[str]:
+        """The findings the person's words left unsure (hedged: "maybe a bit dizzy?"; or
+        "stiff neck" with a fever or headache), to ask first in the check."""
+        return [f for f, said in mentions.items() if any(m.status == "uncertain" for m in said)]
+
     def decline(self, episode_id: int) -> Episode:
         """The person chooses not to answer the remaining questions."""
         return self.edit(episode_id, EpisodeUpdate(declined=True))
@@ -354,10 +369,11 @@ class Diary:
         )
         return render_pdf(data)
 
-    def export(self, kind: str) -> Export:
-        """The whole diary as JSON (lossless, importable), CSV or a FHIR Bundle."""
+    def export(self, kind: str, *, fhir_bundle: FhirBundle = "transaction") -> Export:
+        """The whole diary as JSON (lossless, importable), CSV or a FHIR Bundle: by default
+        a transaction a FHIR server takes as it is, or a ``collection``."""
         self._may(Action.export)
-        from neckcheck.interop import fhir, plain
+        from neckcheck.interop import plain
 
         if kind not in _EXPORT_TYPES:
             raise InputError(f"no export called {kind!r}; try json, csv or fhir", field="format")
@@ -368,11 +384,28 @@ class Diary:
         elif kind == "csv":
             body = plain.export_csv(episodes)
         else:
-            body = fhir.export_bundle(
-                episodes, patient_name=self.name(), patient_id=self.patient_id, now=now
-            )
+            body = self._fhir(episodes, fhir_bundle)
         filename = f"neckcheck-diary.{_EXPORT_SUFFIX[kind]}"
         return Export(body, _EXPORT_TYPES[kind], filename, len(episodes))
+
+    def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> str:
+        from neckcheck.interop import fhir
+        from neckcheck.storage.repo import LOCAL_PATIENT_NAME
+
+        origins = repo.episode_origins(session=self.session, patient_id=self.patient_id)
+        name = self.name()
+        record = fhir.DiaryRecord(
+            namespace=repo.install_namespace(session=self.session),
+            patient_id=self.patient_id,
+            # "Me", local mode's name until the person gives theirs, names nobody.
+            name=None if name == LOCAL_PATIENT_NAME else name,
+            birth_year=self.profile().birth_year,
+            episodes=[
+                fhir.EpisodeRecord(episode, origins[episode.id], self.assess(episode))
+                for episode in episodes
+            ],
+        )
+        return fhir.export_bundle(record, now=self.clock.now(), kind=kind)
 
     # --- changing ---------------------------------------------------------------------------
 
@@ -423,22 +456,43 @@ class Diary:
         self._may()
         repo.delete_episode(session=self.session, patient_id=self.patient_id, episode_id=episode_id)
 
-    def import_(self, kind: str, text: str) -> int:
-        """Add the episodes of a neckcheck JSON export or FHIR Bundle: every record is checked
-        first, and if any is wrong nothing is added (InputError names the record)."""
+    def import_(self, kind: str, text: str) -> ImportResult:
+        """Add the episodes of a neckcheck JSON export or a FHIR Bundle: every record is
+        checked first, and if any is wrong nothing is added (InputError names the record).
+
+        A FHIR import adds only episodes the diary does not hold yet (by the identifier of
+        the record each came from, or for its own exports, of the episode), so importing the
+        same Bundle twice changes nothing.
+        """
         self._may()
         from neckcheck.interop import fhir, plain
 
         if kind == "json":
             episodes = plain.import_json(text)
-        elif kind == "fhir":
-            episodes = fhir.import_bundle(text)
-        else:
+            self._refuse_the_future(episodes, numbered=True)
+            added = repo.add_episodes(
+                session=self.session,
+                patient_id=self.patient_id,
+                items=episodes,
+                now=self.clock.now(),
+            )
+            return ImportResult(added, 0)
+        if kind != "fhir":
             raise InputError(f"cannot import {kind!r}; use json or fhir", field="format")
-        self._refuse_the_future(episodes, numbered=True)
-        return repo.add_episodes(
-            session=self.session,
-            patient_id=self.patient_id,
-            items=episodes,
-            now=self.clock.now(),
-        )
+        items = fhir.import_bundle(text, zone=self.zone)
+        self._refuse_the_future([item.data for item in items], numbered=True)
+        namespace = repo.install_namespace(session=self.session)
+        held = {
+            fhir.episode_key(
+                origin, namespace=namespace, patient_id=self.patient_id, episode_id=episode_id
+            )
+            for episode_id, origin in repo.episode_origins(
+                session=self.session, patient_id=self.patient_id
+            ).items()
+        }
+        new = [item for item in items if fhir.source_key(item.source_id) not in held]
+        if new:
+            repo.add_episodes(
+                session=self.session, patient_id=self.patient_id, items=new, now=self.clock.now()
+            )
+        return ImportResult(len(new), len(items) - len(new))

@@ -50,16 +50,20 @@ def _shared_with(clinician_id: int) -> ColumnElement[bool]:
 
 
 def patients_needing_status(
-    *, session: Session, clinician_id: int, now: datetime
+    *, session: Session, clinician_id: int | None, now: datetime, limit: int | None = None
 ) -> list[tuple[int, int]]:
-    """(patient id, diary version) of the clinician's patients whose kept status is missing,
-    made from another diary version than the current one, or past ``stale_after``."""
+    """(patient id, diary version) of the clinician's patients (every clinician's, for None)
+    whose kept status is missing, made from another diary version than the current one, or
+    past ``stale_after``; at most ``limit`` of them."""
+    shared = (
+        _shared_with(clinician_id) if clinician_id is not None else ShareRow.revoked_at.is_(None)
+    )
     query = (
         select(PatientRow.id, PatientRow.diary_version)
         .join(ShareRow, ShareRow.patient_id == PatientRow.id)
         .outerjoin(PatientStatusRow, PatientStatusRow.patient_id == PatientRow.id)
         .where(
-            _shared_with(clinician_id),
+            shared,
             or_(
                 PatientStatusRow.patient_id.is_(None),
                 PatientStatusRow.diary_version != PatientRow.diary_version,
@@ -70,6 +74,8 @@ def patients_needing_status(
             ),
         )
         .distinct()
+        .order_by(PatientRow.id)
+        .limit(limit)
     )
     return [(patient_id, version) for patient_id, version in session.execute(query)]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
@@ -27,8 +27,10 @@ from neckcheck.domain import (
     EpisodeCreate,
     Helped,
     History,
+    Imported,
     Movement,
     Onset,
+    Origin,
     PainQuality,
     Profile,
     Region,
@@ -152,7 +154,8 @@ def ensure_local_patient(*, session: Session, now: datetime) -> int:
     except IntegrityError:
         pass
     found = local_patient(session=session)
-    assert found is not None
+    if found is None:  # the row was just written, by this session or the one that won
+        raise RuntimeError("the local patient was not recorded")
     return found
 
 
@@ -192,7 +195,8 @@ def install_namespace(*, session: Session) -> uuid.UUID:
         except IntegrityError:
             pass
         row = session.get(InstallationRow, "namespace")
-        assert row is not None
+        if row is None:  # written just now, by this session or the one that won
+            raise RuntimeError("the installation namespace was not recorded")
     return uuid.UUID(row.value)
 
 
@@ -220,18 +224,39 @@ def create_episode(
 
 
 def add_episodes(
-    *, session: Session, patient_id: int, items: list[EpisodeCreate], now: datetime
+    *,
+    session: Session,
+    patient_id: int,
+    items: Sequence[EpisodeCreate | Imported],
+    now: datetime,
 ) -> int:
-    """Add many episodes in one flush (imports, demo data); returns how many."""
+    """Add many episodes in one flush (imports, demo data); returns how many. An
+    :class:`Imported` item keeps its source and its original recording time."""
     rows = []
-    for data in items:
+    for item in items:
         row = EpisodeRow(patient_id=patient_id, created_at=now, updated_at=now)
-        _fill(row, data)
+        if isinstance(item, Imported):
+            _fill(row, item.data)
+            row.source_id = item.source_id
+            row.recorded_at = item.recorded_at
+        else:
+            _fill(row, item)
         rows.append(row)
     session.add_all(rows)
     session.flush()
     _diary_changed(session, patient_id)
     return len(rows)
+
+
+def episode_origins(*, session: Session, patient_id: int) -> dict[int, Origin]:
+    """Where each of a patient's episodes came from, by episode id."""
+    query = select(
+        EpisodeRow.id, EpisodeRow.source_id, EpisodeRow.recorded_at, EpisodeRow.created_at
+    ).where(EpisodeRow.patient_id == patient_id)
+    return {
+        episode_id: Origin(source_id, recorded_at or created_at)
+        for episode_id, source_id, recorded_at, created_at in session.execute(query)
+    }
 
 
 def _diary_changed(session: Session, patient_id: int) -> None:

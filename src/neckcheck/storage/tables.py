@@ -76,7 +76,11 @@ class PatientRow(Base):
 
 class EpisodeRow(Base):
     __tablename__ = "episodes"
-    __table_args__ = (Index("ix_episodes_patient_started", "patient_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_episodes_patient_started", "patient_id", "started_at"),
+        # One episode per record imported: importing the same record again adds nothing.
+        Index("ix_episodes_patient_source", "patient_id", "source_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
@@ -101,6 +105,11 @@ class EpisodeRow(Base):
     declined: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An imported episode's origin: the identifier of the record it was made from (such as a
+    # FHIR ``system|value``) and when that record was first made. None for one logged here,
+    # whose recording time is ``created_at``.
+    source_id: Mapped[str | None] = mapped_column(String(512))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class PatientStatusRow(Base):

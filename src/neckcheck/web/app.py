@@ -10,6 +10,7 @@ one error policy: bad input is a 4xx naming the field, never a 500.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,9 +28,9 @@ from neckcheck import __version__, text
 from neckcheck.clock import Clock, SystemClock
 from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
 from neckcheck.knowledge import load
+from neckcheck.services.access import local_person
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
-from neckcheck.storage.repo import ensure_local_patient
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.routes import api, clinic, pages
@@ -216,10 +217,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         app.state.db = db
         if not settings.clinic_mode:  # made now, so that no two first requests both make it
             with db.session() as session:
-                ensure_local_patient(session=session, now=app.state.clock.now())
+                local_person(session, now=app.state.clock.now())
         app.state.request_limiter = anyio.CapacityLimiter(CONCURRENT_REQUESTS)
         threads = anyio.to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, CONCURRENT_REQUESTS + _SPARE_THREADS)
+        # The text extractor takes a second or two to build (spaCy, medspaCy, the lexicon):
+        # built now in the background, the first description a person sends is read at once.
+        from neckcheck.nlp.extract import warm
+
+        threading.Thread(target=warm, name="nlp-warm-up", daemon=True).start()
         try:
             yield
         finally:

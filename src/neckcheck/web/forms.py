@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from neckcheck.domain import Episode, PainQuality
+from neckcheck.domain import Episode
 from neckcheck.errors import FieldProblem, InputError
 from neckcheck.knowledge import load
 from neckcheck.timeparse import parse_moment, parse_zone
@@ -270,32 +270,65 @@ def from_episode(episode: Episode) -> FormState:
     return FormState(values=values)
 
 
-_QUALITY_OF = {f"pain_{q.value}": q.value for q in PainQuality}
+def _state_of(hours: float) -> str:
+    """The quick answer to "Is it still going on?" nearest a duration that is over."""
+    if hours <= 0.5:
+        return "minutes"
+    if hours <= 1.5:
+        return "hour"
+    if hours <= 6:
+        return "hours"
+    return "day"
 
 
-def from_extraction(result: Any, *, text: str, now: datetime) -> FormState:
+def from_extraction(
+    result: Any, *, text: str, now: datetime, ask_birth_year: bool = False
+) -> FormState:
     """The form pre-filled from free text, for the person to check before saving.
 
     Free text proposes, the person decides (TRIAGE.md v2): a warning sign found in the text is
     offered ticked, to confirm; a denial, a hedge or a past mention ticks nothing and is shown
-    beside its question in the check that follows.
+    beside its question in the check that follows. Every other field the text gives is filled
+    in: areas, movements, how it feels, triggers, what was tried and how much it helped, how
+    it started, the worst pain, when it started and whether it is still going on, and the
+    year of birth (from an age) when the profile has none.
     """
     doc = result.document
     symptoms = {f.id for f in symptom_findings()}
     questions = {f.id for f in question_findings()}
-    start = now - timedelta(hours=doc.duration_hours or 0)
     values: dict[str, Any] = {
-        "started_at": _local_input(start),
-        "opened": _local_input(start),
+        "opened": _local_input(now),
         "symptom": [f for f in doc.findings if f in symptoms],
-        "quality": [_QUALITY_OF[f] for f in doc.findings if f in _QUALITY_OF],
+        "quality": [q.value for q in result.pain_qualities],
+        "region": [r.value for r in result.regions],
         "movement": [m.value for m in result.limited_movements],
+        "trigger": list(result.triggers),
         "confirm": [f for f in doc.findings if f in questions],
         "notes": text,
         "describe": text,
     }
+    start = now
+    if result.started_at is not None:
+        start = result.started_at
+    elif doc.duration_hours is not None and result.ongoing is not False:
+        start = now - timedelta(hours=doc.duration_hours)
+    values["started_at"] = _local_input(start)
+    if result.ongoing is True:
+        values["state"] = "ongoing"
+    elif result.ongoing is False:
+        if result.started_at is not None and result.ended_at is not None:
+            values["ended_at"] = _local_input(result.ended_at)
+        elif doc.duration_hours is not None:
+            values["state"] = _state_of(doc.duration_hours)
+            if result.started_at is None:
+                values["started_at"] = values["opened"]  # "lasted an hour", said now
+    for tried in result.remedies:
+        if tried.helped is not None:  # how much it helped is left to say when not written
+            values[f"remedy_{tried.remedy}"] = tried.helped.value
     if doc.intensity is not None:
         values["intensity"] = str(doc.intensity)
     if doc.onset is not None:
         values["onset"] = doc.onset.value
+    if ask_birth_year and doc.age_years is not None:
+        values["birth_year"] = str(now.year - doc.age_years)
     return FormState(values=values)

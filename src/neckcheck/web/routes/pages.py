@@ -64,6 +64,11 @@ def _form_page(
     status_code: int = 200,
     understood: Any = None,
 ) -> HTMLResponse:
+    lines: list[tuple[str, str]] = []
+    if understood is not None:
+        from neckcheck.nlp.summary import understood as summary
+
+        lines = summary(understood)
     return render(
         request,
         "log.html",
@@ -76,6 +81,7 @@ def _form_page(
         symptoms=forms.symptom_findings(),
         questions=forms.question_findings(),
         understood=understood,
+        understood_lines=lines,
     )
 
 
@@ -114,12 +120,10 @@ async def log_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Respons
 
 
 def _unsure(diary: Diary, episode: Episode) -> tuple[dict[str, list[Any]], list[str]]:
-    """The person's words about each finding, and the warning signs they left unsure."""
+    """The person's words about each finding, and the warning signs they left unsure (a
+    hedge, or "stiff neck" with a fever or headache: asked first)."""
     mentions = diary.mentions(episode)
-    unsure = [
-        finding for finding, said in mentions.items() if any(m.status == "uncertain" for m in said)
-    ]
-    return mentions, unsure
+    return mentions, diary.unsure(mentions)
 
 
 @router.get("/episodes/{episode_id}/check", response_class=HTMLResponse)
@@ -190,7 +194,9 @@ async def log_describe(request: Request, diary: WriteDiary, _: CsrfDep) -> HTMLR
             request, state, diary, action="/log", title="Log a spasm", status_code=422
         )
     result = extract(text, now=now)
-    state = forms.from_extraction(result, text=text, now=now)
+    state = forms.from_extraction(
+        result, text=text, now=now, ask_birth_year=diary.profile().birth_year is None
+    )
     return _form_page(request, state, diary, action="/log", title="Log a spasm", understood=result)
 
 

@@ -1,0 +1,358 @@
+"""A diary as a FHIR R4 Bundle: a transaction a server accepts, or a collection.
+
+    >>> text = export_bundle(record, now=clock.now())                     # transaction
+    >>> text = export_bundle(record, now=clock.now(), kind="collection")  # no requests
+
+The Bundle holds neckcheck's CodeSystem and Questionnaire, the Patient, and per episode:
+
+* a QuestionnaireResponse with every field of the episode, its items in the Questionnaire's
+  order (the import reads these, so export then import loses nothing);
+* an Observation of worst pain (LOINC 72514-3, a 0-10 score);
+* an Observation per finding the person reported (never one for a "no": those stay in the
+  QuestionnaireResponse), coded in SNOMED CT and ICD-10-CM where a code fits, and always in
+  neckcheck's CodeSystem;
+* an Observation of the triage result: the level, each matched rule with its message and
+  sources, and whether every warning sign was asked.
+
+In a transaction every entry is created with ``POST`` only if no resource with its
+identifier (or, for the CodeSystem and Questionnaire, its canonical URL and version) exists,
+so posting the same export twice creates nothing new. docs/fhir.md explains each choice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from neckcheck.domain import Assessment, Episode, Origin
+from neckcheck.interop.fhir import codes, ids
+from neckcheck.knowledge.models import KnowledgeBase
+from neckcheck.levels import Level
+from neckcheck.vocab import Region
+
+__all__ = ["BundleKind", "DiaryRecord", "EpisodeRecord", "export_bundle", "reported_findings"]
+
+BundleKind = Literal["transaction", "collection"]
+NECK_REGIONS = frozenset(r for r in Region if not r.value.startswith("shoulder"))
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """An episode with where it came from and its triage result."""
+
+    episode: Episode
+    origin: Origin
+    assessment: Assessment
+
+
+@dataclass(frozen=True)
+class DiaryRecord:
+    """What the export needs to know of a diary and the installation it lives in."""
+
+    namespace: uuid.UUID  # the installation's (repo.install_namespace)
+    patient_id: int
+    name: str | None
+    birth_year: int | None
+    episodes: Sequence[EpisodeRecord]
+
+
+def reported_findings(episode: Episode) -> list[str]:
+    """The findings the person reported: those ticked, the pain qualities and limited
+    movements they chose, and neck pain only when they said so or marked where on the neck
+    it hurts (a pain score alone may be of chest pain or a headache)."""
+    found = episode.derived_findings()
+    if "neck_pain" not in episode.findings and not NECK_REGIONS.intersection(episode.regions):
+        found = [f for f in found if f != "neck_pain"]
+    return found
+
+
+def _time(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _period(episode: Episode) -> dict[str, str]:
+    period = {"start": _time(episode.started_at)}
+    if episode.ended_at is not None:
+        period["end"] = _time(episode.ended_at)
+    return period
+
+
+class _Builder:
+    def __init__(self, record: DiaryRecord, now: datetime) -> None:
+        from neckcheck.knowledge import load
+
+        self.kb: KnowledgeBase = load()
+        self.record = record
+        self.now = now
+        self.displays = {
+            (kind, code): display
+            for kind, pairs in codes.choices(self.kb).items()
+            for code, display in pairs
+        }
+        self.rules = {rule.id: rule for rule in self.kb.rules}
+        self.patient = ids.patient_key(record.namespace, record.patient_id)
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, key: uuid.UUID, resource: dict[str, Any], if_none_exist: str) -> None:
+        self.entries.append(
+            {
+                "fullUrl": ids.full_url(key),
+                "resource": resource,
+                "request": {
+                    "method": "POST",
+                    "url": resource["resourceType"],
+                    "ifNoneExist": if_none_exist,
+                },
+            }
+        )
+
+    def add_identified(self, key: uuid.UUID, resource: dict[str, Any]) -> None:
+        """Add ``resource`` with the identifier of ``key`` (after its type, where people look
+        first), created only if no resource has that identifier yet."""
+        identifier = ids.identifier(key)
+        kind = resource["resourceType"]
+        # QuestionnaireResponse.identifier is one Identifier; elsewhere it is a list.
+        named = identifier if kind == "QuestionnaireResponse" else [identifier]
+        rest = {k: v for k, v in resource.items() if k != "resourceType"}
+        self.add(
+            key,
+            {"resourceType": kind, "identifier": named, **rest},
+            f"identifier={identifier['system']}|{identifier['value']}",
+        )
+
+    def coded(self, kind: str, code: str) -> dict[str, Any]:
+        return {"valueCoding": codes.coding(kind, code, self.displays[(kind, code)])}
+
+    def level(self, level: Level) -> dict[str, Any]:
+        text = self.kb.advice.levels[level]
+        return {
+            "coding": [codes.coding("level", level.value, text.title)],
+            "text": text.meaning,
+        }
+
+    # --- resources -------------------------------------------------------------------------
+
+    def canonical(self) -> None:
+        for resource in (codes.code_system(), codes.questionnaire()):
+            key = ids.part(self.patient, f"{resource['resourceType']}/{resource['version']}")
+            self.add(key, dict(resource), f"url={resource['url']}&version={resource['version']}")
+
+    def patient_resource(self) -> None:
+        resource: dict[str, Any] = {"resourceType": "Patient"}
+        if self.record.name:
+            resource["name"] = [{"text": self.record.name}]
+        if self.record.birth_year is not None:
+            resource["birthDate"] = f"{self.record.birth_year:04d}"
+        self.add_identified(self.patient, resource)
+
+    def episode(self, item: EpisodeRecord) -> None:
+        episode = item.episode
+        key = ids.episode_key(
+            item.origin,
+            namespace=self.record.namespace,
+            patient_id=self.record.patient_id,
+            episode_id=episode.id,
+        )
+        patient = {"reference": ids.full_url(self.patient)}
+        response = {
+            "reference": ids.full_url(key),
+            "type": "QuestionnaireResponse",
+            "identifier": ids.identifier(key),
+        }
+        self.add_identified(key, self.response(episode, item.origin, patient))
+        reported = {
+            "status": "final",
+            "category": [codes.SURVEY],
+            "subject": patient,
+            "effectivePeriod": _period(episode),
+            "performer": [patient],
+            "derivedFrom": [response],
+        }
+        self.add_identified(
+            ids.part(key, "pain"),
+            {
+                "resourceType": "Observation",
+                **reported,
+                "code": {
+                    "coding": [
+                        {
+                            "system": codes.LOINC,
+                            "code": codes.PAIN_SEVERITY,
+                            "display": codes.PAIN_SEVERITY_DISPLAY,
+                        },
+                        codes.coding("input", "intensity", "Worst pain (0-10)"),
+                    ],
+                    "text": "Worst pain (0-10)",
+                },
+                "valueQuantity": {
+                    "value": episode.intensity,
+                    "unit": "{score}",
+                    "system": codes.UCUM,
+                    "code": "{score}",
+                },
+            },
+        )
+        for finding in reported_findings(episode):
+            self.add_identified(
+                ids.part(key, f"finding/{finding}"),
+                {
+                    "resourceType": "Observation",
+                    **reported,
+                    "code": codes.finding_concept(self.kb, finding),
+                    "valueBoolean": True,
+                },
+            )
+        self.add_identified(
+            ids.part(key, "triage"), self.triage(episode, item.assessment, patient, response)
+        )
+
+    def response(self, episode: Episode, origin: Origin, patient: dict[str, str]) -> dict[str, Any]:
+        answers: dict[str, list[dict[str, Any]]] = {
+            "started_at": [{"valueDateTime": _time(episode.started_at)}],
+            "intensity": [{"valueInteger": episode.intensity}],
+        }
+        if episode.ended_at is not None:
+            answers["ended_at"] = [{"valueDateTime": _time(episode.ended_at)}]
+        for link, kind in codes.CHOICES.items():
+            value = getattr(episode, link)
+            values = [value] if link == "onset" else list(value)
+            chosen = [getattr(v, "value", v) for v in values if v is not None]
+            if chosen:
+                answers[link] = [self.coded(kind, code) for code in chosen]
+        if episode.stress is not None:
+            answers["stress"] = [{"valueInteger": episode.stress}]
+        if episode.notes:
+            answers["notes"] = [{"valueString": episode.notes}]
+        if episode.declined:
+            answers["declined"] = [{"valueBoolean": True}]
+        items: list[dict[str, Any]] = []
+        for link in codes.link_order():
+            if link == "remedies":
+                items += [
+                    {
+                        "linkId": "remedies",
+                        "item": [
+                            {
+                                "linkId": "remedies.remedy",
+                                "answer": [self.coded("remedy", use.remedy)],
+                            },
+                            {
+                                "linkId": "remedies.helped",
+                                "answer": [self.coded("helped", use.helped.value)],
+                            },
+                        ],
+                    }
+                    for use in episode.remedies
+                ]
+            elif link in answers:
+                items.append({"linkId": link, "answer": answers[link]})
+        questionnaire = codes.questionnaire()
+        return {
+            "resourceType": "QuestionnaireResponse",
+            "questionnaire": f"{questionnaire['url']}|{questionnaire['version']}",
+            "status": "completed",
+            "subject": patient,
+            "authored": _time(origin.recorded_at),
+            "author": patient,
+            "source": patient,
+            "item": items,
+        }
+
+    def triage(
+        self,
+        episode: Episode,
+        assessment: Assessment,
+        patient: dict[str, str],
+        response: dict[str, Any],
+    ) -> dict[str, Any]:
+        components: list[dict[str, Any]] = []
+        notes = []
+        for flag in assessment.red_flags:
+            title = self.rules[flag.id].title
+            components.append(
+                {
+                    "code": {"coding": [codes.coding("rule", flag.id, title)], "text": title},
+                    "valueCodeableConcept": self.level(flag.level),
+                }
+            )
+            cited = "; ".join(assessment.sources.get(key, key) for key in flag.sources)
+            level = self.kb.advice.levels[flag.level].title
+            notes.append({"text": f"{title} ({level}): {flag.message} Sources: {cited}"})
+        components.append(
+            {
+                "code": {
+                    "coding": [
+                        codes.coding(
+                            None,
+                            codes.TRIAGE_COMPLETE,
+                            "Every warning sign that could raise the level was asked",
+                        )
+                    ]
+                },
+                "valueBoolean": assessment.complete,
+            }
+        )
+        for name in assessment.unanswered:
+            if name in self.kb.finding_ids:
+                question = codes.finding_concept(self.kb, name)
+            else:
+                label = next(i.label for i in self.kb.inputs if i.field == name)
+                question = {"coding": [codes.coding("input", name, label)], "text": label}
+            components.append(
+                {
+                    "code": {
+                        "coding": [
+                            codes.coding(None, codes.TRIAGE_UNANSWERED, "Question still unanswered")
+                        ]
+                    },
+                    "valueCodeableConcept": question,
+                }
+            )
+        notes.append({"text": assessment.disclaimer})
+        return {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [codes.SURVEY],
+            "code": {
+                "coding": [codes.coding(None, codes.TRIAGE_RESULT, "Triage result")],
+                "text": "Triage result (neckcheck)",
+            },
+            "subject": patient,
+            "effectivePeriod": _period(episode),
+            "issued": _time(self.now),
+            "valueCodeableConcept": self.level(assessment.level),
+            "note": notes,
+            "method": {
+                "coding": [
+                    codes.coding(None, codes.TRIAGE_METHOD, "neckcheck triage rules, version 2")
+                ]
+            },
+            "derivedFrom": [response],
+            "component": components,
+        }
+
+
+def export_bundle(record: DiaryRecord, *, now: datetime, kind: BundleKind = "transaction") -> str:
+    """The diary as a FHIR Bundle (JSON text), each resource validated by fhir.resources."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    builder = _Builder(record, now)
+    builder.canonical()
+    builder.patient_resource()
+    for item in sorted(record.episodes, key=lambda e: (e.episode.started_at, e.episode.id)):
+        builder.episode(item)
+    entries = builder.entries
+    if kind == "collection":
+        entries = [{k: v for k, v in entry.items() if k != "request"} for entry in entries]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": kind,
+        "timestamp": _time(now),
+        "entry": entries,
+    }
+    Bundle.model_validate(bundle)
+    return json.dumps(bundle, indent=2, ensure_ascii=False)

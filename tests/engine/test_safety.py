@@ -1,0 +1,37 @@
+"""The safety benchmark's simulated interview (scripts/safety.py, ``make safety``): a truthful
+patient answering whatever the check asks, from the annotations of the tests' texts, is never
+left with a less urgent level than the truth when it is an emergency or urgent."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import report
+
+
+def _safety() -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "scripts" / "safety.py"
+    spec = importlib.util.spec_from_file_location("safety", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["safety"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("sentences", [False, True], ids=["form skipped", "sentence read"])
+def test_the_simulated_interview_under_triages_nothing(sentences: bool) -> None:
+    total, _ = _safety().simulation(sentences=sentences)
+    start = "the sentence read first" if sentences else "the form skipped"
+    report(
+        f"safety-{sentences}",
+        f"interview simulation, {start}: {total.exact}/{total.cases} exact, "
+        f"{total.under}/{total.serious} serious cases under-triaged",
+    )
+    assert total.cases > 700
+    assert total.misses == []
