@@ -95,6 +95,7 @@ class Server:
                     return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
                     raise RuntimeError("server did not start:\n" + self.log.read_text()) from None
                 time.sleep(0.1)
 
