@@ -129,6 +129,26 @@ def serving_pids(server: subprocess.Popen[bytes]) -> list[int]:
     return workers or [server.pid]
 
 
+def wait_until_idle(pids: list[int], seconds: float = 60) -> None:
+    """Wait until the processes ``pids`` use under 5% of a core each (a server building
+    what it builds in the background at start, such as the text extractor, is not yet
+    what is measured)."""
+
+    def ticks(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    per_second = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + seconds
+    before = {pid: ticks(pid) for pid in pids}
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = {pid: ticks(pid) for pid in pids}
+        if all(after[pid] - before[pid] < 0.05 * 0.5 * per_second for pid in pids):
+            return
+        before = after
+
+
 def _is_worker(pid: int) -> bool:
     # uvicorn's workers are spawned Python processes; multiprocessing's resource tracker is
     # one too, but it is not a spawn_main child.
