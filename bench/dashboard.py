@@ -165,7 +165,7 @@ def main() -> None:
         # The kept levels, computed ahead as a clinic does after an import or an upgrade.
         refresh = _refresh_statuses(url)
         _analyze(url)  # as autovacuum does within a minute of the kept levels arriving
-        static = Path(tempfile.mkdtemp(prefix="neckcheck-bench-"))
+        static = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="neckcheck-bench-")))
         clinic = {"clinic_mode": True, "secret_key": SECRET, "cookie_secure": False}
         server, base = start_server({"database_url": url, **clinic}, static, args.workers)
         stack.callback(server.wait, 10)
