@@ -12,12 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import FixedClock
 from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.storage.db import Database, open_database
 from tests.factories import NOW
+
+# No time limit per example: how fast code runs is measured in bench/, not asserted in tests,
+# and a busy machine must not fail a property that holds.
+settings.register_profile("neckcheck", deadline=None)
+settings.load_profile("neckcheck")
 
 _FIGURES: dict[str, str] = {}
 

@@ -223,3 +223,24 @@ def test_durations_read_as_people_say_them(hours: float, short: bool, text: str)
     from neckcheck.text import format_hours
 
     assert format_hours(hours, short=short) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text", "iso"),
+    [
+        (-5, "under a minute", "PT0H0M"),
+        (59.9, "under a minute", "PT0H0M"),
+        (60, "1 min", "PT0H1M"),
+        (45 * 60 + 59, "45 min", "PT0H45M"),
+        (3600, "1 h", "PT1H0M"),
+        (2 * 3600 + 14 * 60, "2 h 14 min", "PT2H14M"),
+        (47 * 3600 + 59 * 60, "47 h 59 min", "PT47H59M"),
+        (48 * 3600, "2 days", "PT48H0M"),
+        (3 * 86400 + 2 * 3600 + 30 * 60, "3 days 2 h", "PT74H30M"),
+    ],
+)
+def test_a_running_timer_reads_as_people_say_it(seconds: float, text: str, iso: str) -> None:
+    from neckcheck.text import format_elapsed, iso_duration
+
+    assert format_elapsed(seconds) == text
+    assert iso_duration(seconds) == iso

@@ -57,6 +57,7 @@ __all__ = [
     "Movement",
     "Onset",
     "Origin",
+    "PainFreeDay",
     "PainQuality",
     "Profile",
     "Region",
@@ -572,3 +573,12 @@ class Assessment(BaseModel):
     )
     sources: dict[str, str] = Field(description="Citation for every source key used above.")
     disclaimer: str
+
+
+class PainFreeDay(BaseModel):
+    """A day the person recorded as pain-free ("No spasm today")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: date = Field(description="The day, in the person's time zone (YYYY-MM-DD).")
+    recorded_at: AwareDatetime = Field(description="When it was first recorded.")

@@ -484,3 +484,27 @@ def test_assess_says_whether_the_check_is_complete() -> None:
     assert "Not complete: at least this level;" in result.output
     out = json.loads(run("assess", input='{"findings": ["chest_pain"]}').output)
     assert out["complete"] is True
+
+
+def test_no_spasm_records_a_pain_free_day(diary: str) -> None:
+    today = CLOCK.now().date()
+    done = run("no-spasm")
+    assert done.exit_code == 0, done.output
+    assert done.output == f"Recorded {today:%a %d %b %Y} as a day with no spasm.\n"
+    earlier = run("no-spasm", "--date", "2026-06-01", "--json")
+    assert json.loads(earlier.output)["day"] == "2026-06-01"
+    undone = run("no-spasm", "--date", "2026-06-01", "--undo")
+    assert undone.output == "Mon 01 Jun 2026 is no longer recorded as pain-free.\n"
+    again = run("no-spasm", "--date", "2026-06-01", "--undo")
+    assert again.exit_code == 2
+    assert "no pain-free day is recorded on 2026-06-01" in again.output
+
+
+def test_no_spasm_is_refused_on_a_day_with_a_spasm(diary: str) -> None:
+    _log("-n", "4", "--start", "08:00", "--end", "09:00")
+    refused = run("no-spasm")
+    assert refused.exit_code == 2
+    assert "Error: --date: a spasm is logged on" in refused.output
+    assert "so it was not a pain-free day" in refused.output
+    bad = run("no-spasm", "--date", "yesterday")
+    assert (bad.exit_code, bad.output) == (2, "Error: --date: must be a date such as 2026-05-01\n")

@@ -18,10 +18,12 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
     assert table_names(engine) == [
         "alembic_version",
         "audit_log",
+        "calendar_feeds",
         "episodes",
         "failed_attempts",
         "installation",
         "invitations",
+        "pain_free_days",
         "patient_status",
         "patients",
         "sessions",

@@ -135,6 +135,8 @@ PUBLIC = {"/learn", "/login", "/openapi.json", "/docs", "/api/v1/health"}
 SESSION = {"/logout"}
 CLINICIAN = {"/clinician", "/clinician/redeem"}
 CLINICIAN_PATIENT_PREFIX = "/clinician/patients/{patient_id}"
+# No session: the secret address is the credential (a wrong one is 404 for everyone).
+FEED = {"/calendar/{token}.ics"}
 
 
 def kind_of(path: str) -> str:
@@ -144,6 +146,8 @@ def kind_of(path: str) -> str:
         return "session"
     if path in CLINICIAN:
         return "clinician"
+    if path in FEED:
+        return "feed"
     if path.startswith(CLINICIAN_PATIENT_PREFIX):
         return "clinician_patient"
     own = (
@@ -156,6 +160,12 @@ def kind_of(path: str) -> str:
         "/sharing/invite",
         "/report.pdf",
         "/profile",
+        "/profile/calendar",
+        "/profile/calendar/time",
+        "/profile/calendar/stop",
+        "/no-spasm",
+        "/no-spasm/undo",
+        "/timer",
     )
     if path in own or path.startswith(("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/")):
         return "own_diary"
@@ -176,6 +186,7 @@ def allowed(kind: str, who: str, path: str) -> bool:
         "session": who != "anonymous",
         "clinician": who in clinicians,
         "clinician_patient": who == "shared",
+        "feed": False,  # without the owner's address, nobody
         "own_diary": who == "owner" or (who in patients and "{episode_id}" not in path),
     }[kind]
 
@@ -206,6 +217,8 @@ def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
         "patient_id": str(owner.patient_id),
         "clinician_id": str(clinic.users["shared"].id),
         "kind": "json",
+        "day": "2026-06-29",
+        "token": "not-the-owners-token",
     }
     cases = 0
     for who in WHO:

@@ -259,6 +259,39 @@ def check(ctx: typer.Context, episode_id: EpisodeId) -> None:
         _print_result(diary, diary.episode(episode_id))
 
 
+def no_spasm(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="The day (YYYY-MM-DD); default: today."),
+    ] = None,
+    undo: Annotated[
+        bool, typer.Option("--undo", help="Forget that the day was recorded as pain-free.")
+    ] = False,
+    as_json: JsonOut = False,
+) -> None:
+    """Record a day with no spasm (a pain-free day): today, or --date. A day with a logged
+    spasm cannot be; logging a spasm on a pain-free day removes the record."""
+    from neckcheck.timeparse import parse_day
+
+    when = parse_day(day, field="--date") if day is not None else None
+    with runtime(ctx).diary() as diary:
+        try:
+            if undo:
+                diary.undo_no_spasm(when)
+            else:
+                recorded = diary.no_spasm(when)
+        except InputError as exc:
+            raise InputError([FieldProblem("--date", p.message) for p in exc.problems]) from None
+        shown = when or diary.today_date()
+    if undo:
+        typer.echo(f"{shown:%a %d %b %Y} is no longer recorded as pain-free.")
+    elif as_json:
+        typer.echo(recorded.model_dump_json(indent=2))
+    else:
+        typer.echo(f"Recorded {recorded.day:%a %d %b %Y} as a day with no spasm.")
+
+
 def history(
     ctx: typer.Context,
     start: Annotated[
@@ -522,6 +555,7 @@ def assess(
 def register(app: typer.Typer) -> None:
     app.command()(episode_flags(log))
     app.command()(check)
+    app.command("no-spasm")(no_spasm)
     app.command()(history)
     app.command()(show)
     app.command()(episode_flags(edit))

@@ -16,6 +16,9 @@ thresholds the knowledge base sets:
 * ``recurring``: 3 or more episodes within 30 days [seed];
 * ``isolated``: episodes, but none of the above; ``none``: no episodes.
 
+Pain-free days are the ones the person recorded, and an estimate of the days with nothing
+logged since the diary began, kept apart (:mod:`neckcheck.patterns.days`).
+
 The most significant class that applies is ``classification``; ``evidence`` lists each one
 with the dates that make it so.
 
@@ -29,11 +32,13 @@ Everything here is linear in the number of episodes (after sorting), whatever th
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from neckcheck.domain import MAX_DURATION_HOURS, AdviceText, Episode, Findings
+from neckcheck.patterns.days import PainFree, day_span, pain_free
 from neckcheck.patterns.history import MONTH, WEEK, DiaryHistory
 
 if TYPE_CHECKING:
@@ -78,7 +83,7 @@ class Course:
     longest_hours: float | None
     intensities: list[tuple[datetime, int]]
     symptom_days: int
-    pain_free_days: int
+    pain_free: PainFree  # recorded and estimated apart: never one number
     streak_days: int | None
     classification: str
     label: str
@@ -90,9 +95,8 @@ class Course:
 def _day_span(episode: Episode, now: datetime) -> tuple[int, int]:
     """The first and last calendar day (as ordinals, in the episode's own time zone) it
     touched."""
-    first = episode.started_at.date().toordinal()
-    end = (episode.ended_at or now).astimezone(episode.started_at.tzinfo)
-    return first, max(end.date().toordinal(), first)
+    first, last = day_span(episode.started_at, episode.ended_at, now)
+    return first.toordinal(), last.toordinal()
 
 
 def _symptom_days(
@@ -205,10 +209,17 @@ def course(
     last: date | None = None,
     history: DiaryHistory | None = None,
     knowledge: KnowledgeBase | None = None,
+    pain_free_days: Iterable[date] = (),
+    since: date | None = None,
+    today: date | None = None,
 ) -> Course:
     """Summarise ``episodes`` (those of the period) over ``[first, last]`` (default: the first
     episode to ``now``). ``history`` is the whole diary's (default: these episodes alone), so
-    that an episode's history reaches back before the period as its check does."""
+    that an episode's history reaches back before the period as its check does.
+
+    ``pain_free_days`` are the days the person recorded as pain-free; ``since`` is the day
+    the diary began (default: its first episode or record given here), from which days with
+    nothing logged are estimated pain-free; ``today`` is the person's (default ``now``'s)."""
     if knowledge is None:
         from neckcheck.knowledge import load
 
@@ -234,6 +245,10 @@ def course(
     else:
         streak = None
     classification = evidence[0].kind if evidence else ("isolated" if ordered else "none")
+    recorded = sorted(pain_free_days)
+    if since is None:
+        starts = [e.started_at.date() for e in ordered[:1]] + recorded[:1]
+        since = min(starts) if starts else None
     return Course(
         first=first,
         last=last,
@@ -244,7 +259,15 @@ def course(
         longest_hours=max(hours) if hours else None,
         intensities=[(e.started_at, e.intensity) for e in ordered],
         symptom_days=symptom_days,
-        pain_free_days=(last - first).days + 1 - symptom_days,
+        pain_free=pain_free(
+            ordered,
+            recorded,
+            first=first,
+            last=last,
+            today=today or now.date(),
+            now=now,
+            since=since,
+        ),
         streak_days=streak,
         classification=classification,
         label=knowledge.course_label(classification),

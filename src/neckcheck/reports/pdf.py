@@ -163,7 +163,7 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
             else "-",
         ),
         ("Duration", f"median {_hours(c.median_hours)}, longest {_hours(c.longest_hours)}"),
-        ("Pain-free days", f"{c.pain_free_days} of {days}"),
+        ("Pain-free days", c.pain_free.summary()),
     ]
     table = Table(
         [[_p(k, s["body"]), _p(v, s["body"])] for k, v in facts],

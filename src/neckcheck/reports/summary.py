@@ -12,13 +12,14 @@ report covers the episodes that started within ``[first, last]``.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from neckcheck.domain import Assessment, Episode, Profile
 from neckcheck.engine import check
 from neckcheck.levels import Level
 from neckcheck.patterns import Course, RemedyStat, TriggerStat, course, remedy_stats, trigger_stats
+from neckcheck.patterns.days import PainFree
 from neckcheck.patterns.history import DiaryHistory
 
 
@@ -54,7 +55,10 @@ def build_report(
     now: datetime,
     patient: str,
     profile: Profile | None = None,
+    pain_free: PainFree | None = None,
 ) -> ReportData:
+    """``pain_free``: the period's pain-free days as the diary counts them (recorded, and
+    estimated since the diary began); default: estimated from these episodes alone."""
     from neckcheck.knowledge import load
 
     kb = load()
@@ -78,6 +82,9 @@ def build_report(
         ),
         key=lambda f: (f.level.rank, -len(f.dates), f.rule),
     )
+    summary = course(episodes, now=now, first=first, last=last, history=history)
+    if pain_free is not None:
+        summary = replace(summary, pain_free=pain_free)
     counts = Counter(f for e in episodes for f in e.derived_findings())
     labels = {f.id: f.label for f in kb.findings}
     return ReportData(
@@ -87,7 +94,7 @@ def build_report(
         generated=now,
         episodes=episodes,
         assessments=assessments,
-        course=course(episodes, now=now, first=first, last=last, history=history),
+        course=summary,
         flags=flags,
         triggers=trigger_stats(episodes),
         remedies=remedy_stats(episodes),

@@ -13,14 +13,21 @@ engine, the patterns, the reports and the exports happens here, with the clock i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
-from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate, Profile
+from neckcheck.domain import (
+    Assessment,
+    Episode,
+    EpisodeCreate,
+    EpisodeUpdate,
+    PainFreeDay,
+    Profile,
+)
 from neckcheck.errors import FieldProblem, InputError, NotAllowed, NotFoundError
 from neckcheck.knowledge.models import ScreeningGroup
 from neckcheck.levels import Level
@@ -28,9 +35,11 @@ from neckcheck.levels import Level
 if TYPE_CHECKING:
     from neckcheck.nlp import Mention
 from neckcheck.patterns import Course, RemedyStat, TriggerStat
+from neckcheck.patterns.days import PainFree, day_span, pain_free
 from neckcheck.services.access import Action, Actor, decide
 from neckcheck.storage import repo
-from neckcheck.timeparse import MAX_PERIOD_DAYS, Period
+from neckcheck.text import format_moment
+from neckcheck.timeparse import EARLIEST_DAY, MAX_PERIOD_DAYS, Period
 
 __all__ = ["Diary", "Export", "ImportResult", "Insights", "Step", "Today"]
 
@@ -38,6 +47,8 @@ __all__ = ["Diary", "Export", "ImportResult", "Insights", "Step", "Today"]
 CLOCK_SKEW = timedelta(minutes=5)
 # Periods shown when none is asked for: the pages and the report show the same 6 months.
 DEFAULT_DAYS = 182
+# Today's page counts pain-free days over the last 4 weeks.
+TODAY_DAYS = 28
 
 ExportKind = Literal["json", "csv", "fhir"]
 FhirBundle = Literal["transaction", "collection"]
@@ -47,11 +58,16 @@ _EXPORT_SUFFIX = {"json": "json", "csv": "csv", "fhir": "fhir.json"}
 
 @dataclass(frozen=True)
 class Today:
-    """The home page: the latest episode and its check, and the episodes still going on."""
+    """The home page: the latest episode and its check, the episodes still going on, and
+    whether today is recorded as pain-free or had a spasm (then it cannot be)."""
 
     latest: Episode | None
     result: Assessment | None
     ongoing: list[Episode]
+    day: date | None = None
+    pain_free_today: bool = False
+    spasm_today: bool = False
+    pain_free: PainFree | None = None  # over the last TODAY_DAYS days
 
 
 @dataclass(frozen=True)
@@ -316,24 +332,146 @@ class Diary:
     def today(self) -> Today:
         recent = self.episodes(limit=50)
         latest = recent[0] if recent else None
+        day = self.today_date()
         return Today(
             latest=latest,
             result=self.assess(latest) if latest else None,
             ongoing=[episode for episode in recent if episode.ongoing],
+            day=day,
+            pain_free_today=bool(
+                repo.pain_free_days(
+                    session=self.session, patient_id=self.patient_id, first=day, last=day
+                )
+            ),
+            spasm_today=bool(self._episodes_on(day)),
+            pain_free=self.pain_free(Period.ending(day, days=TODAY_DAYS, zone=self.zone)),
         )
 
     def course(self, period: Period, episodes: list[Episode] | None = None) -> Course:
         """The course over ``period`` (its episodes may be given when already read), with
-        each episode's history reaching back before the period, as its check does."""
+        each episode's history reaching back before the period, as its check does, and the
+        pain-free days recorded and estimated (see :meth:`pain_free`)."""
         from neckcheck.patterns import course
 
-        return course(
-            self.episodes(period, newest_first=False) if episodes is None else episodes,
+        episodes = self.episodes(period, newest_first=False) if episodes is None else episodes
+        summary = course(
+            episodes,
             now=self.clock.now(),
             first=period.first,
             last=period.last,
             history=repo.diary_history(session=self.session, patient_id=self.patient_id),
         )
+        return replace(summary, pain_free=self.pain_free(period))
+
+    # --- pain-free days ---------------------------------------------------------------------
+
+    def began(self) -> date:
+        """The day the diary began: its first entry (an episode or a pain-free day, imported
+        ones included) or the creation of the account, whichever came first. Days with
+        nothing logged are estimated pain-free only from then on."""
+        created = repo.patient_created(session=self.session, patient_id=self.patient_id)
+        days = [created.astimezone(self.zone).date()]
+        first = self.episodes(limit=1, newest_first=False)
+        days += [episode.started_at.date() for episode in first]
+        days += repo.pain_free_days(session=self.session, patient_id=self.patient_id)[:1]
+        return min(days)
+
+    def pain_free(self, period: Period) -> PainFree:
+        """Pain-free days in ``period``: those the person recorded, and, apart, an estimate
+        of the days with nothing logged since the diary began (never before; see
+        :mod:`neckcheck.patterns.days`)."""
+        start, end = period.bounds()
+        # Episodes that started before the period but reached into it count too.
+        touching = repo.episodes_overlapping(
+            session=self.session,
+            patient_id=self.patient_id,
+            start=start - timedelta(days=1),
+            end=end + timedelta(days=1),
+        )
+        recorded = repo.pain_free_days(
+            session=self.session, patient_id=self.patient_id, first=period.first, last=period.last
+        )
+        return pain_free(
+            touching,
+            recorded,
+            first=period.first,
+            last=period.last,
+            today=self.today_date(),
+            now=self.clock.now(),
+            since=self.began(),
+        )
+
+    def pain_free_days(self, period: Period) -> list[PainFreeDay]:
+        """The days recorded as pain-free in ``period``, oldest first."""
+        records = repo.pain_free_records(
+            session=self.session, patient_id=self.patient_id, first=period.first, last=period.last
+        )
+        return [PainFreeDay(day=day, recorded_at=at) for day, at in records]
+
+    def _episodes_on(self, day: date) -> list[Episode]:
+        """Episodes that touched ``day`` (as :func:`neckcheck.patterns.days.day_span` counts
+        days: in the time zone each was logged in)."""
+        start, end = Period(day, day, self.zone).bounds()
+        now = self.clock.now()
+        # A day runs at most 14 hours either side of the person's zone's: read a day more
+        # each way, and keep those whose own days include it.
+        near = repo.episodes_overlapping(
+            session=self.session,
+            patient_id=self.patient_id,
+            start=start - timedelta(days=1),
+            end=end + timedelta(days=1),
+        )
+        spans = [(episode, day_span(episode.started_at, episode.ended_at, now)) for episode in near]
+        return [episode for episode, (first, last) in spans if first <= day <= last]
+
+    def no_spasm(self, day: date | None = None) -> PainFreeDay:
+        """Record ``day`` (default today) as pain-free; recording it again changes nothing.
+
+        Refused (InputError on ``day``) for a day that has not begun, and for a day with a
+        logged spasm: a day with a spasm is not pain-free. (The other way round, logging a
+        spasm on a day recorded as pain-free removes the record: see :meth:`log`.)
+        """
+        self._may()
+        today = self.today_date()
+        day = today if day is None else day
+        if day > today:
+            raise InputError("is in the future: record a day once it has begun", field="day")
+        if day < EARLIEST_DAY:
+            raise InputError(f"must be {EARLIEST_DAY} or later", field="day")
+        spasms = self._episodes_on(day)
+        if spasms:
+            episode = spasms[-1]
+            going_on = ", still going on" if episode.ongoing else ""
+            raise InputError(
+                f"a spasm is logged on {day:%a %d %b %Y} (it started "
+                f"{format_moment(episode.started_at)}{going_on}), so it was not a pain-free "
+                "day",
+                field="day",
+            )
+        recorded_at = repo.mark_pain_free(
+            session=self.session, patient_id=self.patient_id, day=day, now=self.clock.now()
+        )
+        return PainFreeDay(day=day, recorded_at=recorded_at)
+
+    def undo_no_spasm(self, day: date | None = None) -> None:
+        """Forget that ``day`` (default today) was recorded as pain-free."""
+        self._may()
+        day = self.today_date() if day is None else day
+        removed = repo.unmark_pain_free(
+            session=self.session, patient_id=self.patient_id, first=day, last=day
+        )
+        if not removed:
+            raise NotFoundError(f"no pain-free day is recorded on {day.isoformat()}")
+
+    def _not_pain_free(self, episodes: Sequence[EpisodeCreate]) -> None:
+        """A logged spasm wins over a "no spasm" recorded for the days it touched (the
+        person may have tapped it in the morning and had a spasm at night)."""
+        now = self.clock.now()
+        for data in episodes:
+            first, last = day_span(data.started_at, data.ended_at, now)
+            repo.unmark_pain_free(
+                session=self.session, patient_id=self.patient_id, first=first, last=last
+            )
 
     def insights(self, period: Period) -> Insights:
         """Course, triggers and remedies over ``period``."""
@@ -366,6 +504,7 @@ class Diary:
             now=self.clock.now(),
             patient=self.name(),
             profile=self.profile(),
+            pain_free=self.pain_free(period),
         )
         return render_pdf(data)
 
@@ -424,9 +563,11 @@ class Diary:
             raise InputError(problems)
 
     def log(self, data: EpisodeCreate) -> Episode:
-        """Add an episode; its start may not lie in the future."""
+        """Add an episode; its start may not lie in the future. The days it touched are no
+        longer recorded as pain-free."""
         self._may()
         self._refuse_the_future([data])
+        self._not_pain_free([data])
         return repo.create_episode(
             session=self.session, patient_id=self.patient_id, data=data, now=self.clock.now()
         )
@@ -437,6 +578,7 @@ class Diary:
         self._may()
         data = self.episode(episode_id).apply(changes)
         self._refuse_the_future([data])
+        self._not_pain_free([data])
         return repo.update_episode(
             session=self.session,
             patient_id=self.patient_id,
@@ -470,6 +612,7 @@ class Diary:
         if kind == "json":
             episodes = plain.import_json(text)
             self._refuse_the_future(episodes, numbered=True)
+            self._not_pain_free(episodes)
             added = repo.add_episodes(
                 session=self.session,
                 patient_id=self.patient_id,
@@ -492,6 +635,7 @@ class Diary:
         }
         new = [item for item in items if fhir.source_key(item.source_id) not in held]
         if new:
+            self._not_pain_free([item.data for item in new])
             repo.add_episodes(
                 session=self.session, patient_id=self.patient_id, items=new, now=self.clock.now()
             )

@@ -14,10 +14,11 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable, Hashable, Sequence
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, TypeVar
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ from neckcheck.domain import (
 )
 from neckcheck.errors import NotFoundError
 from neckcheck.storage.cache import DiaryCache
-from neckcheck.storage.tables import EpisodeRow, InstallationRow, PatientRow
+from neckcheck.storage.tables import EpisodeRow, InstallationRow, PainFreeDayRow, PatientRow
 
 if TYPE_CHECKING:
     from neckcheck.patterns.history import DiaryHistory
@@ -373,3 +374,97 @@ def diary_history(*, session: Session, patient_id: int) -> DiaryHistory:
 def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
     """The triage's history inputs at ``at``: counts only what began by then."""
     return diary_history(session=session, patient_id=patient_id).at(at)
+
+
+def patient_created(*, session: Session, patient_id: int) -> datetime:
+    """When the patient (the account, or local mode's person) was created."""
+    created = session.scalar(select(PatientRow.created_at).where(PatientRow.id == patient_id))
+    if created is None:
+        raise NotFoundError(f"patient {patient_id} not found")
+    return created
+
+
+def episodes_overlapping(
+    *, session: Session, patient_id: int, start: datetime, end: datetime
+) -> list[Episode]:
+    """Episodes that started before ``end`` and had not ended before ``start`` (those still
+    going on included), oldest first."""
+    query = (
+        select(EpisodeRow)
+        .where(
+            EpisodeRow.patient_id == patient_id,
+            EpisodeRow.started_at < end,
+            or_(EpisodeRow.ended_at.is_(None), EpisodeRow.ended_at >= start),
+        )
+        .order_by(EpisodeRow.started_at, EpisodeRow.id)
+    )
+    return [_to_episode(row) for row in session.scalars(query)]
+
+
+def pain_free_days(
+    *, session: Session, patient_id: int, first: date | None = None, last: date | None = None
+) -> list[date]:
+    """The days the patient recorded as pain-free, in ``[first, last]``, oldest first; kept
+    per diary version."""
+
+    def load() -> tuple[date, ...]:
+        query = select(PainFreeDayRow.day).where(PainFreeDayRow.patient_id == patient_id)
+        if first is not None:
+            query = query.where(PainFreeDayRow.day >= first)
+        if last is not None:
+            query = query.where(PainFreeDayRow.day <= last)
+        return tuple(session.scalars(query.order_by(PainFreeDayRow.day)))
+
+    return list(kept(session, patient_id, ("pain_free_days", first, last), load))
+
+
+def pain_free_records(
+    *, session: Session, patient_id: int, first: date, last: date
+) -> list[tuple[date, datetime]]:
+    """The days recorded as pain-free in ``[first, last]`` and when each was recorded."""
+    query = (
+        select(PainFreeDayRow.day, PainFreeDayRow.created_at)
+        .where(
+            PainFreeDayRow.patient_id == patient_id,
+            PainFreeDayRow.day >= first,
+            PainFreeDayRow.day <= last,
+        )
+        .order_by(PainFreeDayRow.day)
+    )
+    return [(day, at) for day, at in session.execute(query)]
+
+
+def mark_pain_free(*, session: Session, patient_id: int, day: date, now: datetime) -> datetime:
+    """Record ``day`` as pain-free (again: nothing changes); returns when it was recorded."""
+    query = select(PainFreeDayRow.created_at).where(
+        PainFreeDayRow.patient_id == patient_id, PainFreeDayRow.day == day
+    )
+    found = session.scalar(query)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():  # the same day sent twice at once: one row wins
+            session.add(PainFreeDayRow(patient_id=patient_id, day=day, created_at=now))
+    except IntegrityError:
+        pass
+    else:
+        _diary_changed(session, patient_id)
+    recorded = session.scalar(query)
+    if recorded is None:  # just written, by this session or the one that won
+        raise RuntimeError("the pain-free day was not recorded")
+    return recorded
+
+
+def unmark_pain_free(*, session: Session, patient_id: int, first: date, last: date) -> int:
+    """Forget the pain-free days in ``[first, last]``; returns how many there were."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        delete(PainFreeDayRow).where(
+            PainFreeDayRow.patient_id == patient_id,
+            PainFreeDayRow.day >= first,
+            PainFreeDayRow.day <= last,
+        )
+    )
+    removed = int(result.rowcount or 0)
+    if removed:
+        _diary_changed(session, patient_id)
+    return removed

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
     true,
 )
@@ -225,3 +227,32 @@ class InstallationRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class PainFreeDayRow(Base):
+    """A day the person said had no spasm ("No spasm today"), on their own calendar. A day
+    with a logged episode is never one: logging it removes the mark (services.diary)."""
+
+    __tablename__ = "pain_free_days"
+    __table_args__ = (UniqueConstraint("patient_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarFeedRow(Base):
+    """A person's private calendar feed of reminders. Its address is ``lookup`` (random) and
+    an HMAC of it under the server's secret key, which is never stored: a copy of the
+    database alone does not give the address. A new ``lookup`` is a new address."""
+
+    __tablename__ = "calendar_feeds"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    lookup: Mapped[str] = mapped_column(String(32), unique=True)
+    checkin_minute: Mapped[int]  # the daily check-in, minutes after midnight (local time)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -33,7 +33,8 @@ from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
-from neckcheck.web.routes import api, clinic, pages
+from neckcheck.web.logs import redact
+from neckcheck.web.routes import api, clinic, pages, reminders
 
 logger = logging.getLogger("neckcheck.web")
 
@@ -62,6 +63,8 @@ def _templates() -> Jinja2Templates:
     labels = {f.id: f.label for f in kb.findings}
     env.filters.update(
         duration=text.format_hours,
+        elapsed=text.format_elapsed,
+        iso_duration=text.iso_duration,
         when=text.format_moment,
         finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
     )
@@ -255,7 +258,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         try:
             response: Response = await call_next(request)
         except Exception:  # an unexpected fault still answers with the security headers
-            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            path = redact(request.url.path)  # a calendar feed's address is its credential
+            logger.exception("unexpected error on %s %s", request.method, path)
             response = _refusal(request.url.path, 500, "something went wrong on our side")
         response.headers.update(SECURITY_HEADERS)
         if not request.url.path.startswith("/static/"):
@@ -283,6 +287,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(clinic.router)
+    app.include_router(reminders.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

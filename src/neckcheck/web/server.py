@@ -28,23 +28,30 @@ def free_port(host: str = "127.0.0.1") -> int:
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """Uvicorn settings every neckcheck server uses: forwarded headers are believed only from
     the configured proxies (uvicorn's own default trusts 127.0.0.1, so a local client could
-    choose the address written into the audit log)."""
+    choose the address written into the audit log), and logs without feed tokens."""
+    from neckcheck.web.logs import log_config
+
     trusted = settings.trusted_proxies.strip()
     return {
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "server_header": False,
+        "log_config": log_config(),  # the access log never shows a calendar feed's token
     }
 
 
 @contextmanager
 def serve_in_thread(
-    app: Any, host: str = "127.0.0.1", port: int | None = None, settings: Settings | None = None
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    settings: Settings | None = None,
+    log_level: str = "warning",
 ) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields the base URL once it accepts requests."""
     port = port or free_port(host)
     options = uvicorn_options(settings or Settings())
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", **options)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

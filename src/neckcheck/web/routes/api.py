@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
-from neckcheck.domain import Assessment, Episode, EpisodeCreate, EpisodeUpdate, Findings
+from neckcheck.domain import (
+    Assessment,
+    Episode,
+    EpisodeCreate,
+    EpisodeUpdate,
+    Findings,
+    PainFreeDay,
+)
 from neckcheck.engine import assess
-from neckcheck.web.deps import ReadDiary, RowId, WriteDiary
+from neckcheck.services.access import Action
+from neckcheck.services.diary import Diary
+from neckcheck.timeparse import parse_day
+from neckcheck.web.deps import ReadDiary, RowId, WriteDiary, own_diary
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -62,6 +74,12 @@ def update_episode(episode_id: RowId, changes: EpisodeUpdate, diary: WriteDiary)
     return diary.edit(episode_id, changes)
 
 
+@router.post("/episodes/{episode_id}/end", responses=ERRORS)
+def end_episode(episode_id: RowId, diary: WriteDiary) -> Episode:
+    """It stopped: an episode still going on ends now (one that has ended stays as it is)."""
+    return diary.end(episode_id)
+
+
 @router.delete("/episodes/{episode_id}", status_code=204, responses=ERRORS)
 def delete_episode(episode_id: RowId, diary: WriteDiary) -> Response:
     diary.delete(episode_id)
@@ -77,3 +95,110 @@ def episode_assessment(episode_id: RowId, diary: ReadDiary) -> Assessment:
 def assess_findings(doc: Findings) -> Assessment:
     """Assess a findings document (see `neckcheck schema findings`)."""
     return assess(doc)
+
+
+# --- pain-free days ---------------------------------------------------------------------------
+
+DayPath = Annotated[str, Path(description="The day (YYYY-MM-DD, the person's time zone)", **_DAY)]
+
+
+@router.get("/pain-free-days", responses=ERRORS)
+def list_pain_free_days(
+    diary: ReadDiary,
+    start: Annotated[
+        str | None,
+        Query(alias="from", description="First day (YYYY-MM-DD); default: 6 months ago", **_DAY),
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", description="Last day (YYYY-MM-DD); default: today", **_DAY)
+    ] = None,
+) -> list[PainFreeDay]:
+    """The days recorded as pain-free ("No spasm today"), oldest first."""
+    return diary.pain_free_days(diary.period(start, end, blank_is_missing=False))
+
+
+@router.put("/pain-free-days/{day}", responses=ERRORS)
+def record_pain_free_day(day: DayPath, diary: WriteDiary) -> PainFreeDay:
+    """No spasm that day: record it as pain-free (again: nothing changes). Refused (422) for
+    a day not yet begun and for a day with a logged spasm. Logging a spasm on a day recorded
+    as pain-free removes the record."""
+    return diary.no_spasm(parse_day(day, field="day"))
+
+
+@router.delete("/pain-free-days/{day}", status_code=204, responses=ERRORS)
+def forget_pain_free_day(day: DayPath, diary: WriteDiary) -> Response:
+    diary.undo_no_spasm(parse_day(day, field="day"))
+    return Response(status_code=204)
+
+
+# --- the course -------------------------------------------------------------------------------
+
+
+class PainFreeDays(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recorded: int = Field(description='Days the person recorded as pain-free ("No spasm today").')
+    estimated: int = Field(
+        description="Days with nothing logged since the diary began, up to yesterday: an "
+        "estimate, not a record (they may have had a spasm nobody wrote down)."
+    )
+    estimated_since: date | None = Field(
+        description="The day the diary began, when it is after the period's first day: no "
+        "day before it is estimated."
+    )
+    text: str = Field(description="The same in words, as the pages and the report say it.")
+
+
+class CourseOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first: date
+    last: date
+    episodes: int
+    classification: str = Field(description="none, isolated, recurring, lingering or chronic.")
+    label: str
+    evidence: list[str] = Field(description="What makes each class apply, with its dates.")
+    symptom_days: int = Field(description="Days of the period an episode touched.")
+    pain_free_days: PainFreeDays
+    days_since_symptoms: int | None = Field(
+        description="0 while an episode goes on or had symptoms today; null with no episode."
+    )
+    median_hours: float | None
+    longest_hours: float | None
+
+
+InsightsDiary = Annotated[Diary, Depends(own_diary(Action.insights))]
+
+
+@router.get("/course", responses=ERRORS)
+def course(
+    diary: InsightsDiary,
+    start: Annotated[
+        str | None,
+        Query(alias="from", description="First day (YYYY-MM-DD); default: 6 months ago", **_DAY),
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", description="Last day (YYYY-MM-DD); default: today", **_DAY)
+    ] = None,
+) -> CourseOut:
+    """The course of the diary over a period, as the Insights page shows it."""
+    summary = diary.course(diary.period(start, end, blank_is_missing=False))
+    pain_free = summary.pain_free
+    return CourseOut(
+        first=summary.first,
+        last=summary.last,
+        episodes=summary.episodes,
+        classification=summary.classification,
+        label=summary.label,
+        evidence=[item.text for item in summary.evidence],
+        symptom_days=summary.symptom_days,
+        pain_free_days=PainFreeDays(
+            recorded=pain_free.recorded,
+            estimated=pain_free.estimated,
+            estimated_since=pain_free.since,
+            text=pain_free.summary(),
+        ),
+        days_since_symptoms=summary.streak_days,
+        median_hours=summary.median_hours,
+        longest_hours=summary.longest_hours,
+    )

@@ -6,6 +6,7 @@ Each route reads its input, calls the diary (``services.diary``) and renders a t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,7 +18,7 @@ from neckcheck.errors import InputError, NotFoundError
 from neckcheck.knowledge import load
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
-from neckcheck.timeparse import Period
+from neckcheck.timeparse import Period, parse_day
 from neckcheck.web import forms
 from neckcheck.web.deps import CsrfDep, ReadDiary, RowId, WriteDiary, own_diary
 
@@ -42,16 +43,79 @@ def _see_other(url: str) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, diary: ReadDiary) -> HTMLResponse:
+    return _home(request, diary)
+
+
+def _home(
+    request: Request, diary: Diary, *, status_code: int = 200, errors: dict[str, str] | None = None
+) -> HTMLResponse:
     today = diary.today()
     return render(
         request,
         "home.html",
+        status_code=status_code,
+        stopped=_just_stopped(request, diary),
         latest=today.latest,
         result=today.result,
         ongoing=today.ongoing,
+        today=today,
+        errors=errors or {},
         emergency_number=emergency_number(request, diary),
         now=diary.clock.now(),
     )
+
+
+def _just_stopped(request: Request, diary: Diary) -> Episode | None:
+    """The episode "It stopped" has just ended (``?stopped=ID``), to say how long it lasted."""
+    raw = request.query_params.get("stopped", "")
+    if not raw.isdigit() or len(raw) > 9:
+        return None
+    try:
+        episode = diary.episode(int(raw))
+    except NotFoundError:
+        return None
+    return None if episode.ongoing else episode
+
+
+def _form_day(values: Any) -> date | None:
+    """The day a form on Today names (the day the page showed), or None for today."""
+    raw = str(values.get("day", "")).strip()
+    return parse_day(raw, field="day") if raw else None
+
+
+@router.post("/no-spasm", response_class=HTMLResponse)
+async def no_spasm(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
+    """No spasm today: the day the page showed is recorded as pain-free."""
+    try:
+        diary.no_spasm(_form_day(await request.form()))
+    except InputError as exc:
+        return _home(request, diary, status_code=422, errors=forms.errors_by_field(exc))
+    return _see_other("/")
+
+
+@router.post("/no-spasm/undo", response_class=HTMLResponse)
+async def no_spasm_undo(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
+    try:
+        diary.undo_no_spasm(_form_day(await request.form()))
+    except InputError as exc:
+        return _home(request, diary, status_code=422, errors=forms.errors_by_field(exc))
+    return _see_other("/")
+
+
+@router.post("/timer", response_class=HTMLResponse)
+async def start_timer(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
+    """Spasm right now: an episode that starts now, with only how bad it is; the check
+    follows, and Today shows how long it has lasted until "It stopped"."""
+    values = forms.read_form(await request.form())
+    try:
+        raw = str(values.get("intensity", "")).strip()
+        if not raw:
+            raise InputError("choose how bad the pain is, 0 to 10", field="intensity")
+        data = forms.validate(EpisodeCreate, {"started_at": diary.clock.now(), "intensity": raw})
+        episode = diary.log(data)
+    except InputError as exc:
+        return _home(request, diary, status_code=422, errors=forms.errors_by_field(exc))
+    return _see_other(f"/episodes/{episode.id}/check")
 
 
 def _form_page(
@@ -241,7 +305,7 @@ def episode_page(request: Request, episode_id: RowId, diary: ReadDiary) -> HTMLR
 @router.post("/episodes/{episode_id}/end")
 def end_episode(episode_id: RowId, diary: WriteDiary, _: CsrfDep) -> Response:
     diary.end(episode_id)
-    return _see_other("/")
+    return _see_other(f"/?stopped={episode_id}")
 
 
 @router.get("/episodes/{episode_id}/edit", response_class=HTMLResponse)
@@ -415,19 +479,39 @@ def export(kind: str, diary: ExportDiary) -> Response:
 
 @router.get("/profile", response_class=HTMLResponse)
 def profile_page(request: Request, diary: WriteDiary) -> HTMLResponse:
-    profile = diary.profile()
-    values = {
-        "name": diary.name(),
-        "birth_year": "" if profile.birth_year is None else str(profile.birth_year),
-        "time_zone": profile.time_zone or "",
-        "emergency_number": profile.emergency_number or "",
-    }
+    return profile_response(request, diary, saved=request.query_params.get("saved") == "1")
+
+
+def profile_response(
+    request: Request,
+    diary: Diary,
+    *,
+    form: forms.FormState | None = None,
+    saved: bool = False,
+    calendar: Any = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The profile page, with its calendar section (the feed of reminders)."""
+    from neckcheck.web.routes.reminders import calendar_section
+
+    if form is None:
+        profile = diary.profile()
+        form = forms.FormState(
+            values={
+                "name": diary.name(),
+                "birth_year": "" if profile.birth_year is None else str(profile.birth_year),
+                "time_zone": profile.time_zone or "",
+                "emergency_number": profile.emergency_number or "",
+            }
+        )
     return render(
         request,
         "profile.html",
-        form=forms.FormState(values=values),
+        status_code=status_code,
+        form=form,
         suggested_number=emergency_number(request, diary),
-        saved=request.query_params.get("saved") == "1",
+        saved=saved,
+        calendar=calendar or calendar_section(request, diary),
     )
 
 
@@ -443,13 +527,11 @@ async def profile_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Res
         if "name" in values:
             diary.rename(str(values["name"]))
     except InputError as exc:
-        return render(
+        return profile_response(
             request,
-            "profile.html",
+            diary,
             status_code=422,
             form=forms.FormState(values=values, errors=forms.errors_by_field(exc)),
-            suggested_number=emergency_number(request, diary),
-            saved=False,
         )
     return _see_other("/profile?saved=1")
 
