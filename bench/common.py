@@ -6,38 +6,51 @@ Run the benchmarks from the repository root as modules (``python -m bench.web``)
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import subprocess
+import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+_STATIC = "NECKCHECK_BENCH_STATIC_DIR"
 
-def _serve(settings: dict[str, Any], static_dir: str, port: int) -> None:
-    import uvicorn
+
+def app_from_environment() -> Any:
+    """The app of one bench server process: settings from the ``NECKCHECK_*`` environment,
+    and the static folder of NECKCHECK_BENCH_STATIC_DIR served under /bench-static."""
     from fastapi.staticfiles import StaticFiles
 
     from neckcheck.settings import Settings
     from neckcheck.web.app import create_app
 
-    app = create_app(Settings(**settings))
-    app.mount("/bench-static", StaticFiles(directory=static_dir), name="bench-static")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(Settings())
+    app.mount("/bench-static", StaticFiles(directory=os.environ[_STATIC]), name="bench-static")
+    return app
 
 
-def start_server(settings: dict[str, Any], static_dir: Path) -> tuple[BaseProcess, str]:
-    """The app with ``Settings(**settings)`` in a process of its own (one uvicorn process),
-    with ``static_dir`` served under /bench-static; returns the process and the base URL
-    once the server answers."""
+def start_server(
+    settings: dict[str, Any], static_dir: Path, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A uvicorn server of the app with ``Settings(**settings)`` and ``static_dir`` served
+    under /bench-static, in processes of its own: one, or a supervisor and ``workers``
+    worker processes sharing the port (as ``neckcheck serve --workers N`` runs). Returns
+    the process and the base URL once the server answers; stop it with ``terminate()``."""
+    from neckcheck.storage.db import open_database
     from neckcheck.web.server import free_port
 
     port = free_port()
-    server = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(settings, str(static_dir), port), daemon=True
+    env = {f"NECKCHECK_{name.upper()}": str(value) for name, value in settings.items()}
+    open_database(settings["database_url"]).close()  # migrated once, before the workers
+    command = [sys.executable, "-m", "uvicorn", "bench.common:app_from_environment"]
+    command += ["--factory", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning"]
+    server = subprocess.Popen(
+        command,
+        env={**os.environ, **env, _STATIC: str(static_dir)},
     )
-    server.start()
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base + "/api/v1/health")
     return server, base
@@ -107,3 +120,37 @@ def peak_rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
     return int(peak) / 1024
+
+
+def serving_pids(server: subprocess.Popen[bytes]) -> list[int]:
+    """The processes that answer requests: the server's own, or its uvicorn workers."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    workers = [int(pid) for pid in children if _is_worker(int(pid))]
+    return workers or [server.pid]
+
+
+def wait_until_idle(pids: list[int], seconds: float = 60) -> None:
+    """Wait until the processes ``pids`` use under 5% of a core each (a server building
+    what it builds in the background at start, such as the text extractor, is not yet
+    what is measured)."""
+
+    def ticks(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    per_second = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + seconds
+    before = {pid: ticks(pid) for pid in pids}
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = {pid: ticks(pid) for pid in pids}
+        if all(after[pid] - before[pid] < 0.05 * 0.5 * per_second for pid in pids):
+            return
+        before = after
+
+
+def _is_worker(pid: int) -> bool:
+    # uvicorn's workers are spawned Python processes; multiprocessing's resource tracker is
+    # one too, but it is not a spawn_main child.
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    return any(b"spawn_main" in part for part in command)

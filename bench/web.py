@@ -63,7 +63,7 @@ def main() -> None:
         )
     print(f"  server peak RSS after the run: {peak_rss_mib(server.pid):.0f} MiB")
     server.terminate()
-    server.join(10)
+    server.wait(10)
 
 
 if __name__ == "__main__":

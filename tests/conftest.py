@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
@@ -53,6 +54,34 @@ def postgres_server() -> Iterator[str]:
         pytest.skip(message)
     with running_server(bin_dir) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def nginx_binary() -> Path:
+    """Debian's nginx (fails in CI, skips elsewhere, when missing)."""
+    from tests.nginx import NGINX, find_nginx
+
+    binary = find_nginx()
+    if binary is None:
+        message = f"nginx is not installed ({NGINX})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI must install it")
+        pytest.skip(message)
+    return binary
+
+
+@pytest.fixture
+def nginx(nginx_binary: Path) -> Iterator[Callable[[list[int]], str]]:
+    """Start nginx as a round-robin load balancer: ``nginx([port1, port2])`` gives its base
+    URL; every nginx started so is stopped when the test ends."""
+    from tests.nginx import running_nginx
+
+    with ExitStack() as stack:
+
+        def start(backends: list[int]) -> str:
+            return stack.enter_context(running_nginx(nginx_binary, backends))
+
+        yield start
 
 
 @pytest.fixture

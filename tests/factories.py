@@ -56,10 +56,13 @@ class _StayPut(urllib.request.HTTPRedirectHandler):
         return None  # the page after sign-in is not loaded: only the session cookie matters
 
 
-def sign_in(base: str, email: str) -> Any:
-    """A urllib opener with a signed-in session cookie for the server at ``base``."""
+def sign_in(base: str, email: str, headers: dict[str, str] | None = None) -> Any:
+    """A urllib opener with a signed-in session cookie for the server at ``base``; it sends
+    ``headers`` (e.g. an ``X-Forwarded-For`` through a proxy) with every request, sign-in
+    included."""
     jar = urllib.request.HTTPCookieProcessor(CookieJar())
     opener = urllib.request.build_opener(jar)
+    opener.addheaders += list((headers or {}).items())
     page = opener.open(base + "/login", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     if token is None:
@@ -67,7 +70,9 @@ def sign_in(base: str, email: str) -> Any:
     form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
     status = 200
     try:
-        urllib.request.build_opener(jar, _StayPut()).open(base + "/login", form.encode())
+        poster = urllib.request.build_opener(jar, _StayPut())
+        poster.addheaders = opener.addheaders
+        poster.open(base + "/login", form.encode())
     except urllib.error.HTTPError as answer:
         status = answer.code
     if status != 303:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from neckcheck.web.server import free_port
+from tests.factories import NOW
 
 _FIGURES: list[str] = []
 
@@ -30,29 +34,60 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
-class Server:
-    """``python -m neckcheck serve --clinic`` on a free port, restartable, killable."""
+def post_episode(opener: Any, base: str, label: str) -> int:
+    """Log an episode (an hour before NOW) through the JSON API; its id once acknowledged."""
+    body = json.dumps(
+        {
+            "started_at": (NOW - timedelta(hours=1)).isoformat(),
+            "intensity": random.randint(0, 10),
+            "notes": label,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        base + "/api/v1/episodes", body, {"Content-Type": "application/json"}
+    )
+    with opener.open(request, timeout=30) as response:
+        assert response.status == 201
+        episode_id: int = json.loads(response.read())["id"]
+        return episode_id
 
-    def __init__(self, database_url: str, folder: Path) -> None:
+
+def stored_ids(opener: Any, base: str) -> set[int]:
+    """The ids of the signed-in patient's episodes, as the JSON API lists them."""
+    with opener.open(base + "/api/v1/episodes", timeout=30) as response:
+        return {e["id"] for e in json.loads(response.read())}
+
+
+class Server:
+    """``python -m neckcheck serve --clinic`` on a free port, restartable, killable; with
+    ``workers`` processes sharing the port, and ``env`` added to the environment."""
+
+    def __init__(
+        self,
+        database_url: str,
+        folder: Path,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
         self.env = {
             **os.environ,
             "NECKCHECK_DATABASE_URL": database_url,
             "NECKCHECK_SECRET_KEY": "k" * 40,
             "NECKCHECK_COOKIE_SECURE": "false",
+            **(env or {}),
         }
-        self.log = folder / "server.log"
+        self.log = folder / f"server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        command = [sys.executable, "-m", "neckcheck", "serve", "--clinic"]
+        command += ["--port", str(self.port), "--workers", str(self.workers)]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "neckcheck", "serve", "--clinic", "--port", str(self.port)],
-                env=self.env,
-                stdout=log,
-                stderr=log,
-            )
+            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -60,8 +95,16 @@ class Server:
                     return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
                     raise RuntimeError("server did not start:\n" + self.log.read_text()) from None
                 time.sleep(0.1)
+
+    def children(self) -> list[int]:
+        """The ids of the server's child processes (with ``workers`` > 1: its workers)."""
+        assert self.process is not None
+        pid = self.process.pid
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(child) for child in listed.split()]
 
     def kill(self) -> None:
         assert self.process is not None
@@ -75,11 +118,13 @@ class Server:
 
 
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Any]:
+def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """``make_server(database_url, workers=1, env=None)``: a Server, not yet started; stopped
+    when the test ends."""
     servers: list[Server] = []
 
-    def make(database_url: str) -> Server:
-        server = Server(database_url, tmp_path)
+    def make(database_url: str, *, workers: int = 1, env: dict[str, str] | None = None) -> Server:
+        server = Server(database_url, tmp_path, workers=workers, env=env)
         servers.append(server)
         return server
 

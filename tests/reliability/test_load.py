@@ -4,20 +4,16 @@ with SIGKILL in the middle of writes loses no acknowledged episode and starts ag
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import statistics
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from tests.factories import NOW, patient_accounts, sign_in
-from tests.reliability.conftest import Server, report
+from tests.factories import patient_accounts, sign_in
+from tests.reliability.conftest import Server, post_episode, report, stored_ids
 
 USERS = 50
 SECONDS = float(os.environ.get("NECKCHECK_LOAD_SECONDS", "60"))
@@ -32,28 +28,6 @@ def _accounts(url: str, count: int) -> list[str]:
     emails = [f"user{n}@example.org" for n in range(count)]
     patient_accounts(url, emails)
     return emails
-
-
-def _post_episode(opener: Any, base: str, label: str) -> int:
-    body = json.dumps(
-        {
-            "started_at": (NOW - timedelta(hours=1)).isoformat(),
-            "intensity": random.randint(0, 10),
-            "notes": label,
-        }
-    ).encode()
-    request = __import__("urllib.request").request.Request(
-        base + "/api/v1/episodes", body, {"Content-Type": "application/json"}
-    )
-    with opener.open(request, timeout=30) as response:
-        assert response.status == 201
-        episode_id: int = json.loads(response.read())["id"]
-        return episode_id
-
-
-def _stored_ids(opener: Any, base: str) -> set[int]:
-    with opener.open(base + "/api/v1/episodes", timeout=30) as response:
-        return {e["id"] for e in json.loads(response.read())}
 
 
 def test_fifty_users_for_a_minute(
@@ -77,9 +51,9 @@ def test_fifty_users_for_a_minute(
             try:
                 start = time.perf_counter()
                 if n % 2:
-                    acknowledged[index].add(_post_episode(opener, server.base, f"{index}-{n}"))
+                    acknowledged[index].add(post_episode(opener, server.base, f"{index}-{n}"))
                 else:
-                    _stored_ids(opener, server.base)
+                    stored_ids(opener, server.base)
                 elapsed = time.perf_counter() - start
                 with lock:
                     latencies.append(elapsed)
@@ -94,7 +68,7 @@ def test_fifty_users_for_a_minute(
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    lost = sum(len(acknowledged[i] - _stored_ids(openers[i], server.base)) for i in range(USERS))
+    lost = sum(len(acknowledged[i] - stored_ids(openers[i], server.base)) for i in range(USERS))
     ordered = sorted(latencies)
     backend = request.node.callspec.params["sqlite_or_postgres_url"]
     report(
@@ -124,7 +98,7 @@ def test_sigkill_loses_no_acknowledged_episode(
         while not stop.is_set():
             n += 1
             try:
-                acknowledged.add(_post_episode(opener, server.base, f"kill-{n}"))
+                acknowledged.add(post_episode(opener, server.base, f"kill-{n}"))
             except Exception:
                 time.sleep(0.01)
 
@@ -137,6 +111,6 @@ def test_sigkill_loses_no_acknowledged_episode(
     for writer in writers:
         writer.join()
     server.start()  # starts again cleanly on the same database
-    stored = _stored_ids(sign_in(server.base, email), server.base)
+    stored = stored_ids(sign_in(server.base, email), server.base)
     assert acknowledged
     assert acknowledged <= stored

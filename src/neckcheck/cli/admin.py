@@ -224,6 +224,9 @@ def serve(
     if host:
         settings = settings.model_copy(update={"host": host})
     settings.check()
+    # Migrated once, before the status refresh and the server (or its workers) open it: two
+    # migrations of an empty database at once collide.
+    open_database(settings.effective_database_url()).close()
     if settings.clinic_mode:
         _refresh_in_background(settings, run.clock)
     where: dict[str, Any] = {
@@ -237,7 +240,6 @@ def serve(
     # Each worker process builds its own app from the environment (see app_from_environment).
     os.environ["NECKCHECK_CLINIC_MODE"] = "true" if settings.clinic_mode else "false"
     os.environ["NECKCHECK_DATABASE_URL"] = settings.effective_database_url()
-    open_database(settings.effective_database_url()).close()  # migrate once, before workers
     uvicorn.run(
         "neckcheck.web.app:app_from_environment",
         factory=True,
