@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -37,6 +38,9 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
     engine.dispose()
 
 
+# The dashboard's order index has an expression (DESC NULLS LAST) that Alembic can compare on
+# PostgreSQL only, where it is made; elsewhere it says so and skips it.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
 def test_the_migrated_schema_matches_the_models(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)

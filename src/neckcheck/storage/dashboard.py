@@ -101,8 +101,15 @@ def dashboard_page(
     *, session: Session, clinician_id: int, offset: int, limit: int
 ) -> tuple[int, list[DashboardRow]]:
     """How many patients share with the clinician, and ``limit`` of them from ``offset``:
-    most urgent level first, then the most recent latest episode."""
-    shares = exists().where(ShareRow.patient_id == PatientRow.id, _shared_with(clinician_id))
+    most urgent level first, then the most recent latest episode.
+
+    The page walks the kept statuses in the order of their index (ix_patient_status_order)
+    and stops after ``offset + limit`` of the clinician's patients, so the first pages cost
+    the same however many patients there are; the total is counted from the shares alone.
+    """
+    shares = exists().where(
+        ShareRow.patient_id == PatientStatusRow.patient_id, _shared_with(clinician_id)
+    )
     query = (
         select(
             PatientRow.id,
@@ -111,24 +118,22 @@ def dashboard_page(
             PatientStatusRow.latest_started_at,
             PatientStatusRow.latest_intensity,
             PatientStatusRow.course,
-            func.count().over(),  # all the clinician's patients, in the same pass
         )
-        .join(PatientStatusRow, PatientStatusRow.patient_id == PatientRow.id)
+        .join(PatientRow, PatientRow.id == PatientStatusRow.patient_id)
         .where(shares)
         .order_by(
             PatientStatusRow.rank,
             PatientStatusRow.latest_started_at.desc().nulls_last(),
-            PatientRow.id,
+            PatientStatusRow.patient_id,
         )
         .offset(offset)
         .limit(limit)
     )
     found = session.execute(query).all()
-    if found:
-        total = found[0][-1]
-    else:  # past the last page
-        total = session.scalar(select(func.count()).select_from(PatientRow).where(shares)) or 0
-    return total, [
+    total = session.scalar(
+        select(func.count(ShareRow.patient_id.distinct())).where(_shared_with(clinician_id))
+    )
+    return total or 0, [
         DashboardRow(pid, name, Level(level) if level else None, started, intensity, course)
-        for pid, name, level, started, intensity, course, _ in found
+        for pid, name, level, started, intensity, course in found
     ]

@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -121,6 +122,16 @@ class PatientStatusRow(Base):
     alone could change it); otherwise it is computed again when next needed."""
 
     __tablename__ = "patient_status"
+    # The dashboard's order: most urgent first, then the most recent latest episode (on
+    # PostgreSQL, the clinic's database; SQLite indexes cannot say NULLS LAST).
+    __table_args__ = (
+        Index(
+            "ix_patient_status_order",
+            "rank",
+            text("latest_started_at DESC NULLS LAST"),
+            "patient_id",
+        ).ddl_if(dialect="postgresql"),
+    )
 
     patient_id: Mapped[int] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
