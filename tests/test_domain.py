@@ -106,8 +106,9 @@ def test_levels_are_ordered_by_urgency() -> None:
         (
             {"regions": ["neck"]},
             "regions.0: must be one of: 'upper_left', 'upper_centre', "
-            "'upper_right', 'lower_left', 'lower_centre', 'lower_right', 'shoulder_left' or "
-            "'shoulder_right'",
+            "'upper_right', 'lower_left', 'lower_centre', 'lower_right', 'shoulder_left', "
+            "'shoulder_right', 'head', 'jaw_left', 'jaw_right', 'upper_back', 'arm_left' or "
+            "'arm_right'",
         ),
         (
             {"triggers": ["sleep"]},
