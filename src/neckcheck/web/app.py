@@ -24,9 +24,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from neckcheck import __version__, text
+from neckcheck import __version__, charts, text
 from neckcheck.clock import Clock, SystemClock
 from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
+from neckcheck.explain import explain
 from neckcheck.knowledge import load
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
@@ -56,6 +57,8 @@ def _templates() -> Jinja2Templates:
         version=__version__,
         forms=forms,
         count=text.count,
+        explain=explain,
+        charts=charts,
         trigger_label={t.id: t.label for t in kb.diary.triggers},
         remedy_label={r.id: r.label for r in kb.diary.remedies},
     )
@@ -64,6 +67,7 @@ def _templates() -> Jinja2Templates:
         duration=text.format_hours,
         when=text.format_moment,
         finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
+        lower_first=lambda words: words[:1].lower() + words[1:],
     )
     return Jinja2Templates(env=env)
 
