@@ -111,24 +111,32 @@ class TriggerStat:
             )
         return f"{text}. The pain after it was not clearly worse or milder than after the others."
 
-    def details(self) -> str:
-        """The numbers behind :meth:`plain`: the share with its 95% interval and, with
-        enough data, the difference in worst pain with its interval and adjusted p-value."""
-        text = (
+    def share_words(self) -> str:
+        """How often it was noted, with its 95% interval."""
+        return (
             f"Share of spasms: {self.share:.0%} (95% interval {self.share_low:.0%} to "
             f"{self.share_high:.0%})."
         )
+
+    def difference_words(self) -> str:
+        """The difference in worst pain with its interval and adjusted p-value, or what it
+        takes to compare."""
         if not self.enough_data or self.difference is None:
             return (
-                f"{text} The pain is compared once there are at least {MIN_EACH} spasms with it "
-                f"and {MIN_EACH} without."
+                f"The pain is compared once there are at least {MIN_EACH} spasms with it and "
+                f"{MIN_EACH} without."
             )
         return (
-            f"{text} Worst pain after it minus after the others: {self.difference:+.1f} points "
+            f"Worst pain after it minus after the others: {self.difference:+.1f} points "
             f"(95% interval {self.difference_low:+.1f} to {self.difference_high:+.1f}; Welch's "
             f"t-test, p = {self.p_adjusted:.2f} adjusted for comparing every trigger at once, "
             "Benjamini-Hochberg)."
         )
+
+    def details(self) -> str:
+        """The numbers behind :meth:`plain`: the share with its 95% interval and, with
+        enough data, the difference in worst pain with its interval and adjusted p-value."""
+        return f"{self.share_words()} {self.difference_words()}"
 
 
 @dataclass(frozen=True)
