@@ -25,6 +25,9 @@ from neckcheck.web.server import serve_in_thread
 
 # A fixed clock, so that the screenshots show the same dates on every run.
 CLOCK = FixedClock(NOW.astimezone())
+# Pages taken a second time with every folded section open.
+FOLDED = {"insights", "log"}
+OPEN_FOLDS = "document.querySelectorAll('main details').forEach(d => { d.open = true; })"
 
 
 def main() -> None:
@@ -76,6 +79,10 @@ def main() -> None:
                         page.goto(base + path)
                         shot = out / f"{name}-{width}{suffix}.png"
                         page.screenshot(path=str(shot), full_page=True)
+                        if name in FOLDED:  # again with the folded sections open
+                            page.evaluate(OPEN_FOLDS)
+                            shot = out / f"{name}-open-{width}{suffix}.png"
+                            page.screenshot(path=str(shot), full_page=True)
                     if args.only and "log-error" not in args.only.split(","):
                         page.close()
                         continue
