@@ -355,6 +355,21 @@ def test_insights_speak_plain_words_and_fold_the_statistics(client: TestClient) 
     assert ">0%</text>" in folded and ">100%</text>" in folded and ">0</text>" in folded
 
 
+def test_a_chronic_course_that_has_gone_quiet_is_dated_not_contradicted(
+    client: TestClient,
+) -> None:
+    for days in range(13 + 6 * 16, 12, -6):  # every 6 days for 16 weeks, the last 13 days ago
+        _log(client, started_at=_day(days), ended_at=_day(days, 11))
+    page = client.get("/insights").text
+    assert "Course:" not in page
+    course = re.search(r"In this period: <strong>([^<]+)</strong>, ([^.]+)\.", page)
+    assert course is not None
+    assert course.group(1) == load().labels.course.labels["chronic"]  # the one label
+    assert course.group(2).startswith("symptoms in each of ")
+    assert course.group(2).endswith(f"to {(NOW - timedelta(days=13)).astimezone():%d %b %Y}")
+    assert "the last symptoms 13 days ago" in page
+
+
 def test_exports_hold_the_period_shown(client: TestClient) -> None:
     _log(client, started_at="2026-03-02T08:00", ended_at="2026-03-02T09:30")
     _log(client, started_at="2026-04-20T08:00", ended_at="2026-04-20T08:30")
