@@ -103,3 +103,74 @@ def cli_runner() -> Any:
             return super().invoke(*args, **kwargs)
 
     return FixedClockRunner()
+
+
+def example_diary(url: str, clock: Any = None) -> dict[str, int]:
+    """A diary of some 15 weeks in the database at ``url`` (the local person's), for
+    screenshots and the browser tests: ordinary spasms every 5 or 7 days with every warning
+    sign answered no, one emergency two days ago and one going on now. Returns episode ids by
+    kind: ``self_care`` (the latest ordinary one), ``emergency`` and ``ongoing``."""
+    from datetime import timedelta
+
+    from neckcheck.clock import FixedClock
+    from neckcheck.domain import EpisodeCreate, Profile
+    from neckcheck.knowledge import load
+    from neckcheck.storage.db import open_database
+
+    clock = clock or FixedClock(NOW)
+    db = open_database(url)
+    now = clock.now()
+    ids: dict[str, int] = {}
+    with db.session() as session:
+        diary = local_diary(session, clock)
+        diary.set_profile(Profile(birth_year=1984))
+        screened = list(load().screening.findings)  # ordinary spasms: every sign answered no
+        for day in range(110, 2, -1):
+            if day % 5 and day % 7:
+                continue
+            start = (now - timedelta(days=day)).replace(hour=7 + day % 12, minute=15)
+            episode = diary.log(
+                EpisodeCreate(
+                    started_at=start,
+                    ended_at=start + timedelta(hours=1 + day % 9),
+                    intensity=min(10, 2 + (day * 7) % 8 + (0 if day % 2 else 2)),
+                    onset="sudden" if day % 2 else "gradual",
+                    regions=["upper_left", "shoulder_left"] if day % 3 else ["lower_right"],
+                    limited_movements=["rotation_left"],
+                    findings=["cramping_knot"],
+                    absent=screened,
+                    triggers=["screen_time"] if day % 2 else ["sleep_position", "long_drive"],
+                    remedies=[
+                        {"remedy": "heat", "helped": "some" if day % 3 else "a_lot"},
+                        *([{"remedy": "massage", "helped": "none"}] if day % 4 == 0 else []),
+                    ],
+                )
+            )
+            ids["self_care"] = episode.id
+        emergency = diary.log(
+            EpisodeCreate(
+                started_at=now - timedelta(days=2, hours=3),
+                ended_at=now - timedelta(days=2),
+                intensity=8,
+                onset="sudden",
+                findings=["headache", "fever", "neck_stiffness"],
+                absent=["rash"],
+                regions=["upper_centre"],
+                limited_movements=["flexion"],
+            )
+        )
+        ongoing = diary.log(
+            EpisodeCreate(
+                started_at=now - timedelta(hours=2),
+                intensity=5,
+                onset="sudden",
+                regions=["upper_right", "shoulder_right"],
+                limited_movements=["rotation_right"],
+                findings=["cramping_knot", "twitching"],
+                absent=["fever", "dizziness"],
+                triggers=["sleep_position"],
+            )
+        )
+        ids.update(emergency=emergency.id, ongoing=ongoing.id)
+    db.close()
+    return ids

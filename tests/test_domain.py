@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from neckcheck.domain import EpisodeCreate, Findings, Level, Region
+from neckcheck.domain import Episode, EpisodeCreate, Findings, Level, Region
 from neckcheck.errors import InputError
 from tests.factories import NOW
 
@@ -106,8 +106,9 @@ def test_levels_are_ordered_by_urgency() -> None:
         (
             {"regions": ["neck"]},
             "regions.0: must be one of: 'upper_left', 'upper_centre', "
-            "'upper_right', 'lower_left', 'lower_centre', 'lower_right', 'shoulder_left' or "
-            "'shoulder_right'",
+            "'upper_right', 'lower_left', 'lower_centre', 'lower_right', 'shoulder_left', "
+            "'shoulder_right', 'head', 'jaw_left', 'jaw_right', 'upper_back', 'arm_left' or "
+            "'arm_right'",
         ),
         (
             {"triggers": ["sleep"]},
@@ -244,3 +245,35 @@ def test_a_running_timer_reads_as_people_say_it(seconds: float, text: str, iso: 
 
     assert format_elapsed(seconds) == text
     assert iso_duration(seconds) == iso
+
+
+@pytest.mark.parametrize(
+    ("regions", "side", "neck"),
+    [
+        (["upper_left", "shoulder_left"], "left", True),
+        (["jaw_right", "arm_right"], "right", False),
+        (["arm_left", "lower_right"], "both", True),
+        (["head"], "centre", False),
+        (["upper_back", "upper_centre"], "centre", True),
+        ([], None, False),
+    ],
+)
+def test_the_areas_around_the_neck_have_a_side_and_are_not_the_neck(
+    regions: list[str], side: str | None, neck: bool
+) -> None:
+    from neckcheck.interop.fhir.export import reported_findings
+
+    episode = Episode.model_validate(
+        {
+            "id": 1,
+            "patient_id": 1,
+            "created_at": NOW,
+            "updated_at": NOW,
+            "started_at": NOW,
+            "intensity": 4,
+            "regions": regions,
+        }
+    )
+    assert episode.side == side
+    # FHIR reports neck pain only for a mark on the neck itself (or when the person said so).
+    assert ("neck_pain" in reported_findings(episode)) is neck

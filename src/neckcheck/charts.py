@@ -1,16 +1,20 @@
 """The charts of a diary, as geometry: what is drawn where, with its words.
 
-The web pages draw these layouts as SVG (``web/templates/charts/``); the PDF report draws the
-pain series with ReportLab (``reports/pdf.py``). Both take their scales, ticks and labels
-from here, so a chart says the same thing wherever it is shown.
+The web pages draw these layouts (``web/templates/charts/``: SVG, and the calendar as HTML
+tables); the PDF report draws the pain series with ReportLab (``reports/pdf.py``). Both take
+their scales, ticks and labels from here, so a chart says the same thing wherever it is
+shown. Every chart has its scale written on it, and on a phone its words are drawn at 12 px
+or more: a chart is laid out for the width it is shown at (``NARROW`` for phones, ``WIDE``
+beside it), never shrunk to fit.
 
-    >>> layout = calendar(episodes, first=date(2026, 3, 1), last=date(2026, 3, 31))
-    >>> layout.cells[0].label
-    'Sun 01 Mar 2026: no episode'
+    >>> shown = calendar(episodes, first=date(2026, 3, 1), last=date(2026, 3, 31))
+    >>> shown.months[0].weeks[0][6].label
+    'Sun 1 Mar 2026: no episode'
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,33 +23,51 @@ from neckcheck.domain import Episode
 from neckcheck.text import count, format_hours
 
 __all__ = [
-    "CalendarLayout",
+    "FONT",
+    "NARROW",
+    "WIDE",
+    "Calendar",
+    "CalendarDay",
     "IntervalLayout",
+    "Month",
     "TimelineLayout",
     "calendar",
     "date_ticks",
     "day_offset",
+    "difference",
     "interval",
     "timeline",
 ]
 
-# Colour steps for the worst intensity of a day; the legend repeats them in words.
+# The widths (SVG user units, drawn at about one unit per CSS pixel) a chart is laid out for:
+# a phone's column (a 360-430 px screen, less the margins) and the page's column beside.
+NARROW, WIDE = 320, 700
+# The size of every word on a chart, in user units: 12 px or more on a phone of 360 px.
+FONT = 13
+
+# Colour steps for the worst intensity of a day; the legend repeats them in words. The pages
+# colour them from the style sheet (light and dark), ``colour`` gives them for print.
 STEPS = [
-    (0, "#e8ebef", "none"),
+    (0, "#e8ebef", "no episode"),
     (3, "#fbd38d", "1-3"),
     (6, "#f59e42", "4-6"),
-    (8, "#d9480f", "7-8"),
+    (8, "#c2410c", "7-8"),
     (10, "#8f1d0b", "9-10"),
 ]
 
 
-def colour(intensity: int | None) -> str:
+def step(intensity: int | None) -> int:
+    """The colour step (0 for no episode, then 1 to 4) of a day's worst pain."""
     if intensity is None:
-        return STEPS[0][1]
-    for top, shade, _label in STEPS[1:]:
+        return 0
+    for index, (top, _shade, _label) in enumerate(STEPS[1:], start=1):
         if intensity <= top:
-            return shade
-    return STEPS[-1][1]
+            return index
+    return len(STEPS) - 1
+
+
+def colour(intensity: int | None) -> str:
+    return STEPS[step(intensity)][1]
 
 
 def day_offset(moment: datetime, first: date) -> float:
@@ -66,14 +88,6 @@ def date_ticks(first: date, last: date, steps: int = 4) -> list[tuple[float, str
 
 
 @dataclass(frozen=True)
-class Cell:
-    x: int
-    y: int
-    fill: str
-    label: str
-
-
-@dataclass(frozen=True)
 class Text:
     x: float
     y: float
@@ -81,61 +95,95 @@ class Text:
     anchor: str = "start"
 
 
+# --- the calendar ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class CalendarLayout:
-    width: int
-    height: int
-    cell: int
+class CalendarDay:
+    day: date
+    worst: int | None
+    episodes: int
+    step: int  # colour step of the worst pain: 0 for no episode, 1 to 4
+    label: str  # "Tue 30 Jun 2026: worst 5/10, 1 episode"
+    in_period: bool
+
+    @property
+    def anchor(self) -> str:
+        """The id of the day in a list of episodes (``day-2026-06-30``)."""
+        return f"day-{self.day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Month:
+    name: str  # "June 2026"
+    weeks: list[list[CalendarDay | None]]  # Monday first; None before the 1st and after the end
+
+    @property
+    def episodes(self) -> int:
+        """Episodes that started on the days of the period in this month."""
+        return sum(d.episodes for week in self.weeks for d in week if d and d.in_period)
+
+
+@dataclass(frozen=True)
+class Calendar:
     summary: str
-    cells: list[Cell]
-    texts: list[Text]
-    legend: list[tuple[int, int, str, str]]  # x, y, fill, words
+    months: list[Month]  # newest first, as a list of episodes is
+    legend: list[tuple[int, str]]  # colour step, words
+    weekdays: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def calendar(episodes: list[Episode], *, first: date, last: date) -> CalendarLayout:
-    """A heat map: one square per day, weeks as columns, coloured by the day's worst pain."""
+def calendar(episodes: list[Episode], *, first: date, last: date) -> Calendar:
+    """Month grids of the period, a square per day with its number, coloured by the day's
+    worst pain; days with episodes are listed with their words (``label``) so that a tap on
+    one can lead to them."""
     worst: dict[date, int] = {}
     per_day: dict[date, int] = defaultdict(int)
     for episode in episodes:
         day = episode.started_at.date()  # the wall-clock day the person gave
         worst[day] = max(worst.get(day, 0), episode.intensity)
         per_day[day] += 1
-    start = first - timedelta(days=first.weekday())
-    cell, gap, left, top = 13, 3, 30, 18
-    weeks = (last - start).days // 7 + 1
-    width, height = left + weeks * (cell + gap), top + 7 * (cell + gap) + 24
-    texts = [
-        Text(0, top + row * (cell + gap) + cell - 2, name)
-        for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"), (6, "Sun"))
-    ]
-    cells: list[Cell] = []
-    labelled_week = -3  # a month name needs about three columns of room
-    for week in range(weeks):
-        for weekday in range(7):
-            day = start + timedelta(days=week * 7 + weekday)
-            if day < first or day > last:
-                continue
-            starts_month = day.day == 1 or (day == first and day.day < 20)
-            if starts_month and week - labelled_week >= 3:
-                labelled_week = week
-                texts.append(Text(left + week * (cell + gap), 11, f"{day:%b}"))
+    months: list[Month] = []
+    month = first.replace(day=1)
+    while month <= last:
+        following = (month + timedelta(days=32)).replace(day=1)
+        weeks: list[list[CalendarDay | None]] = []
+        week: list[CalendarDay | None] = [None] * month.weekday()
+        day = month
+        while day < following:
+            named = f"{day:%a} {day.day} {day:%b %Y}"  # the day's number as it is shown
             label = (
-                f"{day:%a %d %b %Y}: worst {worst[day]}/10, "
-                f"{count(per_day[day], 'episode', 'episodes')}"
+                f"{named}: worst {worst[day]}/10, {count(per_day[day], 'episode', 'episodes')}"
                 if day in worst
-                else f"{day:%a %d %b %Y}: no episode"
+                else f"{named}: no episode"
             )
-            x, y = left + week * (cell + gap), top + weekday * (cell + gap)
-            cells.append(Cell(x, y, colour(worst.get(day)), label))
-    legend = [
-        (left + 60 * i, height - 8, shade, words) for i, (_, shade, words) in enumerate(STEPS)
-    ]
+            week.append(
+                CalendarDay(
+                    day,
+                    worst.get(day),
+                    per_day.get(day, 0),
+                    step(worst.get(day)),
+                    label,
+                    first <= day <= last,
+                )
+            )
+            if len(week) == 7:
+                weeks.append(week)
+                week = []
+            day += timedelta(days=1)
+        if week:
+            weeks.append(week + [None] * (7 - len(week)))
+        months.append(Month(f"{month:%B %Y}", weeks))
+        month = following
     summary = (
         f"Calendar from {first:%d %b %Y} to {last:%d %b %Y}: "
         f"{count(len(worst), 'day', 'days')} with episodes, worst pain "
         f"{max(worst.values(), default=0)}/10"
     )
-    return CalendarLayout(width, height, cell, summary, cells, texts, legend)
+    legend = [(index, words) for index, (_top, _shade, words) in enumerate(STEPS)]
+    return Calendar(summary, months[::-1], legend)
+
+
+# --- worst pain and duration over time ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -153,47 +201,85 @@ class TimelineLayout:
     left: int
     right: int
     summary: str
-    grid: list[tuple[float, str]]  # y, level label
+    pain_top: float
+    pain_bottom: float
+    pain_ticks: list[tuple[float, str]]  # y, label
+    pain_title: Text
     line: str  # SVG polyline points of worst pain
     dots: list[Mark]
     bars: list[Mark]
+    bar_top: float
     bar_base: float
+    bar_ticks: list[tuple[float, str]]  # y, label
     bar_title: Text
-    first_label: str
-    last_label: str
+    date_ticks: list[Text]
+    font: int = FONT
 
 
-def timeline(episodes: list[Episode], *, first: date, last: date, now: datetime) -> TimelineLayout:
-    """Worst intensity (points) and duration (bars) of each episode over time."""
-    width, height, left, right = 640, 260, 40, 12
-    top_h, gap, bottom_h = 130, 34, 60
+# Round lengths for the duration scale's top, in hours.
+_NICE_HOURS = (1, 2, 4, 6, 8, 12, 24, 48, 96, 168, 336, 720, 1440, 2880, 8760)
+
+
+def _hours_label(hours: float) -> str:
+    if hours == 0:
+        return "0"
+    if hours < 48:
+        return f"{hours:g} h"
+    return f"{hours / 24:g} d"
+
+
+def timeline(
+    episodes: list[Episode], *, first: date, last: date, now: datetime, width: int = WIDE
+) -> TimelineLayout:
+    """Worst pain (points, 0-10) and how long each episode lasted (bars, in hours or days),
+    against the day it started; both with their scales, and the dates along the bottom."""
+    left, right, font = 46, 16, FONT
+    pain_top, pain_height = 26, 120
+    pain_bottom = pain_top + pain_height
+    bar_top = pain_bottom + 44
+    bar_height = 72
+    base = bar_top + bar_height
+    height = base + 26
     span = max((last - first).days + 1, 1)
+    inner = width - left - right
 
     def x_of(moment: datetime) -> float:
-        return left + (width - left - right) * min(max(day_offset(moment, first) / span, 0), 1)
+        return left + inner * min(max(day_offset(moment, first) / span, 0), 1)
 
     ordered = sorted(episodes, key=lambda e: e.started_at)
     hours = [e.duration_hours(now) for e in ordered]
-    longest = max(hours, default=1) or 1
-    grid = [(10 + top_h * (1 - level / 10), str(level)) for level in (0, 5, 10)]
+    longest = max(hours, default=0.0)
+    top_hours = next((h for h in _NICE_HOURS if h >= longest), math.ceil(longest / 24) * 24)
     dots = [
         Mark(
             x_of(e.started_at),
-            10 + top_h * (1 - e.intensity / 10),
+            pain_bottom - pain_height * e.intensity / 10,
             0,
             f"{e.started_at:%d %b %Y %H:%M}: worst {e.intensity}/10",
         )
         for e in ordered
     ]
-    base = 10 + top_h + gap + bottom_h
-    bars = [
-        Mark(
-            x_of(e.started_at),
-            base - max(bottom_h * duration / longest, 1.5),
-            max(bottom_h * duration / longest, 1.5),
-            f"{e.started_at:%d %b %Y}: lasted {format_hours(duration)}",
+    bars = []
+    for episode, duration in zip(ordered, hours, strict=True):
+        tall = max(bar_height * min(duration / top_hours, 1.0), 1.5)
+        bars.append(
+            Mark(
+                x_of(episode.started_at),
+                base - tall,
+                tall,
+                f"{episode.started_at:%d %b %Y}: lasted {format_hours(duration)}",
+            )
         )
-        for e, duration in zip(ordered, hours, strict=True)
+    steps = 4 if width >= WIDE else 2
+    ticks = date_ticks(first, last, steps)
+    along = [
+        Text(
+            left + inner * offset / span,
+            height - 6,
+            label,
+            "start" if index == 0 else "end" if index == steps else "middle",
+        )
+        for index, (offset, label) in enumerate(ticks)
     ]
     return TimelineLayout(
         width=width,
@@ -202,15 +288,24 @@ def timeline(episodes: list[Episode], *, first: date, last: date, now: datetime)
         right=right,
         summary=f"Worst pain and duration of {count(len(ordered), 'episode', 'episodes')} "
         f"from {first:%d %b %Y} to {last:%d %b %Y}",
-        grid=grid,
+        pain_top=pain_top,
+        pain_bottom=pain_bottom,
+        pain_ticks=[(pain_bottom - pain_height * level / 10, str(level)) for level in (0, 5, 10)],
+        pain_title=Text(left, font + 2, "Worst pain (0-10)"),
         line=" ".join(f"{d.x:.1f},{d.y:.1f}" for d in dots) if len(dots) > 1 else "",
         dots=dots,
         bars=bars,
+        bar_top=bar_top,
         bar_base=base,
-        bar_title=Text(left, base - bottom_h - 6, f"Duration (longest {format_hours(longest)})"),
-        first_label=f"{first:%d %b %Y}",
-        last_label=f"{last:%d %b %Y}",
+        bar_ticks=[
+            (base - bar_height * share, _hours_label(top_hours * share)) for share in (0, 0.5, 1)
+        ],
+        bar_title=Text(left, bar_top - 12, "How long it lasted"),
+        date_ticks=along,
     )
+
+
+# --- an estimate and its 95% interval ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -221,24 +316,73 @@ class IntervalLayout:
     low_x: float
     range_width: float
     estimate_x: float
-    middle_x: float
-    pad: int
+    track: tuple[float, float]  # x of the axis' ends
+    ticks: list[Text]  # x, label under the axis
+    zero_x: float | None  # where "no difference" is, on a scale of differences
+    font: int = FONT
 
 
-def interval(estimate: float, low: float, high: float, *, label: str) -> IntervalLayout:
-    """A share and its 95% interval on a 0-100% track: the uncertainty drawn, not hidden."""
-    width, height, pad = 220, 18, 4
+def _layout(
+    estimate: float,
+    low: float,
+    high: float,
+    *,
+    lowest: float,
+    highest: float,
+    ticks: list[tuple[float, str]],
+    summary: str,
+    zero: float | None = None,
+) -> IntervalLayout:
+    width, height, pad = 300, 44, 16
 
-    def x(share: float) -> float:
+    def x(value: float) -> float:
+        share = (value - lowest) / (highest - lowest)
         return pad + (width - 2 * pad) * min(max(share, 0.0), 1.0)
 
+    last = len(ticks) - 1
     return IntervalLayout(
         width=width,
         height=height,
-        summary=f"{label}: {estimate:.0%}, 95% interval {low:.0%} to {high:.0%}",
+        summary=summary,
         low_x=x(low),
         range_width=max(x(high) - x(low), 1),
         estimate_x=x(estimate),
-        middle_x=x(0.5),
-        pad=pad,
+        track=(x(lowest), x(highest)),
+        ticks=[
+            Text(
+                x(value), height - 4, words, "start" if i == 0 else "end" if i == last else "middle"
+            )
+            for i, (value, words) in enumerate(ticks)
+        ],
+        zero_x=x(zero) if zero is not None else None,
+    )
+
+
+def interval(estimate: float, low: float, high: float, *, label: str) -> IntervalLayout:
+    """A share and its 95% interval on a 0-100% axis: the uncertainty drawn, not hidden."""
+    return _layout(
+        estimate,
+        low,
+        high,
+        lowest=0.0,
+        highest=1.0,
+        ticks=[(0.0, "0%"), (0.25, "25%"), (0.5, "50%"), (0.75, "75%"), (1.0, "100%")],
+        summary=f"{label}: {estimate:.0%}, 95% interval {low:.0%} to {high:.0%}",
+    )
+
+
+def difference(estimate: float, low: float, high: float, *, label: str) -> IntervalLayout:
+    """A difference in worst pain (points) and its 95% interval, on an axis centred on no
+    difference and wide enough for the interval (at least 3 points either way)."""
+    reach = max(3, math.ceil(max(abs(low), abs(high), abs(estimate))))
+    return _layout(
+        estimate,
+        low,
+        high,
+        lowest=-reach,
+        highest=reach,
+        ticks=[(-reach, f"{-reach:+d}"), (0, "0"), (reach, f"{reach:+d}")],
+        summary=f"{label}: worst pain {estimate:+.1f} points after it, "
+        f"95% interval {low:+.1f} to {high:+.1f}",
+        zero=0.0,
     )

@@ -363,13 +363,12 @@ class _EpisodeFields(_PresentAndAbsent):
     @property
     def side(self) -> str | None:
         """left, right, both or centre, derived from the regions marked."""
-        sides = {region.value.rsplit("_", 1)[1] for region in self.regions}
-        lateral = sides & {"left", "right"}
+        lateral = {region.side for region in self.regions} - {None}
         if len(lateral) == 2:
             return "both"
         if lateral:
-            return lateral.pop()
-        return "centre" if sides else None
+            return str(lateral.pop())
+        return "centre" if self.regions else None
 
     def derived_findings(self) -> list[str]:
         """The findings an episode implies: the ticked ones plus pain qualities and movement."""

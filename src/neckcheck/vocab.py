@@ -26,7 +26,8 @@ class PainQuality(StrEnum):
 
 
 class Region(StrEnum):
-    """Where it hurts, as the neck diagram divides it."""
+    """Where it hurts, as the neck diagram divides it: six zones of the neck, and the areas
+    around it a spasm spreads to. Values are stored: add new ones, never rename."""
 
     upper_left = "upper_left"
     upper_centre = "upper_centre"
@@ -36,6 +37,23 @@ class Region(StrEnum):
     lower_right = "lower_right"
     shoulder_left = "shoulder_left"
     shoulder_right = "shoulder_right"
+    head = "head"
+    jaw_left = "jaw_left"
+    jaw_right = "jaw_right"
+    upper_back = "upper_back"
+    arm_left = "arm_left"
+    arm_right = "arm_right"
+
+    @property
+    def on_neck(self) -> bool:
+        """One of the six zones of the neck itself (not the head, shoulders, arms or back)."""
+        return self.value.startswith(("upper_", "lower_")) and self is not Region.upper_back
+
+    @property
+    def side(self) -> str | None:
+        """``left`` or ``right`` for an area on one side, None for one in the middle."""
+        side = self.value.rsplit("_", 1)[-1]
+        return side if side in ("left", "right") else None
 
 
 class Movement(StrEnum):

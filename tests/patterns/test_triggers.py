@@ -98,3 +98,53 @@ def test_remedies_count_how_often_they_helped(episode: Make) -> None:
     assert "helped 3 of 4 times (75%" in heat.summary()
     assert (cold.tried, cold.enough_data) == (1, False)
     assert "Too little data: try it at least 3 times to tell." in cold.summary()
+
+
+@pytest.mark.parametrize(
+    ("with_pain", "without_pain", "said"),
+    [
+        (
+            lambda i: 7 + i % 3,
+            lambda i: 2 + i % 3,
+            "Long screen time came before 10 of your 20 spasms; after it the pain was 5.0 "
+            "points worse on average. That is a pattern in your diary, not proof that it "
+            "causes spasms.",
+        ),
+        (
+            lambda i: 2 + i % 3,
+            lambda i: 7 + i % 3,
+            "Long screen time came before 10 of your 20 spasms; after it the pain was 5.0 "
+            "points milder on average. That is a pattern in your diary, not proof that it "
+            "makes spasms milder.",
+        ),
+        (
+            lambda i: 3 + i % 4,
+            lambda i: 3 + (i + 1) % 4,
+            "Long screen time came before 10 of your 20 spasms. The pain after it was not "
+            "clearly worse or milder than after the others.",
+        ),
+    ],
+)
+def test_plain_words_first_and_the_numbers_apart(
+    episode: Make, with_pain: Callable[[int], int], without_pain: Callable[[int], int], said: str
+) -> None:
+    episodes = [episode(i, intensity=with_pain(i), triggers=["screen_time"]) for i in range(10)]
+    episodes += [episode(20 + i, intensity=without_pain(i)) for i in range(10)]
+    [stat] = trigger_stats(episodes)
+    assert stat.plain() == said
+    assert "95%" not in stat.plain() and "p =" not in stat.plain()
+    assert stat.details().startswith("Share of spasms: 50% (95% interval 30% to 70%).")
+    assert "Welch's t-test, p = " in stat.details()
+
+
+def test_plain_words_with_too_little_data(episode: Make) -> None:
+    episodes = [episode(i, intensity=5, triggers=["stress"]) for i in range(2)]
+    episodes += [episode(10 + i, intensity=4, remedies=[]) for i in range(3)]
+    [stat] = trigger_stats(episodes)
+    assert stat.plain() == (
+        "Stress came before 2 of your 5 spasms. Too few yet to tell whether the pain is worse "
+        "after it."
+    )
+    assert stat.difference_words() == (
+        "The pain is compared once there are at least 5 spasms with it and 5 without."
+    )

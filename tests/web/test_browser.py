@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import report
+from tests.factories import example_diary
 
 CHEST_PAIN = "Do you have pain, pressure or tightness in your chest?"
 GROUPS = 6  # the screening groups of knowledge/data/screening.yaml
@@ -23,7 +25,13 @@ def _choose_intensity(page: Any, value: int) -> None:
 
 
 def _still_going(page: Any, state: str = "ongoing") -> None:
-    page.locator(f"label[for='state-{state}']").click()
+    """Answer "Is it still going on?": ``ongoing``, or how long it lasted (``minutes``,
+    ``hour``, ``hours``, ``day``)."""
+    if state == "ongoing":
+        page.locator("label[for='state-ongoing']").click()
+    else:
+        page.locator("label[for='state-over']").click()
+        page.locator(f"label[for='lasted-{state}']").click()
 
 
 def _tap_region(page: Any, label: str) -> None:
@@ -37,7 +45,8 @@ def _submit(page: Any, button: str) -> None:
 
 
 def _save(page: Any) -> None:
-    _submit(page, "Save")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
 
 
 def _profile(page: Any, year: str = "1985") -> None:
@@ -71,7 +80,9 @@ def test_an_emergency_found_only_by_the_screening_leads_the_page(page: Any) -> N
     assert call.bounding_box()["y"] + call.bounding_box()["height"] <= page.viewport_size["height"]
     assert "your local emergency number" in first.inner_text()
     assert page.locator(".level.large svg.icon").count() == 1
-    assert page.locator(".reasons li").first.inner_text().startswith("Call emergency services now")
+    # Said once: the reason under "Why" leaves out the action the banner gives.
+    assert page.locator(".reasons li").first.inner_text().startswith("Neck, jaw or arm discomfort")
+    assert page.locator("main").inner_text().count("Call emergency services now") == 1
     first_ref = page.locator(".reasons .ref").first
     first_ref.click()
     assert page.locator(f"#{first_ref.get_attribute('href')[1:]}").is_visible()
@@ -80,41 +91,96 @@ def test_an_emergency_found_only_by_the_screening_leads_the_page(page: Any) -> N
     assert stored["findings"] == ["chest_pain"]
 
 
-def test_a_benign_check_takes_at_most_ten_taps_at_phone_width(
-    browser: Any, live_server: str
-) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server)
-    page = context.new_page()
-    _profile(page)  # asked once, before
-    taps = scrolled = 0
+class Taps:
+    """Taps on a phone, and how far the person would have had to scroll to reach each."""
 
-    def tap(locator: Any, navigates: bool = False) -> None:
-        nonlocal taps, scrolled
+    def __init__(self, page: Any) -> None:
+        self.page, self.count, self.scrolled = page, 0, 0.0
+
+    def __call__(self, locator: Any, navigates: bool = False) -> None:
         box = locator.bounding_box()  # where it is before the browser scrolls to it
-        scrolled += max(0, box["y"] + box["height"] - page.viewport_size["height"])
-        taps += 1
+        self.scrolled += max(0, box["y"] + box["height"] - self.page.viewport_size["height"])
+        self.count += 1
         if navigates:
-            with page.expect_navigation():
+            with self.page.expect_navigation():
                 locator.click()
         else:
             locator.click()
 
+
+def _phone(browser: Any, live_server: str, **options: Any) -> Any:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server, **options
+    )
+    return context.new_page()
+
+
+def test_a_simple_spasm_is_saved_in_three_taps_at_phone_width(
+    browser: Any, live_server: str
+) -> None:
+    page = _phone(browser, live_server)
+    _profile(page)  # asked once, before
+    page.goto("/")
+    tap = Taps(page)
+    tap(page.get_by_role("link", name="Log a spasm"), navigates=True)
+    tap(page.locator("label[for='intensity-6']"))
+    save = page.get_by_role("button", name="Save", exact=True)
+    # Save stays in view wherever the form is scrolled.
+    for y in (0, 400, 1200):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        box = save.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, y
+    page.evaluate("window.scrollTo(0, 0)")
+    tap(save, navigates=True)
+    assert page.url.endswith("/check")
+    report(
+        "log-taps",
+        f"simple spasm at 390 x 844: {tap.count} taps, {tap.scrolled:.0f} px scrolled to "
+        "reach them",
+    )
+    assert (tap.count, tap.scrolled) == (3, 0)
+    stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
+    assert stored["intensity"] == 6
+    assert stored["ended_at"] is not None  # over after a few minutes: never open for ever
+    page.context.close()
+
+
+def test_a_benign_check_takes_at_most_ten_taps_at_phone_width(
+    browser: Any, live_server: str
+) -> None:
+    page = _phone(browser, live_server)
+    _profile(page)  # asked once, before
+    tap = Taps(page)
     page.goto("/")
     tap(page.get_by_role("link", name="Log a spasm"), navigates=True)
     tap(page.locator("label[for='intensity-3']"))
-    tap(page.locator("label[for='state-ongoing']"))
-    tap(page.get_by_role("button", name="Save"), navigates=True)
+    tap(page.get_by_role("button", name="Save", exact=True), navigates=True)
     for _ in range(GROUPS):
         tap(page.get_by_role("button", name="None of these"), navigates=True)
     banner = page.locator(".level.large")
     assert banner.inner_text().startswith("Look after it at home")
     assert "pillow" in page.locator(".advice").inner_text()
     report(
-        "taps", f"benign check at 390 x 844: {taps} taps, {scrolled:.0f} px scrolled to reach them"
+        "taps",
+        f"benign check at 390 x 844: {tap.count} taps, {tap.scrolled:.0f} px scrolled to reach "
+        "them",
     )
-    assert taps <= 10
-    assert scrolled == 0
-    context.close()
+    assert tap.count <= 10
+    assert tap.scrolled == 0
+    page.context.close()
+
+
+def test_still_going_on_hides_how_long_it_lasted(page: Any) -> None:
+    page.goto("/log")
+    lasted = page.locator("#field-lasted")
+    expect(lasted).to_be_visible()
+    assert page.locator("#lasted-minutes").is_checked()
+    _still_going(page)
+    expect(lasted).to_be_hidden()
+    _choose_intensity(page, 4)
+    _save(page)
+    stored = json.loads(page.request.get("/api/v1/episodes").text())[0]
+    assert stored["ended_at"] is None
 
 
 def test_an_incomplete_check_never_shows_self_care_advice(page: Any) -> None:
@@ -214,7 +280,7 @@ def test_a_validation_error_keeps_what_was_typed(page: Any) -> None:
     assert error.inner_text() == "choose how bad the pain is, 0 to 10"
     expect(page.locator("#error-summary")).to_be_visible()
     assert page.locator("#region-upper_centre").is_checked()
-    assert page.locator("#state-hour").is_checked()
+    assert page.locator("#lasted-hour").is_checked()
     assert page.get_by_label("Notes").input_value() == "typed while in pain"
     assert page.get_by_label("Stress level today (0-10)").input_value() == "7"
     _choose_intensity(page, 6)
@@ -233,14 +299,46 @@ def test_the_form_works_from_the_keyboard(page: Any) -> None:
     assert page.locator("#region-upper_left").is_checked()
 
 
+def _open_folds(page: Any) -> None:
+    """Open every folded section of the page, so that what it holds is checked too."""
+    page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true; })")
+
+
+def _example(settings: Any) -> dict[str, int]:
+    """The example diary (tests/factories.py) in the live server's database."""
+    return example_diary(settings.effective_database_url())
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize(
     "path",
-    ["/", "/log", "/history", "/insights", "/learn", "/profile", "log-error", "episode", "check"],
+    [
+        "/",
+        "/log",
+        "/history",
+        "/insights",
+        "/learn",
+        "/profile",
+        "log-error",
+        "episode",
+        "check",
+        "example:/",
+        "example:/history",
+        "example:/insights",
+        "example:emergency",
+        "example:ongoing",
+    ],
 )
 def test_pages_have_no_serious_accessibility_violations(
-    page: Any, axe_script: str, path: str
+    page: Any, axe_script: str, settings: Any, path: str, scheme: str
 ) -> None:
-    if path == "log-error":
+    page.emulate_media(color_scheme=scheme)
+    if path.startswith("example:"):
+        ids = _example(settings)
+        shown = path.removeprefix("example:")
+        page.goto(f"/episodes/{ids[shown]}" if shown in ids else shown)
+        _open_folds(page)
+    elif path == "log-error":
         page.goto("/log")
         _save(page)
     elif path in ("episode", "check"):
@@ -254,6 +352,7 @@ def test_pages_have_no_serious_accessibility_violations(
             _submit(page, "Continue")
     else:
         page.goto(path)
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
     page.add_script_tag(content=axe_script)
     result = page.evaluate("async () => await axe.run(document)")
     serious = [
@@ -262,6 +361,159 @@ def test_pages_have_no_serious_accessibility_violations(
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_dark_mode_follows_the_device(browser: Any, live_server: str) -> None:
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(base_url=live_server, color_scheme=scheme)
+        page = context.new_page()
+        page.goto("/log")
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        context.close()
+    assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 20, 23)"}
+
+
+def _pages(ids: dict[str, int]) -> list[str]:
+    return [
+        "/",
+        "/log",
+        "/history",
+        "/history?signs=1",
+        "/insights",
+        "/learn",
+        "/profile",
+        f"/episodes/{ids['emergency']}",
+        f"/episodes/{ids['ongoing']}",
+        f"/episodes/{ids['ongoing']}/check",
+        f"/episodes/{ids['ongoing']}/edit",
+        f"/episodes/{ids['self_care']}/delete",
+    ]
+
+
+@pytest.mark.parametrize("width", [390, 360])
+def test_no_page_scrolls_sideways_on_a_phone_nor_logs_an_error(
+    browser: Any, live_server: str, settings: Any, width: int
+) -> None:
+    ids = _example(settings)
+    context = browser.new_context(viewport={"width": width, "height": 800}, base_url=live_server)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"{message.text} ({message.location.get('url')})")
+            if message.type == "error"
+            and not message.location.get("url", "").endswith("/favicon.ico")
+            else None
+        ),
+    )
+    wide = {}
+    for path in _pages(ids):
+        page.goto(path)
+        _open_folds(page)
+        wide[path] = page.evaluate("document.scrollingElement.scrollWidth")
+    logged = list(errors)
+    page.goto("/log")
+    _save(page)  # the form with its errors (a 422, which Chromium logs as a failed load)
+    wide["log-error"] = page.evaluate("document.scrollingElement.scrollWidth")
+    context.close()
+    assert {path: w for path, w in wide.items() if w > width} == {}
+    assert logged == []  # the missing /favicon.ico aside
+
+
+def test_chart_words_are_12_px_or_more_at_phone_width(
+    browser: Any, live_server: str, settings: Any
+) -> None:
+    _example(settings)
+    page = _phone(browser, live_server)
+    smallest = {}
+    for path in ("/history", "/insights"):
+        page.goto(path)
+        _open_folds(page)
+        smallest[path] = page.evaluate(
+            """() => {
+              const sizes = [];
+              for (const svg of document.querySelectorAll('svg.chart')) {
+                const box = svg.getBoundingClientRect();
+                if (!box.width) continue;  // the layout for the other width
+                const scale = box.width / svg.viewBox.baseVal.width;
+                for (const text of svg.querySelectorAll('text'))
+                  sizes.push(parseFloat(getComputedStyle(text).fontSize) * scale);
+              }
+              for (const day of document.querySelectorAll('.calendar .day, .calendar caption'))
+                sizes.push(parseFloat(getComputedStyle(day).fontSize));
+              return [Math.min(...sizes), sizes.length];
+            }"""
+        )
+    page.context.close()
+    for path, (size, texts) in smallest.items():
+        assert texts > 20, path
+        assert size >= 12, (path, size)
+
+
+def test_a_tap_on_a_calendar_day_shows_its_episodes(
+    browser: Any, live_server: str, settings: Any
+) -> None:
+    _example(settings)
+    page = _phone(browser, live_server, has_touch=True)
+    page.goto("/history")
+    day = page.locator(".calendar a.day").first
+    label = day.get_attribute("aria-label")
+    day.tap()
+    anchor = page.url.rsplit("#", 1)[1]
+    target = page.locator(f"#{anchor}")
+    expect(target).to_be_in_viewport()
+    shown = date.fromisoformat(anchor.removeprefix("day-"))
+    assert label.startswith(f"{shown:%a} {shown.day} {shown:%b %Y}: worst ")
+    assert f"{shown:%a %d %b %Y}" in target.inner_text()  # the list's own date
+    assert target.locator(".level-inline").count() == 1  # with the level of its check
+    page.context.close()
+
+
+def test_the_neck_map_at_phone_width(browser: Any, live_server: str) -> None:
+    page = _phone(browser, live_server)
+    page.goto("/log")
+    sizes = {}
+    for view in ("back", "front"):
+        page.locator(f"label[for='neck-view-{view}']").click()
+        shown = page.locator(f".view-{view}")
+        expect(shown).to_be_visible()
+        expect(page.locator(".view-back" if view == "front" else ".view-front")).to_be_hidden()
+        for zone in shown.locator(".zone").all():
+            box = zone.bounding_box()
+            sizes[(view, zone.get_attribute("for"))] = (box["width"], box["height"])
+    assert {name for _, name in sizes} == {f"region-{r}" for r, _ in _regions()}
+    small = {key: size for key, size in sizes.items() if min(size) < 44}
+    assert small == {}
+    # A tap on the drawing ticks the named box; the colour is not the emergency red.
+    page.locator(".view-front .zone-jaw_left").click()
+    assert page.locator("#region-jaw_left").is_checked()
+    chosen = page.evaluate(
+        "getComputedStyle(document.querySelector('.view-front .zone-jaw_left')).backgroundColor"
+    )
+    assert chosen != "rgb(165, 29, 18)"  # the emergency red
+    assert chosen == "rgb(11, 92, 173)"
+    page.context.close()
+
+
+def _regions() -> list[tuple[str, str]]:
+    from neckcheck.web import forms
+
+    return forms.options("regions")
+
+
+def test_folded_sections_look_like_controls(page: Any) -> None:
+    page.goto("/log")
+    for name in ("Describe it in your own words instead", "More details (optional)"):
+        summary = page.locator("summary", has_text=name)
+        style = summary.evaluate(
+            "s => { const c = getComputedStyle(s); return [c.borderTopWidth, c.cursor, "
+            "c.display, s.getBoundingClientRect().height]; }"
+        )
+        assert style[0] != "0px" and style[1] == "pointer" and style[2] == "flex", name
+        assert style[3] >= 44, name
 
 
 def test_describe_it_then_check_and_save(page: Any) -> None:
@@ -277,13 +529,3 @@ def test_describe_it_then_check_and_save(page: Any) -> None:
     _still_going(page)
     _save(page)
     assert page.locator(".level.large").inner_text().startswith("Call emergency services now")
-
-
-def test_no_page_scrolls_sideways_at_360_px(browser: Any, live_server: str) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server)
-    page = context.new_page()
-    for path in ["/", "/log", "/history", "/insights", "/learn", "/profile"]:
-        page.goto(path)
-        width = page.evaluate("document.scrollingElement.scrollWidth")
-        assert width <= 360, (path, width)
-    context.close()

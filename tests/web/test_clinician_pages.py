@@ -65,7 +65,7 @@ def test_the_patient_page_shows_each_episode_with_its_level_link_and_a_chart(
     page = clinic.client("shared").get(f"/clinician/patients/{patient}").text
     assert "Age 41 or 42 (born 1984)" in page
     assert '<h2 id="course-h">Course: Recurring</h2>' in page
-    assert '<svg class="chart timeline"' in page
+    assert '<svg class="chart timeline timeline-narrow"' in page
     assert "Episodes (4), newest first" in page
     links = re.findall(rf'href="/clinician/patients/{patient}/episodes/(\d+)"', page)
     assert links == [str(ids[key]) for key in ("latest", "third", "second", "first")]

@@ -71,7 +71,7 @@ def test_an_unchecked_episode_is_never_shown_as_reassurance(client: TestClient) 
     result = client.get(episode).text
     assert "At least: Look after it at home" in result
     assert "this is not an all-clear" in result
-    assert "The warning signs not asked about were not checked." in result
+    assert "so they have not been checked" in result
     assert f'href="{episode}/check"' in result
     assert "pillow" not in result and "gently moving" not in result
     home = client.get("/").text

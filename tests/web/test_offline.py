@@ -145,8 +145,13 @@ def _controlled(page: Any) -> None:
 
 
 def _log(page: Any, intensity: int, state: str) -> None:
+    """Pain, then ``ongoing`` or how long it lasted (``minutes``, ``hour``, ...), then Save."""
     page.locator(f"label[for='intensity-{intensity}']").click()
-    page.locator(f"label[for='state-{state}']").click()
+    if state == "ongoing":
+        page.locator("label[for='state-ongoing']").click()
+    else:
+        page.locator("label[for='state-over']").click()
+        page.locator(f"label[for='lasted-{state}']").click()
     page.get_by_role("button", name="Save").click()
 
 

@@ -101,7 +101,7 @@ def _payload_from_text(
     payload: dict[str, Any] = {
         "findings": list(doc.findings),
         "absent": list(doc.absent),
-        "regions": [r.value for r in result.regions],
+        "regions": [r.value for r in result.areas],
         "limited_movements": [m.value for m in result.limited_movements],
         "pain_qualities": [q.value for q in result.pain_qualities],
         "triggers": list(result.triggers),

@@ -140,25 +140,35 @@ def incomplete(result: Assessment) -> str:
 
 
 def assessment(result: Assessment) -> str:
-    """An assessment for a person: the level, why, what to do, open questions, sources."""
+    """An assessment for a person, each thing said once (:func:`neckcheck.explain.explain`):
+    the level and its action, why (grouped by level), what else to do, open questions,
+    sources."""
+    from neckcheck.explain import explain
     from neckcheck.knowledge import load
 
     kb = load()
+    told = explain(result, kb)
     numbers = {key: index for index, key in enumerate(result.sources, start=1)}
 
     def refs(keys: list[str]) -> str:
-        return " " + "".join(f"[{numbers[k]}]" for k in keys)
+        return " " + "".join(f"[{numbers[k]}]" for k in keys) if keys else ""
 
-    lines = [level_line(result), kb.advice.levels[result.level].meaning]
+    lines = [level_line(result), told.action.text + refs(told.action.sources)]
     if not result.complete:
         lines.append(incomplete(result))
+        if told.open_note is not None:
+            lines.append(told.open_note.text + refs(told.open_note.sources))
     lines.append("")
-    if result.red_flags:
+    if told.groups:
         lines.append(typer.style("Why:", bold=True))
-        lines += [f"- {flag.message}{refs(flag.sources)}" for flag in result.red_flags]
+        for group in told.groups:
+            if group.level != result.level:
+                lines.append(f"Also: {group.title[:1].lower()}{group.title[1:]}")
+            lines += [f"- {reason.text}{refs(reason.sources)}" for reason in group.reasons]
         lines.append("")
-    lines.append(typer.style("What to do:", bold=True))
-    lines += [f"- {item.text}{refs(item.sources)}" for item in result.advice]
+    if told.advice:
+        lines.append(typer.style("What else to do:" if told.groups else "What to do:", bold=True))
+        lines += [f"- {item.text}{refs(item.sources)}" for item in told.advice]
     if result.unanswered:
         lines += ["", typer.style("Questions that could change this:", bold=True)]
         lines += [f"- {kb.question(name)}" for name in result.unanswered]

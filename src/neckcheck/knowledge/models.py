@@ -210,6 +210,11 @@ class AdviceItem(_Strict):
     incomplete_only: bool = Field(
         False, description="Given only while warning signs are still unanswered."
     )
+    action: bool = Field(
+        False,
+        description="The level's own action, said in full: a result page shows it once, under "
+        "the level's title, and not again among what else to do.",
+    )
     text: str = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     names: list[NamedSigns] = Field(default_factory=list)

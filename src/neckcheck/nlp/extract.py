@@ -85,8 +85,8 @@ class Extraction(BaseModel):
     regions: list[Region] = Field(default_factory=list)
     other_areas: list[str] = Field(
         default_factory=list,
-        description="Areas the form has no place for yet: head, jaw_left/right, upper_back, "
-        "arm_left/right.",
+        description="Areas around the neck, kept apart from its zones: head, jaw_left/right, "
+        "upper_back, arm_left/right (`areas` gives both as diagram regions).",
     )
     pain_qualities: list[PainQuality] = Field(default_factory=list)
     triggers: list[str] = Field(default_factory=list)
@@ -100,6 +100,13 @@ class Extraction(BaseModel):
     temperature_c: float | None = None
     about: str | None = Field(None, description="Who the text is about, when not the writer.")
     not_understood: list[str] = Field(default_factory=list)
+
+    @property
+    def areas(self) -> list[Region]:
+        """Every area named that the neck diagram has: the neck's zones, then the areas
+        around it (head, jaw, upper back, arms)."""
+        around = [Region(a) for a in self.other_areas if a in Region.__members__]
+        return list(dict.fromkeys([*self.regions, *around]))
 
     @property
     def started_on(self) -> date | None:

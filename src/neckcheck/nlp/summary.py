@@ -12,15 +12,6 @@ from typing import Any
 
 from neckcheck.nlp.extract import Extraction
 
-_AREAS = {
-    "head": "back of the head",
-    "jaw_left": "left jaw",
-    "jaw_right": "right jaw",
-    "upper_back": "between the shoulder blades",
-    "arm_left": "left arm",
-    "arm_right": "right arm",
-}
-
 
 def _labels(kb: Any, ids: list[str]) -> str:
     return ", ".join(kb.finding(f).label for f in ids)
@@ -86,8 +77,8 @@ def understood(result: Extraction) -> list[tuple[str, str]]:
         lines.append(("Temperature", f"{result.temperature_c:g} °C"))
     if doc.age_years is not None:
         lines.append(("Age", str(doc.age_years)))
-    areas = [labels.regions[r] for r in result.regions]
-    areas += [_AREAS.get(a, a) for a in result.other_areas]
+    areas = [labels.regions[r] for r in result.areas]
+    areas += [a for a in result.other_areas if a not in labels.regions]
     if areas:
         lines.append((labels.fields["regions"], ", ".join(areas)))
     if result.limited_movements:

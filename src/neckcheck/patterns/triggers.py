@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from neckcheck.domain import Episode, Helped
+from neckcheck.text import count
 
 MIN_EACH = 5
 MIN_TRIES = 3
@@ -87,6 +88,56 @@ class TriggerStat:
             f"{self.p_adjusted:.2f})."
         )
 
+    def plain(self) -> str:
+        """What the diary shows, in words for the person who keeps it; the numbers behind
+        it are in :meth:`details`."""
+        total = self.with_count + self.without_count
+        text = (
+            f"{self.label} came before {self.with_count} of your {count(total, 'spasm', 'spasms')}"
+        )
+        if not self.enough_data:
+            return f"{text}. Too few yet to tell whether the pain is worse after it."
+        if self.difference is None:  # set whenever there is enough data (above)
+            raise RuntimeError("a comparison without a difference")
+        if self.clear and self.difference > 0:
+            return (
+                f"{text}; after it the pain was {self.difference:.1f} points worse on average. "
+                "That is a pattern in your diary, not proof that it causes spasms."
+            )
+        if self.clear:
+            return (
+                f"{text}; after it the pain was {-self.difference:.1f} points milder on average. "
+                "That is a pattern in your diary, not proof that it makes spasms milder."
+            )
+        return f"{text}. The pain after it was not clearly worse or milder than after the others."
+
+    def share_words(self) -> str:
+        """How often it was noted, with its 95% interval."""
+        return (
+            f"Share of spasms: {self.share:.0%} (95% interval {self.share_low:.0%} to "
+            f"{self.share_high:.0%})."
+        )
+
+    def difference_words(self) -> str:
+        """The difference in worst pain with its interval and adjusted p-value, or what it
+        takes to compare."""
+        if not self.enough_data or self.difference is None:
+            return (
+                f"The pain is compared once there are at least {MIN_EACH} spasms with it and "
+                f"{MIN_EACH} without."
+            )
+        return (
+            f"Worst pain after it minus after the others: {self.difference:+.1f} points "
+            f"(95% interval {self.difference_low:+.1f} to {self.difference_high:+.1f}; Welch's "
+            f"t-test, p = {self.p_adjusted:.2f} adjusted for comparing every trigger at once, "
+            "Benjamini-Hochberg)."
+        )
+
+    def details(self) -> str:
+        """The numbers behind :meth:`plain`: the share with its 95% interval and, with
+        enough data, the difference in worst pain with its interval and adjusted p-value."""
+        return f"{self.share_words()} {self.difference_words()}"
+
 
 @dataclass(frozen=True)
 class RemedyStat:
@@ -111,6 +162,25 @@ class RemedyStat:
             f"{text} ({self.share:.0%}, 95% CI {self.share_low:.0%} to "
             f"{self.share_high:.0%}; a lot: {self.helped_a_lot})."
         )
+
+    def plain(self) -> str:
+        """How often it helped, in words; the numbers behind it are in :meth:`details`."""
+        times = count(self.tried, "time", "times")
+        text = f"{self.label} helped {self.helped} of the {times} you tried it"
+        if self.helped_a_lot:
+            text += f" ({self.helped_a_lot} a lot)"
+        if not self.enough_data:
+            return f"{text}. Try it a few more times to tell."
+        return f"{text}."
+
+    def details(self) -> str:
+        text = (
+            f"Helped {self.share:.0%} of the times tried (95% interval {self.share_low:.0%} "
+            f"to {self.share_high:.0%})."
+        )
+        if not self.enough_data:
+            return f"{text} Tried fewer than {MIN_TRIES} times: too few to tell."
+        return text
 
 
 def _wilson(successes: int, trials: int) -> tuple[float, float]:

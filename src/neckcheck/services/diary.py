@@ -271,6 +271,21 @@ class Diary:
 
         return check(episode, history=history, profile=self.profile(), now=self.clock.now())
 
+    def checks(self, period: Period | None = None) -> list[tuple[Episode, Assessment]]:
+        """The episodes that started in ``period`` (all when None), newest first, each with
+        its check (as :meth:`assess` gives it), for a history that shows their levels."""
+        from neckcheck.engine import check
+
+        history = repo.diary_history(session=self.session, patient_id=self.patient_id)
+        profile, now = self.profile(), self.clock.now()
+        return [
+            (
+                episode,
+                check(episode, history=history.at(episode.started_at), profile=profile, now=now),
+            )
+            for episode in self.episodes(period)
+        ]
+
     def next_step(self, episode: Episode, mentioned: Sequence[str] = ()) -> Step | None:
         """What to ask next about ``episode``, or None when nothing that could make it urgent
         or an emergency is left open (or the person declined the rest).
@@ -531,15 +546,18 @@ class Diary:
         )
         return render_pdf(data)
 
-    def export(self, kind: str, *, fhir_bundle: FhirBundle = "transaction") -> Export:
-        """The whole diary as JSON (lossless, importable), CSV or a FHIR Bundle: by default
-        a transaction a FHIR server takes as it is, or a ``collection``."""
+    def export(
+        self, kind: str, *, fhir_bundle: FhirBundle = "transaction", period: Period | None = None
+    ) -> Export:
+        """The diary as JSON (lossless, importable), CSV or a FHIR Bundle: by default a
+        transaction a FHIR server takes as it is, or a ``collection``. With a ``period``, only
+        the episodes that started in it (the file's name says which days)."""
         self._may(Action.export)
         from neckcheck.interop import plain
 
         if kind not in _EXPORT_TYPES:
             raise InputError(f"no export called {kind!r}; try json, csv or fhir", field="format")
-        episodes = self.episodes(newest_first=False)
+        episodes = self.episodes(period, newest_first=False)
         now = self.clock.now()
         if kind == "json":
             body = plain.export_json(episodes, now=now)
@@ -547,7 +565,8 @@ class Diary:
             body = plain.export_csv(episodes)
         else:
             body = self._fhir(episodes, fhir_bundle)
-        filename = f"neckcheck-diary.{_EXPORT_SUFFIX[kind]}"
+        days = f"-{period.first}-to-{period.last}" if period is not None else ""
+        filename = f"neckcheck-diary{days}.{_EXPORT_SUFFIX[kind]}"
         return Export(body, _EXPORT_TYPES[kind], filename, len(episodes))
 
     def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> str:

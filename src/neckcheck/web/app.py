@@ -24,9 +24,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from neckcheck import __version__, text
+from neckcheck import __version__, charts, text
 from neckcheck.clock import Clock, SystemClock
 from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
+from neckcheck.explain import explain
 from neckcheck.knowledge import load
 from neckcheck.services.access import local_person
 from neckcheck.services.passphrase import Passphrase, passphrase_hash
@@ -59,6 +60,8 @@ def _templates() -> Jinja2Templates:
         version=__version__,
         forms=forms,
         count=text.count,
+        explain=explain,
+        charts=charts,
         trigger_label={t.id: t.label for t in kb.diary.triggers},
         remedy_label={r.id: r.label for r in kb.diary.remedies},
     )
@@ -69,6 +72,7 @@ def _templates() -> Jinja2Templates:
         iso_duration=text.iso_duration,
         when=text.format_moment,
         finding_labels=lambda ids: ", ".join(labels[i] for i in ids),
+        lower_first=lambda words: words[:1].lower() + words[1:],
     )
     return Jinja2Templates(env=env)
 

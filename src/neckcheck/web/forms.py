@@ -2,7 +2,10 @@
 
 Form field names (the HTML ``name`` attributes):
 
-``started_at``, ``ended_at`` (``datetime-local``), ``ongoing`` (checkbox), ``tz`` (the browser's
+``started_at``, ``ended_at`` (``datetime-local``), ``state`` (``ongoing`` or ``over``; the
+quick answers ``minutes``/``hour``/``hours``/``day`` of earlier forms mean over), ``lasted``
+(how long it lasted when over: ``minutes``, ``hour``, ``hours``, ``day``; an exact end wins),
+``ongoing`` (checkbox of earlier forms), ``tz`` (the browser's
 UTC offset in minutes, filled in by script when available), ``onset``, ``intensity``,
 ``region``, ``movement``, ``quality``, ``symptom``, ``trigger``, ``activity`` (repeated
 checkboxes), ``flag_<finding id>`` (``yes``/``no``; left empty it stays unanswered),
@@ -54,6 +57,7 @@ def field_label(name: str) -> str:
     extra = {
         "flags": "Warning signs",
         "state": "Still going on?",
+        "lasted": "How long it lasted",
         "birth_year": "Year of birth",
         "describe": "Your description",
         "name": "Name",
@@ -92,9 +96,10 @@ def question_findings() -> list[Any]:
     return [f for f in load().findings if f.group in ("warning", "context") or f.id in screened]
 
 
-# "Is it still going on?": the quick answers, and how long each means it lasted.
-STATES = {
-    "ongoing": ("Yes, it is still going on", None),
+# "Is it still going on?": two answers; when it is over, how long it lasted as quick choices
+# (the exact times are optional, and win when given).
+STATES = {"ongoing": "Yes, still going on", "over": "No, it is over"}
+LASTED = {
     "minutes": ("A few minutes", timedelta(minutes=15)),
     "hour": ("About an hour", timedelta(hours=1)),
     "hours": ("A few hours", timedelta(hours=3)),
@@ -164,18 +169,29 @@ def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
             except InputError as exc:
                 problems += exc.problems
     state = str(values.get("state", "")).strip() or ("ongoing" if values.get("ongoing") else "")
+    lasted_choice = str(values.get("lasted", "")).strip()
+    if state in LASTED:  # the single question of earlier forms: over, and it lasted ...
+        state, lasted_choice = "over", state
+    if not state and lasted_choice:
+        state = "over"
     if state and state not in STATES:
         problems.append(FieldProblem("state", "choose one of the answers"))
     elif not state and "ended_at" not in times and not problems:
         problems.append(FieldProblem("state", "say whether it is still going on"))
+    if lasted_choice and lasted_choice not in LASTED:
+        problems.append(FieldProblem("lasted", "choose one of the answers"))
     started, ended = times.get("started_at"), times.get("ended_at")
-    lasted = STATES[state][1] if state in STATES else None
+    lasted = LASTED[lasted_choice][1] if state == "over" and lasted_choice in LASTED else None
+    end_typed = bool(str(values.get("ended_at", "")).strip())
+    said_lasted = any(problem.field == "lasted" for problem in problems)
+    if state == "over" and lasted is None and not end_typed and not said_lasted:
+        problems.append(FieldProblem("lasted", "say about how long it lasted, or when it stopped"))
     if started is None and not str(values.get("started_at", "")).strip():
         if "opened" in times or state:
             started = times.get("opened", now)  # the form's own "now"
         else:
             problems.append(FieldProblem("started_at", "is required"))
-    if lasted is not None and ended is None and started is not None:
+    if lasted is not None and ended is None and not end_typed and started is not None:
         if "opened" in times and started == times["opened"]:
             # "It lasted an hour" said now, with the start left as the form offered it:
             # it started an hour before now and has just ended.
@@ -248,9 +264,17 @@ def _local_input(value: datetime) -> str:
 
 
 def new_form(now: datetime) -> FormState:
-    """The quick log as it opens: the start is now (the person may change it), and whether
-    it is still going on is left for them to say."""
-    return FormState(values={"started_at": _local_input(now), "opened": _local_input(now)})
+    """The quick log as it opens: the start is now (the person may change it), and it is
+    over after a few minutes unless they say otherwise, so that a log saved with a pain score
+    alone never stays open for ever."""
+    return FormState(
+        values={
+            "started_at": _local_input(now),
+            "opened": _local_input(now),
+            "state": "over",
+            "lasted": "minutes",
+        }
+    )
 
 
 def from_episode(episode: Episode) -> FormState:
@@ -273,6 +297,7 @@ def from_episode(episode: Episode) -> FormState:
     if episode.ended_at is None:
         values["state"] = "ongoing"
     else:
+        values["state"] = "over"
         values["ended_at"] = _local_input(episode.ended_at.astimezone(episode.started_at.tzinfo))
     for finding in episode.findings:
         if finding in questions:
@@ -284,8 +309,8 @@ def from_episode(episode: Episode) -> FormState:
     return FormState(values=values)
 
 
-def _state_of(hours: float) -> str:
-    """The quick answer to "Is it still going on?" nearest a duration that is over."""
+def _lasted_of(hours: float) -> str:
+    """The quick answer to "How long did it last?" nearest a duration that is over."""
     if hours <= 0.5:
         return "minutes"
     if hours <= 1.5:
@@ -314,7 +339,7 @@ def from_extraction(
         "opened": _local_input(now),
         "symptom": [f for f in doc.findings if f in symptoms],
         "quality": [q.value for q in result.pain_qualities],
-        "region": [r.value for r in result.regions],
+        "region": [r.value for r in result.areas],
         "movement": [m.value for m in result.limited_movements],
         "trigger": list(result.triggers),
         "confirm": [f for f in doc.findings if f in questions],
@@ -330,10 +355,11 @@ def from_extraction(
     if result.ongoing is True:
         values["state"] = "ongoing"
     elif result.ongoing is False:
+        values["state"] = "over"
         if result.started_at is not None and result.ended_at is not None:
             values["ended_at"] = _local_input(result.ended_at)
         elif doc.duration_hours is not None:
-            values["state"] = _state_of(doc.duration_hours)
+            values["lasted"] = _lasted_of(doc.duration_hours)
             if result.started_at is None:
                 values["started_at"] = values["opened"]  # "lasted an hour", said now
     for tried in result.remedies:

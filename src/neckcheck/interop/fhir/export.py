@@ -37,7 +37,7 @@ from neckcheck.vocab import Region
 __all__ = ["BundleKind", "DiaryRecord", "EpisodeRecord", "export_bundle", "reported_findings"]
 
 BundleKind = Literal["transaction", "collection"]
-NECK_REGIONS = frozenset(r for r in Region if not r.value.startswith("shoulder"))
+NECK_REGIONS = frozenset(r for r in Region if r.on_neck)
 
 
 @dataclass(frozen=True)

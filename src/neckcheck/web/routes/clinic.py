@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from neckcheck import charts
 from neckcheck.errors import CsrfRejected, InputError, TooManyAttempts
 from neckcheck.services.access import Action
 from neckcheck.services.clinic import patient_page
@@ -28,7 +27,13 @@ from neckcheck.web.deps import (
     passphrase_of,
     shared_diary,
 )
-from neckcheck.web.routes.pages import insights_page, page_period, pdf_response, render
+from neckcheck.web.routes.pages import (
+    insights_page,
+    page_period,
+    pdf_response,
+    render,
+    timelines_for,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -245,7 +250,7 @@ def patient_view(request: Request, patient_id: RowId, diary: SharedRead) -> HTML
         patient_id=patient_id,
         page=page,
         period=shown,
-        timeline=charts.timeline(page.episodes, first=shown.first, last=shown.last, now=now),
+        timelines=timelines_for(page.episodes, shown, now),
         now=now,
     )
 

@@ -16,6 +16,7 @@ from neckcheck import charts
 from neckcheck.domain import Episode, EpisodeCreate, EpisodeUpdate, Profile
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.knowledge import load
+from neckcheck.levels import Level
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
 from neckcheck.timeparse import Period, parse_day
@@ -401,21 +402,40 @@ def page_period(request: Request, diary: Diary) -> PeriodForm:
     )
 
 
+# History's filter: episodes whose check found warning signs (a level of "see a clinician
+# within days" or more urgent).
+WARNING_LEVELS = frozenset({Level.emergency, Level.urgent, Level.soon})
+
+
 @router.get("/history", response_class=HTMLResponse)
 def history(request: Request, diary: ReadDiary) -> HTMLResponse:
     shown = page_period(request, diary)
-    episodes = diary.episodes(shown.period)
+    signs_only = request.query_params.get("signs") == "1"
+    checked = diary.checks(shown.period)
+    if signs_only:
+        checked = [(e, result) for e, result in checked if result.level in WARNING_LEVELS]
+    episodes = [episode for episode, _ in checked]
     now = diary.clock.now()
     return render(
         request,
         "history.html",
         status_code=shown.status,
+        checked=checked,
         episodes=episodes,
+        signs_only=signs_only,
         period=shown,
         calendar=charts.calendar(episodes, first=shown.first, last=shown.last),
-        timeline=charts.timeline(episodes, first=shown.first, last=shown.last, now=now),
+        timelines=timelines_for(episodes, shown, now),
         now=now,
     )
+
+
+def timelines_for(episodes: list[Episode], shown: PeriodForm, now: Any) -> list[Any]:
+    """The timeline laid out for a phone and for a wider screen."""
+    return [
+        charts.timeline(episodes, first=shown.first, last=shown.last, now=now, width=width)
+        for width in (charts.NARROW, charts.WIDE)
+    ]
 
 
 def insights_page(
@@ -443,9 +463,8 @@ def insights_page(
         triggers=found.triggers,
         remedies=found.remedies,
         charts=charts,
-        timeline=charts.timeline(
-            found.episodes, first=shown.first, last=shown.last, now=diary.clock.now()
-        ),
+        timelines=timelines_for(found.episodes, shown, diary.clock.now()),
+        now=diary.clock.now(),
     )
 
 
@@ -471,9 +490,13 @@ def report_pdf(request: Request, diary: ReportDiary) -> Response:
 
 
 @router.get("/export/{kind}")
-def export(kind: str, diary: ExportDiary) -> Response:
+def export(request: Request, kind: str, diary: ExportDiary) -> Response:
+    """The diary as a download; with ``from``/``to``, the episodes of that period (as the
+    Insights page beside the links shows), else all of them."""
+    raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
+    period = diary.period(raw_from, raw_to) if raw_from or raw_to else None
     try:
-        exported = diary.export(kind)
+        exported = diary.export(kind, period=period)
     except InputError as exc:
         raise NotFoundError(exc.problems[0].message) from None
     return Response(

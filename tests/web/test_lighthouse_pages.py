@@ -1,0 +1,58 @@
+"""Lighthouse (mobile) on the pages people use most, in the light and the dark colour scheme:
+at least 95 in every category and 100 in accessibility.
+
+The pages show the example diary of ``tests/factories.py`` (some 15 weeks of spasms, an
+emergency and one going on), so the charts, the calendar, the levels and the statistics are
+all scored. One Lighthouse run takes some fifteen seconds; ten run here. Lighthouse and
+Chromium missing: a failure in CI, a skip elsewhere (``tests/web/lighthouse.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from neckcheck.clock import FixedClock
+from neckcheck.settings import Settings
+from neckcheck.web.app import create_app
+from neckcheck.web.server import serve_in_thread
+from tests.conftest import report
+from tests.factories import NOW, example_diary
+from tests.web.lighthouse import CATEGORIES, run_lighthouse
+
+PAGES = {
+    "Today": "/",
+    "Log": "/log",
+    "History": "/history",
+    "Insights": "/insights",
+    "a result": "/episodes/{self_care}",
+}
+_SCORES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
+    folder: Path = tmp_path_factory.mktemp("lighthouse")
+    url = f"sqlite:///{folder / 'diary.db'}"
+    ids = example_diary(url)
+    with serve_in_thread(create_app(Settings(database_url=url), clock=FixedClock(NOW))) as base:
+        yield base, ids
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_lighthouse_scores(site: tuple[str, dict[str, int]], name: str, dark: bool) -> None:
+    base, ids = site
+    result = run_lighthouse(base + PAGES[name].format(**ids), dark=dark)
+    scheme = "dark" if dark else "light"
+    _SCORES[f"{name} {scheme}"] = " ".join(f"{result.scores[c]}" for c in CATEGORIES)
+    report(
+        "lighthouse",
+        "Lighthouse mobile (performance, accessibility, best practices, SEO): "
+        + "; ".join(f"{page} {scores}" for page, scores in _SCORES.items()),
+    )
+    low = {c: s for c, s in result.scores.items() if s < 95}
+    assert low == {}, f"{name} ({scheme}): {result.scores}; failing: {result.failing}"
+    assert result.scores["accessibility"] == 100, f"{name} ({scheme}): {result.failing}"
