@@ -13,6 +13,9 @@ from urllib.parse import urlencode
 
 # A fixed "now" (a Tuesday) for tests of patterns and reports.
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
+# Noon of NOW's day on this computer's own clock, whatever its time zone: commands given a
+# time of day ("--start 08:00") read it on that day, where it is earlier everywhere.
+LOCAL_NOON = NOW.replace(tzinfo=None, hour=12).astimezone()
 
 # Debian's Chromium, driven by Playwright (its own browser download is not used).
 CHROMIUM = "/usr/bin/chromium"
@@ -91,15 +94,15 @@ def local_diary(session: Any, clock: Any = None) -> Any:
     return Diary.open(session, actor, None, Action.write, clock=clock, target="test")
 
 
-def cli_runner() -> Any:
-    """Typer's test runner whose commands read the time from a fixed clock at NOW."""
+def cli_runner(now: datetime = NOW) -> Any:
+    """Typer's test runner whose commands read the time from a fixed clock at ``now``."""
     from typer.testing import CliRunner
 
     from neckcheck.clock import FixedClock
 
     class FixedClockRunner(CliRunner):
         def invoke(self, *args: Any, **kwargs: Any) -> Any:
-            kwargs.setdefault("obj", FixedClock(NOW))
+            kwargs.setdefault("obj", FixedClock(now))
             return super().invoke(*args, **kwargs)
 
     return FixedClockRunner()

@@ -14,15 +14,13 @@ from typer.testing import CliRunner
 from neckcheck.cli import app
 from neckcheck.clock import Clock, FixedClock
 from neckcheck.storage.db import head_revision
-from tests.factories import NOW
+from tests.factories import LOCAL_NOON
 
 runner = CliRunner()
 
 
-# Every command reads the time from a fixed clock, so the suite runs the same at any hour:
-# noon of NOW's day on this computer's own clock, whatever its time zone ("08:00" is then
-# earlier today everywhere).
-CLOCK = FixedClock(NOW.replace(tzinfo=None, hour=12).astimezone())
+# Every command reads the time from a fixed clock, so the suite runs the same at any hour.
+CLOCK = FixedClock(LOCAL_NOON)
 
 
 def run(*args: str, input: str | None = None, clock: Clock = CLOCK) -> Any:

@@ -10,9 +10,9 @@ import pytest
 from neckcheck.cli import app
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
-from tests.factories import NOW, cli_runner, patient_accounts
+from tests.factories import LOCAL_NOON, NOW, cli_runner, patient_accounts
 
-runner = cli_runner()
+runner = cli_runner(LOCAL_NOON)  # "--start 08:00" is then earlier that day
 
 
 @pytest.fixture
