@@ -156,12 +156,16 @@ def test_the_timer_shows_how_long_it_has_lasted_and_it_stopped_says_so(client: T
         page
     )
     assert "Spasm right now? Start a timer" not in page  # one timer at a time
+    # Shown once: its timer, then its check (not a second time as the latest episode).
+    assert len(re.findall(r"worst \d+/10", page)) == 1
+    assert "Its check so far" in page and "Latest episode" not in page
     stopped = _post(client, f"/episodes/{episode_id}/end", follow_redirects=False)
     assert stopped.headers["location"] == f"/?stopped={episode_id}"
     page = client.get(stopped.headers["location"]).text
     assert "It stopped: it lasted 2 h 14 min." in page
     assert f'href="/episodes/{episode_id}/edit">Change the times' in page
     assert "Going on now" not in page
+    assert "Latest episode" in page and "Its check so far" not in page
     assert "It stopped:" not in client.get("/?stopped=99999").text
 
 
