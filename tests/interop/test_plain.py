@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from neckcheck.cli import app
-from neckcheck.domain import Episode, EpisodeCreate
+from neckcheck.domain import Episode, EpisodeCreate, PainFreeDay
 from neckcheck.errors import ConfigError, InputError
 from neckcheck.interop.plain import export_csv, export_json, import_json
 from neckcheck.storage.db import backup_sqlite, open_database
@@ -25,6 +25,7 @@ from tests.factories import NOW, cli_runner, local_diary
 from tests.interop.strategies import episodes
 
 Make = Callable[..., Episode]
+NOW_TEXT = NOW.isoformat()
 runner = cli_runner()
 
 
@@ -48,7 +49,15 @@ def _stored(diary: list[EpisodeCreate]) -> list[Episode]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(episodes(), max_size=5))
 def test_json_round_trip_is_lossless(diary: list[EpisodeCreate]) -> None:
-    assert import_json(export_json(_stored(diary), now=NOW)) == diary
+    assert import_json(export_json(_stored(diary), now=NOW)).episodes == diary
+
+
+@given(st.lists(st.dates(min_value=date(1900, 1, 1), max_value=NOW.date()), unique=True))
+def test_pain_free_days_round_trip(days: list[date]) -> None:
+    recorded = [PainFreeDay(day=d, recorded_at=NOW) for d in days]
+    assert import_json(export_json([], now=NOW, pain_free_days=recorded)).pain_free_days == (
+        recorded
+    )
 
 
 @pytest.mark.parametrize(
@@ -69,6 +78,11 @@ def test_json_round_trip_is_lossless(diary: list[EpisodeCreate]) -> None:
         (lambda d: d.update(format="other"), "format: not a neckcheck export"),
         (lambda d: d.update(version=9), "version: version 9 is not supported"),
         (lambda d: d["episodes"].append(3), "episodes.2: must be an object"),
+        (
+            lambda d: d["pain_free_days"].append({"day": "2026-02-30", "recorded_at": NOW_TEXT}),
+            "pain_free_days.0.day:",
+        ),
+        (lambda d: d.update(pain_free_days={}), "pain_free_days: must be a list"),
     ],
 )
 def test_a_bad_record_names_its_index_and_field(
@@ -232,3 +246,52 @@ def test_cli_backup(env_db: str, tmp_path: Path) -> None:
     connection = sqlite3.connect(tmp_path / "copy.db")
     assert connection.execute("SELECT count(*) FROM episodes").fetchone() == (1,)
     connection.close()
+
+
+def test_pain_free_days_move_with_the_json_export(env_db: str, tmp_path: Path) -> None:
+    for day in ("2026-06-01", "2026-06-02", "2026-06-03"):
+        assert runner.invoke(app, ["no-spasm", "--date", day]).exit_code == 0
+    exported = tmp_path / "diary.json"
+    assert runner.invoke(app, ["export", "--json", str(exported)]).exit_code == 0
+    document = json.loads(exported.read_text())
+    assert [d["day"] for d in document["pain_free_days"]] == [
+        "2026-06-01",
+        "2026-06-02",
+        "2026-06-03",
+    ]
+    # Into a new diary where 2 June has a spasm logged: that day is left out (a day with a
+    # spasm is not pain-free); the others keep the moment they were first recorded.
+    other = tmp_path / "other.db"
+    env = {"NECKCHECK_DATABASE_URL": f"sqlite:///{other}"}
+    logged = runner.invoke(
+        app,
+        ["log", "-n", "3", "--start", "2026-06-02T10:00+00:00", "--end", "2026-06-02T11:00+00:00"],
+        env=env,
+    )
+    assert logged.exit_code == 0, logged.output
+    result = runner.invoke(app, ["import", "--json", str(exported)], env=env)
+    assert result.output == f"Imported 0 episodes and 2 pain-free days from {exported}.\n"
+    again = runner.invoke(app, ["export", "--json", str(tmp_path / "again.json")], env=env)
+    assert again.exit_code == 0
+    days = json.loads((tmp_path / "again.json").read_text())["pain_free_days"]
+    assert days == [document["pain_free_days"][0], document["pain_free_days"][2]]
+
+
+def test_an_import_with_a_pain_free_day_to_come_changes_nothing(
+    env_db: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "later.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": "neckcheck.episodes",
+                "version": 1,
+                "episodes": [{"started_at": "2026-06-01T08:00:00Z", "intensity": 4}],
+                "pain_free_days": [{"day": "2026-07-09", "recorded_at": "2026-06-01T08:00:00Z"}],
+            }
+        )
+    )
+    result = runner.invoke(app, ["import", "--json", str(path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: pain_free_days.0.day: must be between 1900-01-01")
+    assert json.loads(runner.invoke(app, ["history", "--json"]).output) == []

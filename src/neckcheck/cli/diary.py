@@ -489,10 +489,12 @@ def import_(
     text, _where = read_input(path)
     with runtime(ctx).diary() as diary:
         result = diary.import_(kind, text)
-    imported = f"Imported {count(result.added, 'episode', 'episodes')} from {path}"
+    imported = f"Imported {count(result.added, 'episode', 'episodes')}"
     # Only a FHIR import knows which episodes the diary held already.
     held = f"; {result.already} already in the diary" if kind == "fhir" else ""
-    typer.echo(f"{imported}{held}.")
+    days = result.pain_free_days
+    free = f" and {count(days, 'pain-free day', 'pain-free days')}" if days else ""
+    typer.echo(f"{imported}{free} from {path}{held}.")
 
 
 def extract(

@@ -1,7 +1,7 @@
 """Plain exports: JSON (lossless, importable) and CSV (for spreadsheets).
 
->>> text = export_json(episodes, now=now)
->>> import_json(text) == [EpisodeCreate(...), ...]   # every record validated first
+>>> text = export_json(episodes, now=now, pain_free_days=days)
+>>> import_json(text).episodes == [EpisodeCreate(...), ...]   # every record validated first
 """
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from neckcheck.domain import Episode, EpisodeCreate
+from neckcheck.domain import Episode, EpisodeCreate, PainFreeDay
 from neckcheck.errors import FieldProblem, InputError
 
 FORMAT = "neckcheck.episodes"
@@ -24,13 +26,24 @@ _METADATA = ("id", "patient_id", "created_at", "updated_at")
 CSV_COLUMNS = ["id", *EpisodeCreate.model_fields]
 
 
-def export_json(episodes: list[Episode], *, now: datetime) -> str:
+@dataclass(frozen=True)
+class PlainImport:
+    """The records of a JSON export, each validated."""
+
+    episodes: list[EpisodeCreate]
+    pain_free_days: list[PainFreeDay]
+
+
+def export_json(
+    episodes: list[Episode], *, now: datetime, pain_free_days: Sequence[PainFreeDay] = ()
+) -> str:
     return json.dumps(
         {
             "format": FORMAT,
             "version": VERSION,
             "exported_at": now.isoformat(),
             "episodes": [e.model_dump(mode="json") for e in episodes],
+            "pain_free_days": [d.model_dump(mode="json") for d in pain_free_days],
         },
         indent=2,
         ensure_ascii=False,
@@ -53,8 +66,9 @@ def read_json(text: str, *, field: str) -> Any:
         raise InputError(f"cannot be read: {exc}", field=field) from None
 
 
-def import_json(text: str) -> list[EpisodeCreate]:
-    """Validate every record of a JSON export; InputError names the record and the field."""
+def import_json(text: str) -> PlainImport:
+    """Validate every record of a JSON export; InputError names the record and the field.
+    Exports made before pain-free days were recorded have none."""
     document = read_json(text, field="file")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InputError(f"not a neckcheck export (expected format {FORMAT!r})", field="format")
@@ -73,9 +87,18 @@ def import_json(text: str) -> list[EpisodeCreate]:
             episodes.append(EpisodeCreate.model_validate(data))
         except ValidationError as exc:
             problems += InputError.from_pydantic(exc, prefix=f"episodes.{index}").problems
+    days = document.get("pain_free_days", [])
+    if not isinstance(days, list):
+        raise InputError("must be a list", field="pain_free_days")
+    pain_free_days = []
+    for index, record in enumerate(days):
+        try:
+            pain_free_days.append(PainFreeDay.model_validate(record))
+        except ValidationError as exc:
+            problems += InputError.from_pydantic(exc, prefix=f"pain_free_days.{index}").problems
     if problems:
         raise InputError(problems)
-    return episodes
+    return PlainImport(episodes, pain_free_days)
 
 
 # A cell a spreadsheet would read as a formula (OWASP, "CSV Injection").

@@ -109,6 +109,7 @@ class ImportResult:
 
     added: int
     already: int
+    pain_free_days: int = 0  # days recorded as pain-free, added by a JSON import
 
 
 @dataclass(frozen=True)
@@ -560,7 +561,9 @@ class Diary:
         episodes = self.episodes(period, newest_first=False)
         now = self.clock.now()
         if kind == "json":
-            body = plain.export_json(episodes, now=now)
+            everything = Period(EARLIEST_DAY, self.today_date(), self.zone)
+            free_days = self.pain_free_days(period or everything)
+            body = plain.export_json(episodes, now=now, pain_free_days=free_days)
         elif kind == "csv":
             body = plain.export_csv(episodes)
         else:
@@ -684,8 +687,16 @@ class Diary:
         from neckcheck.interop import fhir, plain
 
         if kind == "json":
-            episodes = plain.import_json(text)
+            document = plain.import_json(text)
+            episodes = document.episodes
             self._refuse_the_future(episodes, numbered=True)
+            today = self.today_date()
+            for index, record in enumerate(document.pain_free_days):
+                if not EARLIEST_DAY <= record.day <= today:
+                    raise InputError(
+                        f"must be between {EARLIEST_DAY} and today",
+                        field=f"pain_free_days.{index}.day",
+                    )
             self._not_pain_free(episodes)
             added = repo.add_episodes(
                 session=self.session,
@@ -693,7 +704,16 @@ class Diary:
                 items=episodes,
                 now=self.clock.now(),
             )
-            return ImportResult(added, 0)
+            # A day with a spasm is not pain-free: such a record is left out.
+            days = [r for r in document.pain_free_days if not self._episodes_on(r.day)]
+            for record in days:
+                repo.mark_pain_free(
+                    session=self.session,
+                    patient_id=self.patient_id,
+                    day=record.day,
+                    now=record.recorded_at,
+                )
+            return ImportResult(added, 0, len(days))
         if kind != "fhir":
             raise InputError(f"cannot import {kind!r}; use json or fhir", field="format")
         items = fhir.import_bundle(text, zone=self.zone)
