@@ -217,12 +217,12 @@ def trigger_stats(episodes: list[Episode]) -> list[TriggerStat]:
             high,
         )
         if stat.enough_data:
-            result = ttest_ind(with_it, without, equal_var=False)
             mean_with = sum(with_it) / len(with_it)
             mean_without = sum(without) / len(without)
             if len(set(with_it) | set(without)) == 1:  # no variation at all: no difference
                 p_value, d_low, d_high = 1.0, 0.0, 0.0
             else:
+                result = ttest_ind(with_it, without, equal_var=False)
                 interval = result.confidence_interval(0.95)
                 p_value = float(result.pvalue)
                 d_low, d_high = float(interval.low), float(interval.high)
