@@ -30,6 +30,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input; `detail` lists each field and what is wrong"},
 }
 _DAY: dict[str, Any] = {"examples": ["2026-05-01"], "json_schema_extra": {"format": "date"}}
+# The period of a summary (course, pain-free days): ?from= and ?to=, in the person's days.
+FromDay = Annotated[
+    str | None,
+    Query(alias="from", description="First day (YYYY-MM-DD); default: 6 months ago", **_DAY),
+]
+ToDay = Annotated[
+    str | None, Query(alias="to", description="Last day (YYYY-MM-DD); default: today", **_DAY)
+]
 
 
 @router.get("/health")
@@ -137,13 +145,8 @@ DayPath = Annotated[str, Path(description="The day (YYYY-MM-DD, the person's tim
 @router.get("/pain-free-days", responses=ERRORS)
 def list_pain_free_days(
     diary: ReadDiary,
-    start: Annotated[
-        str | None,
-        Query(alias="from", description="First day (YYYY-MM-DD); default: 6 months ago", **_DAY),
-    ] = None,
-    end: Annotated[
-        str | None, Query(alias="to", description="Last day (YYYY-MM-DD); default: today", **_DAY)
-    ] = None,
+    start: FromDay = None,
+    end: ToDay = None,
 ) -> list[PainFreeDay]:
     """The days recorded as pain-free ("No spasm today"), oldest first."""
     return diary.pain_free_days(diary.period(start, end, blank_is_missing=False))
@@ -205,13 +208,8 @@ InsightsDiary = Annotated[Diary, Depends(own_diary(Action.insights))]
 @router.get("/course", responses=ERRORS)
 def course(
     diary: InsightsDiary,
-    start: Annotated[
-        str | None,
-        Query(alias="from", description="First day (YYYY-MM-DD); default: 6 months ago", **_DAY),
-    ] = None,
-    end: Annotated[
-        str | None, Query(alias="to", description="Last day (YYYY-MM-DD); default: today", **_DAY)
-    ] = None,
+    start: FromDay = None,
+    end: ToDay = None,
 ) -> CourseOut:
     """The course of the diary over a period, as the Insights page shows it."""
     summary = diary.course(diary.period(start, end, blank_is_missing=False))

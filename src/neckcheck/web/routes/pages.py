@@ -5,6 +5,7 @@ Each route reads its input, calls the diary (``services.diary``) and renders a t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
@@ -87,17 +88,19 @@ def _form_day(values: Any) -> date | None:
 @router.post("/no-spasm", response_class=HTMLResponse)
 async def no_spasm(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
     """No spasm today: the day the page showed is recorded as pain-free."""
-    try:
-        diary.no_spasm(_form_day(await request.form()))
-    except InputError as exc:
-        return _home(request, diary, status_code=422, errors=forms.errors_by_field(exc))
-    return _see_other("/")
+    return await _on_the_day(request, diary, diary.no_spasm)
 
 
 @router.post("/no-spasm/undo", response_class=HTMLResponse)
 async def no_spasm_undo(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
+    return await _on_the_day(request, diary, diary.undo_no_spasm)
+
+
+async def _on_the_day(request: Request, diary: Diary, change: Callable[[Any], object]) -> Response:
+    """Apply ``change`` to the day the form names, then back to Today (or Today with the
+    error beside the field)."""
     try:
-        diary.undo_no_spasm(_form_day(await request.form()))
+        change(_form_day(await request.form()))
     except InputError as exc:
         return _home(request, diary, status_code=422, errors=forms.errors_by_field(exc))
     return _see_other("/")
