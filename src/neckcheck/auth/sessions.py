@@ -37,15 +37,28 @@ def start_session(*, session: Session, user_id: int, now: datetime, hours: int) 
 
     Sessions that have expired (anyone's) are deleted first, so the table holds live ones only.
     """
-    session.execute(delete(SessionRow).where(SessionRow.expires_at <= now))
+    return _start(session, SessionRow, now=now, hours=hours, user_id=user_id)
+
+
+def _start(
+    session: Session,
+    table: type[SessionRow] | type[LocalSessionRow],
+    *,
+    now: datetime,
+    hours: int,
+    **columns: object,
+) -> str:
+    """A new row in ``table`` lasting ``hours``, once the expired ones are deleted; returns
+    the token (the table keeps only its hash)."""
+    session.execute(delete(table).where(table.expires_at <= now))
     token = secrets.token_urlsafe(32)
     session.add(
-        SessionRow(
+        table(
             id=_key(token),
-            user_id=user_id,
             csrf_token=secrets.token_urlsafe(32),
             created_at=now,
             expires_at=now + timedelta(hours=hours),
+            **columns,
         )
     )
     session.flush()
@@ -87,18 +100,7 @@ class LocalLogin:
 def start_local_session(*, session: Session, now: datetime, hours: int) -> str:
     """A new sign-in of local mode's person; returns the token for the cookie. Expired ones
     are deleted first."""
-    session.execute(delete(LocalSessionRow).where(LocalSessionRow.expires_at <= now))
-    token = secrets.token_urlsafe(32)
-    session.add(
-        LocalSessionRow(
-            id=_key(token),
-            csrf_token=secrets.token_urlsafe(32),
-            created_at=now,
-            expires_at=now + timedelta(hours=hours),
-        )
-    )
-    session.flush()
-    return token
+    return _start(session, LocalSessionRow, now=now, hours=hours)
 
 
 def current_local_session(*, session: Session, token: str, now: datetime) -> LocalLogin | None:
