@@ -240,6 +240,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         threads.total_tokens = max(threads.total_tokens, CONCURRENT_REQUESTS + _SPARE_THREADS)
         # The text extractor takes a second or two to build (spaCy, medspaCy, the lexicon):
         # built now in the background, the first description a person sends is read at once.
+        # numpy (under spaCy and scipy) sets and unsets environment variables while it is
+        # imported, which can crash a process whose other threads read the environment at
+        # that moment (glibc's setenv is not thread-safe): it is imported here, before the
+        # warm-up thread and the request threads.
+        import numpy  # noqa: F401
+
         from neckcheck.nlp.extract import warm
 
         threading.Thread(target=warm, name="nlp-warm-up", daemon=True).start()
