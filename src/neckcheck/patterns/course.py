@@ -233,6 +233,7 @@ def course(
         from neckcheck.knowledge import load
 
         knowledge = load()
+    today = today or now.date()
     ordered = sorted(episodes, key=lambda e: e.started_at)
     last = last or now.date()
     first = first or (ordered[0].started_at.date() if ordered else last)
@@ -250,7 +251,7 @@ def course(
     if any(e.ongoing for e in ordered):
         streak: int | None = 0
     elif last_day is not None:
-        streak = max(now.date().toordinal() - last_day, 0)
+        streak = max(today.toordinal() - last_day, 0)
     else:
         streak = None
     classification = evidence[0].kind if evidence else ("isolated" if ordered else "none")
@@ -273,7 +274,7 @@ def course(
             recorded,
             first=first,
             last=last,
-            today=today or now.date(),
+            today=today,
             now=now,
             since=since,
         ),

@@ -397,6 +397,7 @@ class Diary:
             first=period.first,
             last=period.last,
             history=repo.diary_history(session=self.session, patient_id=self.patient_id),
+            today=self.today_date(),
         )
         return replace(summary, pain_free=self.pain_free(period))
 
