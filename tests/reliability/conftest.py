@@ -6,11 +6,14 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +59,65 @@ def stored_ids(opener: Any, base: str) -> set[int]:
     """The ids of the signed-in patient's episodes, as the JSON API lists them."""
     with opener.open(base + "/api/v1/episodes", timeout=30) as response:
         return {e["id"] for e in json.loads(response.read())}
+
+
+# How long each load test runs: a minute, unless NECKCHECK_LOAD_SECONDS says otherwise.
+LOAD_SECONDS = float(os.environ.get("NECKCHECK_LOAD_SECONDS", "60"))
+
+
+@dataclass
+class LoadRun:
+    """What users did for a while: each one's acknowledged writes, every request's latency
+    (seconds), the errors, and how long it took."""
+
+    acknowledged: list[set[int]]
+    latencies: list[float]
+    errors: list[str]
+    wall: float
+
+    def summary(self) -> str:
+        ordered = sorted(self.latencies)
+        return (
+            f"{len(ordered)} requests in {self.wall:.0f} s by {len(self.acknowledged)} users = "
+            f"{len(ordered) / self.wall:.0f} req/s; "
+            f"p50 {statistics.median(ordered) * 1000:.0f} ms, "
+            f"p99 {ordered[int(0.99 * (len(ordered) - 1))] * 1000:.0f} ms"
+        )
+
+
+def run_users(openers: list[Any], base: str, seconds: float = LOAD_SECONDS) -> LoadRun:
+    """One thread per signed-in opener for ``seconds``, each alternating a new episode (a
+    write) and the list of its episodes (a read) against the server at ``base``."""
+    acknowledged: list[set[int]] = [set() for _ in openers]
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def user(index: int) -> None:
+        opener, n = openers[index], 0
+        while time.monotonic() < deadline:
+            n += 1
+            try:
+                start = time.perf_counter()
+                if n % 2:
+                    acknowledged[index].add(post_episode(opener, base, f"{index}-{n}"))
+                else:
+                    stored_ids(opener, base)
+                elapsed = time.perf_counter() - start
+                with lock:
+                    latencies.append(elapsed)
+            except Exception as exc:
+                with lock:
+                    errors.append(f"user {index}: {exc!r}")
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(len(openers))]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return LoadRun(acknowledged, latencies, errors, time.perf_counter() - started)
 
 
 class Server:

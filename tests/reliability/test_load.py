@@ -4,8 +4,6 @@ with SIGKILL in the middle of writes loses no acknowledged episode and starts ag
 
 from __future__ import annotations
 
-import os
-import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -13,10 +11,9 @@ from collections.abc import Callable
 import pytest
 
 from tests.factories import patient_accounts, sign_in
-from tests.reliability.conftest import Server, post_episode, report, stored_ids
+from tests.reliability.conftest import Server, post_episode, report, run_users, stored_ids
 
 USERS = 50
-SECONDS = float(os.environ.get("NECKCHECK_LOAD_SECONDS", "60"))
 
 
 @pytest.fixture
@@ -37,50 +34,17 @@ def test_fifty_users_for_a_minute(
     server = make_server(database_url)
     server.start()
     openers = [sign_in(server.base, email) for email in emails]
-    acknowledged: list[set[int]] = [set() for _ in emails]
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + SECONDS
-
-    def user(index: int) -> None:
-        opener = openers[index]
-        n = 0
-        while time.monotonic() < deadline:
-            n += 1
-            try:
-                start = time.perf_counter()
-                if n % 2:
-                    acknowledged[index].add(post_episode(opener, server.base, f"{index}-{n}"))
-                else:
-                    stored_ids(opener, server.base)
-                elapsed = time.perf_counter() - start
-                with lock:
-                    latencies.append(elapsed)
-            except Exception as exc:
-                with lock:
-                    errors.append(f"user {index}: {exc!r}")
-
-    threads = [threading.Thread(target=user, args=(i,)) for i in range(USERS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    lost = sum(len(acknowledged[i] - stored_ids(openers[i], server.base)) for i in range(USERS))
-    ordered = sorted(latencies)
+    run = run_users(openers, server.base)
+    lost = sum(len(run.acknowledged[i] - stored_ids(openers[i], server.base)) for i in range(USERS))
+    written = sum(map(len, run.acknowledged))
     backend = request.node.callspec.params["sqlite_or_postgres_url"]
     report(
-        f"{backend}: {len(latencies)} requests in {wall:.0f} s by {USERS} users = "
-        f"{len(latencies) / wall:.0f} req/s; p50 {statistics.median(ordered) * 1000:.0f} ms, "
-        f"p99 {ordered[int(0.99 * (len(ordered) - 1))] * 1000:.0f} ms; "
-        f"{sum(map(len, acknowledged))} writes acknowledged, {lost} lost, "
-        f"{len(errors)} errors"
+        f"{backend}: {run.summary()}; {written} writes acknowledged, {lost} lost, "
+        f"{len(run.errors)} errors"
     )
-    assert errors == []
+    assert run.errors == []
     assert lost == 0
-    assert sum(map(len, acknowledged)) > USERS
+    assert written > USERS
 
 
 def test_sigkill_loses_no_acknowledged_episode(

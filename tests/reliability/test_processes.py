@@ -14,8 +14,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import statistics
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,10 +29,9 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.factories import PASSWORD, patient_accounts, sign_in
-from tests.reliability.conftest import Server, post_episode, report, stored_ids
+from tests.reliability.conftest import Server, report, run_users, stored_ids
 
 USERS = 50
-SECONDS = float(os.environ.get("NECKCHECK_LOAD_SECONDS", "60"))
 WRONG = "not the password at all"
 
 
@@ -91,36 +88,8 @@ def test_fifty_users_on_two_servers_behind_nginx(balanced: Balanced) -> None:
     upstreams = [_Upstreams() for _ in emails]
     for opener, counter in zip(openers, upstreams, strict=True):
         opener.add_handler(counter)
-    acknowledged: list[set[int]] = [set() for _ in emails]
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + SECONDS
-
-    def user(index: int) -> None:
-        opener, n = openers[index], 0
-        while time.monotonic() < deadline:
-            n += 1
-            try:
-                start = time.perf_counter()
-                if n % 2:
-                    acknowledged[index].add(post_episode(opener, balanced.base, f"{index}-{n}"))
-                else:
-                    stored_ids(opener, balanced.base)
-                elapsed = time.perf_counter() - start
-                with lock:
-                    latencies.append(elapsed)
-            except Exception as exc:
-                with lock:
-                    errors.append(f"user {index}: {exc!r}")
-
-    threads = [threading.Thread(target=user, args=(i,)) for i in range(USERS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    run = run_users(openers, balanced.base)
+    acknowledged, latencies, errors = run.acknowledged, run.latencies, run.errors
     served = sum((counter.seen for counter in upstreams), Counter[str]())
 
     # Every session, made through nginx on one of them, works on each server directly, and
@@ -130,17 +99,13 @@ def test_fifty_users_on_two_servers_behind_nginx(balanced: Balanced) -> None:
         for server in balanced.servers:
             found[server.port] += len(acknowledged[index] & stored_ids(opener, server.base))
     written = sum(map(len, acknowledged))
-    ordered = sorted(latencies)
     shares = ", ".join(
         f"{served[balanced.upstream(s)] / len(latencies):.0%}" for s in balanced.servers
     )
     report(
-        f"postgresql, 2 servers behind nginx: {len(latencies)} requests in {wall:.0f} s by "
-        f"{USERS} users = {len(latencies) / wall:.0f} req/s ({shares} per server); "
-        f"p50 {statistics.median(ordered) * 1000:.0f} ms, "
-        f"p99 {ordered[int(0.99 * (len(ordered) - 1))] * 1000:.0f} ms; {written} writes "
-        f"acknowledged, {' and '.join(map(str, found.values()))} found on each server; "
-        f"{len(errors)} errors"
+        f"postgresql, 2 servers behind nginx: {run.summary()} ({shares} per server); "
+        f"{written} writes acknowledged, {' and '.join(map(str, found.values()))} found on "
+        f"each server; {len(errors)} errors"
     )
     assert errors == []
     assert written > USERS
