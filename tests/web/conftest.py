@@ -75,6 +75,17 @@ def page(request: pytest.FixtureRequest, browser: Any, live_server: str) -> Iter
     context.close()
 
 
+def serious_violations(page: Any, axe_script: str) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each."""
+    page.add_script_tag(content=axe_script)
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.fixture(scope="session")
 def axe_script() -> str:
     """axe-core's source, installed from npm into .cache/ (not committed) on first use."""

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import report
 from tests.factories import example_diary
+from tests.web.conftest import serious_violations
 
 CHEST_PAIN = "Do you have pain, pressure or tightness in your chest?"
 GROUPS = 6  # the screening groups of knowledge/data/screening.yaml
@@ -353,14 +354,7 @@ def test_pages_have_no_serious_accessibility_violations(
     else:
         page.goto(path)
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
-    page.add_script_tag(content=axe_script)
-    result = page.evaluate("async () => await axe.run(document)")
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page, axe_script) == []
 
 
 def test_dark_mode_follows_the_device(browser: Any, live_server: str) -> None:

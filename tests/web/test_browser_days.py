@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from neckcheck.text import format_elapsed
 from tests.factories import NOW
+from tests.web.conftest import serious_violations
 
 
 def _submit(page: Any, button: str) -> None:
@@ -147,11 +148,4 @@ def test_the_new_parts_have_no_serious_accessibility_violations(
         page.get_by_text("Spasm right now? Start a timer").click()
     elif state == "calendar":
         _submit(page, "Set up calendar reminders")
-    page.add_script_tag(content=axe_script)
-    result = page.evaluate("async () => await axe.run(document)")
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page, axe_script) == []

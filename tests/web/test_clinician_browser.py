@@ -12,6 +12,7 @@ import pytest
 from neckcheck.web.server import serve_in_thread
 from tests.factories import NOW, PASSWORD
 from tests.web.clinic_app import Clinic
+from tests.web.conftest import serious_violations
 
 
 @pytest.fixture
@@ -34,16 +35,6 @@ def _sign_in(page: Any, email: str) -> None:
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
         page.click("button[type=submit]")
-
-
-def _serious(page: Any, axe_script: str) -> list[str]:
-    page.add_script_tag(content=axe_script)
-    result = page.evaluate("async () => await axe.run(document)")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -75,6 +66,6 @@ def test_clinic_pages_are_accessible_and_fit_the_screen(
         wide = page.evaluate("document.scrollingElement.scrollWidth")
         if wide > width:
             problems.append(f"{path} scrolls sideways: {wide} px")
-        problems += [f"{path}: {v}" for v in _serious(page, axe_script)]
+        problems += [f"{path}: {v}" for v in serious_violations(page, axe_script)]
         context.close()
     assert problems == []
