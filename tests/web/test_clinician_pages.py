@@ -10,6 +10,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from neckcheck.domain import Profile
+from neckcheck.knowledge import load
 from neckcheck.storage import accounts, repo
 from neckcheck.storage.db import open_database
 from tests.factories import NOW
@@ -55,6 +56,19 @@ def test_the_patients_list_speaks_clinically(clinic: Clinic) -> None:
     assert "See a doctor today" not in page  # the patient's words for the same level
     assert "Course: Recurring" in page
     assert not re.search(r"[Cc]ourse: [a-z]", page)  # a label, never a class id
+
+
+def test_the_patients_list_says_when_the_screening_is_incomplete(clinic: Clinic) -> None:
+    owner, shared = clinic.client("owner"), clinic.client("shared")
+    _profile(clinic, "owner", Profile(birth_year=1984))
+    _log(owner, days=2, intensity=3, absent=load().screening.findings)
+    listing = shared.get("/clinician").text
+    assert "Self-care</span>" in listing
+    assert "screening incomplete" not in listing
+    # A newer episode logged without the warning-sign questions: never shown as an all-clear.
+    _log(owner, days=1, intensity=3)
+    listing = shared.get("/clinician").text
+    assert 'Self-care<span class="screening">, screening incomplete</span>' in listing
 
 
 def test_the_patient_page_shows_each_episode_with_its_level_link_and_a_chart(

@@ -219,7 +219,8 @@ def patient_status(
         )
     latest = recent[0]
     profile = repo.get_profile(session=session, patient_id=patient_id)
-    level = check(latest, history=history.at(latest.started_at), profile=profile, now=now).level
+    result = check(latest, history=history.at(latest.started_at), profile=profile, now=now)
+    level = result.level
     stale_after = recent[-1].started_at + RECENT
     if any(episode.ongoing for episode in recent):
         stale_after = min(stale_after, now + timedelta(hours=1))
@@ -240,6 +241,7 @@ def patient_status(
         diary_version,
         now,
         stale_after,
+        result.complete,
     )
 
 

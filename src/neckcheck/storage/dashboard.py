@@ -33,6 +33,7 @@ class PatientStatus:
     diary_version: int
     computed_at: datetime
     stale_after: datetime | None
+    complete: bool = True  # the latest episode's screening was answered in full
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class DashboardRow:
     latest_started_at: datetime | None
     latest_intensity: int | None
     course: str
+    complete: bool = True  # see PatientStatus
 
 
 def _shared_with(clinician_id: int) -> ColumnElement[bool]:
@@ -118,6 +120,7 @@ def dashboard_page(
             PatientStatusRow.latest_started_at,
             PatientStatusRow.latest_intensity,
             PatientStatusRow.course,
+            PatientStatusRow.complete,
         )
         .join(PatientRow, PatientRow.id == PatientStatusRow.patient_id)
         .where(shares)
@@ -134,6 +137,8 @@ def dashboard_page(
         select(func.count(ShareRow.patient_id.distinct())).where(_shared_with(clinician_id))
     )
     return total or 0, [
-        DashboardRow(pid, name, Level(level) if level else None, started, intensity, course)
-        for pid, name, level, started, intensity, course in found
+        DashboardRow(
+            pid, name, Level(level) if level else None, started, intensity, course, complete
+        )
+        for pid, name, level, started, intensity, course, complete in found
     ]

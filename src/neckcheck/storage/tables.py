@@ -144,6 +144,9 @@ class PatientStatusRow(Base):
     diary_version: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     stale_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # False when the latest episode's warning-sign screening was left unanswered, so that
+    # its level is the least the answers call for, never an all-clear.
+    complete: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class UserRow(Base):
