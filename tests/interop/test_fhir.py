@@ -661,7 +661,13 @@ def test_a_bad_record_names_its_entry_and_field_and_imports_nothing(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{", "bundle: not valid JSON (line 1: Expecting property name enclosed in double quotes)"),
+        (
+            "{",
+            "bundle: not valid JSON (line 1, column 2: Expecting property name enclosed in "
+            "double quotes)",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "bundle: is nested too deeply"),
+        ('{"resourceType": "Bundle", "total": ' + "9" * 5000 + "}", "bundle: cannot be read"),
         ('{"resourceType": "Bundle", "type": "collection", "entry": "x"}', "bundle.entry"),
         ('{"resourceType": "Patient"}', "bundle: not a FHIR Bundle (resourceType is 'Patient')"),
         ('{"resourceType": "Bundle", "entry": [{"fullUrl": "x"}]}', "bundle.entry.0: has no"),

@@ -21,7 +21,6 @@ with nothing to import is an error that says what it holds instead.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from pydantic import ValidationError
 from neckcheck.domain import EpisodeCreate, Imported
 from neckcheck.errors import FieldProblem, InputError
 from neckcheck.interop.fhir import codes, ids
+from neckcheck.interop.plain import read_json
 from neckcheck.text import count
 
 __all__ = ["import_bundle"]
@@ -67,10 +67,7 @@ class _Unreadable(Exception):
 
 
 def _entries(text: str) -> list[_Entry]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno}: {exc.msg})", field="bundle") from None
+    data = read_json(text, field="bundle")
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         kind = data.get("resourceType") if isinstance(data, dict) else None
         raise InputError(
