@@ -30,9 +30,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from neckcheck.nlp.extract import Extraction
 
 # The fixed "now" the corpus's times are written against: Tuesday 30 June 2026, 12:00.
 CORPUS_NOW = datetime.fromisoformat("2026-06-30T12:00:00+00:00")
@@ -154,11 +157,18 @@ def _got_sets(result: Any) -> dict[str, set[str]]:
     }
 
 
-def score_one(case: dict[str, Any], scores: Scores, warning: frozenset[str]) -> None:
+def score_one(
+    case: dict[str, Any],
+    scores: Scores,
+    warning: frozenset[str],
+    result: Extraction | None = None,
+) -> None:
+    """Add ``case`` to ``scores``, from ``result`` when the text has been read already."""
     from neckcheck.nlp import extract
 
     text = case["text"]
-    result = extract(text, now=CORPUS_NOW)
+    if result is None:
+        result = extract(text, now=CORPUS_NOW)
     scores.texts += 1
     got_present = set(result.document.findings)
     got_absent = set(result.document.absent)
@@ -243,11 +253,14 @@ def score(cases: list[dict[str, Any]]) -> dict[str, Scores]:
     """Scores over all ``cases`` (key ``"all"``) and per register."""
     warning = warning_ids()
     by: dict[str, Scores] = {"all": Scores()}
+    from neckcheck.nlp import extract
+
     for case in cases:
-        score_one(case, by["all"], warning)
+        result = extract(case["text"], now=CORPUS_NOW)  # read once, counted in both
+        score_one(case, by["all"], warning, result)
         register = case.get("register")
         if register:
-            score_one(case, by.setdefault(register, Scores()), warning)
+            score_one(case, by.setdefault(register, Scores()), warning, result)
     return by
 
 
