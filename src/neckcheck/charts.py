@@ -45,14 +45,14 @@ NARROW, WIDE = 320, 700
 # The size of every word on a chart, in user units: 12 px or more on a phone of 360 px.
 FONT = 13
 
-# Colour steps for the worst intensity of a day; the legend repeats them in words. The pages
-# colour them from the style sheet (light and dark), ``colour`` gives them for print.
+# Colour steps for the worst intensity of a day (the highest intensity of each); the legend
+# repeats them in words. The pages colour them from the style sheet (light and dark).
 STEPS = [
-    (0, "#e8ebef", "no episode"),
-    (3, "#fbd38d", "1-3"),
-    (6, "#f59e42", "4-6"),
-    (8, "#c2410c", "7-8"),
-    (10, "#8f1d0b", "9-10"),
+    (0, "no episode"),
+    (3, "1-3"),
+    (6, "4-6"),
+    (8, "7-8"),
+    (10, "9-10"),
 ]
 
 
@@ -60,14 +60,10 @@ def step(intensity: int | None) -> int:
     """The colour step (0 for no episode, then 1 to 4) of a day's worst pain."""
     if intensity is None:
         return 0
-    for index, (top, _shade, _label) in enumerate(STEPS[1:], start=1):
+    for index, (top, _label) in enumerate(STEPS[1:], start=1):
         if intensity <= top:
             return index
     return len(STEPS) - 1
-
-
-def colour(intensity: int | None) -> str:
-    return STEPS[step(intensity)][1]
 
 
 def day_offset(moment: datetime, first: date) -> float:
@@ -179,7 +175,7 @@ def calendar(episodes: list[Episode], *, first: date, last: date) -> Calendar:
         f"{count(len(worst), 'day', 'days')} with episodes, worst pain "
         f"{max(worst.values(), default=0)}/10"
     )
-    legend = [(index, words) for index, (_top, _shade, words) in enumerate(STEPS)]
+    legend = [(index, words) for index, (_top, words) in enumerate(STEPS)]
     return Calendar(summary, months[::-1], legend)
 
 

@@ -416,12 +416,6 @@ _START = (
     r"kicked in|woke|wake|woken|waking|hit me|happened|went|did|developed|struck|"
     r"hurt|since)"
 )
-_OVER = re.compile(
-    r"\b(?:it|this|that|the (?:pain|spasm|cramp|ache|episode|attack|stiffness)|which|and|then)?\s*"
-    r"(?:lasted|lasting|went away after|all went away|has gone completely|eased off after|"
-    r"(?:has |had |is |'s )?(?:gone|passed|stopped|settled|"
-    r"cleared)(?: now| completely| off)?\s*(?:$|\.|,|now))"
-)
 _OVER_SUBJECT = re.compile(
     r"\b(?:it|it all|the (?:pain|spasm|cramp|ache|episode|attack|neck pain)|this)\s+"
     r"(?:has\s+|had\s+|is\s+|all\s+)?(?:lasted|went away|gone|"

@@ -349,8 +349,6 @@ def extract(text: str, *, now: datetime) -> Extraction:
                 status = base  # "no temp now, 38.2": the reading speaks
         elif label.startswith(DENIAL):
             status = _status(said, warning=warning, base="absent", past_day=past_day)
-            if status == "present":
-                status = "absent"
         else:
             status = _status(said, warning=warning, past_day=past_day)
         found.append(
