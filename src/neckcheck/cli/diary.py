@@ -123,8 +123,7 @@ def _payload_from_text(
         if result.ended_at is not None:
             payload["ended_at"] = result.ended_at
         elif doc.duration_hours is not None and result.started_at is None:
-            payload["started_at"] = now - timedelta(hours=doc.duration_hours)
-            payload["ended_at"] = now
+            payload["ended_at"] = now  # started duration_hours ago, as set above
     payload.update(flags)
     if "intensity" not in payload and confirm:
         payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)

@@ -69,10 +69,7 @@ class Actor:
 def local_person(session: Session, *, now: datetime) -> Actor:
     """The one person of local mode (no accounts), with their diary created on first use
     (the web app creates it when it starts)."""
-    patient_id = repo.local_patient(session=session)
-    if patient_id is None:
-        patient_id = repo.ensure_local_patient(session=session, now=now)
-    return Actor(None, patient_id)
+    return Actor(None, repo.ensure_local_patient(session=session, now=now))
 
 
 def command_line_person(
