@@ -170,16 +170,11 @@ class PatientPage:
 
 def patient_page(diary: Diary, period: Period) -> PatientPage:
     """A shared diary as its clinician's page shows it (the diary opened to read)."""
-    from neckcheck.engine import check
     from neckcheck.text import format_age
 
-    now = diary.clock.now()
-    episodes = diary.episodes(period)
-    history = repo.diary_history(session=diary.session, patient_id=diary.patient_id)
+    checked = diary.checks(period)
+    episodes = [episode for episode, _ in checked]
     profile = diary.profile()
-    checks = {
-        e.id: check(e, history=history.at(e.started_at), profile=profile, now=now) for e in episodes
-    }
     ages = profile.ages(diary.today_date())
     return PatientPage(
         name=diary.name(),
@@ -188,7 +183,7 @@ def patient_page(diary: Diary, period: Period) -> PatientPage:
         else None,
         period=period,
         episodes=episodes,
-        checks=checks,
+        checks={episode.id: result for episode, result in checked},
         course=diary.course(period, episodes[::-1]),
     )
 
