@@ -176,6 +176,7 @@ def shared_diary(action: Action) -> Callable[..., Diary]:
 
 ReadDiary = Annotated[Diary, Depends(own_diary(Action.read))]
 WriteDiary = Annotated[Diary, Depends(own_diary(Action.write))]
+InsightsDiary = Annotated[Diary, Depends(own_diary(Action.insights))]
 
 
 async def check_csrf(request: Request, actor: ActorDep) -> None:

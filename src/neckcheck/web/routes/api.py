@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from neckcheck.domain import (
@@ -17,10 +17,9 @@ from neckcheck.domain import (
     PainFreeDay,
 )
 from neckcheck.engine import assess
-from neckcheck.services.access import Action
-from neckcheck.services.diary import KEY_PATTERN, Diary
+from neckcheck.services.diary import KEY_PATTERN
 from neckcheck.timeparse import parse_day
-from neckcheck.web.deps import ReadDiary, RowId, WriteDiary, own_diary
+from neckcheck.web.deps import InsightsDiary, ReadDiary, RowId, WriteDiary
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -200,9 +199,6 @@ class CourseOut(BaseModel):
     )
     median_hours: float | None
     longest_hours: float | None
-
-
-InsightsDiary = Annotated[Diary, Depends(own_diary(Action.insights))]
 
 
 @router.get("/course", responses=ERRORS)

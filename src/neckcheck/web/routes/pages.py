@@ -22,11 +22,10 @@ from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
 from neckcheck.timeparse import Period, parse_day
 from neckcheck.web import forms
-from neckcheck.web.deps import CsrfDep, ReadDiary, RowId, WriteDiary, own_diary
+from neckcheck.web.deps import CsrfDep, InsightsDiary, ReadDiary, RowId, WriteDiary, own_diary
 
 router = APIRouter(include_in_schema=False)
 
-InsightsDiary = Annotated[Diary, Depends(own_diary(Action.insights))]
 ReportDiary = Annotated[Diary, Depends(own_diary(Action.report))]
 ExportDiary = Annotated[Diary, Depends(own_diary(Action.export))]
 
