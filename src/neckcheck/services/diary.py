@@ -13,7 +13,7 @@ engine, the patterns, the reports and the exports happens here, with the clock i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
@@ -265,27 +265,23 @@ class Diary:
 
     def assess(self, episode: Episode) -> Assessment:
         """The check of a stored episode (see :func:`check`)."""
-        history = repo.history_at(
-            session=self.session, patient_id=self.patient_id, at=episode.started_at
-        )
-        from neckcheck.engine import check
-
-        return check(episode, history=history, profile=self.profile(), now=self.clock.now())
+        return self._checker()(episode)
 
     def checks(self, period: Period | None = None) -> list[tuple[Episode, Assessment]]:
         """The episodes that started in ``period`` (all when None), newest first, each with
         its check (as :meth:`assess` gives it), for a history that shows their levels."""
+        checked = self._checker()
+        return [(episode, checked(episode)) for episode in self.episodes(period)]
+
+    def _checker(self) -> Callable[[Episode], Assessment]:
+        """Checks stored episodes against the diary's history and profile, read once."""
         from neckcheck.engine import check
 
         history = repo.diary_history(session=self.session, patient_id=self.patient_id)
         profile, now = self.profile(), self.clock.now()
-        return [
-            (
-                episode,
-                check(episode, history=history.at(episode.started_at), profile=profile, now=now),
-            )
-            for episode in self.episodes(period)
-        ]
+        return lambda episode: check(
+            episode, history=history.at(episode.started_at), profile=profile, now=now
+        )
 
     def next_step(self, episode: Episode, mentioned: Sequence[str] = ()) -> Step | None:
         """What to ask next about ``episode``, or None when nothing that could make it urgent
@@ -579,6 +575,7 @@ class Diary:
 
         origins = repo.episode_origins(session=self.session, patient_id=self.patient_id)
         name = self.name()
+        checked = self._checker()
         record = fhir.DiaryRecord(
             namespace=repo.install_namespace(session=self.session),
             patient_id=self.patient_id,
@@ -586,7 +583,7 @@ class Diary:
             name=None if name == LOCAL_PATIENT_NAME else name,
             birth_year=self.profile().birth_year,
             episodes=[
-                fhir.EpisodeRecord(episode, origins[episode.id], self.assess(episode))
+                fhir.EpisodeRecord(episode, origins[episode.id], checked(episode))
                 for episode in episodes
             ],
         )
