@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
-from neckcheck.errors import InputError, NotAllowed, TooManyAttempts
+from neckcheck.errors import InputError, NotAllowed
 from neckcheck.levels import Level
 from neckcheck.services.access import Actor, record_listing, require_role
 from neckcheck.storage import accounts, attempts, dashboard, repo
@@ -47,8 +47,6 @@ __all__ = [
     "patient_status",
     "refresh_all_statuses",
 ]
-
-_WAIT = "Too many attempts from here. Wait 15 minutes and try again."
 
 # The advisory lock key of refresh_all_statuses (any constant, the same in every process).
 _REFRESH_LOCK = 0x6E65636B
@@ -300,15 +298,24 @@ class Clinic:
         account from this address (or this address) failed too often lately (attempts.SIGN_IN).
         """
         email = accounts.normal_email(email)
-        limit = {"subject": email, "address": address, "secret": self.secret}
-        if attempts.too_many(SIGN_IN, session=self.session, now=self.clock.now(), **limit):
-            raise TooManyAttempts(_WAIT)
+        attempt = self._attempt(SIGN_IN, email, address)
+        attempt.check()
         user = self.check_password(email, password)
         if user is None:
-            attempts.record_failure(SIGN_IN, session=self.session, now=self.clock.now(), **limit)
+            attempt.failed()
         else:
-            attempts.forget_failures(SIGN_IN, session=self.session, **limit)
+            attempt.succeeded()
         return user
+
+    def _attempt(self, limit: attempts.Limit, subject: str, address: str) -> attempts.Attempt:
+        return attempts.Attempt(
+            limit,
+            session=self.session,
+            subject=subject,
+            address=address,
+            now=self.clock.now(),
+            secret=self.secret,
+        )
 
     def start_session(self, user: accounts.User, *, hours: int) -> str:
         """A new login session; returns the token for the cookie."""
@@ -374,15 +381,14 @@ class Clinic:
         """
         clinician = require_role(actor, "clinician")
         now = self.clock.now()
-        limit = {"subject": str(clinician.id), "address": address, "secret": self.secret}
-        if attempts.too_many(INVITATION, session=self.session, now=now, **limit):
-            raise TooManyAttempts(_WAIT)
+        attempt = self._attempt(INVITATION, str(clinician.id), address)
+        attempt.check()
         try:
             return accounts.redeem_invitation(
                 session=self.session, code=code, clinician=clinician, now=now, secret=self.secret
             )
         except InputError:
-            attempts.record_failure(INVITATION, session=self.session, now=now, **limit)
+            attempt.failed()
             raise
 
     # --- a clinician's patients -------------------------------------------------------------

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from neckcheck.auth import sessions
 from neckcheck.auth.passwords import hash_password, verify_password
 from neckcheck.clock import Clock
-from neckcheck.errors import TooManyAttempts
 from neckcheck.storage import attempts
 from neckcheck.storage.attempts import SIGN_IN
 from neckcheck.storage.tables import InstallationRow
@@ -34,7 +33,6 @@ ARGON2_PREFIX = "$argon2"
 _SUBJECT = "passphrase"
 # The installation row that remembers which passphrase the sessions were started with.
 _IN_USE = "passphrase_in_use"
-_WAIT = "Too many attempts from here. Wait 15 minutes and try again."
 
 
 def passphrase_hash(configured: str) -> str:
@@ -57,14 +55,20 @@ class Passphrase:
     def sign_in(self, passphrase: str, *, address: str, hours: int) -> str | None:
         """A session token when ``passphrase`` is right, else None; TooManyAttempts when this
         address failed too often lately."""
-        limit = {"subject": _SUBJECT, "address": address, "secret": self.secret}
         now = self.clock.now()
-        if attempts.too_many(SIGN_IN, session=self.session, now=now, **limit):
-            raise TooManyAttempts(_WAIT)
+        attempt = attempts.Attempt(
+            SIGN_IN,
+            session=self.session,
+            subject=_SUBJECT,
+            address=address,
+            now=now,
+            secret=self.secret,
+        )
+        attempt.check()
         if not verify_password(self.stored, passphrase):
-            attempts.record_failure(SIGN_IN, session=self.session, now=now, **limit)
+            attempt.failed()
             return None
-        attempts.forget_failures(SIGN_IN, session=self.session, **limit)
+        attempt.succeeded()
         return sessions.start_local_session(session=self.session, now=now, hours=hours)
 
     def current(self, token: str) -> sessions.LocalLogin | None:

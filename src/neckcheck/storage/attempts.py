@@ -7,8 +7,9 @@ one address from trying many accounts. Neither counts failures against an accoun
 everywhere: someone elsewhere who types wrong passwords for your email does not lock *you*
 out. Keys are an HMAC under the server's secret, so the table shows no emails or addresses.
 
-    >>> if too_many(SIGN_IN, session=s, subject=email, address=ip, now=now, secret=k): ...
-    >>> record_failure(SIGN_IN, session=s, subject=email, address=ip, now=now, secret=k)
+    >>> attempt = Attempt(SIGN_IN, session=s, subject=email, address=ip, now=now, secret=k)
+    >>> attempt.check()                        # TooManyAttempts when at a limit
+    >>> attempt.failed()  # or attempt.succeeded()
 
 Bounded: a failure is recorded only while neither key is at its limit, and every record
 older than the window is deleted when the next failure is recorded.
@@ -20,10 +21,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from neckcheck.errors import TooManyAttempts
 from neckcheck.storage.tables import FailedAttemptRow
 
 
@@ -88,3 +91,38 @@ def forget_failures(
     """After a success: the subject's earlier typos from this address no longer count."""
     subject_key, _ = _keys(limit, subject, address, secret)
     session.execute(delete(FailedAttemptRow).where(FailedAttemptRow.key == subject_key))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt under ``limit`` by ``subject`` from ``address``: check it first, then say
+    whether it failed (counted) or succeeded (the subject's earlier failures are forgotten)."""
+
+    limit: Limit
+    session: Session
+    subject: str
+    address: str
+    now: datetime
+    secret: str
+
+    def check(self) -> None:
+        """TooManyAttempts, saying how long to wait, when a limit is reached."""
+        if too_many(self.limit, **self._who(), now=self.now):
+            minutes = int(self.limit.window.total_seconds() // 60)
+            raise TooManyAttempts(
+                f"Too many attempts from here. Wait {minutes} minutes and try again."
+            )
+
+    def failed(self) -> None:
+        record_failure(self.limit, **self._who(), now=self.now)
+
+    def succeeded(self) -> None:
+        forget_failures(self.limit, **self._who())
+
+    def _who(self) -> dict[str, Any]:
+        return {
+            "session": self.session,
+            "subject": self.subject,
+            "address": self.address,
+            "secret": self.secret,
+        }
