@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from neckcheck.web import GRACEFUL_SECONDS
 from neckcheck.web.server import free_port
 from tests.factories import NOW
 
@@ -174,9 +175,11 @@ class Server:
         self.process.wait(10)
 
     def stop(self) -> None:
+        """SIGTERM, and wait until the server has exited: a clinic server first drains (see
+        neckcheck.web.server), for at most its graceful shutdown time."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(10)
+            self.process.wait(GRACEFUL_SECONDS + 15)
 
 
 @pytest.fixture

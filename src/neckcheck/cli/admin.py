@@ -12,6 +12,7 @@ import typer
 from neckcheck.cli import render
 from neckcheck.cli.core import new_app, runtime
 from neckcheck.errors import InputError
+from neckcheck.web import GRACEFUL_SECONDS, KEEP_ALIVE_SECONDS
 
 db_app = new_app("Manage the database.")
 schema_app = new_app("Print JSON Schemas of the documents.")
@@ -207,6 +208,34 @@ def serve(
             "limits and sessions live in the database, so any process serves any request).",
         ),
     ] = 1,
+    keep_alive: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=3600,
+            metavar="SECONDS",
+            help="How long an idle connection stays open. Behind a proxy, keep it longer than "
+            "the proxy keeps its idle connections to the server (the shipped nginx: 10 s).",
+        ),
+    ] = KEEP_ALIVE_SECONDS,
+    graceful_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=3600,
+            metavar="SECONDS",
+            help="On SIGTERM, how long to finish requests in progress and, in clinic mode, "
+            "to let the proxy close its idle connections before the server stops.",
+        ),
+    ] = GRACEFUL_SECONDS,
+    trusted_proxies: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESSES",
+            help="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed (default NECKCHECK_TRUSTED_PROXIES, none).",
+        ),
+    ] = None,
 ) -> None:
     """Run the web app (local mode: the default SQLite database, migrated on start)."""
     import os
@@ -215,7 +244,7 @@ def serve(
 
     from neckcheck.storage.db import open_database
     from neckcheck.web.app import create_app
-    from neckcheck.web.server import uvicorn_options
+    from neckcheck.web.server import run_workers, uvicorn_options
 
     run = runtime(ctx)
     settings = run.settings()
@@ -223,6 +252,8 @@ def serve(
         settings = settings.model_copy(update={"clinic_mode": True})
     if host:
         settings = settings.model_copy(update={"host": host})
+    if trusted_proxies is not None:
+        settings = settings.model_copy(update={"trusted_proxies": trusted_proxies})
     settings.check()
     # Migrated once, before the status refresh and the server (or its workers) open it: two
     # migrations of an empty database at once collide.
@@ -233,19 +264,19 @@ def serve(
         "host": settings.host,
         "port": port or settings.port,
         "log_level": "info",
+        **uvicorn_options(settings, keep_alive=keep_alive, graceful=graceful_timeout),
     }
     if workers == 1:
-        uvicorn.run(create_app(settings, clock=run.clock), **where, **uvicorn_options(settings))
+        uvicorn.run(create_app(settings, clock=run.clock), **where)
         return
     # Each worker process builds its own app from the environment (see app_from_environment).
     os.environ["NECKCHECK_CLINIC_MODE"] = "true" if settings.clinic_mode else "false"
     os.environ["NECKCHECK_DATABASE_URL"] = settings.effective_database_url()
-    uvicorn.run(
-        "neckcheck.web.app:app_from_environment",
-        factory=True,
-        workers=workers,
-        **where,
-        **uvicorn_options(settings),
+    os.environ["NECKCHECK_TRUSTED_PROXIES"] = settings.trusted_proxies
+    run_workers(
+        uvicorn.Config(
+            "neckcheck.web.app:app_from_environment", factory=True, workers=workers, **where
+        )
     )
 
 

@@ -37,6 +37,7 @@ from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.logs import redact
 from neckcheck.web.routes import api, clinic, pages, phone, reminders
+from neckcheck.web.server import CloseWhenDraining
 
 logger = logging.getLogger("neckcheck.web")
 
@@ -302,6 +303,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     app.add_middleware(_AdmissionLimit)
     app.add_middleware(_RequestGuard)
+    app.add_middleware(CloseWhenDraining)
     app.mount(
         "/static/swagger-ui",
         StaticFiles(packages=[("fastapi_swagger", "resources")]),

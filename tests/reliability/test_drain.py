@@ -1,0 +1,66 @@
+"""A clinic server that is asked to stop (SIGTERM) drains: it refuses new connections at once,
+answers a request that still arrives on a connection it has, with ``Connection: close``, and
+then exits; it never closes an idle connection under a proxy's feet. The same with
+``--workers 2``, whose supervising process must stop listening too."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.conftest import Server
+
+
+def _refused(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return False
+    except ConnectionRefusedError:
+        return True
+
+
+def _wait_until_refused(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while not _refused(port):
+        assert time.monotonic() < deadline, "the stopping server still accepts connections"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stopping_server_answers_its_open_connections_and_closes_them(
+    tmp_path: Path,
+    make_server: Callable[..., Server],
+    workers: int,
+    request: pytest.FixtureRequest,
+) -> None:
+    server = make_server(f"sqlite:///{tmp_path / 'clinic.db'}", workers=workers)
+    server.start()
+    kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    request.addfinalizer(kept.close)
+    kept.request("GET", "/api/v1/health")
+    first = kept.getresponse()
+    first.read()
+    assert first.status == 200
+    assert first.getheader("connection") is None  # kept alive
+    sock = kept.sock
+
+    assert server.process is not None
+    os.kill(server.process.pid, signal.SIGTERM)
+    _wait_until_refused(server.port)  # new connections go elsewhere at once
+    assert server.process.poll() is None  # ...while this one is still served
+
+    kept.request("GET", "/api/v1/health")
+    assert kept.sock is sock  # sent on the same connection, not on a new one
+    answer = kept.getresponse()
+    answer.read()
+    assert answer.status == 200
+    assert answer.getheader("connection") == "close"
+    # Once drained, uvicorn exits 0 or by the signal it was sent: a clean stop for systemd.
+    assert server.process.wait(30) in (0, -signal.SIGTERM)
