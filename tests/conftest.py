@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
@@ -19,6 +19,9 @@ from neckcheck.clock import FixedClock
 from neckcheck.domain import Episode, EpisodeCreate
 from neckcheck.storage.db import Database, open_database
 from tests.factories import NOW
+
+if TYPE_CHECKING:
+    from tests.nginx import Proxy
 
 # No time limit per example: how fast code runs is measured in bench/, not asserted in tests,
 # and a busy machine must not fail a property that holds.
@@ -71,14 +74,15 @@ def nginx_binary() -> Path:
 
 
 @pytest.fixture
-def nginx(nginx_binary: Path) -> Iterator[Callable[[list[int]], str]]:
-    """Start nginx as a round-robin load balancer: ``nginx([port1, port2])`` gives its base
-    URL; every nginx started so is stopped when the test ends."""
+def nginx(nginx_binary: Path) -> Iterator[Callable[[list[int]], Proxy]]:
+    """Start nginx with the shipped site (deploy/nginx/neckcheck.conf) as the load balancer in
+    front of the given backend ports: ``nginx([port1, port2])`` gives the running Proxy; every
+    nginx started so is stopped when the test ends."""
     from tests.nginx import running_nginx
 
     with ExitStack() as stack:
 
-        def start(backends: list[int]) -> str:
+        def start(backends: list[int]) -> Proxy:
             return stack.enter_context(running_nginx(nginx_binary, backends))
 
         yield start

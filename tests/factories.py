@@ -59,12 +59,17 @@ class _StayPut(urllib.request.HTTPRedirectHandler):
         return None  # the page after sign-in is not loaded: only the session cookie matters
 
 
-def sign_in(base: str, email: str, headers: dict[str, str] | None = None) -> Any:
+def sign_in(
+    base: str,
+    email: str,
+    headers: dict[str, str] | None = None,
+    handlers: tuple[urllib.request.BaseHandler, ...] = (),
+) -> Any:
     """A urllib opener with a signed-in session cookie for the server at ``base``; it sends
     ``headers`` (e.g. an ``X-Forwarded-For`` through a proxy) with every request, sign-in
-    included."""
+    included, and has the extra ``handlers`` (e.g. HTTPS that trusts a test certificate)."""
     jar = urllib.request.HTTPCookieProcessor(CookieJar())
-    opener = urllib.request.build_opener(jar)
+    opener = urllib.request.build_opener(jar, *handlers)
     opener.addheaders += list((headers or {}).items())
     page = opener.open(base + "/login", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -73,7 +78,7 @@ def sign_in(base: str, email: str, headers: dict[str, str] | None = None) -> Any
     form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
     status = 200
     try:
-        poster = urllib.request.build_opener(jar, _StayPut())
+        poster = urllib.request.build_opener(jar, _StayPut(), *handlers)
         poster.addheaders = opener.addheaders
         poster.open(base + "/login", form.encode())
     except urllib.error.HTTPError as answer:

@@ -1,15 +1,19 @@
-"""Debian's nginx as a load balancer in front of server processes, started by the test suite.
+"""Debian's nginx running the site file neckcheck ships (``deploy/nginx/neckcheck.conf``), as a
+clinic would, in front of server processes started by the test suite.
 
-It runs as the current user with a configuration of its own in a temporary folder (pid file,
-error log, temp paths), listens on 127.0.0.1 on a free port and passes requests round-robin
-to the given backend ports, as a clinic's reverse proxy would: with ``X-Forwarded-For`` and
-``X-Forwarded-Proto``. Each answer says which backend served it (``X-Upstream``), so that
-tests can see the load was shared; a failed request is not retried on the other backend, so
-that the tests see every error. As root, the worker processes run as root too (nginx's
-default, ``nobody``, could not write the temporary folder).
+The site file is used as it is, with only what differs on a test machine substituted: the
+backends' ports, the listening ports (loopback, free ports), the certificate (made for the
+test by ``trustme``) and the log files. Every substituted text must appear in the shipped file
+exactly as expected, so the file and the tests cannot drift apart silently. Around it, a main
+``nginx.conf`` of the test's own runs nginx as the current user in a temporary folder, and:
 
-    >>> with running_nginx(NGINX, [8001, 8002]) as base:
-    ...     urllib.request.urlopen(base + "/api/v1/health")
+- believes the test's clients about their address (``X-Forwarded-For``, as when nginx sits
+  behind a clinic's own load balancer), so that simulated users each have one;
+- names the backend that served each answer (``X-Upstream``), so that tests see the load
+  shared.
+
+    >>> with running_nginx(NGINX, [8001, 8002]) as proxy:
+    ...     proxy.open(proxy.base + "/api/v1/health")
 """
 
 from __future__ import annotations
@@ -18,22 +22,26 @@ import grp
 import os
 import pwd
 import shutil
+import socket
+import ssl
 import subprocess
 import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import trustme
 
 from neckcheck.web.server import free_port
 
 NGINX = Path("/usr/sbin/nginx")
+SITE = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "neckcheck.conf"
 
-# Answered by nginx itself, to know it is up before any backend is.
-READY_PATH = "/nginx-ready"
-
-_CONFIG = """\
+_MAIN = """\
 {user}
 worker_processes 1;
 daemon off;
@@ -45,64 +53,90 @@ events {{
 }}
 
 http {{
-    access_log off;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
 
-    upstream neckcheck {{
-{servers}
-        keepalive 32;
-    }}
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    add_header X-Upstream $upstream_addr always;
 
-    server {{
-        listen 127.0.0.1:{port};
-        client_max_body_size 1m;
-
-        location = {ready} {{
-            return 204;
-        }}
-
-        location / {{
-            proxy_pass http://neckcheck;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_read_timeout 120s;
-            proxy_next_upstream off;
-            add_header X-Upstream $upstream_addr always;
-        }}
-    }}
+    include {site};
 }}
 """
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """nginx as started: its HTTPS address, its plain HTTP one, and the TLS context that
+    trusts its certificate."""
+
+    base: str
+    http_base: str
+    tls: ssl.SSLContext
+
+    def handler(self) -> urllib.request.HTTPSHandler:
+        """For ``urllib.request.build_opener``: HTTPS that trusts this nginx."""
+        return urllib.request.HTTPSHandler(context=self.tls)
+
+    def open(self, url: str, timeout: float = 30) -> Any:
+        return urllib.request.build_opener(self.handler()).open(url, timeout=timeout)
 
 
 def find_nginx() -> Path | None:
     return NGINX if os.access(NGINX, os.X_OK) else None
 
 
-def config(folder: Path, port: int, backends: list[int]) -> str:
-    """The nginx.conf for a balancer on ``port`` in front of ``backends`` (ports on
-    127.0.0.1); everything nginx writes goes into ``folder``."""
+def _substitute(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise RuntimeError(f"{SITE} no longer holds {old!r} exactly once")
+    return text.replace(old, new)
+
+
+def site(folder: Path, https: int, http: int, backends: list[int], cert: Path, key: Path) -> str:
+    """The shipped site file with this machine's ports, certificate and log paths."""
+    text = SITE.read_text("utf-8")
+    servers = "\n    ".join(f"server 127.0.0.1:{backend};" for backend in backends)
+    for old, new in [
+        ("server 127.0.0.1:8001;\n    server 127.0.0.1:8002;", servers),
+        ("listen 80;", f"listen 127.0.0.1:{http};"),
+        ("listen [::]:80;", ""),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;"),
+        ("listen [::]:443 ssl http2;", ""),
+        ("/etc/letsencrypt/live/clinic.example.org/fullchain.pem", str(cert)),
+        ("/etc/letsencrypt/live/clinic.example.org/privkey.pem", str(key)),
+        ("/var/log/nginx/neckcheck.access.log", str(folder / "access.log")),
+        ("/var/log/nginx/neckcheck.error.log", str(folder / "site-error.log")),
+    ]:
+        text = _substitute(text, old, new)
+    return text
+
+
+def config(folder: Path, site_file: Path) -> str:
+    """The main nginx.conf around ``site_file``; everything nginx writes goes into ``folder``."""
     user = ""
     if os.geteuid() == 0:  # the `user` directive only means something to a root master
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
-    servers = "\n".join(f"        server 127.0.0.1:{backend};" for backend in backends)
-    return _CONFIG.format(user=user, folder=folder, port=port, servers=servers, ready=READY_PATH)
+    return _MAIN.format(user=user, folder=folder, site=site_file)
 
 
 @contextmanager
-def running_nginx(binary: Path, backends: list[int]) -> Iterator[str]:
-    """nginx balancing over ``backends`` until the block ends; yields its base URL once it
-    answers."""
+def running_nginx(binary: Path, backends: list[int]) -> Iterator[Proxy]:
+    """nginx with the shipped site, balancing over ``backends``, until the block ends; yields
+    it once it listens."""
     folder = Path(tempfile.mkdtemp(prefix="neckcheck-nginx-"))
-    port = free_port()
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1", "localhost", "clinic.example.org")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    https, http = free_port(), free_port()
+    site_file = folder / "neckcheck.conf"
+    site_file.write_text(site(folder, https, http, backends, cert, key))
     conf = folder / "nginx.conf"
-    conf.write_text(config(folder, port, backends))
+    conf.write_text(config(folder, site_file))
     output = folder / "nginx.out"
     with output.open("wb") as out:
         process = subprocess.Popen(
@@ -110,10 +144,11 @@ def running_nginx(binary: Path, backends: list[int]) -> Iterator[str]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
+    tls = ssl.create_default_context()
+    authority.configure_trust(tls)
     try:
-        _wait_until_up(base, process, folder)
-        yield base
+        _wait_until_up([https, http], process, folder)
+        yield Proxy(f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", tls)
     finally:
         process.terminate()  # SIGTERM: nginx's fast shutdown
         try:
@@ -124,15 +159,17 @@ def running_nginx(binary: Path, backends: list[int]) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], folder: Path) -> None:
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _wait_until_up(ports: list[int], process: subprocess.Popen[bytes], folder: Path) -> None:
     deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(base + READY_PATH, timeout=2) as answer:
-                if answer.status == 204:
-                    return
-        except OSError:
-            pass
+    while not all(_listening(port) for port in ports):
         if process.poll() is not None or time.monotonic() > deadline:
             logs = [
                 p.read_text() for p in (folder / "nginx.out", folder / "error.log") if p.exists()

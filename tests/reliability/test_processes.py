@@ -1,12 +1,13 @@
 """A clinic on more than one process: two servers on one PostgreSQL database behind Debian's
-nginx, and one server with ``--workers 2``.
+nginx with the site file neckcheck ships, and one server with ``--workers 2``.
 
 50 simulated users, each from an address of its own (nginx passes it on in
 ``X-Forwarded-For``), sign in and log and read through nginx: no errors, both servers serve a
 fair share, every acknowledged write is listed afterwards, and every session works on each
-server directly. Wrong passwords spread over the processes count together: after five, the
-sixth attempt, even with the right password, is refused by every process, while the owner
-signing in from elsewhere is not locked out.
+server directly; the same while one of the servers is stopped (SIGTERM) and started again in
+the middle, as a clinic restarts its servers one at a time. Wrong passwords spread over the
+processes count together: after five, the sixth attempt, even with the right password, is
+refused by every process, while the owner signing in from elsewhere is not locked out.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,13 +25,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.factories import PASSWORD, patient_accounts, sign_in
-from tests.reliability.conftest import Server, report, run_users, stored_ids
+from tests.reliability.conftest import (
+    LOAD_SECONDS,
+    LoadRun,
+    Server,
+    report,
+    run_users,
+    stored_ids,
+)
+
+if TYPE_CHECKING:
+    from tests.nginx import Proxy
 
 USERS = 50
 WRONG = "not the password at all"
@@ -41,7 +53,11 @@ class Balanced:
 
     database_url: str
     servers: list[Server]
-    base: str  # nginx
+    proxy: Proxy
+
+    @property
+    def base(self) -> str:
+        return self.proxy.base
 
     def upstream(self, server: Server) -> str:
         """How nginx's ``X-Upstream`` names ``server``."""
@@ -52,7 +68,7 @@ class Balanced:
 def balanced(
     postgres_url: str,
     make_server: Callable[..., Server],
-    nginx: Callable[[list[int]], str],
+    nginx: Callable[[list[int]], Proxy],
 ) -> Balanced:
     # Both servers believe nginx (and only a process on this machine) about the client.
     servers = [
@@ -61,6 +77,31 @@ def balanced(
     servers[0].start()  # the first one migrates the empty database
     servers[1].start()
     return Balanced(postgres_url, servers, nginx([s.port for s in servers]))
+
+
+def _signed_in_users(balanced: Balanced) -> tuple[list[Any], list[_Upstreams]]:
+    """USERS patients signed in through nginx, each from an address of its own, and the
+    counter of which backend answered each one."""
+    emails = [f"user{n}@example.org" for n in range(USERS)]
+    patient_accounts(balanced.database_url, emails)
+    openers = [
+        sign_in(balanced.base, email, {"X-Forwarded-For": _address(n)}, (balanced.proxy.handler(),))
+        for n, email in enumerate(emails)
+    ]
+    upstreams = [_Upstreams() for _ in emails]
+    for opener, counter in zip(openers, upstreams, strict=True):
+        opener.add_handler(counter)
+    return openers, upstreams
+
+
+def _found_on_each_server(balanced: Balanced, openers: list[Any], run: LoadRun) -> list[int]:
+    """How many of the acknowledged writes each server lists, asked directly (each session,
+    made through nginx on one of them, works on both)."""
+    found = {server.port: 0 for server in balanced.servers}
+    for index, opener in enumerate(openers):
+        for server in balanced.servers:
+            found[server.port] += len(run.acknowledged[index] & stored_ids(opener, server.base))
+    return list(found.values())
 
 
 class _Upstreams(urllib.request.BaseHandler):
@@ -73,45 +114,66 @@ class _Upstreams(urllib.request.BaseHandler):
         self.seen[response.headers.get("X-Upstream", "none")] += 1
         return response
 
+    https_response = http_response  # nginx speaks HTTPS
+
 
 def _address(index: int) -> str:
     return f"198.51.100.{index + 1}"  # TEST-NET-2: one address per simulated user
 
 
 def test_fifty_users_on_two_servers_behind_nginx(balanced: Balanced) -> None:
-    emails = [f"user{n}@example.org" for n in range(USERS)]
-    patient_accounts(balanced.database_url, emails)
-    openers = [
-        sign_in(balanced.base, email, {"X-Forwarded-For": _address(n)})
-        for n, email in enumerate(emails)
-    ]
-    upstreams = [_Upstreams() for _ in emails]
-    for opener, counter in zip(openers, upstreams, strict=True):
-        opener.add_handler(counter)
+    openers, upstreams = _signed_in_users(balanced)
     run = run_users(openers, balanced.base)
-    acknowledged, latencies, errors = run.acknowledged, run.latencies, run.errors
     served = sum((counter.seen for counter in upstreams), Counter[str]())
-
-    # Every session, made through nginx on one of them, works on each server directly, and
-    # each server lists every acknowledged write.
-    found = {server.port: 0 for server in balanced.servers}
-    for index, opener in enumerate(openers):
-        for server in balanced.servers:
-            found[server.port] += len(acknowledged[index] & stored_ids(opener, server.base))
-    written = sum(map(len, acknowledged))
+    found = _found_on_each_server(balanced, openers, run)
+    written = sum(map(len, run.acknowledged))
     shares = ", ".join(
-        f"{served[balanced.upstream(s)] / len(latencies):.0%}" for s in balanced.servers
+        f"{served[balanced.upstream(s)] / len(run.latencies):.0%}" for s in balanced.servers
     )
     report(
         f"postgresql, 2 servers behind nginx: {run.summary()} ({shares} per server); "
-        f"{written} writes acknowledged, {' and '.join(map(str, found.values()))} found on "
-        f"each server; {len(errors)} errors"
+        f"{written} writes acknowledged, {' and '.join(map(str, found))} found on "
+        f"each server; {len(run.errors)} errors"
     )
-    assert errors == []
+    assert run.errors == []
     assert written > USERS
-    assert list(found.values()) == [written, written]
+    assert found == [written, written]
     assert set(served) == {balanced.upstream(s) for s in balanced.servers}
-    assert min(served.values()) >= 0.4 * len(latencies)  # round-robin: about half each
+    assert min(served.values()) >= 0.4 * len(run.latencies)  # round-robin: about half each
+
+
+def test_a_server_restarted_under_load_drops_nothing(balanced: Balanced) -> None:
+    openers, upstreams = _signed_in_users(balanced)
+    restarted = balanced.servers[0]
+    done: list[str] = []
+
+    def restart() -> None:  # in the middle of the run, as `systemctl restart` would
+        time.sleep(LOAD_SECONDS / 3)
+        restarted.stop()  # SIGTERM, and wait until it has drained and exited
+        done.append("stopped")
+        restarted.start()
+        done.append("started")
+
+    restarter = threading.Thread(target=restart)
+    restarter.start()
+    run = run_users(openers, balanced.base, LOAD_SECONDS)
+    restarter.join()
+    served = sum((counter.seen for counter in upstreams), Counter[str]())
+    found = _found_on_each_server(balanced, openers, run)
+    written = sum(map(len, run.acknowledged))
+    # nginx names every server it tried: "a, b" when the first refused the connection.
+    passed_on = sum(n for upstream, n in served.items() if ", " in upstream)
+    report(
+        f"postgresql, 2 servers behind nginx, one restarted: {run.summary()}; "
+        f"{passed_on} passed on to the other server; {written} writes acknowledged, "
+        f"{' and '.join(map(str, found))} found on each server; {len(run.errors)} errors"
+    )
+    assert done == ["stopped", "started"]
+    assert run.errors == []
+    assert written > USERS
+    assert found == [written, written]
+    tried = {name for upstream in served for name in upstream.split(", ")}
+    assert tried == {balanced.upstream(s) for s in balanced.servers}
 
 
 def _login_page(opener: Any, base: str) -> str:
@@ -126,10 +188,12 @@ class _StayPut(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _attempt(jar: Any, base: str, token: str, password: str, address: str) -> tuple[int, str]:
+def _attempt(
+    jar: Any, base: str, token: str, password: str, address: str, *handlers: Any
+) -> tuple[int, str]:
     """POST /login from ``address`` (as nginx would forward it): the status and the backend
     that answered (through nginx) or ``base`` itself."""
-    opener = urllib.request.build_opener(jar, _StayPut())
+    opener = urllib.request.build_opener(jar, _StayPut(), *handlers)
     opener.addheaders = [("X-Forwarded-For", address)]
     form = urlencode({"email": "owner@example.org", "password": password, "csrf_token": token})
     try:
@@ -143,10 +207,11 @@ def _attempt(jar: Any, base: str, token: str, password: str, address: str) -> tu
 def test_the_sign_in_limit_holds_across_servers(balanced: Balanced) -> None:
     patient_accounts(balanced.database_url, ["owner@example.org"])
     jar = urllib.request.HTTPCookieProcessor()
-    token = _login_page(urllib.request.build_opener(jar), balanced.base)
+    tls = balanced.proxy.handler()
+    token = _login_page(urllib.request.build_opener(jar, tls), balanced.base)
     guesser, owner = "203.0.113.7", "203.0.113.8"
 
-    wrong = [_attempt(jar, balanced.base, token, WRONG, guesser) for _ in range(5)]
+    wrong = [_attempt(jar, balanced.base, token, WRONG, guesser, tls) for _ in range(5)]
     assert [status for status, _ in wrong] == [401] * 5
     assert {upstream for _, upstream in wrong} == {
         balanced.upstream(s) for s in balanced.servers
@@ -155,9 +220,9 @@ def test_the_sign_in_limit_holds_across_servers(balanced: Balanced) -> None:
     # The sixth attempt, even with the right password, is refused by each server...
     for server in balanced.servers:
         assert _attempt(jar, server.base, token, PASSWORD, guesser)[0] == 429
-    assert _attempt(jar, balanced.base, token, PASSWORD, guesser)[0] == 429
+    assert _attempt(jar, balanced.base, token, PASSWORD, guesser, tls)[0] == 429
     # ...but not the owner's from another address.
-    assert _attempt(jar, balanced.base, token, PASSWORD, owner)[0] == 303
+    assert _attempt(jar, balanced.base, token, PASSWORD, owner, tls)[0] == 303
 
 
 # --- one server, two worker processes ----------------------------------------------------
