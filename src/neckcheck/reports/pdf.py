@@ -21,6 +21,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import (
     PageBreak,
     Paragraph,
@@ -290,6 +291,17 @@ def _check(kb: KnowledgeBase, result: Assessment) -> str:
     return label if result.complete else f"{label} {OPEN}"
 
 
+# The episode table's text: its size, and the room its cells leave beside the text.
+CELL_FONT, CELL_SIZE, CELL_PADDING = "Helvetica", 7.5, 12.0
+
+
+def _wrapped(text: str, column: float) -> str:
+    """``text`` broken into lines that fit a table column ``column`` points wide. A table
+    draws a string of several lines as it is, at a fraction of the cost of a Paragraph,
+    which parses its text as markup: the table of a diary of years has thousands of cells."""
+    return "\n".join(simpleSplit(text, CELL_FONT, CELL_SIZE, column - CELL_PADDING))
+
+
 # Rows measured in one go (see _row_heights).
 MEASURED_TOGETHER = 100
 # The frame's own padding above and below its content (ReportLab's Frame default, 6 pt each).
@@ -337,28 +349,30 @@ def _episode_table(
     labels = {f.id: f.label for f in kb.findings}
     triggers = {t.id: t.label for t in kb.diary.triggers}
     header = ["Started", "Lasted", "Pain", "Onset", "Side", "Findings", "Triggers", "Check"]
+    widths: list[float] = [27, 14, 11, 16, 11, 0, 28, 29]  # mm; "Review within days †" fits
+    widths[5] = width / mm - sum(widths)
+    col_widths = [w * mm for w in widths]
     rows: list[list[Any]] = []
     for e in data.episodes:
         rows.append(
-            [  # plain strings where a cell fits one line; Paragraphs where it may wrap
+            [  # plain text, the two lists wrapped to their columns' width
                 e.started_at.strftime("%d %b %Y %H:%M"),
                 "ongoing" if e.ongoing else _hours(e.duration_hours(data.generated)),
                 f"{e.intensity}/10",
                 kb.labels.of("onset", e.onset.value) if e.onset else "-",
                 e.side or "-",
-                _p(", ".join(labels[f] for f in e.findings) or "-", s["cell"]),
-                _p(", ".join(triggers[t] for t in e.triggers) or "-", s["cell"]),
+                _wrapped(", ".join(labels[f] for f in e.findings) or "-", col_widths[5]),
+                _wrapped(", ".join(triggers[t] for t in e.triggers) or "-", col_widths[6]),
                 _check(kb, data.assessments[e.id]),
             ]
         )
-    widths: list[float] = [27, 14, 11, 16, 11, 0, 28, 29]  # mm; "Review within days †" fits
-    widths[5] = width / mm - sum(widths)
-    col_widths = [w * mm for w in widths]
     style = TableStyle(
         [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ebef")),
             ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-            ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+            ("FONTNAME", (0, 1), (-1, -1), CELL_FONT),
+            ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
+            ("LEADING", (0, 0), (-1, -1), 9),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE),
             ("TOPPADDING", (0, 0), (-1, -1), 1),
