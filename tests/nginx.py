@@ -76,6 +76,12 @@ class Proxy:
     base: str
     http_base: str
     tls: ssl.SSLContext
+    folder: Path
+
+    def errors(self) -> str:
+        """What nginx logged about the site's requests so far (why a 502, say)."""
+        log = self.folder / "site-error.log"
+        return log.read_text() if log.exists() else ""
 
     def handler(self) -> urllib.request.HTTPSHandler:
         """For ``urllib.request.build_opener``: HTTPS that trusts this nginx."""
@@ -148,7 +154,7 @@ def running_nginx(binary: Path, backends: list[int]) -> Iterator[Proxy]:
     authority.configure_trust(tls)
     try:
         _wait_until_up([https, http], process, folder)
-        yield Proxy(f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", tls)
+        yield Proxy(f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", tls, folder)
     finally:
         process.terminate()  # SIGTERM: nginx's fast shutdown
         try:

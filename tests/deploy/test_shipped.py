@@ -1,6 +1,7 @@
 """What a clinic copies from deploy/ holds together: the timings that keep nginx from sending
-a request on a connection a server is closing, a systemd unit that systemd accepts with a
-hardened sandbox, and an environment file of known settings."""
+a request on a connection a server is closing, systemd units (the socket and the server) that
+systemd accepts, the server in a hardened sandbox, and an environment file of known
+settings."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from neckcheck.web import GRACEFUL_SECONDS, KEEP_ALIVE_SECONDS
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 SITE = (DEPLOY / "nginx" / "neckcheck.conf").read_text("utf-8")
 UNIT = (DEPLOY / "systemd" / "neckcheck@.service").read_text("utf-8")
+SOCKET = (DEPLOY / "systemd" / "neckcheck@.socket").read_text("utf-8")
 ENV = (DEPLOY / "neckcheck.env.example").read_text("utf-8")
 
 
@@ -51,12 +53,13 @@ def test_nginx_retries_only_what_was_not_acted_on() -> None:
     assert "proxy_http_version 1.1;" in SITE and 'proxy_set_header Connection "";' in SITE
 
 
-def test_the_unit_runs_the_clinic_server_behind_the_proxy() -> None:
+def test_the_unit_runs_the_clinic_server_on_its_socket_behind_the_proxy() -> None:
     command = _exec_start().replace("\\\n", " ").split()
-    assert command[1:4] == ["serve", "--clinic", "--host"]
-    assert command[command.index("--host") + 1] == "127.0.0.1"  # only nginx reaches it
-    assert command[command.index("--port") + 1] == "%i"
+    assert command[1:3] == ["serve", "--clinic"]
+    assert command[command.index("--fd") + 1] == "3"  # systemd's first passed socket
     assert command[command.index("--trusted-proxies") + 1] == "127.0.0.1"
+    assert re.findall(r"(?m)^ListenStream=(.*)$", SOCKET) == ["127.0.0.1:%i"]  # nginx only
+    assert "Requires=neckcheck@%i.socket" in UNIT
 
 
 def test_the_environment_file_names_known_settings_only() -> None:
@@ -83,13 +86,17 @@ def _unit_here(tmp_path: Path) -> Path:
     text = text.replace("/etc/neckcheck/neckcheck.env", str(DEPLOY / "neckcheck.env.example"))
     unit = tmp_path / "neckcheck@8001.service"
     unit.write_text(text)
+    (tmp_path / "neckcheck@8001.socket").write_text(SOCKET)
     return unit
 
 
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     analyze = _systemd_analyze()
     unit = _unit_here(tmp_path)
-    checked = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
+    socket_unit = unit.with_suffix(".socket")
+    checked = subprocess.run(
+        [analyze, "verify", str(socket_unit), str(unit)], capture_output=True, text=True
+    )
     assert checked.returncode == 0, checked.stderr
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -110,7 +111,7 @@ def run_users(openers: list[Any], base: str, seconds: float = LOAD_SECONDS) -> L
                     latencies.append(elapsed)
             except Exception as exc:
                 with lock:
-                    errors.append(f"user {index}: {exc!r}")
+                    errors.append(f"user {index}, {'write' if n % 2 else 'read'}: {exc!r}")
 
     threads = [threading.Thread(target=user, args=(i,)) for i in range(len(openers))]
     started = time.perf_counter()
@@ -123,7 +124,12 @@ def run_users(openers: list[Any], base: str, seconds: float = LOAD_SECONDS) -> L
 
 class Server:
     """``python -m neckcheck serve --clinic`` on a free port, restartable, killable; with
-    ``workers`` processes sharing the port, and ``env`` added to the environment."""
+    ``workers`` processes sharing the port, and ``env`` added to the environment.
+
+    As systemd runs the shipped unit (socket activation), the listening socket is made here
+    and handed to each server process started (``--fd``): it outlives a restart, so that a
+    connection made while one process stops and the next starts waits for the next. With
+    ``activated`` false the server binds the port itself (``--port``)."""
 
     def __init__(
         self,
@@ -132,8 +138,10 @@ class Server:
         *,
         workers: int = 1,
         env: dict[str, str] | None = None,
+        activated: bool = True,
     ) -> None:
-        self.port = free_port()
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=1024) if activated else None
+        self.port = self.listener.getsockname()[1] if self.listener else free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.env = {
@@ -148,9 +156,17 @@ class Server:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "neckcheck", "serve", "--clinic"]
-        command += ["--port", str(self.port), "--workers", str(self.workers)]
+        command += ["--workers", str(self.workers)]
+        inherited: tuple[int, ...] = ()
+        if self.listener is not None:
+            inherited = (self.listener.fileno(),)
+            command += ["--fd", str(self.listener.fileno())]
+        else:
+            command += ["--port", str(self.port)]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
+            self.process = subprocess.Popen(
+                command, env=self.env, stdout=log, stderr=log, pass_fds=inherited
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -181,18 +197,30 @@ class Server:
             self.process.terminate()
             self.process.wait(GRACEFUL_SECONDS + 15)
 
+    def close(self) -> None:
+        """Stop the server, and close the listening socket for good."""
+        self.stop()
+        if self.listener is not None:
+            self.listener.close()
+
 
 @pytest.fixture
 def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """``make_server(database_url, workers=1, env=None)``: a Server, not yet started; stopped
-    when the test ends."""
+    """``make_server(database_url, workers=1, env=None, activated=True)``: a Server, not yet
+    started; stopped and its socket closed when the test ends."""
     servers: list[Server] = []
 
-    def make(database_url: str, *, workers: int = 1, env: dict[str, str] | None = None) -> Server:
-        server = Server(database_url, tmp_path, workers=workers, env=env)
+    def make(
+        database_url: str,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        activated: bool = True,
+    ) -> Server:
+        server = Server(database_url, tmp_path, workers=workers, env=env, activated=activated)
         servers.append(server)
         return server
 
     yield make
     for server in servers:
-        server.stop()
+        server.close()

@@ -40,7 +40,7 @@ def test_a_stopping_server_answers_its_open_connections_and_closes_them(
     workers: int,
     request: pytest.FixtureRequest,
 ) -> None:
-    server = make_server(f"sqlite:///{tmp_path / 'clinic.db'}", workers=workers)
+    server = make_server(f"sqlite:///{tmp_path / 'clinic.db'}", workers=workers, activated=False)
     server.start()
     kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     request.addfinalizer(kept.close)
@@ -64,3 +64,45 @@ def test_a_stopping_server_answers_its_open_connections_and_closes_them(
     assert answer.getheader("connection") == "close"
     # Once drained, uvicorn exits 0 or by the signal it was sent: a clean stop for systemd.
     assert server.process.wait(30) in (0, -signal.SIGTERM)
+
+
+def _holds_listener(pid: int, listener: socket.socket) -> bool:
+    """Whether process ``pid`` (or one of its children) still has the listening socket."""
+    wanted = f"socket:[{os.fstat(listener.fileno()).st_ino}]"
+    pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    for each in pids:
+        for fd in Path(f"/proc/{each}/fd").iterdir():
+            try:
+                if os.readlink(fd) == wanted:
+                    return True
+            except OSError:
+                continue  # closed meanwhile
+    return False
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_connection_made_during_a_restart_waits_for_the_next_server(
+    tmp_path: Path,
+    make_server: Callable[..., Server],
+    workers: int,
+    request: pytest.FixtureRequest,
+) -> None:
+    server = make_server(f"sqlite:///{tmp_path / 'clinic.db'}", workers=workers)
+    server.start()
+    assert server.process is not None and server.listener is not None
+    os.kill(server.process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while _holds_listener(server.process.pid, server.listener):  # it accepts no more
+        assert time.monotonic() < deadline, "the stopping server still accepts connections"
+        time.sleep(0.05)
+
+    # The socket outlives the process (as systemd keeps it): this connection waits in its
+    # queue, neither refused nor reset, and the next server answers it.
+    waiting = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    request.addfinalizer(waiting.close)
+    waiting.request("GET", "/api/v1/health")
+    assert server.process.wait(30) in (0, -signal.SIGTERM)
+    server.start()
+    answer = waiting.getresponse()
+    answer.read()
+    assert answer.status == 200

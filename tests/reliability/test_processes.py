@@ -135,7 +135,7 @@ def test_fifty_users_on_two_servers_behind_nginx(balanced: Balanced) -> None:
         f"{written} writes acknowledged, {' and '.join(map(str, found))} found on "
         f"each server; {len(run.errors)} errors"
     )
-    assert run.errors == []
+    assert run.errors == [], balanced.proxy.errors()
     assert written > USERS
     assert found == [written, written]
     assert set(served) == {balanced.upstream(s) for s in balanced.servers}
@@ -169,7 +169,7 @@ def test_a_server_restarted_under_load_drops_nothing(balanced: Balanced) -> None
         f"{' and '.join(map(str, found))} found on each server; {len(run.errors)} errors"
     )
     assert done == ["stopped", "started"]
-    assert run.errors == []
+    assert run.errors == [], balanced.proxy.errors()
     assert written > USERS
     assert found == [written, written]
     tried = {name for upstream in served for name in upstream.split(", ")}

@@ -215,7 +215,7 @@ def serve(
             max=3600,
             metavar="SECONDS",
             help="How long an idle connection stays open. Behind a proxy, keep it longer than "
-            "the proxy keeps its idle connections to the server (the shipped nginx: 10 s).",
+            "the proxy keeps its idle connections to the server (the shipped nginx: 4 s).",
         ),
     ] = KEEP_ALIVE_SECONDS,
     graceful_timeout: Annotated[
@@ -228,6 +228,18 @@ def serve(
             "to let the proxy close its idle connections before the server stops.",
         ),
     ] = GRACEFUL_SECONDS,
+    fd: Annotated[
+        int | None,
+        typer.Option(
+            "--fd",
+            min=0,
+            metavar="N",
+            help="Serve on a listening socket this process inherits as file descriptor N, as "
+            "systemd's socket activation passes it (3), instead of --host and --port: the "
+            "socket outlives a restart, so connections made meanwhile wait for the next "
+            "server instead of being refused or reset.",
+        ),
+    ] = None,
     trusted_proxies: Annotated[
         str | None,
         typer.Option(
@@ -254,6 +266,8 @@ def serve(
         settings = settings.model_copy(update={"host": host})
     if trusted_proxies is not None:
         settings = settings.model_copy(update={"trusted_proxies": trusted_proxies})
+    if fd is not None:  # the inherited socket's address is where the server listens
+        settings = settings.model_copy(update={"host": _listening_address(fd)})
     settings.check()
     # Migrated once, before the status refresh and the server (or its workers) open it: two
     # migrations of an empty database at once collide.
@@ -261,8 +275,9 @@ def serve(
     if settings.clinic_mode:
         _refresh_in_background(settings, run.clock)
     where: dict[str, Any] = {
-        "host": settings.host,
-        "port": port or settings.port,
+        **(
+            {"fd": fd} if fd is not None else {"host": settings.host, "port": port or settings.port}
+        ),
         "log_level": "info",
         **uvicorn_options(settings, keep_alive=keep_alive, graceful=graceful_timeout),
     }
@@ -278,6 +293,18 @@ def serve(
             "neckcheck.web.app:app_from_environment", factory=True, workers=workers, **where
         )
     )
+
+
+def _listening_address(fd: int) -> str:
+    import os
+    import socket
+
+    try:
+        with socket.socket(fileno=os.dup(fd)) as inherited:
+            address = inherited.getsockname()
+    except OSError as problem:
+        raise InputError(f"file descriptor {fd} is not a socket ({problem})", field="fd") from None
+    return str(address[0] if isinstance(address, tuple) else address)
 
 
 def hash_passphrase(

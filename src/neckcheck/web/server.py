@@ -9,11 +9,16 @@ Behind a reverse proxy that keeps idle connections open to the server (nginx's u
 could be sending a request on it at that very moment, and would answer that request with a
 502 (a POST is not retried, since it may have been acted on). So the server keeps connections
 open longer than the proxy does (``KEEP_ALIVE_SECONDS``; the shipped nginx closes its idle
-ones after 10 s), and when a clinic server stops (SIGTERM, as systemd restarts it) it
-*drains*: it stops accepting connections at once (the proxy sends new requests to another
-server), finishes the requests in progress, answers any further request on a connection it
-already has with ``Connection: close``, and waits for the proxy to close its idle
-connections, for at most the graceful shutdown time.
+ones after 4 s), and when a clinic server stops (SIGTERM, as systemd restarts it) it
+*drains*: it stops accepting connections at once, finishes the requests in progress,
+answers any further request on a connection it already has with ``Connection: close``, and
+waits for the proxy to close its idle connections, for at most the graceful shutdown time.
+
+A connection the proxy makes meanwhile must not be reset either. Where the server listens on
+a socket of its own (``--port``), it is refused, and the proxy sends its request to another
+server. The shipped deployment goes further (``--fd``, systemd's socket activation): the
+listening socket is systemd's and outlives the process, so no connection that the kernel
+has queued is reset when the process closes its copy; the next server process accepts it.
 """
 
 from __future__ import annotations
