@@ -200,6 +200,13 @@ class Accounts:
         if accounts.account_for(session=self.session, email=email) is not None:
             raise InputError(f"an account for {email} exists already", field="email")
         now = self.clock.now()
+        # A savepoint: if the email cannot be sent, the link is not kept (nor anything else).
+        with self.session.begin_nested():
+            return self._made_invitation(email, role, now, made_by, share_with)
+
+    def _made_invitation(
+        self, email: str, role: str, now: datetime, made_by: int | None, share_with: int | None
+    ) -> Invited:
         token = links.create_link(
             session=self.session,
             purpose="join",
@@ -236,6 +243,10 @@ class Accounts:
                 f"{user.email} is disabled; a new password would not let them in", field="email"
             )
         now = self.clock.now()
+        with self.session.begin_nested():  # as for an invitation: no email, no new link
+            return self._made_reset(actor, user, now)
+
+    def _made_reset(self, actor: Actor | None, user: User, now: datetime) -> Invited:
         token = links.create_link(
             session=self.session,
             purpose="reset",

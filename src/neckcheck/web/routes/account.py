@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from neckcheck.auth.sessions import CODE, SETUP
 from neckcheck.errors import (
     InputError,
+    LinkNotUsable,
     MailNotSent,
     NotAllowed,
     SecondFactorNeeded,
@@ -53,6 +54,14 @@ def _safe_next(raw: str) -> str:
 # --- joining and reset links -----------------------------------------------------------------
 
 
+def _gone(request: Request, exc: LinkNotUsable) -> HTMLResponse:
+    """A link that cannot be used, rendered here rather than raised: an unknown link's count
+    against the address's limit must be committed with the answer."""
+    return render(
+        request, "link_gone.html", status_code=exc.status, message=str(exc), reason=exc.reason
+    )
+
+
 def _link_page(
     request: Request,
     people: AccountsDep,
@@ -63,7 +72,10 @@ def _link_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    form = people.link_form(token, purpose=purpose, address=client_ip(request))
+    try:
+        form = people.link_form(token, purpose=purpose, address=client_ip(request))
+    except LinkNotUsable as exc:
+        return _gone(request, exc)
     request.state.csrf = browser_csrf(request)
     state = forms.FormState(values=values or {"name": form.name}, errors=errors or {})
     return render(
@@ -97,6 +109,8 @@ def _use_link(
             address=client_ip(request),
             user_agent=_agent(request),
         )
+    except LinkNotUsable as exc:
+        return _gone(request, exc)
     except InputError as exc:
         values = {"name": name[:200], "share": share}
         return _link_page(
@@ -534,7 +548,7 @@ def _admin_delete_page(
         request,
         "accounts_delete.html",
         status_code=status_code,
-        person=found[0].user,
+        target=found[0].user,
         second_factor=mine.second_factor.confirmed,
         form=forms.FormState(errors=errors or {}),
     )
