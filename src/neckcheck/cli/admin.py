@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from neckcheck.cli import render
 from neckcheck.cli.core import new_app, runtime
 from neckcheck.errors import InputError
+
+if TYPE_CHECKING:
+    from neckcheck.services.accounts import Invited
 
 db_app = new_app("Manage the database.")
 schema_app = new_app("Print JSON Schemas of the documents.")
@@ -102,11 +105,9 @@ def user_list(ctx: typer.Context) -> None:
     typer.echo(render.table(["Email", "Name", "Role", "Status"], rows))
 
 
-def _print_link(made: object, what: str) -> None:
-    from neckcheck.services.accounts import Invited
+def _print_link(made: Invited, what: str) -> None:
     from neckcheck.text import format_moment
 
-    assert isinstance(made, Invited)
     typer.echo(f"{what} for {made.email} ({made.role}), until {format_moment(made.expires_at)}:")
     typer.echo(made.url)
     if made.sent:

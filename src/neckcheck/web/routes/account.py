@@ -138,8 +138,8 @@ def join(
     people: AccountsDep,
     _: BrowserCsrfDep,
     name: TextField = "",
-    password: TextField = "",
-    password_again: TextField = "",
+    password: TextField = "",  # nosec B107: a missing field, refused
+    password_again: TextField = "",  # nosec B107: a missing field, refused
     share: TextField = "",
 ) -> Response:
     return _use_link(request, people, token, "join", name, password, password_again, share)
@@ -158,8 +158,8 @@ def reset(
     people: AccountsDep,
     _: BrowserCsrfDep,
     name: TextField = "",
-    password: TextField = "",
-    password_again: TextField = "",
+    password: TextField = "",  # nosec B107: a missing field, refused
+    password_again: TextField = "",  # nosec B107: a missing field, refused
 ) -> Response:
     return _use_link(request, people, token, "reset", name, password, password_again, "")
 
@@ -302,9 +302,9 @@ def change_password(
     people: AccountsDep,
     actor: ActorDep,
     _: CsrfDep,
-    current_password: TextField = "",
-    password: TextField = "",
-    password_again: TextField = "",
+    current_password: TextField = "",  # nosec B107: a missing field, refused
+    password: TextField = "",  # nosec B107: a missing field, refused
+    password_again: TextField = "",  # nosec B107: a missing field, refused
 ) -> Response:
     try:
         people.change_password(
@@ -332,7 +332,7 @@ def recovery_codes(
     people: AccountsDep,
     actor: ActorDep,
     _: CsrfDep,
-    current_password: TextField = "",
+    current_password: TextField = "",  # nosec B107: a missing field, refused
 ) -> Response:
     try:
         codes = people.new_recovery_codes(
@@ -352,7 +352,7 @@ def second_factor_off(
     people: AccountsDep,
     actor: ActorDep,
     _: CsrfDep,
-    current_password: TextField = "",
+    current_password: TextField = "",  # nosec B107: a missing field, refused
 ) -> Response:
     try:
         people.remove_second_factor(_user_of(actor), current_password, address=client_ip(request))
@@ -416,7 +416,7 @@ def delete_account(
     people: AccountsDep,
     actor: ActorDep,
     _: CsrfDep,
-    current_password: TextField = "",
+    current_password: TextField = "",  # nosec B107: a missing field, refused
     code: TextField = "",
 ) -> Response:
     try:
@@ -568,7 +568,7 @@ def accounts_delete(
     people: AccountsDep,
     actor: ActorDep,
     _: CsrfDep,
-    current_password: TextField = "",
+    current_password: TextField = "",  # nosec B107: a missing field, refused
     code: TextField = "",
 ) -> Response:
     try:
