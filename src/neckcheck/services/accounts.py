@@ -291,7 +291,7 @@ class Accounts:
         if link.used_at is not None:
             raise LinkNotUsable(
                 f"This {what} was used already, on {format_moment(link.used_at)}. A link works "
-                f"once. If it was not you who used it, or you need a new one, {ask}",
+                f"once. If it was not you who used it, or you need another, {ask}",
                 reason="used",
             )
         now = self.clock.now()
