@@ -338,3 +338,17 @@ def test_a_link_is_not_made_when_its_email_cannot_be_sent(clinic: Clinic) -> Non
         assert session.scalars(select(AccountLinkRow)).all() == []
         assert session.scalars(select(SessionRow.user_id)).all()  # the admin stays signed in
     db.close()
+
+
+def test_a_second_invitation_of_an_email_that_joined_meanwhile_says_so(clinic: Clinic) -> None:
+    admin = clinic.client("admin")
+    first = link_in(invite(admin, "twice@example.org").text)
+    second = link_in(invite(admin, "twice@example.org").text)
+    form = {"name": "Tw", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    assert fill(clinic.client(), first, **form).status_code == 303
+    refused = fill(clinic.client(), second, **form)
+    assert refused.status_code == 422
+    assert (
+        '<p class="error" role="alert" id="error-email">an account for twice@example.org exists '
+        "already: sign in with it</p>" in refused.text
+    )

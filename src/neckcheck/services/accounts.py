@@ -332,14 +332,15 @@ class Accounts:
         if not name or len(name) > 200:
             raise InputError("enter your name (1 to 200 characters)", field="name")
         check_new_password(password, again, email=link.email, name=name)
+        if link.purpose == "join" and accounts.account_for(session=self.session, email=link.email):
+            # Another invitation of the same email was used first; this one stays unused.
+            raise InputError(
+                f"an account for {link.email} exists already: sign in with it", field="email"
+            )
         now = self.clock.now()
         if not links.use_link(session=self.session, link_id=link.id, now=now):
             raise LinkNotUsable("This link was used a moment ago", reason="used")
         if link.purpose == "join":
-            if accounts.account_for(session=self.session, email=link.email) is not None:
-                raise InputError(
-                    f"an account for {link.email} exists already: sign in with it", field="email"
-                )
             user = accounts.create_user(
                 session=self.session,
                 email=link.email,
