@@ -166,7 +166,9 @@ def main() -> None:
         refresh = _refresh_statuses(url)
         _analyze(url)  # as autovacuum does within a minute of the kept levels arriving
         static = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="neckcheck-bench-")))
+        # A trial setting: the bench signs in with a password alone.
         clinic = {"clinic_mode": True, "secret_key": SECRET, "cookie_secure": False}
+        clinic["totp_required"] = False
         server, base = start_server({"database_url": url, **clinic}, static, args.workers)
         stack.callback(server.wait, 10)
         stack.callback(server.terminate)

@@ -182,3 +182,19 @@ def example_diary(url: str, clock: Any = None) -> dict[str, int]:
         ids.update(emergency=emergency.id, ongoing=ongoing.id)
     db.close()
     return ids
+
+
+class MovingClock:
+    """A clock a test moves on by hand (a second factor's code works once per 30-second
+    step, so signing in twice needs time to pass): starts at ``at``, NOW by default."""
+
+    def __init__(self, at: datetime = NOW) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.at += timedelta(seconds=seconds)

@@ -8,8 +8,12 @@
      ├── KnowledgeError       the packaged knowledge base is inconsistent
      ├── ConfigError          settings that cannot work
      ├── NotSignedIn          clinic mode: no valid session (401; pages redirect to sign in)
+     │    └── SecondFactorNeeded  the password was right; the second factor is still to be
+     │                            given or set up (pages redirect to where that is done)
      ├── NotAllowed           this account may not do that (403)
      │    └── CsrfRejected    a form post without this viewer's CSRF token
+     ├── LinkNotUsable        a join or reset link that is used, expired or unknown (404/410)
+     ├── MailNotSent          the email server refused or could not be reached (503)
      └── TooManyAttempts      too many failed sign-ins or codes from here (429)
 
 Library code raises these; the CLI and the web app translate them at the edge (exit code 2 and
@@ -28,10 +32,13 @@ __all__ = [
     "FieldProblem",
     "InputError",
     "KnowledgeError",
+    "LinkNotUsable",
+    "MailNotSent",
     "NeckcheckError",
     "NotAllowed",
     "NotFoundError",
     "NotSignedIn",
+    "SecondFactorNeeded",
     "TooManyAttempts",
 ]
 
@@ -156,6 +163,15 @@ class NotSignedIn(NeckcheckError):
     status = 401
 
 
+class SecondFactorNeeded(NotSignedIn):
+    """Signed in with the password, not yet with the second factor: ``stage`` says whether it
+    is to be given ("code") or set up first ("setup")."""
+
+    def __init__(self, message: str, *, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
 class NotAllowed(NeckcheckError):
     status = 403
 
@@ -166,3 +182,17 @@ class CsrfRejected(NotAllowed):
 
 class TooManyAttempts(NeckcheckError):
     status = 429
+
+
+class LinkNotUsable(NeckcheckError):
+    """A join or reset link that cannot be used: ``reason`` is "used", "expired" or
+    "unknown"; the message says which, and whom to ask for a new one."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = 404 if reason == "unknown" else 410
+
+
+class MailNotSent(NeckcheckError):
+    status = 503

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,7 @@ def _default_data_dir() -> Path:
 
 DEFAULT_SECRET = "change-me"  # nosec B105: the placeholder Settings.check refuses
 PASSPHRASE_MIN_LENGTH = 10
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
 def is_loopback(host: str) -> bool:
@@ -78,6 +79,34 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto are believed (e.g. 127.0.0.1 behind a local nginx). Empty: none, "
         "so the address in the audit log is the connecting one.",
     )
+    public_url: str = Field(
+        "",
+        description="Clinic mode: the address people use to reach the server, such as "
+        "https://clinic.example.org; invitation and reset links and alert emails start with "
+        "it. Empty: http://HOST:PORT.",
+    )
+    smtp_url: SecretStr = Field(
+        SecretStr(""),
+        description="Clinic mode: where to send email, as smtp://[user:password@]host[:port] "
+        "(plain), smtp+starttls://... (STARTTLS) or smtps://... (TLS). Empty: no email; "
+        "invitation and reset links are handed over by the clinic's staff.",
+    )
+    mail_from: str = Field(
+        "",
+        description="The sender of the clinic's emails. Empty: neckcheck@ and the public "
+        "address's host name.",
+    )
+    totp_required: bool = Field(
+        True,
+        description="Clinic mode: clinicians and administrators must set up a second factor "
+        "(an authenticator app) at their first sign-in. Turn off only for a trial.",
+    )
+    alert_hours: str = Field(
+        "",
+        description="Clinic mode: when the clinic reads the alerts of its Needs attention "
+        "list, in words a patient reads after 'The clinic reads these' (e.g. 'on weekdays "
+        "from 8:00 to 18:00'). Empty: the patient is told it is not watched at all hours.",
+    )
 
     def check(self) -> None:
         """Refuse settings a clinic server must not run with."""
@@ -113,6 +142,44 @@ class Settings(BaseSettings):
                 "clinic mode needs NECKCHECK_DATABASE_URL (PostgreSQL), not "
                 "the local SQLite default"
             )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        value = value.strip().rstrip("/")
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError("must be an address such as https://clinic.example.org")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr) -> SecretStr:
+        from urllib.parse import urlsplit
+
+        raw = value.get_secret_value().strip()
+        if raw:
+            parts = urlsplit(raw)
+            if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+                raise ValueError(
+                    "must be smtp://host:port, smtp+starttls://host:port or smtps://host:port "
+                    "(with user:password@ before the host if the server asks for them)"
+                )
+        return SecretStr(raw)
+
+    def base_url(self) -> str:
+        """The address links in emails and printed links start with (no trailing slash)."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def sender(self) -> str:
+        """The From address of the clinic's emails."""
+        from urllib.parse import urlsplit
+
+        return self.mail_from or f"neckcheck@{urlsplit(self.base_url()).hostname}"
 
     @property
     def local_sign_in(self) -> bool:

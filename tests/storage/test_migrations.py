@@ -17,7 +17,9 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     assert table_names(engine) == [
+        "account_links",
         "alembic_version",
+        "alerts",
         "audit_log",
         "calendar_feeds",
         "episode_keys",
@@ -29,6 +31,8 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
         "pain_free_days",
         "patient_status",
         "patients",
+        "recovery_codes",
+        "second_factors",
         "sessions",
         "shares",
         "users",

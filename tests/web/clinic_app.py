@@ -1,5 +1,9 @@
 """A clinic on its own SQLite file for a test: six accounts (two patients, three clinicians of
-whom one was shared with and one revoked, an admin), and signing in as any of them."""
+whom one was shared with and one revoked, an admin), and signing in as any of them.
+
+Its clock stands still (NOW), and a second factor's code works once per 30-second step, so
+this clinic does not require one (the trial setting); tests of the second factor make their
+own, with a clock they move on (tests/web/test_second_factor.py)."""
 
 from __future__ import annotations
 
@@ -87,7 +91,13 @@ def clinic(tmp_path: Path) -> Iterator[Clinic]:
         )
     db.close()
     app = create_app(
-        Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False),
+        Settings(
+            database_url=url,
+            clinic_mode=True,
+            secret_key=SECRET,
+            cookie_secure=False,
+            totp_required=False,
+        ),
         clock=FixedClock(NOW),
     )
     with TestClient(app):  # run the lifespan (database) for the clients below

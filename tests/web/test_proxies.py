@@ -28,6 +28,7 @@ def test_the_audit_log_records_the_address_of_whoever_is_trusted(
         secret_key=SECRET,
         cookie_secure=False,
         trusted_proxies=trusted,
+        totp_required=False,  # the clinician signs in with a password alone (a trial)
     )
     owner = clinic.users["owner"].patient_id
     app = create_app(settings, clock=FixedClock(NOW))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,9 @@ from neckcheck.cli import render
 from neckcheck.cli.core import new_app, runtime
 from neckcheck.errors import InputError
 from neckcheck.web import GRACEFUL_SECONDS, KEEP_ALIVE_SECONDS
+
+if TYPE_CHECKING:
+    from neckcheck.services.accounts import Invited
 
 db_app = new_app("Manage the database.")
 schema_app = new_app("Print JSON Schemas of the documents.")
@@ -101,6 +104,42 @@ def user_list(ctx: typer.Context) -> None:
         [u.email, u.display_name, u.role, "disabled" if u.disabled else "active"] for u in users
     ]
     typer.echo(render.table(["Email", "Name", "Role", "Status"], rows))
+
+
+def _print_link(made: Invited, what: str) -> None:
+    from neckcheck.text import format_moment
+
+    typer.echo(f"{what} for {made.email} ({made.role}), until {format_moment(made.expires_at)}:")
+    typer.echo(made.url)
+    if made.sent:
+        typer.echo(f"Also sent by email to {made.email}.")
+
+
+@user_app.command("invite")
+def user_invite(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The email of the person to invite.")],
+    role: Annotated[str, typer.Option(help="patient, clinician or admin.")] = "patient",
+) -> None:
+    """Print a one-time link (7 days) with which EMAIL joins and chooses a name and password;
+    it starts with NECKCHECK_PUBLIC_URL, and is emailed too where NECKCHECK_SMTP_URL is set."""
+    run = runtime(ctx)
+    with run.accounts() as people:
+        made = people.invite(None, email, role)
+    _print_link(made, "Invitation")
+
+
+@user_app.command("reset")
+def user_reset(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+) -> None:
+    """Print a one-time link (1 hour) with which the account of EMAIL sets a new password;
+    using it ends every other session of the account. Emailed too where email is set up."""
+    run = runtime(ctx)
+    with run.accounts() as people:
+        made = people.reset(None, email=email)
+    _print_link(made, "Link to set a new password")
 
 
 @user_app.command("disable")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from neckcheck.clock import Clock
     from neckcheck.services.access import Action
+    from neckcheck.services.accounts import Accounts
     from neckcheck.services.clinic import Clinic
     from neckcheck.services.diary import Diary
     from neckcheck.settings import Settings
@@ -105,6 +106,32 @@ class Runtime:
                 session, patient=self.patient, action=action, now=self.clock.now(), target=target
             )
             yield Diary.open(session, actor, None, action, clock=self.clock, target=target)
+        self._send_alerts()
+
+    def _send_alerts(self) -> None:
+        """After a change of a shared diary on a clinic database with email set up: the
+        alert emails it made due (see services.alerts)."""
+        settings = self.settings()
+        smtp = settings.smtp_url.get_secret_value()
+        if self.patient is None or not smtp:
+            return
+        from neckcheck.services.alerts import deliver
+        from neckcheck.services.mail import Mailer
+
+        deliver(
+            self.database(),
+            self.clock,
+            mailer=Mailer(smtp, settings.sender()),
+            base_url=settings.base_url(),
+        )
+
+    @contextmanager
+    def accounts(self) -> Iterator[Accounts]:
+        """The clinic's accounts (links, passwords), in one transaction."""
+        from neckcheck.services.accounts import Accounts
+
+        with self.session() as session:
+            yield Accounts.configured(session, self.clock, self.settings())
 
     @contextmanager
     def clinic(self) -> Iterator[Clinic]:

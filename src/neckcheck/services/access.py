@@ -10,7 +10,8 @@ through :meth:`neckcheck.services.diary.Diary.open`). The rules:
 * the person of local mode, and a patient account, may do anything to their own diary;
 * a clinician may read, see the insights and the report of, and list, a patient who shared
   their diary with them and has not revoked it (consent), and nothing else;
-* an administrator manages accounts and sees no diary;
+* an administrator manages accounts and sees no diary (they may delete a patient's account
+  and diary at the patient's request);
 * a disabled account may do nothing.
 
 Every access to a diary by someone other than its owner is written to the append-only audit
@@ -40,10 +41,12 @@ class Action(StrEnum):
     export = "export"  # the whole diary as a file
     write = "write"  # log, edit, end, delete, import
     list = "list"  # shown on a clinician's list of patients
+    seen = "seen"  # a clinician marked an alert of the patient's (Needs attention) seen
+    erase = "account_deleted"  # the account and its diary deleted (by the patient or an admin)
 
 
 # What a clinician may do with a diary shared with them.
-_CONSENTED = frozenset({Action.read, Action.insights, Action.report, Action.list})
+_CONSENTED = frozenset({Action.read, Action.insights, Action.report, Action.list, Action.seen})
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def _allowed(session: Session, actor: Actor, action: Action, patient_id: int) ->
         return user.patient_id == patient_id
     if user.role == "clinician" and action in _CONSENTED:
         return accounts.has_share(session=session, clinician_id=user.id, patient_id=patient_id)
-    return False
+    return user.role == "admin" and action is Action.erase
 
 
 def decide(

@@ -12,7 +12,7 @@ clinician's pages and a patient's Sharing page say, in the words each of them re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -20,10 +20,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
-from neckcheck.errors import InputError, NotAllowed
+from neckcheck.errors import InputError, NotAllowed, NotFoundError
 from neckcheck.levels import Level
-from neckcheck.services.access import Actor, record_listing, require_role
-from neckcheck.storage import accounts, attempts, dashboard, repo
+from neckcheck.services.access import Action, Actor, decide, record_listing, require_role
+from neckcheck.storage import accounts, alerts, attempts, dashboard, repo
 from neckcheck.storage.attempts import INVITATION, SIGN_IN
 from neckcheck.storage.dashboard import PatientStatus
 
@@ -63,6 +63,7 @@ class DashboardPage:
     total: int
     page: int
     pages: int
+    attention: list[alerts.Alert] = field(default_factory=list)  # Needs attention, first
 
 
 @dataclass(frozen=True)
@@ -417,8 +418,23 @@ class Clinic:
             offset=(page - 1) * per_page,
             limit=per_page,
         )
-        record_listing(self.session, actor, [row.id for row in rows], now=now, target=target)
-        return DashboardPage(rows, total, page, max(1, -(-total // per_page)))
+        attention = alerts.waiting(session=self.session, clinician_id=clinician.id, now=now)
+        shown = sorted({row.id for row in rows} | {alert.patient_id for alert in attention})
+        record_listing(self.session, actor, shown, now=now, target=target)
+        return DashboardPage(rows, total, page, max(1, -(-total // per_page)), attention)
+
+    def mark_seen(self, actor: Actor, alert_id: int, *, target: str) -> None:
+        """The clinician has seen an alert of Needs attention (audited: the patient's Sharing
+        page says so)."""
+        clinician = require_role(actor, "clinician")
+        now = self.clock.now()
+        patient_id = alerts.mark_seen(
+            session=self.session, clinician_id=clinician.id, alert_id=alert_id, now=now
+        )
+        if patient_id is None or not decide(
+            self.session, actor, Action.seen, patient_id, now=now, target=target
+        ):
+            raise NotFoundError("that alert is not waiting for you")
 
 
 def _zone(name: str | None) -> tzinfo | None:

@@ -611,9 +611,11 @@ class Diary:
         self._may()
         self._refuse_the_future([data])
         self._not_pain_free([data])
-        return repo.create_episode(
+        episode = repo.create_episode(
             session=self.session, patient_id=self.patient_id, data=data, now=self.clock.now()
         )
+        self._watch(episode)
+        return episode
 
     def sent_with(self, key: str, *, field: str = "idempotency_key") -> Episode | None:
         """The episode an earlier send with the idempotency ``key`` created, or None when the
@@ -645,6 +647,8 @@ class Diary:
             key=key,
             now=self.clock.now(),
         )
+        if created:
+            self._watch(episode)
         return Logged(episode, created)
 
     def edit(self, episode_id: int, changes: EpisodeUpdate) -> Episode:
@@ -654,13 +658,35 @@ class Diary:
         data = self.episode(episode_id).apply(changes)
         self._refuse_the_future([data])
         self._not_pain_free([data])
-        return repo.update_episode(
+        episode = repo.update_episode(
             session=self.session,
             patient_id=self.patient_id,
             episode_id=episode_id,
             data=data,
             now=self.clock.now(),
         )
+        self._watch(episode)
+        return episode
+
+    def _watch(self, episode: Episode) -> None:
+        """After a change: the alerts of the clinicians the patient shares with (see
+        :mod:`neckcheck.services.alerts`)."""
+        from neckcheck.services import alerts
+
+        alerts.watch(self.session, episode, check=self.assess, now=self.clock.now())
+
+    def watchers(self) -> list[str]:
+        """The names of the clinicians who see this diary's episodes that need attention."""
+        from neckcheck.storage import accounts, alerts
+
+        names = []
+        for clinician_id in alerts.sharing_clinicians(
+            session=self.session, patient_id=self.patient_id
+        ):
+            user = accounts.get_user(session=self.session, user_id=clinician_id)
+            if user is not None:
+                names.append(user.display_name)
+        return sorted(names)
 
     def end(self, episode_id: int) -> Episode:
         """Mark an ongoing episode as over now (an ended one stays as it is)."""

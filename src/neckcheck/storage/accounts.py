@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, event, insert, select
+from sqlalchemy import Engine, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.storage import repo
 from neckcheck.storage.tables import (
     AuditRow,
+    Base,
     InvitationRow,
+    PatientRow,
     ShareRow,
     UserRow,
 )
@@ -142,7 +144,85 @@ def patient_account(*, session: Session, email: str) -> User:
 
 
 def list_users(*, session: Session) -> list[User]:
-    return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.email))]
+    """Every account but the deleted ones, by email."""
+    query = select(UserRow).where(UserRow.erased_at.is_(None)).order_by(UserRow.email)
+    return [_user(row) for row in session.scalars(query)]
+
+
+def account_for(*, session: Session, email: str) -> User | None:
+    """The account of ``email`` (already normalised by :func:`normal_email`), if any."""
+    row = session.scalar(select(UserRow).where(UserRow.email == email))
+    return _user(row) if row is not None else None
+
+
+def is_erased(*, session: Session, user_id: int) -> bool:
+    return session.scalar(select(UserRow.erased_at).where(UserRow.id == user_id)) is not None
+
+
+def set_password(
+    *, session: Session, user_id: int, password_hash: str, name: str | None = None
+) -> User:
+    row = session.get(UserRow, user_id)
+    if row is None or row.erased_at is not None:
+        raise NotFoundError("no such account")
+    row.password_hash = password_hash
+    if name is not None:
+        row.display_name = name
+        if row.patient_id is not None:
+            repo.set_patient_name(session=session, patient_id=row.patient_id, name=name)
+    session.flush()
+    return _user(row)
+
+
+def add_share(*, session: Session, patient_id: int, clinician_id: int, now: datetime) -> None:
+    """The patient shares their diary with the clinician (consent, until revoked)."""
+    session.add(ShareRow(patient_id=patient_id, clinician_id=clinician_id, created_at=now))
+    session.flush()
+
+
+def erase_account(*, session: Session, user_id: int, now: datetime, name: str) -> None:
+    """Delete an account and everything of its diary. What stays is a tombstone: the account
+    and patient rows, emptied (no email, name, password or profile) and marked deleted, so
+    that their ids, which audit entries name, never pass to someone else; and the audit log,
+    which holds no health data. Every row that belongs to the diary (episodes, days, shares,
+    alerts, calendar feed...) or to the account (sessions, links, second factor) is deleted,
+    found from the tables' foreign keys so that a table added later is not forgotten."""
+    row = session.get(UserRow, user_id)
+    if row is None:
+        raise NotFoundError("no such account")
+    patient_id = row.patient_id
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name in ("users", "patients", "audit_log"):
+            continue
+        for key in table.foreign_keys:
+            target = key.column.table.name
+            if target == "patients" and patient_id is not None:
+                session.execute(table.delete().where(key.parent == patient_id))
+            elif target == "users" and key.ondelete == "CASCADE":
+                session.execute(table.delete().where(key.parent == user_id))
+            elif target == "users":
+                session.execute(
+                    table.update().where(key.parent == user_id).values({key.parent.name: None})
+                )
+    row.email = f"erased-{row.id}"
+    row.display_name = name
+    row.password_hash = ""  # nosec B105: no password matches an empty hash
+    row.disabled = True
+    row.erased_at = now
+    if patient_id is not None:
+        session.execute(
+            update(PatientRow)
+            .where(PatientRow.id == patient_id)
+            .values(
+                display_name=name,
+                birth_year=None,
+                time_zone=None,
+                emergency_number=None,
+                erased_at=now,
+                diary_version=secrets.randbits(62),
+            )
+        )
+    session.flush()
 
 
 def set_disabled(*, session: Session, email: str, disabled: bool) -> User:

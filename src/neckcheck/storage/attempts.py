@@ -43,7 +43,17 @@ class Limit:
 
 SIGN_IN = Limit("sign-in", per_subject=5, per_address=50, window=timedelta(minutes=15))
 INVITATION = Limit("invitation", per_subject=5, per_address=20, window=timedelta(minutes=15))
-_LONGEST = max(SIGN_IN.window, INVITATION.window)
+# Wrong second-factor codes: per account from one address, and per account from anywhere
+# (whoever types them knows the password already).
+SECOND_FACTOR = Limit("second-factor", per_subject=5, per_address=50, window=timedelta(minutes=15))
+SECOND_FACTOR_ANYWHERE = Limit(
+    "second-factor-anywhere", per_subject=10, per_address=10, window=timedelta(minutes=15)
+)
+# Join and reset links that are not known here, per address.
+LINK = Limit("link", per_subject=10, per_address=10, window=timedelta(minutes=15))
+_LONGEST = max(
+    limit.window for limit in (SIGN_IN, INVITATION, SECOND_FACTOR, SECOND_FACTOR_ANYWHERE, LINK)
+)
 
 
 def _keys(limit: Limit, subject: str, address: str, secret: str) -> tuple[str, str]:

@@ -75,6 +75,9 @@ class PatientRow(Base):
     birth_year: Mapped[int | None]
     time_zone: Mapped[str | None] = mapped_column(String(64))
     emergency_number: Mapped[str | None] = mapped_column(String(16))
+    # When the person deleted their account and diary: the row stays, emptied, so that its
+    # id (which audit entries name) is never given to someone else.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class EpisodeRow(Base):
@@ -164,10 +167,17 @@ class UserRow(Base):
     )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A deleted account: emptied (no email, name or password) and kept, so that its id,
+    # which audit entries name, is never given to someone else.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SessionRow(Base):
-    """A server-side login session; the cookie holds a token whose hash is the id."""
+    """A server-side login session; the cookie holds a token whose hash is the id.
+
+    ``stage`` is "full" for a signed-in person; "code" after the password while the second
+    factor is still to be given, and "setup" while a clinician or administrator sets one up
+    (such a session reaches only that page)."""
 
     __tablename__ = "sessions"
 
@@ -176,6 +186,12 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    stage: Mapped[str] = mapped_column(String(8), default="full", server_default="full")
+    # For the person's list of their sessions: the browser, from where, and when last used
+    # (written at most every few minutes).
+    user_agent: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class InvitationRow(Base):
@@ -300,3 +316,77 @@ class LocalSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class AccountLinkRow(Base):
+    """A one-time link that lets someone join the clinic (``purpose`` "join": an account for
+    ``email`` with ``role``) or set a new password (``purpose`` "reset", for ``user_id``).
+    Only an HMAC of its token under the server's secret is kept."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(8))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Who made it (None: the command line), to say whom to ask for a new one.
+    made_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A clinician's invitation of a patient: the clinician the patient may share with at once.
+    share_with: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SecondFactorRow(Base):
+    """An account's authenticator (TOTP, RFC 6238): its secret, encrypted under a key derived
+    from the server's secret; confirmed once a code from the app was typed; and the last time
+    step a code was accepted for, so that no code is accepted twice."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCodeRow(Base):
+    """A one-time recovery code for signing in without the authenticator (an HMAC of it)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertRow(Base):
+    """An episode of a sharing patient that needs a clinician's attention (urgent or an
+    emergency, or its warning-sign screening left open), shown from ``due_at`` at the top of
+    the clinician's Patients page until ``seen_at``; ``emailed_at`` once an email told them."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("clinician_id", "episode_id"),
+        Index("ix_alerts_clinician_seen", "clinician_id", "seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(16))
+    complete: Mapped[bool] = mapped_column(Boolean)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

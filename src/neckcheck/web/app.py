@@ -26,7 +26,13 @@ from fastapi.templating import Jinja2Templates
 
 from neckcheck import __version__, charts, text
 from neckcheck.clock import Clock, SystemClock
-from neckcheck.errors import InputError, NeckcheckError, NotSignedIn
+from neckcheck.errors import (
+    InputError,
+    LinkNotUsable,
+    NeckcheckError,
+    NotSignedIn,
+    SecondFactorNeeded,
+)
 from neckcheck.explain import explain
 from neckcheck.knowledge import load
 from neckcheck.services.access import local_person
@@ -36,7 +42,7 @@ from neckcheck.storage.db import open_database
 from neckcheck.web import forms
 from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
 from neckcheck.web.logs import redact
-from neckcheck.web.routes import api, clinic, pages, phone, reminders
+from neckcheck.web.routes import account, api, clinic, pages, phone, reminders
 from neckcheck.web.server import CloseWhenDraining
 
 logger = logging.getLogger("neckcheck.web")
@@ -250,9 +256,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         from neckcheck.nlp.extract import warm
 
         threading.Thread(target=warm, name="nlp-warm-up", daemon=True).start()
+        notifier = _notifier(settings, db, app.state.clock)
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()
             db.close()
 
     settings.check()
@@ -313,6 +322,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(clinic.router)
+    app.include_router(account.router)
     app.include_router(reminders.router)
     app.include_router(phone.router)
 
@@ -332,6 +342,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @app.exception_handler(NeckcheckError)
     async def _neckcheck_error(request: Request, exc: NeckcheckError) -> Response:
+        if isinstance(exc, SecondFactorNeeded) and not _is_api(request):
+            where = "/login/code" if exc.stage == "code" else "/account/second-factor"
+            return RedirectResponse(where, status_code=303)
+        if isinstance(exc, LinkNotUsable) and not _is_api(request):
+            return pages.render(
+                request,
+                "link_gone.html",
+                status_code=exc.status,
+                message=str(exc),
+                reason=exc.reason,
+            )
         if isinstance(exc, NotSignedIn) and not _is_api(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         if _is_api(request):
@@ -340,6 +361,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return pages.render(request, "error.html", status_code=exc.status, message=str(exc))
 
     return app
+
+
+def _notifier(settings: Settings, db: Any, clock: Clock) -> Any:
+    """In clinic mode with email configured: the sender of alert emails (services.alerts)."""
+    smtp = settings.smtp_url.get_secret_value()
+    if not settings.clinic_mode or not smtp:
+        return None
+    from neckcheck.services.alerts import Notifier
+    from neckcheck.services.mail import Mailer
+
+    notifier = Notifier(
+        db, clock, mailer=Mailer(smtp, settings.sender()), base_url=settings.base_url()
+    )
+    notifier.start()
+    return notifier
 
 
 def app_from_environment() -> FastAPI:

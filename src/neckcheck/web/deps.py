@@ -13,15 +13,18 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from neckcheck.auth.sessions import FULL, LoginSession
 from neckcheck.clock import Clock
-from neckcheck.errors import CsrfRejected, NotAllowed, NotSignedIn
+from neckcheck.errors import CsrfRejected, NotAllowed, NotSignedIn, SecondFactorNeeded
 from neckcheck.services.access import Action, Actor, local_person, require_role
+from neckcheck.services.accounts import Accounts
 from neckcheck.services.clinic import Clinic
 from neckcheck.services.diary import Diary
 from neckcheck.services.passphrase import Passphrase
@@ -116,10 +119,9 @@ def get_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
         actor = local_person(session, now=clock.now())
         csrf = browser_csrf(request)
     else:
-        token = request.cookies.get(SESSION_COOKIE)
-        login = clinic_of(session, request, clock).current_session(token) if token else None
-        if login is None:
-            raise NotSignedIn("please sign in")
+        login = _login(request, session, clock)
+        if login.stage != FULL:
+            raise SecondFactorNeeded("please give your second factor", stage=login.stage)
         actor = Actor.signed_in(login.user, ip=client_ip(request))
         csrf = login.csrf_token
     request.state.csrf = csrf  # for the forms on the page
@@ -128,6 +130,43 @@ def get_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def _login(request: Request, session: Session, clock: Clock) -> LoginSession:
+    token = request.cookies.get(SESSION_COOKIE)
+    login = clinic_of(session, request, clock).current_session(token) if token else None
+    if login is None:
+        raise NotSignedIn("please sign in")
+    return login
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A clinic session at any stage (signed in, or still to give or set up the second
+    factor), with its cookie's token: for the pages that finish a sign-in."""
+
+    login: LoginSession
+    token: str
+
+
+def get_sign_in(request: Request, session: SessionDep, clock: ClockDep) -> SignIn:
+    if not request.app.state.settings.clinic_mode:
+        raise NotAllowed("this page is for a clinic's accounts")
+    login = _login(request, session, clock)
+    request.state.csrf = login.csrf_token
+    if login.stage == FULL:
+        request.state.actor = Actor.signed_in(login.user, ip=client_ip(request))
+    return SignIn(login, request.cookies.get(SESSION_COOKIE, ""))
+
+
+SignInDep = Annotated[SignIn, Depends(get_sign_in)]
+
+
+def get_accounts(request: Request, session: SessionDep, clock: ClockDep) -> Accounts:
+    return Accounts.configured(session, clock, request.app.state.settings)
+
+
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 
 
 def clinic_of(session: Session, request: Request, clock: Clock) -> Clinic:
@@ -189,6 +228,26 @@ async def check_csrf(request: Request, actor: ActorDep) -> None:
 
 
 CsrfDep = Annotated[None, Depends(check_csrf)]
+
+
+async def check_sign_in_csrf(request: Request, sign_in: SignInDep) -> None:
+    """A form of a sign-in still to be finished carries that session's CSRF token."""
+    sent = str((await request.form()).get("csrf_token", ""))
+    if not sent or not hmac.compare_digest(sent, sign_in.login.csrf_token):
+        raise CsrfRejected("this form has expired; reload the page and try again")
+
+
+SignInCsrfDep = Annotated[None, Depends(check_sign_in_csrf)]
+
+
+async def check_browser_csrf(request: Request) -> None:
+    """A form of someone not signed in (a join or reset link) carries the browser's token."""
+    sent = str((await request.form()).get("csrf_token", ""))
+    if not sent or not hmac.compare_digest(sent, browser_csrf(request)):
+        raise CsrfRejected("this form has expired; reload the page and try again")
+
+
+BrowserCsrfDep = Annotated[None, Depends(check_browser_csrf)]
 
 
 def new_csrf_token() -> str:

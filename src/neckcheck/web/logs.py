@@ -18,6 +18,8 @@ __all__ = ["RedactFeedTokens", "log_config", "redact"]
 
 # The feed's path, wherever it appears (a full URL too); not the profile's calendar forms.
 _FEED = re.compile(r"(?<!/profile)/calendar/[^/?#\s\"']+")
+# A join or reset link's path: its token lets someone in.
+_LINK = re.compile(r"/(join|reset)/[^/?#\s\"']+")
 
 
 def _hidden(match: re.Match[str]) -> str:
@@ -25,8 +27,9 @@ def _hidden(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` with every calendar feed token replaced by ``[token]``."""
-    return _FEED.sub(_hidden, text)
+    """``text`` with every calendar feed and join or reset link token replaced by
+    ``[token]``."""
+    return _LINK.sub(r"/\1/[token]", _FEED.sub(_hidden, text))
 
 
 class RedactFeedTokens(logging.Filter):

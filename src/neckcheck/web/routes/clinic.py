@@ -4,18 +4,20 @@ a patient's sharing page, a clinician's dashboard and the diaries patients share
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from neckcheck.errors import CsrfRejected, InputError, TooManyAttempts
+from neckcheck.errors import CsrfRejected, InputError, MailNotSent, TooManyAttempts
 from neckcheck.services.access import Action
 from neckcheck.services.clinic import patient_page
 from neckcheck.services.diary import Diary
 from neckcheck.services.passphrase import Passphrase
 from neckcheck.web.deps import (
     SESSION_COOKIE,
+    AccountsDep,
     ActorDep,
     ClinicDep,
     ClockDep,
@@ -70,6 +72,7 @@ def login_form(request: Request) -> Response:
 def login(
     request: Request,
     clinic: ClinicDep,
+    people: AccountsDep,
     session: SessionDep,
     clock: ClockDep,
     email: Annotated[str, Form()] = "",
@@ -105,12 +108,20 @@ def login(
             error="That email and password do not match an active account.",
             **refused,
         )
-    token = clinic.start_session(user, hours=settings.session_hours)
-    target = "/clinician" if user.role == "clinician" and next_url == "/" else next_url
-    return _signed_in(request, token, target)
+    started = people.start(
+        user,
+        address=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+        next_url="" if next_url == "/" else next_url,
+    )
+    target = started.target
+    if started.stage == "code" and next_url != "/":
+        target += f"?next={quote(next_url)}"
+    return signed_in(request, started.token, target)
 
 
-def _signed_in(request: Request, token: str, target: str) -> Response:
+def signed_in(request: Request, token: str, target: str) -> Response:
+    """Go to ``target`` with the session cookie of ``token``."""
     settings = request.app.state.settings
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -139,7 +150,7 @@ def _passphrase_login(
         return _login_page(
             request, status_code=401, error="That is not the passphrase.", next_url=next_url
         )
-    return _signed_in(request, token, next_url)
+    return signed_in(request, token, next_url)
 
 
 @router.post("/logout")
@@ -198,10 +209,20 @@ def _dashboard(
     page: int = 1,
     error: str = "",
     status_code: int = 200,
+    invite: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    """The clinician's patients, most urgent latest assessment first, 50 to a page."""
-    listing = clinic.dashboard(actor, page=page, target=request.url.path)
-    return render(request, "clinician.html", listing=listing, error=error, status_code=status_code)
+    """The clinician's patients, most urgent latest assessment first, 50 to a page; first,
+    the episodes that need their attention."""
+    listing = clinic.dashboard(actor, page=page, target="/clinician")
+    return render(
+        request,
+        "clinician.html",
+        listing=listing,
+        error=error,
+        status_code=status_code,
+        invite=invite or {},
+        seen=request.query_params.get("seen") == "1",
+    )
 
 
 @router.get("/clinician", response_class=HTMLResponse)
@@ -229,6 +250,33 @@ def redeem(
     except TooManyAttempts as exc:
         return _dashboard(request, clinic, actor, error=str(exc), status_code=429)
     return RedirectResponse(f"/clinician/patients/{patient_id}", status_code=303)
+
+
+@router.post("/clinician/invite", response_class=HTMLResponse)
+def invite_patient(
+    request: Request,
+    clinic: ClinicDep,
+    people: AccountsDep,
+    actor: ActorDep,
+    _: CsrfDep,
+    email: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """A clinician invites a new patient (who may share their diary with them as they join)."""
+    try:
+        invited = people.invite(actor, email, "patient")
+    except InputError as exc:
+        invite = {"email": email[:254], "error": exc.problems[0].message}
+        return _dashboard(request, clinic, actor, invite=invite, status_code=422)
+    except MailNotSent as exc:
+        invite = {"email": email[:254], "error": str(exc)}
+        return _dashboard(request, clinic, actor, invite=invite, status_code=503)
+    return _dashboard(request, clinic, actor, invite={"done": invited})
+
+
+@router.post("/clinician/attention/{alert_id}/seen")
+def attention_seen(alert_id: RowId, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
+    clinic.mark_seen(actor, alert_id, target="/clinician")
+    return RedirectResponse("/clinician?seen=1#attention", status_code=303)
 
 
 SharedRead = Annotated[Diary, Depends(shared_diary(Action.read))]

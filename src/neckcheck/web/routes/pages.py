@@ -308,6 +308,8 @@ def episode_page(request: Request, episode_id: RowId, diary: ReadDiary) -> HTMLR
         not_checked=not_checked,
         emergency_number=emergency_number(request, diary),
         now=diary.clock.now(),
+        watchers=diary.watchers() if request.app.state.settings.clinic_mode else [],
+        alert_hours=request.app.state.settings.alert_hours.strip(),
     )
 
 
