@@ -71,15 +71,16 @@ def nginx_binary() -> Path:
 
 
 @pytest.fixture
-def nginx(nginx_binary: Path) -> Iterator[Callable[[list[int]], str]]:
+def nginx(nginx_binary: Path) -> Iterator[Callable[..., str]]:
     """Start nginx as a round-robin load balancer: ``nginx([port1, port2])`` gives its base
-    URL; every nginx started so is stopped when the test ends."""
+    URL (``nginx([port], plain=True)``: a bare ``proxy_pass``); every nginx started so is
+    stopped when the test ends."""
     from tests.nginx import running_nginx
 
     with ExitStack() as stack:
 
-        def start(backends: list[int]) -> str:
-            return stack.enter_context(running_nginx(nginx_binary, backends))
+        def start(backends: list[int], *, plain: bool = False) -> str:
+            return stack.enter_context(running_nginx(nginx_binary, backends, plain=plain))
 
         yield start
 

@@ -66,6 +66,15 @@ http {{
         }}
 
         location / {{
+{location}
+        }}
+    }}
+}}
+"""
+
+
+# As a clinic's reverse proxy passes requests on: the client's Host and address.
+_BALANCER = """\
             proxy_pass http://neckcheck;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
@@ -74,35 +83,44 @@ http {{
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_read_timeout 120s;
             proxy_next_upstream off;
-            add_header X-Upstream $upstream_addr always;
-        }}
-    }}
-}}
-"""
+            add_header X-Upstream $upstream_addr always;"""
+# The shortest proxy there is: nginx then speaks HTTP/1.0 to the server, with the server's
+# own address as the Host and no forwarded headers.
+_PLAIN = """\
+            proxy_pass http://127.0.0.1:{backend};"""
 
 
 def find_nginx() -> Path | None:
     return NGINX if os.access(NGINX, os.X_OK) else None
 
 
-def config(folder: Path, port: int, backends: list[int]) -> str:
+def config(folder: Path, port: int, backends: list[int], *, plain: bool = False) -> str:
     """The nginx.conf for a balancer on ``port`` in front of ``backends`` (ports on
-    127.0.0.1); everything nginx writes goes into ``folder``."""
+    127.0.0.1), or with ``plain`` a bare ``proxy_pass`` to the first; everything nginx
+    writes goes into ``folder``."""
     user = ""
     if os.geteuid() == 0:  # the `user` directive only means something to a root master
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
     servers = "\n".join(f"        server 127.0.0.1:{backend};" for backend in backends)
-    return _CONFIG.format(user=user, folder=folder, port=port, servers=servers, ready=READY_PATH)
+    location = _PLAIN.format(backend=backends[0]) if plain else _BALANCER
+    return _CONFIG.format(
+        user=user,
+        folder=folder,
+        port=port,
+        servers=servers,
+        ready=READY_PATH,
+        location=location,
+    )
 
 
 @contextmanager
-def running_nginx(binary: Path, backends: list[int]) -> Iterator[str]:
-    """nginx balancing over ``backends`` until the block ends; yields its base URL once it
-    answers."""
+def running_nginx(binary: Path, backends: list[int], *, plain: bool = False) -> Iterator[str]:
+    """nginx balancing over ``backends`` (or with ``plain``, a bare ``proxy_pass`` to the
+    first) until the block ends; yields its base URL once it answers."""
     folder = Path(tempfile.mkdtemp(prefix="neckcheck-nginx-"))
     port = free_port()
     conf = folder / "nginx.conf"
-    conf.write_text(config(folder, port, backends))
+    conf.write_text(config(folder, port, backends, plain=plain))
     output = folder / "nginx.out"
     with output.open("wb") as out:
         process = subprocess.Popen(

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -19,7 +18,7 @@ from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.storage.db import make_engine
 from neckcheck.web.app import create_app
-from tests.factories import NOW, cli_runner, patient_accounts
+from tests.factories import NOW, cli_runner, patient_accounts, web_client
 from tests.web.clinic_app import SECRET, csrf, login
 
 runner = cli_runner()
@@ -57,7 +56,7 @@ def test_the_server_role_can_run_the_clinic(app_role: str, postgres_url: str) ->
     settings = Settings(
         database_url=app_role, clinic_mode=True, secret_key=SECRET, cookie_secure=False
     )
-    with TestClient(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as web:
+    with web_client(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as web:
         assert login(web, "p@example.org", "wrong password, surely").status_code == 401
         assert login(web, "p@example.org").status_code == 303
         body = {"started_at": "2026-06-29T08:00:00Z", "intensity": 4}

@@ -19,7 +19,7 @@ from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
-from tests.factories import NOW
+from tests.factories import NOW, web_client
 from tests.web.clinic_app import Clinic, csrf
 
 FEED = re.compile(r'value="(https?://[^"]+/calendar/([A-Za-z0-9_-]+)\.ics)"')
@@ -49,7 +49,7 @@ def _token(profile: str) -> str:
 
 def _feed(app_client: TestClient, token: str) -> Calendar:
     """The feed as a calendar app fetches it: no cookies, no session."""
-    stranger = TestClient(app_client.app)
+    stranger = web_client(app_client.app)
     response = stranger.get(f"/calendar/{token}.ics")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -154,7 +154,7 @@ def test_resetting_the_link_ends_the_old_address(client: TestClient) -> None:
     _post(client, "/profile/calendar")
     new = _token(client.get("/profile").text)
     assert new != old
-    stranger = TestClient(client.app)
+    stranger = web_client(client.app)
     assert stranger.get(f"/calendar/{old}.ics").status_code == 404
     assert stranger.get(f"/calendar/{new}.ics").status_code == 200
     _post(client, "/profile/calendar/stop")
@@ -179,7 +179,7 @@ def test_the_secret_part_must_match(client: TestClient) -> None:
         client.app.state.settings.model_copy(update={"secret_key": "t" * 40}),
         clock=client.app.state.clock,
     )
-    with TestClient(other) as elsewhere:
+    with web_client(other) as elsewhere:
         assert elsewhere.get(f"/calendar/{token}.ics").status_code == 404
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from neckcheck.auth import passwords
@@ -20,7 +19,7 @@ from neckcheck.storage import accounts, attempts
 from neckcheck.storage.db import open_database
 from neckcheck.storage.tables import FailedAttemptRow, SessionRow
 from neckcheck.web.app import create_app
-from tests.factories import NOW, PASSWORD
+from tests.factories import NOW, PASSWORD, web_client
 from tests.web.clinic_app import SECRET, Clinic, csrf, login
 
 WRONG = "not the password at all"
@@ -56,7 +55,7 @@ def test_the_limit_is_shared_by_processes_and_kept_across_restarts(clinic: Clini
     )
     address = "198.51.100.9"
     for _ in range(attempts.SIGN_IN.per_subject):  # spread over fresh apps on one database
-        with TestClient(
+        with web_client(
             create_app(settings, clock=FixedClock(NOW)),
             follow_redirects=False,
             client=(address, 1),
@@ -142,7 +141,7 @@ def test_a_nul_in_the_email_is_422_on_postgresql(postgres_url: str) -> None:
     settings = Settings(
         database_url=postgres_url, clinic_mode=True, secret_key=SECRET, cookie_secure=False
     )
-    with TestClient(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as app:
+    with web_client(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as app:
         assert login(app, "p@example.org\x00", WRONG).status_code == 422
         assert login(app, "p@example.org").status_code == 303
 
@@ -208,7 +207,7 @@ def test_expired_sessions_are_deleted_when_someone_signs_in(clinic: Clinic) -> N
         database_url=clinic.url, clinic_mode=True, secret_key=SECRET, cookie_secure=False
     )
     later = FixedClock(NOW + timedelta(hours=settings.session_hours, minutes=1))
-    with TestClient(create_app(settings, clock=later), follow_redirects=False) as app:
+    with web_client(create_app(settings, clock=later), follow_redirects=False) as app:
         assert login(app, "other@example.org").status_code == 303
     db = open_database(clinic.url)
     with db.session() as session:

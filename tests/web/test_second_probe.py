@@ -1,0 +1,157 @@
+"""A second outside probe, replayed (local mode, a passphrase, a clinic): each request once
+read or changed what it must not, or cost seconds of CPU or hundreds of megabytes. Each must
+now be refused by its status code, or answered at an ordinary cost.
+
+The sign-in limits under parallel guesses are in test_signin.py, the audit log's role in
+tests/storage/test_audit_role.py, the text extractor's cost in tests/nlp/test_extract.py and
+the FHIR import's numbers in tests/interop/test_fhir.py.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from fastapi.testclient import TestClient
+
+from neckcheck.clock import FixedClock
+from neckcheck.errors import ConfigError
+from neckcheck.settings import Settings
+from neckcheck.web.app import create_app
+from neckcheck.web.server import serve_in_thread
+from tests.factories import NOW, web_client
+from tests.web.clinic_app import SECRET
+
+PASSPHRASE = "a passphrase for the phone"
+EPISODE = {"started_at": "2026-06-29T08:00:00Z", "intensity": 5}
+REBOUND = "rebind.attacker.example:8000"
+
+
+def _settings(tmp_path: Path, mode: str, **fields: Any) -> Settings:
+    url = f"sqlite:///{tmp_path / f'{mode}.db'}"
+    if mode == "clinic":
+        fields.update(clinic_mode=True, secret_key=SECRET)
+    elif mode == "passphrase":
+        fields.update(passphrase=PASSPHRASE)
+    return Settings(database_url=url, cookie_secure=False, **fields)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Serve an app in ``mode`` on a real socket: ``served(mode, **settings)`` gives its URL."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+
+        def start(mode: str = "local", **fields: Any) -> str:
+            settings = _settings(tmp_path, mode, **fields)
+            app = create_app(settings, clock=FixedClock(NOW))
+            return stack.enter_context(serve_in_thread(app, settings=settings))
+
+        yield start
+
+
+# --- 1. DNS rebinding: only this computer's names, and the configured public ones ----------
+
+
+@pytest.mark.parametrize("mode", ["local", "passphrase", "clinic"])
+def test_a_request_naming_another_host_is_refused_in_every_mode(
+    served: Callable[..., str], mode: str
+) -> None:
+    base = served(mode)
+    read = requests.get(f"{base}/api/v1/episodes", headers={"Host": REBOUND}, timeout=30)
+    assert read.status_code == 400
+    assert read.headers["x-content-type-options"] == "nosniff"
+    write = requests.post(
+        f"{base}/api/v1/episodes",
+        json=EPISODE,
+        headers={"Host": REBOUND, "Origin": f"http://{REBOUND}"},
+        timeout=30,
+    )
+    assert write.status_code == 400
+    page = requests.get(f"{base}/", headers={"Host": REBOUND}, timeout=30)
+    assert page.status_code == 400
+
+
+def test_the_diary_a_rebound_page_tried_to_change_is_unchanged(served: Callable[..., str]) -> None:
+    base = served("local")
+    headers = {"Host": REBOUND, "Origin": f"http://{REBOUND}"}
+    requests.post(f"{base}/api/v1/episodes", json=EPISODE, headers=headers, timeout=30)
+    assert requests.get(f"{base}/api/v1/episodes", timeout=30).json() == []
+
+
+@pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1:1234", "[::1]:8000", "LOCALHOST"])
+def test_this_computers_own_names_are_answered_on_any_port(client: TestClient, host: str) -> None:
+    assert client.get("/api/v1/episodes", headers={"Host": host}).status_code == 200
+
+
+def test_a_configured_public_name_is_answered_and_no_other(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, "passphrase", allowed_hosts="diary.example.org, *.clinic.test")
+    with web_client(create_app(settings, clock=FixedClock(NOW))) as phone:
+        for host in ("diary.example.org", "DIARY.example.org:443", "a.clinic.test"):
+            assert phone.get("/login", headers={"Host": host}).status_code == 200, host
+        for host in ("example.org", "diary.example.org.evil.test", "clinic.test.evil"):
+            assert phone.get("/login", headers={"Host": host}).status_code == 400, host
+
+
+def test_a_public_name_without_a_passphrase_is_refused_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs NECKCHECK_PASSPHRASE"):
+        _settings(tmp_path, "local", allowed_hosts="diary.example.org").check()
+    _settings(tmp_path, "local", allowed_hosts="localhost").check()
+
+
+@pytest.mark.parametrize("name", ["https://diary.example.org", "diary.example.org:443", "a b"])
+def test_an_allowed_host_that_is_not_a_name_is_refused_at_start(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match="is not a host name"):
+        _settings(tmp_path, "clinic", allowed_hosts=name).check()
+
+
+# --- 7. Without a passphrase, a proxy in front is refused by how requests arrive ------------
+
+
+def test_a_plain_proxy_pass_in_front_of_a_diary_without_passphrase_is_refused(
+    served: Callable[..., str], nginx: Callable[..., str]
+) -> None:
+    base = served("local")
+    proxy = nginx([int(base.rsplit(":", 1)[1])], plain=True)
+    assert requests.get(f"{base}/api/v1/episodes", timeout=30).status_code == 200
+    through = requests.get(f"{proxy}/api/v1/episodes", timeout=30)
+    assert through.status_code == 403
+    assert "set NECKCHECK_PASSPHRASE to reach it through a proxy" in through.text
+    assert requests.get(f"{proxy}/history", timeout=30).status_code == 403
+
+
+def _http_1_0(base: str, path: str) -> int:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(f"GET {path} HTTP/1.0\r\nHost: {host}:{port}\r\n\r\n".encode())
+        reply = connection.makefile("rb").readline().decode()
+    return int(reply.split()[1])
+
+
+def test_http_1_0_reaches_a_diary_without_passphrase_only_through_a_proxy_so_is_refused(
+    served: Callable[..., str],
+) -> None:
+    assert _http_1_0(served("local"), "/api/v1/episodes") == 403
+
+
+def test_http_1_0_is_answered_when_the_diary_has_a_passphrase(
+    served: Callable[..., str],
+) -> None:
+    assert _http_1_0(served("passphrase"), "/login") == 200
+
+
+def test_a_request_from_another_address_is_refused_without_passphrase(
+    client: TestClient,
+) -> None:
+    elsewhere = web_client(client.app, client=("192.0.2.5", 40000))
+    assert elsewhere.get("/api/v1/episodes").status_code == 403
+    assert web_client(client.app, client=("::ffff:127.0.0.1", 1)).get("/").status_code == 200
+
+
+def test_a_proxy_that_says_so_with_via_is_refused_without_passphrase(client: TestClient) -> None:
+    assert client.get("/history", headers={"Via": "1.1 caddy"}).status_code == 403
