@@ -299,11 +299,9 @@ class Clinic:
         """
         email = accounts.normal_email(email)
         attempt = self._attempt(SIGN_IN, email, address)
-        attempt.check()
+        attempt.claim()  # counted before the slow check: guesses sent at once all count
         user = self.check_password(email, password)
-        if user is None:
-            attempt.failed()
-        else:
+        if user is not None:
             attempt.succeeded()
         return user
 
@@ -382,14 +380,12 @@ class Clinic:
         clinician = require_role(actor, "clinician")
         now = self.clock.now()
         attempt = self._attempt(INVITATION, str(clinician.id), address)
-        attempt.check()
-        try:
-            return accounts.redeem_invitation(
-                session=self.session, code=code, clinician=clinician, now=now, secret=self.secret
-            )
-        except InputError:
-            attempt.failed()
-            raise
+        attempt.claim()  # counted until the code is found good: codes sent at once all count
+        patient_id = accounts.redeem_invitation(
+            session=self.session, code=code, clinician=clinician, now=now, secret=self.secret
+        )
+        attempt.succeeded()
+        return patient_id
 
     # --- a clinician's patients -------------------------------------------------------------
 

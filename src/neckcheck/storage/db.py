@@ -44,8 +44,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, *, connections: int | None = None) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created when missing.
 
-    ``connections`` sizes the pool (a server passes how many requests it runs at once);
-    by default SQLAlchemy's pool size is used.
+    ``connections`` sizes the pool (a server passes how many requests it runs at once; a
+    few more are allowed for short side transactions); by default SQLAlchemy's pool size is
+    used.
     """
     try:
         parsed = make_url(url)
@@ -104,8 +105,16 @@ def _queue_writers(engine: Engine) -> None:
     event.listen(engine.pool, "invalidate", on_invalidate)
 
 
+# Connections beyond a server's one per request, for the short transactions a request opens
+# beside its own (an attempt's claim, a refused access written again after a rollback): they
+# never wait for a connection that a request holds.
+SIDE_CONNECTIONS = 8
+
+
 def _pool(connections: int | None) -> dict[str, int]:
-    return {} if connections is None else {"pool_size": connections, "max_overflow": 0}
+    if connections is None:
+        return {}
+    return {"pool_size": connections, "max_overflow": SIDE_CONNECTIONS}
 
 
 def _alembic_config(connection: Any) -> Any:
