@@ -25,7 +25,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from neckcheck.errors import ConfigError
-from neckcheck.storage.cache import DiaryCache
+from neckcheck.storage.cache import DEFAULT_BYTES, DiaryCache
 
 HEAD = "head"
 BUSY_SECONDS = 5
@@ -266,8 +266,15 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool = True, connections: int | None = None) -> Database:
-    """Open the database at ``url``; with ``migrate`` bring its schema up to date first."""
+def open_database(
+    url: str,
+    *,
+    migrate: bool = True,
+    connections: int | None = None,
+    cache_bytes: int = DEFAULT_BYTES,
+) -> Database:
+    """Open the database at ``url``; with ``migrate`` bring its schema up to date first.
+    Its sessions keep what diaries give back in one cache of at most ``cache_bytes``."""
     engine = make_engine(url, connections=connections)
     if migrate and current_revision(engine) != head_revision():
         try:
@@ -281,6 +288,7 @@ def open_database(url: str, *, migrate: bool = True, connections: int | None = N
     from neckcheck.storage.accounts import keep_refused_accesses
 
     # Sessions share one DiaryCache: answers kept per diary version, across requests.
-    sessions = sessionmaker(engine, expire_on_commit=False, info={"diary_cache": DiaryCache()})
+    cache = DiaryCache(max_bytes=cache_bytes)
+    sessions = sessionmaker(engine, expire_on_commit=False, info={"diary_cache": cache})
     keep_refused_accesses(sessions)
     return Database(engine, sessions)
