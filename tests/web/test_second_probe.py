@@ -17,14 +17,16 @@ from typing import Any
 import pytest
 import requests
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from neckcheck.clock import FixedClock
 from neckcheck.errors import ConfigError
 from neckcheck.settings import Settings
+from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
 from tests.factories import NOW, web_client
-from tests.web.clinic_app import SECRET
+from tests.web.clinic_app import SECRET, Clinic
 
 PASSPHRASE = "a passphrase for the phone"
 EPISODE = {"started_at": "2026-06-29T08:00:00Z", "intensity": 5}
@@ -155,3 +157,31 @@ def test_a_request_from_another_address_is_refused_without_passphrase(
 
 def test_a_proxy_that_says_so_with_via_is_refused_without_passphrase(client: TestClient) -> None:
     assert client.get("/history", headers={"Via": "1.1 caddy"}).status_code == 403
+
+
+# --- 4. The audit log says who acted as they were then, at the database's time -------------
+
+
+def test_renaming_a_clinician_later_does_not_change_who_the_patient_reads(
+    clinic: Clinic,
+) -> None:
+    patient = clinic.users["owner"].patient_id
+    doctor = clinic.client("shared")
+    assert doctor.get(f"/clinician/patients/{patient}/insights").status_code == 200
+    db = open_database(clinic.url)
+    with db.session() as session:
+        session.execute(
+            text("UPDATE users SET display_name = 'Nobody' WHERE email = 'shared@example.org'")
+        )
+    with db.session() as session:
+        stamped = session.execute(
+            text(
+                "SELECT at >= strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 minute') "
+                "FROM audit_log ORDER BY id DESC LIMIT 1"
+            )
+        ).scalar()
+    db.close()
+    audit = clinic.client("owner").get("/sharing").text.split('id="audit-h"', 1)[1]
+    assert "Shared viewed your insights" in audit
+    assert "Nobody" not in audit
+    assert stamped == 1  # the database's time, not the server's clock (2026-06-30 here)

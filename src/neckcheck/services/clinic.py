@@ -413,7 +413,7 @@ class Clinic:
             offset=(page - 1) * per_page,
             limit=per_page,
         )
-        record_listing(self.session, actor, [row.id for row in rows], now=now, target=target)
+        record_listing(self.session, actor, [row.id for row in rows], target=target)
         return DashboardPage(rows, total, page, max(1, -(-total // per_page)))
 
 

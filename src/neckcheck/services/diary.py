@@ -165,7 +165,7 @@ class Diary:
             if actor.patient_id is None:
                 raise NotAllowed("this account has no diary of its own")
             patient_id = actor.patient_id
-        if not decide(session, actor, action, patient_id, now=clock.now(), target=target):
+        if not decide(session, actor, action, patient_id, target=target):
             # A diary that may not be seen is indistinguishable from one that does not exist.
             raise NotFoundError(f"patient {patient_id} not found")
         return cls(session, patient_id, clock, action=action)

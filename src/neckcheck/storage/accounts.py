@@ -240,22 +240,23 @@ _REFUSED = "neckcheck_refused_accesses"
 def record_accesses(
     *,
     session: Session,
-    actor_id: int | None,
+    actor: User | None,
     patient_ids: list[int],
     action: str,
     target: str,
     ip: str,
-    now: datetime,
     granted: bool = True,
 ) -> None:
-    """Write audit entries: ``actor_id`` (None for the command line) did ``action`` to each
-    patient's data, or tried to and was refused (``granted`` false). A refused attempt is
+    """Write audit entries: ``actor`` (None for the command line) did ``action`` to each
+    patient's data, or tried to and was refused (``granted`` false). The actor's name and
+    role are written as they are now; the time is the database's. A refused attempt is
     kept even when the transaction it was written in rolls back (the refusal usually fails
     the request): it is written again, in a transaction of its own, after the rollback."""
     rows = [
         {
-            "at": now,
-            "actor_id": actor_id,
+            "actor_id": actor.id if actor is not None else None,
+            "actor_name": actor.display_name[:200] if actor is not None else None,
+            "actor_role": actor.role if actor is not None else None,
             "patient_id": patient_id,
             "action": action[:32],
             "target": target[:300],
@@ -293,21 +294,23 @@ def keep_refused_accesses(sessions: Any) -> None:
 def audit_for_patient(
     *, session: Session, patient_id: int, limit: int | None = None
 ) -> list[AuditEntry]:
-    """Who looked at or changed this patient's data, newest first (the ``limit`` newest)."""
+    """Who looked at or changed this patient's data, newest first (the ``limit`` newest),
+    named as they were when they did (the email, for logs, is the account's now)."""
     rows = session.execute(
-        select(AuditRow, UserRow.display_name, UserRow.email)
+        select(AuditRow, UserRow.email)
         .join(UserRow, UserRow.id == AuditRow.actor_id, isouter=True)
         .where(AuditRow.patient_id == patient_id)
         .order_by(AuditRow.at.desc(), AuditRow.id.desc())
         .limit(limit)
     ).all()
     entries = []
-    for row, name, email in rows:
+    for row, email in rows:
+        name = row.actor_name
         kind: ActorKind = (
-            "account" if email else ("command_line" if row.actor_id is None else "removed")
+            "command_line" if row.actor_id is None else ("account" if name else "removed")
         )
         actor = {
-            "account": f"{name} <{email}>",
+            "account": f"{name} <{email}>" if email else f"{name} (account {row.actor_id})",
             "command_line": "the command line",
             "removed": "a removed account",
         }[kind]
