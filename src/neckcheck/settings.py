@@ -29,7 +29,7 @@ PASSPHRASE_MIN_LENGTH = 10
 
 # The names of this computer a browser on it uses (the Host header's host, port aside).
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-_ANY_ADDRESS = frozenset({"0.0.0.0", "::", "[::]"})  # nosec B104: names, compared only
+_ANY_ADDRESS = frozenset({"0.0.0.0", "::", "[::]"})  # nosec B104: compared, never bound
 # A host name or IP address as the Host header gives it (IPv6 in brackets), or a wildcard
 # of a domain's names ("*.example.org").
 _LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
