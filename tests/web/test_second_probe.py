@@ -22,6 +22,7 @@ from sqlalchemy import text
 from neckcheck.clock import FixedClock
 from neckcheck.errors import ConfigError
 from neckcheck.settings import Settings
+from neckcheck.storage import attempts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
@@ -185,3 +186,36 @@ def test_renaming_a_clinician_later_does_not_change_who_the_patient_reads(
     assert "Shared viewed your insights" in audit
     assert "Nobody" not in audit
     assert stamped == 1  # the database's time, not the server's clock (2026-06-30 here)
+
+
+# --- 5. POST /api/v1/assess: signed in where there is a sign-in, and its own limit ----------
+
+DOCUMENT = {"findings": ["neck_pain"], "intensity": 4}
+
+
+def test_assess_asks_for_the_passphrase_first(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, "passphrase")
+    with web_client(create_app(settings, clock=FixedClock(NOW))) as phone:
+        assert phone.post("/api/v1/assess", json=DOCUMENT).status_code == 401
+        page = phone.get("/login").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        form = {"password": PASSPHRASE, "csrf_token": token}
+        assert phone.post("/login", data=form, follow_redirects=False).status_code == 303
+        assert phone.post("/api/v1/assess", json=DOCUMENT).json()["level"] == "self_care"
+
+
+def test_assess_asks_for_a_clinic_account_first(clinic: Clinic) -> None:
+    assert clinic.client().post("/api/v1/assess", json=DOCUMENT).status_code == 401
+    answer = clinic.client("owner").post("/api/v1/assess", json=DOCUMENT)
+    assert answer.status_code == 200
+    assert answer.json()["level"] == "self_care"
+
+
+def test_assess_answers_sixty_a_minute_then_429(client: TestClient) -> None:
+    limit = attempts.ASSESS.per_subject
+    codes = [client.post("/api/v1/assess", json=DOCUMENT).status_code for _ in range(limit)]
+    assert codes == [200] * limit
+    held = client.post("/api/v1/assess", json=DOCUMENT)
+    assert held.status_code == 429
+    assert held.json()["detail"] == "Too many attempts from here. Wait 1 minute and try again."
+    assert client.get("/api/v1/episodes").status_code == 200  # the rest of the API answers

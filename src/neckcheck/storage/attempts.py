@@ -52,7 +52,10 @@ class Limit:
 
 SIGN_IN = Limit("sign-in", per_subject=5, per_address=50, window=timedelta(minutes=15))
 INVITATION = Limit("invitation", per_subject=5, per_address=20, window=timedelta(minutes=15))
-_LONGEST = max(SIGN_IN.window, INVITATION.window)
+# Not failures: every assessment of a findings document through the API counts (each costs
+# the server a check), a minute at a time, per person and per address.
+ASSESS = Limit("assess", per_subject=60, per_address=240, window=timedelta(minutes=1))
+_LONGEST = max(SIGN_IN.window, INVITATION.window, ASSESS.window)
 
 
 def _keys(limit: Limit, subject: str, address: str, secret: str) -> tuple[str, str]:
@@ -148,9 +151,12 @@ class Attempt:
         wait, when a limit is reached (then nothing is counted)."""
         self.claimed = claim(self.limit, **self._who(), now=self.now)
         if self.claimed is None:
+            from neckcheck.text import count
+
             minutes = int(self.limit.window.total_seconds() // 60)
             raise TooManyAttempts(
-                f"Too many attempts from here. Wait {minutes} minutes and try again."
+                f"Too many attempts from here. Wait {count(minutes, 'minute', 'minutes')} "
+                "and try again."
             )
 
     def succeeded(self) -> None:
