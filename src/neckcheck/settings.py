@@ -172,6 +172,23 @@ class Settings(BaseSettings):
         """Whether a local diary asks for the passphrase before anything else."""
         return not self.clinic_mode and bool(self.passphrase.get_secret_value())
 
+    def key_file(self) -> Path | None:
+        """Where a local diary without ``NECKCHECK_SECRET_KEY`` keeps the random key of its
+        calendar addresses: beside its SQLite file (``neckcheck.db.key``), or in the data
+        folder for another database; None when there is a key setting, in clinic mode, and
+        for a database in memory (whose key lives as long as the process)."""
+        if self.clinic_mode or self.secret_key != DEFAULT_SECRET:
+            return None
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.effective_database_url())
+        if url.get_backend_name() != "sqlite":
+            return self.data_dir / "neckcheck.key"
+        if url.database in (None, "", ":memory:"):
+            return None
+        database = Path(url.database).expanduser()
+        return database.with_name(database.name + ".key")
+
     def effective_database_url(self) -> str:
         """The configured URL, or the default SQLite file in ``data_dir``."""
         if self.database_url:

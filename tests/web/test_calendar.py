@@ -5,7 +5,10 @@ another's episodes, and the address never reaches a log or the audit log."""
 from __future__ import annotations
 
 import re
+import stat
+import threading
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -181,6 +184,49 @@ def test_the_secret_part_must_match(client: TestClient) -> None:
     )
     with web_client(other) as elsewhere:
         assert elsewhere.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_copy_of_a_local_database_does_not_give_the_address(
+    client: TestClient, settings: Settings
+) -> None:
+    from neckcheck.services.reminders import _mac
+    from neckcheck.settings import DEFAULT_SECRET
+
+    token = _set_up(client)
+    lookup, mac = token[:16], token[16:]
+    # The built-in placeholder, which anyone with the database could try, is not the key.
+    assert _mac(DEFAULT_SECRET, lookup) != mac
+    key_file = settings.key_file()
+    assert key_file is not None and key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert _mac(key, lookup) == mac
+    database = Path(str(settings.database_url).removeprefix("sqlite:///"))
+    assert key_file.parent == database.parent  # beside the database, not in it
+    assert key.encode() not in database.read_bytes()
+    # The key is kept: a server started again on the same diary has the same address.
+    with web_client(create_app(settings, clock=client.app.state.clock)) as again:
+        assert again.get(f"/calendar/{token}.ics").status_code == 200
+
+
+def test_processes_making_the_key_at_once_agree_on_it(tmp_path: Path) -> None:
+    from neckcheck.storage.keyfile import kept_key
+
+    path = tmp_path / "folder" / "diary.db.key"
+    start = threading.Barrier(8)
+    keys: list[str] = []
+
+    def make() -> None:
+        start.wait(timeout=30)
+        keys.append(kept_key(path))
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and len(keys[0]) >= 32
+    assert sorted(p.name for p in path.parent.iterdir()) == ["diary.db.key"]
 
 
 # --- clinic mode ---------------------------------------------------------------------------
