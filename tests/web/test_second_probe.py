@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,63 @@ def test_assess_answers_sixty_a_minute_then_429(client: TestClient) -> None:
     assert held.status_code == 429
     assert held.json()["detail"] == "Too many attempts from here. Wait 1 minute and try again."
     assert client.get("/api/v1/episodes").status_code == 200  # the rest of the API answers
+
+
+# --- 9. Time zones are validated as zones ---------------------------------------------------
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    page = client.get(path).text
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America/Argentina", "x" * 300, "Europe/../UTC"])
+def test_a_profile_zone_that_is_not_a_zone_is_refused_beside_the_field(
+    client: TestClient, zone: str
+) -> None:
+    form = {"csrf_token": _csrf(client, "/profile"), "time_zone": zone, "birth_year": "1984"}
+    answer = client.post("/profile", data=form)
+    assert answer.status_code == 422
+    assert 'id="error-time_zone"' in answer.text
+    assert 'value="1984"' in answer.text  # what was typed comes back
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America/Argentina", "x" * 300, "99999999999"])
+def test_a_log_form_zone_that_is_not_a_zone_is_refused_and_nothing_is_saved(
+    client: TestClient, zone: str
+) -> None:
+    form = {
+        "csrf_token": _csrf(client, "/log"),
+        "started_at": "2026-06-29T08:00",
+        "state": "over",
+        "lasted": "hour",
+        "intensity": "5",
+        "tz": zone,
+    }
+    answer = client.post("/log", data=form)
+    assert answer.status_code == 422
+    assert 'id="error-tz"' in answer.text
+    assert 'name="tz" value=""' in answer.text  # the browser's zone is asked for again
+    assert 'value="2026-06-29T08:00"' in answer.text
+    assert client.get("/api/v1/episodes").json() == []
+
+
+def test_a_zone_name_or_an_offset_is_read(client: TestClient) -> None:
+    for zone in ("Asia/Tokyo", "-300", "UTC"):
+        form = {
+            "csrf_token": _csrf(client, "/log"),
+            "started_at": "2026-06-29T08:00",
+            "state": "ongoing",
+            "intensity": "5",
+            "tz": zone,
+        }
+        assert client.post("/log", data=form, follow_redirects=False).status_code == 303
+    starts = {
+        datetime.fromisoformat(e["started_at"]).astimezone(UTC)
+        for e in client.get("/api/v1/episodes").json()
+    }
+    assert starts == {
+        datetime(2026, 6, 28, 23, tzinfo=UTC),  # 08:00 in Tokyo
+        datetime(2026, 6, 29, 13, tzinfo=UTC),  # 08:00 five hours behind UTC
+        datetime(2026, 6, 29, 8, tzinfo=UTC),
+    }
