@@ -478,9 +478,7 @@ def _known_zone(value: str | None) -> str | None:
     from neckcheck.timeparse import known_zone
 
     if known_zone(value) is None:
-        raise PydanticCustomError(
-            "neckcheck_zone", "is not a time zone name such as Europe/Berlin"
-        )
+        raise PydanticCustomError("neckcheck_zone", "is not a time zone name such as Europe/Berlin")
     return value
 
 

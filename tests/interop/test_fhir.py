@@ -588,6 +588,33 @@ def test_a_pain_score_that_cannot_be_an_episode_is_named(
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize("huge", ["1E+999999", "1E+3000000", "-1E+999999", "1E-999999"])
+def test_a_huge_pain_score_is_refused_at_once(huge: str) -> None:
+    # Once checked for a whole number first: 40 s of CPU for 1E+999999, 6 min for 1E+3000000.
+    score = _pain(1, valueQuantity={"value": huge}, effectiveDateTime="2026-05-01T08:00:00Z")
+    with pytest.raises(InputError) as caught:
+        import_bundle(_other_app_bundle(score))
+    assert str(caught.value) == (
+        "entry.1 (Observation).valueQuantity.value: must be a whole number from 0 to 10, "
+        f"not {huge.upper()}"
+    )
+
+
+def test_a_score_is_compared_with_its_range_before_it_is_made_a_whole_number() -> None:
+    from decimal import Decimal
+
+    from neckcheck.interop.fhir.read import _a_score
+
+    class Huge(Decimal):
+        def __int__(self) -> int:
+            if not -100 <= float(self) <= 100:
+                raise AssertionError(f"{self} was made a whole number")
+            return int(Decimal(self))
+
+    assert not _a_score(Huge("1E+999999"))
+    assert _a_score(Huge("7")) and not _a_score(Huge("6.5"))
+
+
 def test_pain_scores_entered_in_error_are_left_out() -> None:
     good = _pain(1, effectiveDateTime="2026-05-01T08:00:00Z", valueInteger=5)
     wrong = _pain(2, effectiveDateTime="2026-05-02T08:00:00Z", valueInteger=9)

@@ -110,6 +110,14 @@ def _moment(value: Any, zone: tzinfo | None, field: str) -> datetime:
     raise _Unreadable(field, f"must name a day, not only {value!r}")
 
 
+def _a_score(value: Decimal | int) -> bool:
+    """Whether ``value`` is a whole number from 0 to 10. The range first: making a whole
+    number of ``1E+999999`` (to compare it with itself) would take minutes."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return False
+    return 0 <= value <= 10 and value == int(value)
+
+
 def _is_questionnaire(resource: dict[str, Any]) -> bool:
     canonical = resource.get("questionnaire")
     return isinstance(canonical, str) and canonical.split("|")[0] == codes.QUESTIONNAIRE_URL
@@ -300,7 +308,7 @@ class _Reader:
             value, field = model.valueQuantity.value, "valueQuantity.value"
         else:
             raise _Unreadable("value[x]", "has no pain score (valueInteger or valueQuantity)")
-        if value != int(value) or not 0 <= value <= 10:
+        if not _a_score(value):
             raise _Unreadable(field, f"must be a whole number from 0 to 10, not {value}")
         if model.effectiveDateTime is not None:
             start, end = model.effectiveDateTime, None
