@@ -376,10 +376,10 @@ def test_export_then_import_into_an_empty_database_gives_the_same_episodes(
         stored = mine.episodes(newest_first=False)
         text = mine.export("fhir").body
     with target.session() as session:
-        theirs = local_diary(session)
-        result = theirs.import_("fhir", text)
+        theirs = local_diary(session)  # the same person's, on another installation
+        result = theirs.import_("fhir", text, as_mine=True)
         imported = theirs.episodes(newest_first=False)
-        again = theirs.import_("fhir", text)
+        again = theirs.import_("fhir", text, as_mine=True)
     source.close()
     target.close()
     assert (result.added, result.already) == (len(diary), 0)
@@ -430,6 +430,41 @@ def test_the_cli_writes_a_transaction_or_a_collection(env_db: str, tmp_path: Pat
     assert (wrong.exit_code, wrong.output) == (2, "Error: --fhir-collection: goes with --fhir\n")
 
 
+def test_a_bundle_of_another_persons_diary_is_refused_unless_it_is_said_to_be_mine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.factories import patient_accounts
+
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    patient_accounts(url, ["ann@example.org", "bob@example.org"])
+    monkeypatch.setenv("NECKCHECK_DATABASE_URL", url)
+    runner = cli_runner()
+    bob = ["--patient", "bob@example.org"]
+    logged = runner.invoke(app, [*bob, "log", "-n", "6", "--start", "2026-06-01T08:00+02:00"])
+    assert logged.exit_code == 0, logged.output
+    exported = tmp_path / "bob.fhir.json"
+    assert runner.invoke(app, [*bob, "export", "--fhir", str(exported)]).exit_code == 0
+    ann = ["--patient", "ann@example.org"]
+    refused = runner.invoke(app, [*ann, "import", "--fhir", str(exported)])
+    assert (refused.exit_code, refused.output) == (
+        2,
+        "Error: bundle: holds the records of another person (bob@example.org), not of this "
+        "diary's; if they are yours (your diary exported elsewhere), import them as yours "
+        "(neckcheck import --as-mine)\n",
+    )
+    assert json.loads(runner.invoke(app, [*ann, "history", "--json"]).output) == []
+    taken = runner.invoke(app, [*ann, "import", "--fhir", str(exported), "--as-mine"])
+    assert (taken.exit_code, taken.output) == (
+        0,
+        f"Imported 1 episode from {exported}; 0 already in the diary.\n",
+    )
+    # Bob's own export goes back into his diary without a word.
+    mine = runner.invoke(app, [*bob, "import", "--fhir", str(exported)])
+    assert mine.output == f"Imported 0 episodes from {exported}; 1 already in the diary.\n"
+    wrong = runner.invoke(app, [*ann, "import", "--json", str(exported), "--as-mine"])
+    assert (wrong.exit_code, wrong.output) == (2, "Error: --as-mine: goes with --fhir\n")
+
+
 def test_an_imported_episode_keeps_its_original_recording_time(tmp_path: Path) -> None:
     write_diary(tmp_path / "a.db", SAMPLE[:1])
     first = export(tmp_path / "a.db")
@@ -439,7 +474,7 @@ def test_an_imported_episode_keeps_its_original_recording_time(tmp_path: Path) -
     later = FixedClock(NOW + timedelta(days=30))
     db = open_database(f"sqlite:///{tmp_path / 'b.db'}")
     with db.session() as session:
-        local_diary(session, later).import_("fhir", json.dumps(first))
+        local_diary(session, later).import_("fhir", json.dumps(first), as_mine=True)
         [episode] = local_diary(session, later).episodes()
         assert episode.created_at == later.now()
         [origin] = repo.episode_origins(session=session, patient_id=episode.patient_id).values()

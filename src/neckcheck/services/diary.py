@@ -673,13 +673,15 @@ class Diary:
         self._may()
         repo.delete_episode(session=self.session, patient_id=self.patient_id, episode_id=episode_id)
 
-    def import_(self, kind: str, text: str) -> ImportResult:
+    def import_(self, kind: str, text: str, *, as_mine: bool = False) -> ImportResult:
         """Add the episodes of a neckcheck JSON export or a FHIR Bundle: every record is
         checked first, and if any is wrong nothing is added (InputError names the record).
 
         A FHIR import adds only episodes the diary does not hold yet (by the identifier of
         the record each came from, or for its own exports, of the episode), so importing the
-        same Bundle twice changes nothing.
+        same Bundle twice changes nothing. A Bundle whose Patient is another person (its
+        identifier is not this diary's) is refused, unless ``as_mine`` says the records are
+        this person's all the same (their diary exported from another installation).
         """
         self._may()
         from neckcheck.interop import fhir, plain
@@ -714,9 +716,10 @@ class Diary:
             return ImportResult(added, 0, len(days))
         if kind != "fhir":
             raise InputError(f"cannot import {kind!r}; use json or fhir", field="format")
-        items = fhir.import_bundle(text, zone=self.zone)
-        self._refuse_the_future([item.data for item in items], numbered=True)
         namespace = repo.install_namespace(session=self.session)
+        person = None if as_mine else fhir.patient_identifier(namespace, self.patient_id)
+        items = fhir.import_bundle(text, zone=self.zone, person=person)
+        self._refuse_the_future([item.data for item in items], numbered=True)
         held = {
             fhir.episode_key(
                 origin, namespace=namespace, patient_id=self.patient_id, episode_id=episode_id

@@ -24,7 +24,7 @@ from neckcheck.interop.fhir.export import (
     export_bundle,
     reported_findings,
 )
-from neckcheck.interop.fhir.ids import episode_key, source_key
+from neckcheck.interop.fhir.ids import episode_key, patient_identifier, source_key
 from neckcheck.interop.fhir.read import import_bundle
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "episode_key",
     "export_bundle",
     "import_bundle",
+    "patient_identifier",
     "questionnaire",
     "reported_findings",
     "source_key",
