@@ -169,7 +169,8 @@ def kind_of(path: str) -> str:
         "/no-spasm/undo",
         "/timer",
     )
-    if path in own or path.startswith(("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/")):
+    by_id = ("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/", "/sharing/withdraw/")
+    if path in own or path.startswith(by_id):
         return "own_diary"
     raise AssertionError(f"route {path} is not classified for the authorization matrix")
 
@@ -218,6 +219,7 @@ def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
         "episode_id": str(episode["id"]),
         "patient_id": str(owner.patient_id),
         "clinician_id": str(clinic.users["shared"].id),
+        "invitation_id": "1",
         "kind": "json",
         "day": "2026-06-29",
         "token": "not-the-owners-token",

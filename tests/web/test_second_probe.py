@@ -9,6 +9,7 @@ the FHIR import's numbers in tests/interop/test_fhir.py.
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
 from tests.factories import NOW, web_client
-from tests.web.clinic_app import SECRET, Clinic
+from tests.web.clinic_app import SECRET, Clinic, csrf
 
 PASSPHRASE = "a passphrase for the phone"
 EPISODE = {"started_at": "2026-06-29T08:00:00Z", "intensity": 5}
@@ -280,3 +281,64 @@ def test_a_zone_name_or_an_offset_is_read(client: TestClient) -> None:
         datetime(2026, 6, 29, 13, tzinfo=UTC),  # 08:00 five hours behind UTC
         datetime(2026, 6, 29, 8, tzinfo=UTC),
     }
+
+
+# --- 13. Invitation codes not used yet can be withdrawn -------------------------------------
+
+
+def _invite(patient: TestClient) -> str:
+    page = patient.post("/sharing/invite", data={"csrf_token": csrf(patient, "/sharing")}).text
+    return page.split('class="code">', 1)[1].split("<", 1)[0]
+
+
+def _redeem(doctor: TestClient, code: str) -> int:
+    form = {"code": code, "csrf_token": csrf(doctor, "/clinician")}
+    return doctor.post("/clinician/redeem", data=form).status_code
+
+
+def _codes(patient: TestClient) -> list[int]:
+
+    return [
+        int(n)
+        for n in re.findall(r'action="/sharing/withdraw/(\d+)"', patient.get("/sharing").text)
+    ]
+
+
+def test_an_unused_code_is_listed_and_can_be_withdrawn(clinic: Clinic) -> None:
+    patient = clinic.client("other")
+    kept, withdrawn = _invite(patient), _invite(patient)
+    listed = _codes(patient)
+    assert len(listed) == 2
+    page = patient.get("/sharing").text
+    assert page.count("A code made ") == 2 and page.count(", which works until ") == 2
+    gone = patient.post(
+        f"/sharing/withdraw/{listed[1]}", data={"csrf_token": csrf(patient, "/sharing")}
+    )
+    assert gone.status_code == 303
+    assert _codes(patient) == listed[:1]
+    doctor = clinic.client("unshared")
+    assert _redeem(doctor, withdrawn) == 422  # the newer code was withdrawn
+    assert _redeem(doctor, kept) == 303
+    assert _codes(patient) == []  # a used code is no longer listed
+
+
+def test_a_patient_cannot_withdraw_anothers_code_or_a_used_one(clinic: Clinic) -> None:
+    owner, other = clinic.client("owner"), clinic.client("other")
+    _invite(other)
+    [theirs] = _codes(other)
+    form = {"csrf_token": csrf(owner, "/sharing")}
+    assert owner.post(f"/sharing/withdraw/{theirs}", data=form).status_code == 404
+    assert _codes(other) == [theirs]
+
+
+def test_stop_sharing_withdraws_the_codes_not_used_yet(clinic: Clinic) -> None:
+    owner = clinic.client("owner")
+    outstanding = _invite(owner)  # given to Dr Shared too, say, but not used
+    form = {"csrf_token": csrf(owner, "/sharing")}
+    stopped = owner.post(f"/sharing/revoke/{clinic.users['shared'].id}", data=form)
+    assert stopped.status_code == 303
+    assert _codes(owner) == []
+    doctor = clinic.client("shared")
+    assert _redeem(doctor, outstanding) == 422  # no way back in with it
+    patient = clinic.users["owner"].patient_id
+    assert doctor.get(f"/clinician/patients/{patient}").status_code == 404

@@ -12,7 +12,7 @@ clinician's pages and a patient's Sharing page say, in the words each of them re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from neckcheck.clock import Clock
-from neckcheck.errors import InputError, NotAllowed
+from neckcheck.errors import InputError, NotAllowed, NotFoundError
 from neckcheck.levels import Level
 from neckcheck.services.access import Actor, record_listing, require_role
 from neckcheck.storage import accounts, attempts, dashboard, repo
@@ -81,10 +81,12 @@ class AuditLine:
 @dataclass(frozen=True)
 class Sharing:
     """A patient's sharing page: who has access (since when, in the patient's time zone),
-    and who looked (or tried to), newest first."""
+    who looked (or tried to), newest first, and the invitation codes not used yet (which
+    the patient may withdraw)."""
 
     access: list[accounts.Access]
     audit: list[AuditLine]
+    codes: list[accounts.Invitation] = field(default_factory=list)
 
 
 def _who(entry: accounts.AuditEntry) -> str:
@@ -359,18 +361,41 @@ class Clinic:
         entries = accounts.audit_for_patient(
             session=self.session, patient_id=patient_id, limit=AUDIT_SHOWN
         )
+        codes = accounts.outstanding_invitations(
+            session=self.session, patient_id=patient_id, now=self.clock.now()
+        )
         return Sharing(
             [replace(a, since=a.since.astimezone(zone)) for a in access],
             audit_lines(entries, zone=zone, now=self.clock.now()),
+            [
+                replace(
+                    c,
+                    created_at=c.created_at.astimezone(zone),
+                    expires_at=c.expires_at.astimezone(zone),
+                )
+                for c in codes
+            ],
         )
 
+    def withdraw(self, actor: Actor, invitation_id: int) -> None:
+        """Withdraw one of the patient's codes not used yet: it no longer works."""
+        withdrawn = accounts.withdraw_invitations(
+            session=self.session, patient_id=self._own_diary(actor), invitation_id=invitation_id
+        )
+        if not withdrawn:
+            raise NotFoundError("no such invitation code waits to be used")
+
     def revoke(self, actor: Actor, clinician_id: int) -> None:
+        """Stop sharing with a clinician, and withdraw every code not used yet (one given to
+        them must not let them back in)."""
+        patient_id = self._own_diary(actor)
         accounts.revoke_access(
             session=self.session,
-            patient_id=self._own_diary(actor),
+            patient_id=patient_id,
             clinician_id=clinician_id,
             now=self.clock.now(),
         )
+        accounts.withdraw_invitations(session=self.session, patient_id=patient_id)
 
     def redeem(self, actor: Actor, code: str, *, address: str) -> int:
         """The clinician accepts an invitation; returns the patient now shared with them.

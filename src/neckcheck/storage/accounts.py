@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, event, insert, select
+from sqlalchemy import Engine, delete, event, insert, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import InputError, NotFoundError
@@ -44,6 +45,15 @@ class User:
 class Access:
     clinician: User
     since: datetime
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation code not used yet (the code itself is not kept, only its hash)."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
 
 
 # Who an audit entry names: an account, the command line (a clinic's staff, ``neckcheck
@@ -176,6 +186,36 @@ def create_invitation(*, session: Session, patient_id: int, now: datetime, secre
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+def outstanding_invitations(
+    *, session: Session, patient_id: int, now: datetime
+) -> list[Invitation]:
+    """The patient's codes that are neither used nor expired, oldest first."""
+    rows = session.scalars(
+        select(InvitationRow)
+        .where(
+            InvitationRow.patient_id == patient_id,
+            InvitationRow.used_at.is_(None),
+            InvitationRow.expires_at > now,
+        )
+        .order_by(InvitationRow.created_at, InvitationRow.id)
+    )
+    return [Invitation(row.id, row.created_at, row.expires_at) for row in rows]
+
+
+def withdraw_invitations(
+    *, session: Session, patient_id: int, invitation_id: int | None = None
+) -> int:
+    """Withdraw the patient's unused codes (only ``invitation_id``, if given): they no
+    longer work. Returns how many were withdrawn."""
+    query = delete(InvitationRow).where(
+        InvitationRow.patient_id == patient_id, InvitationRow.used_at.is_(None)
+    )
+    if invitation_id is not None:
+        query = query.where(InvitationRow.id == invitation_id)
+    result: CursorResult[Any] = session.execute(query)  # type: ignore[assignment]
+    return int(result.rowcount or 0)
+
+
 def redeem_invitation(
     *, session: Session, code: str, clinician: User, now: datetime, secret: str
 ) -> int:
@@ -187,7 +227,8 @@ def redeem_invitation(
     )
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InputError(
-            "this code is not valid: it may be mistyped, used or expired", field="code"
+            "this code is not valid: it may be mistyped, used, withdrawn or expired",
+            field="code",
         )
     row.used_at = now
     session.add(ShareRow(patient_id=row.patient_id, clinician_id=clinician.id, created_at=now))
