@@ -126,6 +126,69 @@ def test_every_resource_validates_with_fhir_resources(tmp_path: Path, kind: str)
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
+def test_the_bundle_is_json_with_each_entry_on_a_line_of_its_own(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE + every_field(), name="Zoë Ünal", birth_year=1980)
+    db = open_database(f"sqlite:///{tmp_path / 'a.db'}")
+    with db.session() as session:
+        text = local_diary(session).export("fhir").body
+    db.close()
+    bundle = json.loads(text)
+    lines = text.splitlines()
+    entries = [json.loads(line.strip().rstrip(",")) for line in lines[5:-2]]
+    assert entries == bundle["entry"]
+    assert lines[:5] == [
+        "{",
+        '  "resourceType": "Bundle",',
+        '  "type": "transaction",',
+        f'  "timestamp": "{NOW.isoformat()}",',
+        '  "entry": [',
+    ]
+    assert lines[-2:] == ["  ]", "}"]
+    assert "Zoë Ünal" in text  # as written, not escaped
+
+
+def test_a_large_export_is_made_and_validated_an_episode_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an export holds in memory at once is one episode's resources: the Bundle is not
+    built (nor validated) as a whole before it is sent, and episodes are checked as their
+    entries are made."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    import neckcheck.engine
+
+    write_diary(tmp_path / "a.db", [{**SAMPLE[0], "notes": f"n{n}"} for n in range(30)])
+    validated: list[int] = []
+    whole = Bundle.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Bundle], value: Any, *args: Any, **kwargs: Any) -> Bundle:
+        validated.append(len(value.get("entry", [])))
+        return whole(cls, value, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Bundle, "model_validate", classmethod(counted))
+    checks = 0
+    check = neckcheck.engine.check
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checks
+        checks += 1
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(neckcheck.engine, "check", checked)
+    db = open_database(f"sqlite:///{tmp_path / 'a.db'}")
+    with db.session() as session:
+        exported = local_diary(session).export("fhir")
+    db.close()  # the Bundle is made from what was read already
+    pieces = iter(exported.chunks)
+    opening = [next(pieces) for _ in range(6)]  # the opening, the canonical resources...
+    assert checks <= 1  # ...and at most one episode so far
+    rest = list(pieces)
+    assert checks == 30
+    assert validated == [0]  # the Bundle around the entries, never the whole Bundle
+    bundle = json.loads("".join(opening + rest))
+    assert len(resources(bundle, "QuestionnaireResponse")) == 30
+
+
 def test_two_installations_and_two_patients_share_no_full_url_or_identifier(
     tmp_path: Path,
 ) -> None:

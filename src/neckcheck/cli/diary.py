@@ -463,7 +463,7 @@ def export(
         exported = diary.export(
             kind, fhir_bundle="collection" if fhir_collection else "transaction"
         )
-    write_output(path, exported.body, flag=f"--{kind}")
+    write_output(path, exported.chunks, flag=f"--{kind}")
     typer.echo(f"Exported {count(exported.count, 'episode', 'episodes')} to {path}.")
 
 

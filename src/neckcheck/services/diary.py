@@ -13,7 +13,7 @@ engine, the patterns, the reports and the exports happens here, with the clock i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
@@ -123,10 +123,30 @@ class Logged:
 
 @dataclass(frozen=True)
 class Export:
-    body: str
+    """A file of the diary: its text in pieces (``chunks``; each time it is iterated, the
+    file again from the start), what it is, its name, and how many episodes it holds. A FHIR
+    Bundle is made as its pieces are read, from what was read of the diary already: sending
+    it needs no database."""
+
+    chunks: Iterable[str]
     media_type: str
     filename: str
     count: int
+
+    @property
+    def body(self) -> str:
+        """The whole file as one text."""
+        return "".join(self.chunks)
+
+
+class _Pieces:
+    """An iterable that makes its pieces afresh each time it is iterated."""
+
+    def __init__(self, make: Callable[[], Iterator[str]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[str]:
+        return self._make()
 
 
 class Diary:
@@ -557,37 +577,47 @@ class Diary:
             raise InputError(f"no export called {kind!r}; try json, csv or fhir", field="format")
         episodes = self.episodes(period, newest_first=False)
         now = self.clock.now()
+        chunks: Iterable[str]
         if kind == "json":
             everything = Period(EARLIEST_DAY, self.today_date(), self.zone)
             free_days = self.pain_free_days(period or everything)
-            body = plain.export_json(episodes, now=now, pain_free_days=free_days)
+            chunks = [plain.export_json(episodes, now=now, pain_free_days=free_days)]
         elif kind == "csv":
-            body = plain.export_csv(episodes)
+            chunks = [plain.export_csv(episodes)]
         else:
-            body = self._fhir(episodes, fhir_bundle)
+            chunks = self._fhir(episodes, fhir_bundle)
         days = f"-{period.first}-to-{period.last}" if period is not None else ""
         filename = f"neckcheck-diary{days}.{_EXPORT_SUFFIX[kind]}"
-        return Export(body, _EXPORT_TYPES[kind], filename, len(episodes))
+        return Export(chunks, _EXPORT_TYPES[kind], filename, len(episodes))
 
-    def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> str:
+    def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> Iterable[str]:
+        """The FHIR Bundle of ``episodes`` (oldest first), made and validated an episode at
+        a time as it is read; everything it needs from the database is read now."""
         from neckcheck.interop import fhir
         from neckcheck.storage.repo import LOCAL_PATIENT_NAME
 
         origins = repo.episode_origins(session=self.session, patient_id=self.patient_id)
         name = self.name()
         checked = self._checker()
-        record = fhir.DiaryRecord(
-            namespace=repo.install_namespace(session=self.session),
-            patient_id=self.patient_id,
-            # "Me", local mode's name until the person gives theirs, names nobody.
-            name=None if name == LOCAL_PATIENT_NAME else name,
-            birth_year=self.profile().birth_year,
-            episodes=[
-                fhir.EpisodeRecord(episode, origins[episode.id], checked(episode))
-                for episode in episodes
-            ],
-        )
-        return fhir.export_bundle(record, now=self.clock.now(), kind=kind)
+        namespace = repo.install_namespace(session=self.session)
+        birth_year = self.profile().birth_year
+        now = self.clock.now()
+
+        def pieces() -> Iterator[str]:
+            record = fhir.DiaryRecord(
+                namespace=namespace,
+                patient_id=self.patient_id,
+                # "Me", local mode's name until the person gives theirs, names nobody.
+                name=None if name == LOCAL_PATIENT_NAME else name,
+                birth_year=birth_year,
+                episodes=(
+                    fhir.EpisodeRecord(episode, origins[episode.id], checked(episode))
+                    for episode in episodes
+                ),
+            )
+            return fhir.bundle_chunks(record, now=now, kind=kind)
+
+        return _Pieces(pieces)
 
     # --- changing ---------------------------------------------------------------------------
 

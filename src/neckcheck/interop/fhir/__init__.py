@@ -21,6 +21,7 @@ from neckcheck.interop.fhir.export import (
     BundleKind,
     DiaryRecord,
     EpisodeRecord,
+    bundle_chunks,
     export_bundle,
     reported_findings,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "BundleKind",
     "DiaryRecord",
     "EpisodeRecord",
+    "bundle_chunks",
     "code_system",
     "episode_key",
     "export_bundle",
