@@ -42,6 +42,7 @@ bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline 
 	$(BIN)/python bench/report.py
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.dashboard
+	$(BIN)/python -m bench.memory
 	taskset -c 0 $(BIN)/python bench/nlp.py
 
 safety: $(TESTSTAMP)  ## docs/safety.md: exact level and under-triage, vignettes and a simulated interview

@@ -76,14 +76,15 @@ def nginx_binary() -> Path:
 @pytest.fixture
 def nginx(nginx_binary: Path) -> Iterator[Callable[[list[int]], Proxy]]:
     """Start nginx with the shipped site (deploy/nginx/neckcheck.conf) as the load balancer in
-    front of the given backend ports: ``nginx([port1, port2])`` gives the running Proxy; every
-    nginx started so is stopped when the test ends."""
+    front of the given backend ports: ``nginx([port1, port2])`` gives the running Proxy
+    (``nginx([port], plain=True)``: a bare ``proxy_pass`` instead); every nginx started so is
+    stopped when the test ends."""
     from tests.nginx import running_nginx
 
     with ExitStack() as stack:
 
-        def start(backends: list[int]) -> Proxy:
-            return stack.enter_context(running_nginx(nginx_binary, backends))
+        def start(backends: list[int], *, plain: bool = False) -> Proxy:
+            return stack.enter_context(running_nginx(nginx_binary, backends, plain=plain))
 
         yield start
 

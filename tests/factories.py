@@ -88,6 +88,18 @@ def sign_in(
     return opener
 
 
+def web_client(app: Any, **options: Any) -> Any:
+    """A TestClient that asks as a browser on this computer does: the Host ``localhost``
+    (the app answers only to the names it is meant to have) from 127.0.0.1 (a diary without
+    a passphrase answers only to this computer). ``options`` go to TestClient: another
+    ``base_url`` or ``client`` (address, port) among them."""
+    from fastapi.testclient import TestClient
+
+    options.setdefault("base_url", "http://localhost")
+    options.setdefault("client", ("127.0.0.1", 50000))
+    return TestClient(app, **options)
+
+
 def local_diary(session: Any, clock: Any = None) -> Any:
     """The local person's diary in ``session``, with a fixed clock at NOW by default."""
     from neckcheck.clock import FixedClock

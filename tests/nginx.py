@@ -14,6 +14,10 @@ exactly as expected, so the file and the tests cannot drift apart silently. Arou
 
     >>> with running_nginx(NGINX, [8001, 8002]) as proxy:
     ...     proxy.open(proxy.base + "/api/v1/health")
+
+With ``plain``, nginx runs instead the shortest proxy there is, a bare ``proxy_pass`` to the
+first backend over plain HTTP: it then speaks HTTP/1.0 to the server, with the server's own
+address as the Host and no forwarded headers (what a diary without a passphrase must refuse).
 """
 
 from __future__ import annotations
@@ -64,6 +68,17 @@ http {{
     add_header X-Upstream $upstream_addr always;
 
     include {site};
+}}
+"""
+
+_PLAIN_SITE = """\
+server {{
+    listen 127.0.0.1:{port};
+    access_log {folder}/access.log;
+    error_log {folder}/site-error.log;
+    location / {{
+        proxy_pass http://127.0.0.1:{backend};
+    }}
 }}
 """
 
@@ -129,18 +144,23 @@ def config(folder: Path, site_file: Path) -> str:
 
 
 @contextmanager
-def running_nginx(binary: Path, backends: list[int]) -> Iterator[Proxy]:
-    """nginx with the shipped site, balancing over ``backends``, until the block ends; yields
-    it once it listens."""
+def running_nginx(binary: Path, backends: list[int], *, plain: bool = False) -> Iterator[Proxy]:
+    """nginx with the shipped site, balancing over ``backends`` (or with ``plain`` a bare
+    ``proxy_pass`` to the first, over HTTP only), until the block ends; yields it once it
+    listens."""
     folder = Path(tempfile.mkdtemp(prefix="neckcheck-nginx-"))
     authority = trustme.CA()
-    issued = authority.issue_cert("127.0.0.1", "localhost", "clinic.example.org")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
     https, http = free_port(), free_port()
     site_file = folder / "neckcheck.conf"
-    site_file.write_text(site(folder, https, http, backends, cert, key))
+    if plain:
+        https = http
+        site_file.write_text(_PLAIN_SITE.format(port=http, folder=folder, backend=backends[0]))
+    else:
+        issued = authority.issue_cert("127.0.0.1", "localhost", "clinic.example.org")
+        cert, key = folder / "cert.pem", folder / "key.pem"
+        issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
+        issued.private_key_pem.write_to_path(str(key))
+        site_file.write_text(site(folder, https, http, backends, cert, key))
     conf = folder / "nginx.conf"
     conf.write_text(config(folder, site_file))
     output = folder / "nginx.out"
@@ -154,7 +174,8 @@ def running_nginx(binary: Path, backends: list[int]) -> Iterator[Proxy]:
     authority.configure_trust(tls)
     try:
         _wait_until_up([https, http], process, folder)
-        yield Proxy(f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}", tls, folder)
+        scheme = "http" if plain else "https"
+        yield Proxy(f"{scheme}://127.0.0.1:{https}", f"http://127.0.0.1:{http}", tls, folder)
     finally:
         process.terminate()  # SIGTERM: nginx's fast shutdown
         try:

@@ -472,16 +472,13 @@ class EpisodeUpdate(BaseModel):
 
 
 def _known_zone(value: str | None) -> str | None:
+    """A name the zone database knows as a zone (not one of its folders, such as Europe)."""
     if value is None:
         return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from neckcheck.timeparse import known_zone
 
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError(
-            "neckcheck_zone", "is not a time zone name such as Europe/Berlin"
-        ) from None
+    if known_zone(value) is None:
+        raise PydanticCustomError("neckcheck_zone", "is not a time zone name such as Europe/Berlin")
     return value
 
 

@@ -10,6 +10,7 @@ There is no module-level instance: each entry point builds its own ``Settings()`
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -27,6 +28,15 @@ PASSPHRASE_MIN_LENGTH = 10
 SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
+# The names of this computer a browser on it uses (the Host header's host, port aside).
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_ANY_ADDRESS = frozenset({"0.0.0.0", "::", "[::]"})  # nosec B104: compared, never bound
+# A host name or IP address as the Host header gives it (IPv6 in brackets), or a wildcard
+# of a domain's names ("*.example.org").
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_HOST_NAME = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*|\[[0-9a-f:.]+\]")
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is this computer only (127.0.0.1, ::1, localhost): nothing else on
     the network can reach a server listening there."""
@@ -34,9 +44,12 @@ def is_loopback(host: str) -> bool:
     if name == "localhost":
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        address = ipaddress.ip_address(name)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1, as a dual-stack socket reports it
+    return address.is_loopback
 
 
 class Settings(BaseSettings):
@@ -72,6 +85,15 @@ class Settings(BaseSettings):
         description="Local mode: a passphrase of 10+ characters, or its Argon2 hash from "
         "`neckcheck hash-passphrase`. When set, the diary asks for it before anything else; "
         "serving beyond this computer (--host) needs it.",
+    )
+    allowed_hosts: str = Field(
+        "",
+        description="Comma-separated names this server answers to besides this computer's "
+        "own (127.0.0.1, localhost, [::1]) and the host of NECKCHECK_PUBLIC_URL: the public "
+        "name a phone or a clinic uses, such as diary.example.org (or *.example.org). A "
+        "request naming any other host is refused (400), so a web page whose name is "
+        "pointed at this computer cannot use the diary. "
+        "Names beyond this computer need a sign-in (a passphrase or clinic mode).",
     )
     trusted_proxies: str = Field(
         "",
@@ -126,7 +148,15 @@ class Settings(BaseSettings):
                     "NECKCHECK_PASSPHRASE: without it anyone who reaches the server could "
                     "read and change the diary (see the README, 'On your phone')"
                 )
+            public = [name for name in self.public_hosts() if not is_loopback(name)]
+            if not passphrase and public:
+                raise ConfigError(
+                    f"NECKCHECK_ALLOWED_HOSTS or NECKCHECK_PUBLIC_URL names "
+                    f"{', '.join(public)}: answering to a name beyond this computer needs "
+                    "NECKCHECK_PASSPHRASE (see the README, 'On your phone')"
+                )
             return
+        self.public_hosts()
         if passphrase:
             raise ConfigError(
                 "NECKCHECK_PASSPHRASE is for a local diary; in clinic mode people sign in "
@@ -181,10 +211,55 @@ class Settings(BaseSettings):
 
         return self.mail_from or f"neckcheck@{urlsplit(self.base_url()).hostname}"
 
+    def public_hosts(self) -> list[str]:
+        """The names of ``allowed_hosts`` and the host of ``public_url``, lower-cased (wildcards
+        such as ``*.example.org`` included). ConfigError for one that is not a host name."""
+        from neckcheck.errors import ConfigError
+
+        names = [name.strip().lower() for name in self.allowed_hosts.split(",") if name.strip()]
+        if self.public_url:  # the address people use answers without being listed twice
+            from urllib.parse import urlsplit
+
+            names.append(str(urlsplit(self.public_url).hostname).lower())
+        for name in names:
+            if not _HOST_NAME.fullmatch(name):
+                raise ConfigError(
+                    f"NECKCHECK_ALLOWED_HOSTS: {name!r} is not a host name (such as "
+                    "diary.example.org, *.example.org or 192.0.2.7, without a scheme or port)"
+                )
+        return names
+
+    def host_names(self) -> list[str]:
+        """Every name the server answers to (the ``Host`` of a request, its port aside):
+        this computer's own, the address it listens on when that is one address, and
+        ``allowed_hosts``."""
+        names = list(LOOPBACK_NAMES)
+        listening = self.host.strip().lower()
+        if listening and listening not in _ANY_ADDRESS:
+            names.append(f"[{listening}]" if ":" in listening else listening)
+        return list(dict.fromkeys([*names, *self.public_hosts()]))
+
     @property
     def local_sign_in(self) -> bool:
         """Whether a local diary asks for the passphrase before anything else."""
         return not self.clinic_mode and bool(self.passphrase.get_secret_value())
+
+    def key_file(self) -> Path | None:
+        """Where a local diary without ``NECKCHECK_SECRET_KEY`` keeps the random key of its
+        calendar addresses: beside its SQLite file (``neckcheck.db.key``), or in the data
+        folder for another database; None when there is a key setting, in clinic mode, and
+        for a database in memory (whose key lives as long as the process)."""
+        if self.clinic_mode or self.secret_key != DEFAULT_SECRET:
+            return None
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.effective_database_url())
+        if url.get_backend_name() != "sqlite":
+            return self.data_dir / "neckcheck.key"
+        if url.database in (None, "", ":memory:"):
+            return None
+        database = Path(url.database).expanduser()
+        return database.with_name(database.name + ".key")
 
     def effective_database_url(self) -> str:
         """The configured URL, or the default SQLite file in ``data_dir``."""

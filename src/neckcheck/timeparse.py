@@ -16,10 +16,11 @@ daylight-saving change.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from neckcheck.errors import FieldProblem, InputError
 
@@ -52,21 +53,37 @@ def in_zone(naive: datetime, zone: tzinfo | None) -> datetime:
     return naive.replace(tzinfo=zone)
 
 
-def parse_zone(text: str | None) -> tzinfo | None:
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """The IANA time zone names this computer's zone database knows (``Europe/Berlin``,
+    ``UTC``...), not its folders (``Europe``) or other files."""
+    return frozenset(available_timezones())
+
+
+def known_zone(name: str) -> ZoneInfo | None:
+    """The time zone ``name`` names, or None when it names none (a folder of the zone
+    database such as ``Europe``, a name too long to be one, anything else)."""
+    return ZoneInfo(name) if name in zone_names() else None
+
+
+def parse_zone(text: str | None, *, field: str = "tz") -> tzinfo | None:
     """A browser's or a person's time zone: an IANA name (``Europe/Berlin``) or a UTC offset
-    in minutes (``-300``); None when empty or not understood (the local zone is used)."""
+    in minutes (``-300``); None when empty (the local zone is used). InputError naming
+    ``field`` for anything else."""
     value = (text or "").strip()
     if not value:
         return None
-    if value.lstrip("+-").isdigit():
+    if value.lstrip("+-").isdigit() and len(value) <= 5:
         minutes = int(value)
         if abs(minutes) <= 14 * 60:
             return timezone(timedelta(minutes=minutes))
-        return None
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    zone = known_zone(value)
+    if zone is None:
+        raise InputError(
+            "is not a time zone such as Europe/Berlin, or an offset from UTC in minutes",
+            field=field,
+        )
+    return zone
 
 
 def parse_moment(text: str, *, now: datetime, field: str, zone: tzinfo | None = None) -> datetime:

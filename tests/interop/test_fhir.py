@@ -126,6 +126,69 @@ def test_every_resource_validates_with_fhir_resources(tmp_path: Path, kind: str)
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
+def test_the_bundle_is_json_with_each_entry_on_a_line_of_its_own(tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE + every_field(), name="Zoë Ünal", birth_year=1980)
+    db = open_database(f"sqlite:///{tmp_path / 'a.db'}")
+    with db.session() as session:
+        text = local_diary(session).export("fhir").body
+    db.close()
+    bundle = json.loads(text)
+    lines = text.splitlines()
+    entries = [json.loads(line.strip().rstrip(",")) for line in lines[5:-2]]
+    assert entries == bundle["entry"]
+    assert lines[:5] == [
+        "{",
+        '  "resourceType": "Bundle",',
+        '  "type": "transaction",',
+        f'  "timestamp": "{NOW.isoformat()}",',
+        '  "entry": [',
+    ]
+    assert lines[-2:] == ["  ]", "}"]
+    assert "Zoë Ünal" in text  # as written, not escaped
+
+
+def test_a_large_export_is_made_and_validated_an_episode_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an export holds in memory at once is one episode's resources: the Bundle is not
+    built (nor validated) as a whole before it is sent, and episodes are checked as their
+    entries are made."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    import neckcheck.engine
+
+    write_diary(tmp_path / "a.db", [{**SAMPLE[0], "notes": f"n{n}"} for n in range(30)])
+    validated: list[int] = []
+    whole = Bundle.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Bundle], value: Any, *args: Any, **kwargs: Any) -> Bundle:
+        validated.append(len(value.get("entry", [])))
+        return whole(cls, value, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Bundle, "model_validate", classmethod(counted))
+    checks = 0
+    check = neckcheck.engine.check
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checks
+        checks += 1
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(neckcheck.engine, "check", checked)
+    db = open_database(f"sqlite:///{tmp_path / 'a.db'}")
+    with db.session() as session:
+        exported = local_diary(session).export("fhir")
+    db.close()  # the Bundle is made from what was read already
+    pieces = iter(exported.chunks)
+    opening = [next(pieces) for _ in range(6)]  # the opening, the canonical resources...
+    assert checks <= 1  # ...and at most one episode so far
+    rest = list(pieces)
+    assert checks == 30
+    assert validated == [0]  # the Bundle around the entries, never the whole Bundle
+    bundle = json.loads("".join(opening + rest))
+    assert len(resources(bundle, "QuestionnaireResponse")) == 30
+
+
 def test_two_installations_and_two_patients_share_no_full_url_or_identifier(
     tmp_path: Path,
 ) -> None:
@@ -376,10 +439,10 @@ def test_export_then_import_into_an_empty_database_gives_the_same_episodes(
         stored = mine.episodes(newest_first=False)
         text = mine.export("fhir").body
     with target.session() as session:
-        theirs = local_diary(session)
-        result = theirs.import_("fhir", text)
+        theirs = local_diary(session)  # the same person's, on another installation
+        result = theirs.import_("fhir", text, as_mine=True)
         imported = theirs.episodes(newest_first=False)
-        again = theirs.import_("fhir", text)
+        again = theirs.import_("fhir", text, as_mine=True)
     source.close()
     target.close()
     assert (result.added, result.already) == (len(diary), 0)
@@ -430,6 +493,41 @@ def test_the_cli_writes_a_transaction_or_a_collection(env_db: str, tmp_path: Pat
     assert (wrong.exit_code, wrong.output) == (2, "Error: --fhir-collection: goes with --fhir\n")
 
 
+def test_a_bundle_of_another_persons_diary_is_refused_unless_it_is_said_to_be_mine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.factories import patient_accounts
+
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    patient_accounts(url, ["ann@example.org", "bob@example.org"])
+    monkeypatch.setenv("NECKCHECK_DATABASE_URL", url)
+    runner = cli_runner()
+    bob = ["--patient", "bob@example.org"]
+    logged = runner.invoke(app, [*bob, "log", "-n", "6", "--start", "2026-06-01T08:00+02:00"])
+    assert logged.exit_code == 0, logged.output
+    exported = tmp_path / "bob.fhir.json"
+    assert runner.invoke(app, [*bob, "export", "--fhir", str(exported)]).exit_code == 0
+    ann = ["--patient", "ann@example.org"]
+    refused = runner.invoke(app, [*ann, "import", "--fhir", str(exported)])
+    assert (refused.exit_code, refused.output) == (
+        2,
+        "Error: bundle: holds the records of another person (bob@example.org), not of this "
+        "diary's; if they are yours (your diary exported elsewhere), import them as yours "
+        "(neckcheck import --as-mine)\n",
+    )
+    assert json.loads(runner.invoke(app, [*ann, "history", "--json"]).output) == []
+    taken = runner.invoke(app, [*ann, "import", "--fhir", str(exported), "--as-mine"])
+    assert (taken.exit_code, taken.output) == (
+        0,
+        f"Imported 1 episode from {exported}; 0 already in the diary.\n",
+    )
+    # Bob's own export goes back into his diary without a word.
+    mine = runner.invoke(app, [*bob, "import", "--fhir", str(exported)])
+    assert mine.output == f"Imported 0 episodes from {exported}; 1 already in the diary.\n"
+    wrong = runner.invoke(app, [*ann, "import", "--json", str(exported), "--as-mine"])
+    assert (wrong.exit_code, wrong.output) == (2, "Error: --as-mine: goes with --fhir\n")
+
+
 def test_an_imported_episode_keeps_its_original_recording_time(tmp_path: Path) -> None:
     write_diary(tmp_path / "a.db", SAMPLE[:1])
     first = export(tmp_path / "a.db")
@@ -439,7 +537,7 @@ def test_an_imported_episode_keeps_its_original_recording_time(tmp_path: Path) -
     later = FixedClock(NOW + timedelta(days=30))
     db = open_database(f"sqlite:///{tmp_path / 'b.db'}")
     with db.session() as session:
-        local_diary(session, later).import_("fhir", json.dumps(first))
+        local_diary(session, later).import_("fhir", json.dumps(first), as_mine=True)
         [episode] = local_diary(session, later).episodes()
         assert episode.created_at == later.now()
         [origin] = repo.episode_origins(session=session, patient_id=episode.patient_id).values()
@@ -586,6 +684,33 @@ def test_a_pain_score_that_cannot_be_an_episode_is_named(
     with pytest.raises(InputError) as caught:
         import_bundle(_other_app_bundle(_pain(1, **fields)))
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("huge", ["1E+999999", "1E+3000000", "-1E+999999", "1E-999999"])
+def test_a_huge_pain_score_is_refused_at_once(huge: str) -> None:
+    # Once checked for a whole number first: 40 s of CPU for 1E+999999, 6 min for 1E+3000000.
+    score = _pain(1, valueQuantity={"value": huge}, effectiveDateTime="2026-05-01T08:00:00Z")
+    with pytest.raises(InputError) as caught:
+        import_bundle(_other_app_bundle(score))
+    assert str(caught.value) == (
+        "entry.1 (Observation).valueQuantity.value: must be a whole number from 0 to 10, "
+        f"not {huge.upper()}"
+    )
+
+
+def test_a_score_is_compared_with_its_range_before_it_is_made_a_whole_number() -> None:
+    from decimal import Decimal
+
+    from neckcheck.interop.fhir.read import _a_score
+
+    class Huge(Decimal):
+        def __int__(self) -> int:
+            if not -100 <= float(self) <= 100:
+                raise AssertionError(f"{self} was made a whole number")
+            return int(Decimal(self))
+
+    assert not _a_score(Huge("1E+999999"))
+    assert _a_score(Huge("7")) and not _a_score(Huge("6.5"))
 
 
 def test_pain_scores_entered_in_error_are_left_out() -> None:

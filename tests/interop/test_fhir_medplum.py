@@ -162,9 +162,11 @@ def test_a_searchset_read_back_from_the_server_imports_as_the_same_episodes(
     with source.session() as session:
         original = local_diary(session).episodes(newest_first=False)
     with db.session() as session:
-        diary = local_diary(session)
+        diary = local_diary(session)  # the same person's diary, on another installation
         added = diary.import_(
-            "fhir", searchset(patients.resources, responses.resources, observations.resources)
+            "fhir",
+            searchset(patients.resources, responses.resources, observations.resources),
+            as_mine=True,
         )
         assert (added.added, added.already) == (len(SAMPLE), 0)
         # The pain scores alone name the episodes they were derived from: nothing new.

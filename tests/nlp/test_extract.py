@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -579,3 +580,75 @@ def test_the_cli_shows_who_and_what_was_not_understood(env_db: str) -> None:
     )
     assert "about: your daughter" in shown.output
     assert "not understood: “the dog barked all night”" in shown.output
+
+
+# --- texts of marks (the second outside probe): a bound, and a linear ConText ---------------
+
+
+def test_a_run_of_marks_reads_as_its_first_three_with_the_offsets_kept() -> None:
+    short = extract("neck pain??? fever", now=NOW)
+    long = extract("neck pain" + "?" * 1990 + " fever", now=NOW)
+    assert short.document == long.document
+    assert short.uncertain == long.uncertain
+    [fever] = [m for m in long.mentions if m.finding == "fever"]
+    assert (fever.start, fever.text) == (2000, "fever")  # where the person wrote it
+
+
+@pytest.mark.parametrize("text", ["? " * 1000, "no fever, " * 200, "maybe dizzy, " * 150])
+def test_modifiers_of_a_long_text_are_compared_with_their_neighbours_only(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medspacy.context import ConTextModifier
+
+    compared = 0
+    limit = ConTextModifier.limit_scope
+
+    def counted(self: object, other: object) -> bool:
+        nonlocal compared
+        compared += 1
+        return bool(limit(self, other))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ConTextModifier, "limit_scope", counted)
+    extract(text, now=NOW)
+    assert 0 < compared < 20 * len(text)  # every pair of 1,000 hedges would be 1,000,000
+
+
+_WORDS = [
+    *("no", "not", "fever", "neck", "pain", "stiff", "?", ",", ";", "but", "maybe", "now"),
+    *("had", "last", "week", "headache", "dizzy", "and", "mum", "has", "if", ".", "numb"),
+]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=80))
+def test_the_linear_scope_pass_is_medspacys(words: list[str]) -> None:
+    """Scopes, and which modifier modifies which mention, are what medspaCy's own pairwise
+    ConTextGraph gives, on texts full of cues, marks and mentions."""
+    from medspacy.context import ConTextGraph, ConTextModifier
+
+    from neckcheck.nlp.extract import _reader
+    from neckcheck.nlp.pipeline import apply_modifiers, limit_scopes
+
+    doc = _reader().pipeline.nlp(" ".join(words))
+    graph = doc._.context_graph
+
+    def fresh() -> Any:
+        copy = ConTextGraph(prune_on_modifier_overlap=graph.prune_on_modifier_overlap)
+        copy.targets = graph.targets
+        copy.modifiers = [
+            ConTextModifier(m.rule, *m.modifier_span, doc, max_scope=m._max_scope)
+            for m in doc._.context_graph.modifiers
+        ]
+        return copy
+
+    ours, theirs = fresh(), fresh()
+    limit_scopes(ours.modifiers)
+    theirs.update_scopes()
+    assert [m.scope_span for m in ours.modifiers] == [m.scope_span for m in theirs.modifiers]
+    apply_modifiers(ours)
+    theirs.apply_modifiers()
+
+    def said(edges: list[Any]) -> list[tuple[Any, ...]]:
+        return [(t.start, t.end, t.label_, m.modifier_span, m.scope_span) for t, m in edges]
+
+    assert said(ours.edges) == said(theirs.edges)

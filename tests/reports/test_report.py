@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from neckcheck.reports.pdf import render_pdf
 from neckcheck.settings import Settings
 from neckcheck.timeparse import DEFAULT_DAYS
 from neckcheck.web.app import create_app
-from tests.factories import NOW, cli_runner, local_diary
+from tests.factories import NOW, cli_runner, local_diary, web_client
 
 Make = Callable[..., Episode]
 
@@ -259,7 +258,7 @@ def test_the_web_the_cli_and_the_pages_show_the_same_default_period(
     result = cli_runner().invoke(app, ["report", "--pdf", str(out)])
     assert f"Report for {first} to {last} written to" in result.output
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}")
-    with TestClient(create_app(settings, clock=FixedClock(NOW))) as client:
+    with web_client(create_app(settings, clock=FixedClock(NOW))) as client:
         web = client.get("/report.pdf")
         insights = client.get("/insights").text
     assert (

@@ -98,9 +98,7 @@ def test_accounts(db: Database) -> None:
 
 
 def _may_read(session: Session, user: accounts.User, patient_id: int) -> bool:
-    return access.decide(
-        session, Actor.signed_in(user), Action.read, patient_id, now=NOW, target="test"
-    )
+    return access.decide(session, Actor.signed_in(user), Action.read, patient_id, target="test")
 
 
 def test_sharing_by_invitation_and_revocation(db: Database) -> None:
@@ -198,7 +196,6 @@ def test_the_audit_log_records_others_and_is_append_only(db: Database) -> None:
                 Actor.signed_in(actor, ip="127.0.0.1"),
                 action,
                 alex.patient_id,
-                now=NOW,
                 target="/history",
             )
         entries = accounts.audit_for_patient(session=session, patient_id=alex.patient_id)

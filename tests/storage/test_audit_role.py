@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -19,7 +18,7 @@ from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.storage.db import make_engine
 from neckcheck.web.app import create_app
-from tests.factories import NOW, cli_runner, patient_accounts
+from tests.factories import NOW, cli_runner, patient_accounts, web_client
 from tests.web.clinic_app import SECRET, csrf, login
 
 runner = cli_runner()
@@ -57,7 +56,7 @@ def test_the_server_role_can_run_the_clinic(app_role: str, postgres_url: str) ->
     settings = Settings(
         database_url=app_role, clinic_mode=True, secret_key=SECRET, cookie_secure=False
     )
-    with TestClient(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as web:
+    with web_client(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as web:
         assert login(web, "p@example.org", "wrong password, surely").status_code == 401
         assert login(web, "p@example.org").status_code == 303
         body = {"started_at": "2026-06-29T08:00:00Z", "intensity": 4}
@@ -129,3 +128,73 @@ def test_grant_names_what_is_wrong(postgres_url: str, tmp_path: Path) -> None:
         env={"NECKCHECK_DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}"},
     )
     assert "PostgreSQL feature" in on_sqlite.output
+
+
+def _audit_now(url: str, statement: str) -> tuple[bool, str]:
+    """Run ``statement`` (an insert dated in 2000) as the role of ``url``; whether the entry
+    it made is dated by the database's clock (within the last minute, by the database)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(statement))
+            fresh, at = connection.execute(
+                sa.text(
+                    "SELECT at > clock_timestamp() - interval '1 minute', at::text "
+                    "FROM audit_log ORDER BY id DESC LIMIT 1"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    return bool(fresh), str(at)
+
+
+def test_the_server_role_cannot_date_an_entry_in_the_past(app_role: str) -> None:
+    backdated = (
+        "INSERT INTO audit_log (at, actor_id, patient_id, action, target, ip, granted) "
+        "VALUES ('2000-01-01T00:00:00Z', NULL, 1, 'read', '/x', '', true)"
+    )
+    fresh, at = _audit_now(app_role, backdated)
+    assert fresh, at
+    assert not at.startswith("2000")
+
+
+def test_renaming_an_account_does_not_change_what_the_audit_log_says(
+    app_role: str, postgres_url: str
+) -> None:
+    patient_accounts(postgres_url, ["p@example.org"])
+    owner = make_engine(postgres_url)
+    with owner.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (email, display_name, password_hash, role, disabled, "
+                "created_at) SELECT 'lee@example.org', 'Dr Lee', password_hash, 'clinician', "
+                "false, created_at FROM users WHERE email = 'p@example.org'"
+            )
+        )
+    owner.dispose()
+    settings = Settings(
+        database_url=app_role, clinic_mode=True, secret_key=SECRET, cookie_secure=False
+    )
+    app = create_app(settings, clock=FixedClock(NOW))
+    with web_client(app, follow_redirects=False) as patient:
+        assert login(patient, "p@example.org").status_code == 303
+        page = patient.post("/sharing/invite", data={"csrf_token": csrf(patient, "/sharing")})
+        code = page.text.split('class="code">', 1)[1].split("<", 1)[0]
+        doctor = web_client(app, follow_redirects=False)  # the app is running already
+        assert login(doctor, "lee@example.org").status_code == 303
+        form = {"code": code, "csrf_token": csrf(doctor, "/clinician")}
+        shared = doctor.post("/clinician/redeem", data=form)
+        assert shared.status_code == 303
+        assert doctor.get(shared.headers["location"] + "/insights").status_code == 200
+        as_server = make_engine(app_role)  # what a compromised server could do
+        with as_server.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE users SET display_name = 'Nobody', role = 'admin' "
+                    "WHERE email = 'lee@example.org'"
+                )
+            )
+        as_server.dispose()
+        sharing = patient.get("/sharing").text
+    assert "Dr Lee viewed your insights" in sharing
+    assert "Nobody" not in sharing.split('id="audit-h"', 1)[1]

@@ -6,14 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from neckcheck.cli import app
 from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.storage.db import head_revision
 from neckcheck.web.app import create_app
-from tests.factories import NOW, cli_runner
+from tests.factories import NOW, cli_runner, web_client
 
 
 def test_cli_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,7 +35,7 @@ def test_cli_on_postgresql(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -
 
 def test_web_app_on_postgresql(postgres_url: str) -> None:
     app = create_app(Settings(database_url=postgres_url), clock=FixedClock(NOW))
-    with TestClient(app) as client:
+    with web_client(app) as client:
         assert client.get("/").status_code == 200
         start = (NOW - timedelta(hours=3)).isoformat()
         created = client.post("/api/v1/episodes", json={"started_at": start, "intensity": 4})

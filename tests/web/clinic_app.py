@@ -22,7 +22,7 @@ from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
-from tests.factories import NOW, PASSWORD
+from tests.factories import NOW, PASSWORD, web_client
 
 SECRET = "s" * 40
 
@@ -35,7 +35,7 @@ class Clinic:
 
     def client(self, who: str | None = None, *, address: str = "203.0.113.1") -> TestClient:
         """A browser at ``address``, signed in as ``who`` (a key of ``users``) if given."""
-        client = TestClient(self.app, follow_redirects=False, client=(address, 50000))
+        client = web_client(self.app, follow_redirects=False, client=(address, 50000))
         if who is not None:
             login(client, self.users[who].email)
         return client
@@ -100,5 +100,5 @@ def clinic(tmp_path: Path) -> Iterator[Clinic]:
         ),
         clock=FixedClock(NOW),
     )
-    with TestClient(app):  # run the lifespan (database) for the clients below
+    with web_client(app):  # run the lifespan (database) for the clients below
         yield Clinic(url, app, users)

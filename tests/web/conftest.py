@@ -19,7 +19,7 @@ from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
-from tests.factories import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import CHROMIUM, CHROMIUM_ARGS, web_client
 from tests.web.clinic_app import clinic  # noqa: F401  (a fixture for every web test)
 
 AXE_CACHE = Path(__file__).resolve().parents[2] / ".cache" / "npm"
@@ -39,7 +39,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, clock=clock)) as test_client:
+    with web_client(create_app(settings, clock=clock)) as test_client:
         yield test_client
 
 

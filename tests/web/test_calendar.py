@@ -5,7 +5,10 @@ another's episodes, and the address never reaches a log or the audit log."""
 from __future__ import annotations
 
 import re
+import stat
+import threading
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +22,7 @@ from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
-from tests.factories import NOW
+from tests.factories import NOW, web_client
 from tests.web.clinic_app import Clinic, csrf
 
 FEED = re.compile(r'value="(https?://[^"]+/calendar/([A-Za-z0-9_-]+)\.ics)"')
@@ -49,7 +52,7 @@ def _token(profile: str) -> str:
 
 def _feed(app_client: TestClient, token: str) -> Calendar:
     """The feed as a calendar app fetches it: no cookies, no session."""
-    stranger = TestClient(app_client.app)
+    stranger = web_client(app_client.app)
     response = stranger.get(f"/calendar/{token}.ics")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -154,7 +157,7 @@ def test_resetting_the_link_ends_the_old_address(client: TestClient) -> None:
     _post(client, "/profile/calendar")
     new = _token(client.get("/profile").text)
     assert new != old
-    stranger = TestClient(client.app)
+    stranger = web_client(client.app)
     assert stranger.get(f"/calendar/{old}.ics").status_code == 404
     assert stranger.get(f"/calendar/{new}.ics").status_code == 200
     _post(client, "/profile/calendar/stop")
@@ -179,8 +182,51 @@ def test_the_secret_part_must_match(client: TestClient) -> None:
         client.app.state.settings.model_copy(update={"secret_key": "t" * 40}),
         clock=client.app.state.clock,
     )
-    with TestClient(other) as elsewhere:
+    with web_client(other) as elsewhere:
         assert elsewhere.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_copy_of_a_local_database_does_not_give_the_address(
+    client: TestClient, settings: Settings
+) -> None:
+    from neckcheck.services.reminders import _mac
+    from neckcheck.settings import DEFAULT_SECRET
+
+    token = _set_up(client)
+    lookup, mac = token[:16], token[16:]
+    # The built-in placeholder, which anyone with the database could try, is not the key.
+    assert _mac(DEFAULT_SECRET, lookup) != mac
+    key_file = settings.key_file()
+    assert key_file is not None and key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    assert _mac(key, lookup) == mac
+    database = Path(str(settings.database_url).removeprefix("sqlite:///"))
+    assert key_file.parent == database.parent  # beside the database, not in it
+    assert key.encode() not in database.read_bytes()
+    # The key is kept: a server started again on the same diary has the same address.
+    with web_client(create_app(settings, clock=client.app.state.clock)) as again:
+        assert again.get(f"/calendar/{token}.ics").status_code == 200
+
+
+def test_processes_making_the_key_at_once_agree_on_it(tmp_path: Path) -> None:
+    from neckcheck.storage.keyfile import kept_key
+
+    path = tmp_path / "folder" / "diary.db.key"
+    start = threading.Barrier(8)
+    keys: list[str] = []
+
+    def make() -> None:
+        start.wait(timeout=30)
+        keys.append(kept_key(path))
+
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and len(keys[0]) >= 32
+    assert sorted(p.name for p in path.parent.iterdir()) == ["diary.db.key"]
 
 
 # --- clinic mode ---------------------------------------------------------------------------

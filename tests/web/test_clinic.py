@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi.routing import APIRoute
-from fastapi.testclient import TestClient
 
 from neckcheck.auth.passwords import hash_password
 from neckcheck.clock import FixedClock
@@ -16,7 +15,7 @@ from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
-from tests.factories import NOW, PASSWORD, patient_accounts
+from tests.factories import NOW, PASSWORD, patient_accounts, web_client
 from tests.web.clinic_app import SECRET, Clinic, csrf, login
 from tests.web.route_table import route_table, routes
 
@@ -47,7 +46,7 @@ def test_sign_in_out_and_cookie_flags(clinic: Clinic) -> None:
 def test_the_session_cookie_is_secure_by_default(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
     patient_accounts(url, ["a@example.org"])
-    with TestClient(
+    with web_client(
         create_app(
             Settings(database_url=url, clinic_mode=True, secret_key=SECRET), clock=FixedClock(NOW)
         ),
@@ -181,7 +180,8 @@ def kind_of(path: str) -> str:
         "/no-spasm/undo",
         "/timer",
     )
-    if path in own or path.startswith(("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/")):
+    by_id = ("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/", "/sharing/withdraw/")
+    if path in own or path.startswith(by_id):
         return "own_diary"
     raise AssertionError(f"route {path} is not classified for the authorization matrix")
 
@@ -232,6 +232,7 @@ def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
         "episode_id": str(episode["id"]),
         "patient_id": str(owner.patient_id),
         "clinician_id": str(clinic.users["shared"].id),
+        "invitation_id": "1",
         "kind": "json",
         "day": "2026-06-29",
         "token": "not-the-owners-token",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -13,6 +14,7 @@ from neckcheck.domain import Profile
 from neckcheck.knowledge import load
 from neckcheck.storage import accounts, repo
 from neckcheck.storage.db import open_database
+from neckcheck.text import format_short_moment
 from tests.factories import NOW
 from tests.web.clinic_app import Clinic
 
@@ -132,20 +134,21 @@ def test_who_looked_is_told_in_words_at_the_patients_time(clinic: Clinic) -> Non
     patient = clinic.users["owner"].patient_id
     assert patient is not None
     doctor = clinic.client("shared")
-    for path in ("/clinician", "/clinician", "insights", "report.pdf"):
+    for path in ("/clinician", "insights", "report.pdf"):
         url = path if path.startswith("/") else f"/clinician/patients/{patient}/{path}"
         assert doctor.get(url).status_code == 200
     db = open_database(clinic.url)
     with db.session() as session:  # a change made with "neckcheck --patient ... log"
         accounts.record_accesses(
             session=session,
-            actor_id=None,
+            actor=None,
             patient_ids=[patient],
             action="write",
             target="neckcheck log",
             ip="",
-            now=NOW - timedelta(hours=3),
         )
+    with db.session() as session:
+        entries = accounts.audit_for_patient(session=session, patient_id=patient)
     db.close()
     sharing = clinic.client("owner").get("/sharing").text
     audit = sharing.split('id="audit-h"', 1)[1]
@@ -153,11 +156,13 @@ def test_who_looked_is_told_in_words_at_the_patients_time(clinic: Clinic) -> Non
         re.sub(r"<[^>]+>", "", line).replace("&#39;", "'")
         for line in re.findall(r"<li[^>]*>(.*?)</li>", audit)
     ]
-    # NOW is 12:00 UTC, 21:00 in Tokyo, the patient's time zone.
+    # Each entry at the database's time, told in Tokyo's, the patient's time zone.
+    tokyo = ZoneInfo("Asia/Tokyo")
+    when = [format_short_moment(e.at.astimezone(tokyo), this_year=NOW.year) for e in entries]
     assert lines[:4] == [
-        "Shared downloaded your report, 30 Jun 21:00",
-        "Shared viewed your insights, 30 Jun 21:00",
-        "Shared saw you on their list of patients 2 times, 30 Jun 21:00",
-        "The clinic's staff changed your diary from the command line, 30 Jun 18:00",
+        f"The clinic's staff changed your diary from the command line, {when[0]}",
+        f"Shared downloaded your report, {when[1]}",
+        f"Shared viewed your insights, {when[2]}",
+        f"Shared saw you on their list of patients, {when[3]}",
     ]
     assert "since Tue 30 Jun 2026, 21:00" in sharing  # when access was given, the same way

@@ -19,7 +19,7 @@ from neckcheck.errors import ConfigError
 from neckcheck.settings import Settings
 from neckcheck.storage import attempts
 from neckcheck.web.app import create_app
-from tests.factories import NOW, cli_runner
+from tests.factories import NOW, cli_runner, web_client
 
 PASSPHRASE = "blue kettle on the windowsill"
 WRONG = "not the passphrase at all"
@@ -39,7 +39,7 @@ def _settings(tmp_path: Path, **changes: Any) -> Settings:
 def phone(tmp_path: Path) -> Iterator[TestClient]:
     """A local diary served with a passphrase, seen from a phone on the local network."""
     app = create_app(_settings(tmp_path), clock=FixedClock(NOW))
-    with TestClient(app, follow_redirects=False, client=("192.168.1.20", 50000)) as client:
+    with web_client(app, follow_redirects=False, client=("192.168.1.20", 50000)) as client:
         yield client
 
 
@@ -109,7 +109,7 @@ def test_hash_passphrase_prints_a_hash_the_setting_accepts(tmp_path: Path) -> No
     assert short.exit_code == 2
     assert "passphrase: must be at least 10 characters" in short.output
     app = create_app(_settings(tmp_path, passphrase=stored), clock=FixedClock(NOW))
-    with TestClient(app, follow_redirects=False) as client:
+    with web_client(app, follow_redirects=False) as client:
         assert _sign_in(client, WRONG).status_code == 401
         assert _sign_in(client).status_code == 303
 
@@ -152,31 +152,31 @@ def test_the_right_passphrase_signs_in_and_signing_out_ends_it(phone: TestClient
 
 def test_wrong_guesses_hold_back_that_address_only(tmp_path: Path) -> None:
     app = create_app(_settings(tmp_path), clock=FixedClock(NOW))
-    with TestClient(app, follow_redirects=False, client=("198.51.100.7", 1)) as guesser:
+    with web_client(app, follow_redirects=False, client=("198.51.100.7", 1)) as guesser:
         for _ in range(attempts.SIGN_IN.per_subject):
             assert _sign_in(guesser, WRONG).status_code == 401
         held = _sign_in(guesser)  # the right passphrase waits too, from there
         assert held.status_code == 429
         assert "Wait 15 minutes" in held.text
-    with TestClient(app, follow_redirects=False, client=("192.168.1.20", 1)) as owner:
+    with web_client(app, follow_redirects=False, client=("192.168.1.20", 1)) as owner:
         assert _sign_in(owner).status_code == 303
 
 
 def test_a_new_passphrase_signs_out_whoever_knew_the_old_one(tmp_path: Path) -> None:
-    with TestClient(
+    with web_client(
         create_app(_settings(tmp_path), clock=FixedClock(NOW)), follow_redirects=False
     ) as before:
         assert _sign_in(before).status_code == 303
         token = before.cookies["neckcheck_session"]
     for passphrase, still_signed_in in ((PASSPHRASE, True), ("a brand new passphrase", False)):
         app = create_app(_settings(tmp_path, passphrase=passphrase), clock=FixedClock(NOW))
-        with TestClient(app, follow_redirects=False, cookies={"neckcheck_session": token}) as c:
+        with web_client(app, follow_redirects=False, cookies={"neckcheck_session": token}) as c:
             assert (c.get("/").status_code == 200) is still_signed_in
 
 
 def test_a_signed_in_server_sends_hsts_and_secure_cookies(tmp_path: Path) -> None:
     app = create_app(_settings(tmp_path, cookie_secure=True), clock=FixedClock(NOW))
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+    with web_client(app, base_url="https://localhost", follow_redirects=False) as client:
         page = client.get("/login")
         assert page.headers["Strict-Transport-Security"].startswith("max-age=")
         assert "secure" in page.headers["set-cookie"].lower()

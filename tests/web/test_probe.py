@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.web.app import MAX_BODY, create_app
-from tests.factories import NOW
+from tests.factories import NOW, web_client
 
 START = (NOW - timedelta(days=1)).isoformat()
 
@@ -76,7 +76,7 @@ def test_ids_beyond_the_columns_are_404_or_422(client: TestClient, row_id: int) 
 
 def test_ids_beyond_postgresql_columns_are_404(postgres_url: str, clock: object) -> None:
     app = create_app(Settings(database_url=postgres_url), clock=clock)  # type: ignore[arg-type]
-    with TestClient(app) as on_postgres:
+    with web_client(app) as on_postgres:
         for row_id in (2**31, 2**63 - 1):
             response = on_postgres.get(f"/api/v1/episodes/{row_id}")
             assert response.status_code in (404, 422), response.text
@@ -146,7 +146,7 @@ def test_api_writes_from_another_site_are_refused(client: TestClient) -> None:
     assert foreign.status_code == 403
     cross = client.post("/api/v1/episodes", json=body, headers={"sec-fetch-site": "cross-site"})
     assert cross.status_code == 403
-    same = client.post("/api/v1/episodes", json=body, headers={"origin": "http://testserver"})
+    same = client.post("/api/v1/episodes", json=body, headers={"origin": "http://localhost"})
     assert same.status_code == 201
     assert len(client.get("/api/v1/episodes").json()) == 1
 
@@ -169,7 +169,7 @@ def test_a_clinic_with_secure_cookies_sends_hsts(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'c.db'}", clinic_mode=True, secret_key="k" * 40
     )
-    with TestClient(create_app(settings, clock=FixedClock(NOW))) as clinic:
+    with web_client(create_app(settings, clock=FixedClock(NOW))) as clinic:
         answer = clinic.get("/login")
     assert answer.headers["strict-transport-security"].startswith("max-age=31536000")
     assert answer.headers["cache-control"] == "no-store"

@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 from argon2 import PasswordHasher
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from neckcheck.auth import passwords
@@ -20,7 +20,8 @@ from neckcheck.storage import accounts, attempts
 from neckcheck.storage.db import open_database
 from neckcheck.storage.tables import FailedAttemptRow, SessionRow
 from neckcheck.web.app import create_app
-from tests.factories import NOW, PASSWORD
+from neckcheck.web.server import serve_in_thread
+from tests.factories import NOW, PASSWORD, patient_accounts, web_client
 from tests.web.clinic_app import SECRET, Clinic, csrf, login
 
 WRONG = "not the password at all"
@@ -56,7 +57,7 @@ def test_the_limit_is_shared_by_processes_and_kept_across_restarts(clinic: Clini
     )
     address = "198.51.100.9"
     for _ in range(attempts.SIGN_IN.per_subject):  # spread over fresh apps on one database
-        with TestClient(
+        with web_client(
             create_app(settings, clock=FixedClock(NOW)),
             follow_redirects=False,
             client=(address, 1),
@@ -80,15 +81,13 @@ def test_the_attempts_table_stays_bounded_and_is_pruned(db_url: str) -> None:
     limit = attempts.SIGN_IN
     with db.session() as session:
         for n in range(500):  # one address hammering many accounts
-            attempts.record_failure(
+            attempts.claim(
                 limit, session=session, subject=f"x{n}", address="a", now=NOW, secret=SECRET
             )
         kept = session.scalar(select(func.count()).select_from(FailedAttemptRow))
         assert kept == 2 * limit.per_address
         later = NOW + limit.window + timedelta(seconds=1)
-        attempts.record_failure(
-            limit, session=session, subject="y", address="b", now=later, secret=SECRET
-        )
+        attempts.claim(limit, session=session, subject="y", address="b", now=later, secret=SECRET)
         assert session.scalar(select(func.count()).select_from(FailedAttemptRow)) == 2
         keys = session.scalars(select(FailedAttemptRow.key)).all()
         assert not any("y" in key or key == "b" for key in keys)  # keyed hashes only
@@ -136,13 +135,11 @@ def test_an_email_that_is_not_one_is_422_not_500(clinic: Clinic, email: str) -> 
 
 
 def test_a_nul_in_the_email_is_422_on_postgresql(postgres_url: str) -> None:
-    from tests.factories import patient_accounts
-
     patient_accounts(postgres_url, ["p@example.org"])
     settings = Settings(
         database_url=postgres_url, clinic_mode=True, secret_key=SECRET, cookie_secure=False
     )
-    with TestClient(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as app:
+    with web_client(create_app(settings, clock=FixedClock(NOW)), follow_redirects=False) as app:
         assert login(app, "p@example.org\x00", WRONG).status_code == 422
         assert login(app, "p@example.org").status_code == 303
 
@@ -208,10 +205,113 @@ def test_expired_sessions_are_deleted_when_someone_signs_in(clinic: Clinic) -> N
         database_url=clinic.url, clinic_mode=True, secret_key=SECRET, cookie_secure=False
     )
     later = FixedClock(NOW + timedelta(hours=settings.session_hours, minutes=1))
-    with TestClient(create_app(settings, clock=later), follow_redirects=False) as app:
+    with web_client(create_app(settings, clock=later), follow_redirects=False) as app:
         assert login(app, "other@example.org").status_code == 303
     db = open_database(clinic.url)
     with db.session() as session:
         left = session.scalars(select(SessionRow.expires_at)).all()
     db.close()
     assert left == [later.now() + timedelta(hours=settings.session_hours)]
+
+
+# --- guesses sent at the same moment (the second outside probe) -----------------------------
+
+PASSPHRASE = "the passphrase of the diary"
+
+
+def _browser(base: str, page: str, email: str | None = None) -> tuple[dict[str, str], str]:
+    """The cookies of a browser on ``base`` (signed in as ``email`` if given) and the CSRF
+    token of its form on ``page``."""
+    with requests.Session() as browser:
+        if email is not None:
+            assert _sign_in(browser, base, email) == 303
+        form = browser.get(base + page, timeout=60).text
+        token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        return browser.cookies.get_dict(), token
+
+
+def _sign_in(browser: requests.Session, base: str, email: str) -> int:
+    page = browser.get(base + "/login", timeout=60).text
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = {"email": email, "password": PASSWORD, "csrf_token": token}
+    return browser.post(base + "/login", data=form, allow_redirects=False, timeout=60).status_code
+
+
+def _posted_at_once(
+    count: int, url: str, data: dict[str, str], cookies: dict[str, str]
+) -> list[int]:
+    """The status codes of ``count`` posts of ``data`` to ``url``, sent from as many threads
+    released together, with the browser's ``cookies``."""
+    start = threading.Barrier(count)
+    codes: list[int] = []
+
+    def post() -> None:
+        with requests.Session() as browser:
+            browser.cookies.update(cookies)
+            start.wait(timeout=60)
+            answer = browser.post(url, data=data, allow_redirects=False, timeout=120)
+            codes.append(answer.status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(codes)
+
+
+def _clinic(url: str) -> Settings:
+    return Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False)
+
+
+def test_forty_wrong_passphrases_sent_at_once_are_forty_attempts(
+    sqlite_or_postgres_url: str,
+) -> None:
+    settings = Settings(
+        database_url=sqlite_or_postgres_url, passphrase=PASSPHRASE, cookie_secure=False
+    )
+    with serve_in_thread(create_app(settings, clock=FixedClock(NOW)), settings=settings) as base:
+        cookies, token = _browser(base, "/login")
+        codes = _posted_at_once(
+            40, base + "/login", {"password": WRONG, "csrf_token": token}, cookies
+        )
+    checked = attempts.SIGN_IN.per_subject  # one subject, the passphrase, from one address
+    assert codes == [401] * checked + [429] * (40 - checked)
+
+
+def test_thirty_wrong_passwords_for_one_account_at_once_are_thirty_attempts(
+    sqlite_or_postgres_url: str,
+) -> None:
+    patient_accounts(sqlite_or_postgres_url, ["ann@example.org"])
+    settings = _clinic(sqlite_or_postgres_url)
+    with serve_in_thread(create_app(settings, clock=FixedClock(NOW)), settings=settings) as base:
+        cookies, token = _browser(base, "/login")
+        form = {"email": "ann@example.org", "password": WRONG, "csrf_token": token}
+        codes = _posted_at_once(30, base + "/login", form, cookies)
+        with requests.Session() as owner:  # the right password, from the guesser's address
+            assert _sign_in(owner, base, "ann@example.org") == 429
+    checked = attempts.SIGN_IN.per_subject
+    assert codes == [401] * checked + [429] * (30 - checked)
+
+
+def test_thirty_wrong_invitation_codes_at_once_are_thirty_attempts(
+    sqlite_or_postgres_url: str,
+) -> None:
+    db = open_database(sqlite_or_postgres_url)
+    with db.session() as session:
+        accounts.create_user(
+            session=session,
+            email="lee@example.org",
+            display_name="Dr Lee",
+            password_hash=passwords.hash_password(PASSWORD),
+            role="clinician",
+            now=NOW,
+        )
+    db.close()
+    settings = _clinic(sqlite_or_postgres_url)
+    with serve_in_thread(create_app(settings, clock=FixedClock(NOW)), settings=settings) as base:
+        cookies, token = _browser(base, "/clinician", "lee@example.org")
+        form = {"code": "AAAA-BBBB-CCCC", "csrf_token": token}
+        codes = _posted_at_once(30, base + "/clinician/redeem", form, cookies)
+    checked = attempts.INVITATION.per_subject
+    assert codes == [422] * checked + [429] * (30 - checked)

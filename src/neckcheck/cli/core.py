@@ -9,7 +9,7 @@ bad. Heavy modules (pydantic models, SQLAlchemy, the web app) are imported insid
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,13 +158,17 @@ def read_input(file: Path | None) -> tuple[str, str]:
         raise InputError(f"{where} is not UTF-8 text", field="FILE") from None
 
 
-def write_output(path: Path, data: str | bytes, *, flag: str) -> None:
-    """Write a file the person named; a failure is one line naming the flag."""
+def write_output(path: Path, data: str | bytes | Iterable[str], *, flag: str) -> None:
+    """Write a file the person named (text in pieces is written as it comes); a failure is
+    one line naming the flag."""
     try:
         if isinstance(data, bytes):
             path.write_bytes(data)
-        else:
+        elif isinstance(data, str):
             path.write_text(data, "utf-8")
+        else:
+            with path.open("w", encoding="utf-8") as out:
+                out.writelines(data)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror}", field=flag) from None
 

@@ -463,7 +463,7 @@ def export(
         exported = diary.export(
             kind, fhir_bundle="collection" if fhir_collection else "transaction"
         )
-    write_output(path, exported.body, flag=f"--{kind}")
+    write_output(path, exported.chunks, flag=f"--{kind}")
     typer.echo(f"Exported {count(exported.count, 'episode', 'episodes')} to {path}.")
 
 
@@ -478,16 +478,27 @@ def import_(
             "searchset), or pain scores (LOINC 72514-3) from another app.",
         ),
     ] = None,
+    as_mine: Annotated[
+        bool,
+        typer.Option(
+            "--as-mine",
+            help="With --fhir: the records are this diary's person's, though the Bundle's "
+            "Patient is another (your diary exported from another installation).",
+        ),
+    ] = False,
 ) -> None:
     """Import episodes; if any record is wrong, nothing is imported and the error says where.
-    A FHIR import skips the episodes the diary already holds."""
+    A FHIR import skips the episodes the diary already holds, and refuses a Bundle of
+    another person's records unless --as-mine says they are yours."""
     from neckcheck.cli.core import one_of
     from neckcheck.text import count
 
     kind, path = one_of(json=as_json, fhir=fhir)
+    if as_mine and kind != "fhir":
+        raise InputError("goes with --fhir", field="--as-mine")
     text, _where = read_input(path)
     with runtime(ctx).diary() as diary:
-        result = diary.import_(kind, text)
+        result = diary.import_(kind, text, as_mine=as_mine)
     imported = f"Imported {count(result.added, 'episode', 'episodes')}"
     # Only a FHIR import knows which episodes the diary held already.
     held = f"; {result.already} already in the diary" if kind == "fhir" else ""

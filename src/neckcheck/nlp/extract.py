@@ -279,6 +279,18 @@ class _Found:
     past_time: bool = False  # a day in the past is said of it ("on Sunday")
 
 
+# A run of marks ("??????", ",,,,", "!!!!!!!!"): the first three say all it says.
+_MARKS = re.compile(r"[^\w\s]{4,}")
+
+
+def _calm(text: str) -> str:
+    """``text`` with every run of more than three marks cut to its first three, the rest
+    blanked (so the text keeps its length and offsets). Each mark is a token, and many a
+    terminator or a hedge of the text's reading (ConText): a run adds nothing a few do not
+    say, and bounds how many a text of any length can hold."""
+    return _MARKS.sub(lambda run: run[0][:3] + " " * (len(run[0]) - 3), text)
+
+
 def extract(text: str, *, now: datetime) -> Extraction:
     """Read ``text`` (what a person wrote about one episode) into an :class:`Extraction`.
 
@@ -295,7 +307,7 @@ def extract(text: str, *, now: datetime) -> Extraction:
 
     reader = _reader()
     # Same length as the text, so mention offsets point into what the person wrote.
-    clean = text.replace("\u2019", "'").replace("\u2018", "'")
+    clean = _calm(text.replace("\u2019", "'").replace("\u2018", "'"))
     lowered = clean.lower()
     doc = reader.pipeline.nlp(clean)
     about = details.subject(clean, lowered, reader.relations, reader.body_parts)
@@ -709,14 +721,18 @@ def _past_when_now_denied(found: list[_Found]) -> None:
     """ "Last week I had a high fever ... now no fever", "became confused ... back to his
     usual self now": what was said before is a past mention."""
     denied = {f.label for f in found if f.status == "absent"}
+    says_now: dict[int, bool] = {}  # by sentence start: each sentence is read once
+
+    def now_said(span: Any) -> bool:
+        sentence = span.sent
+        if sentence.start not in says_now:
+            says_now[sentence.start] = any(t.lower_ in _NOW_WORDS for t in sentence)
+        return says_now[sentence.start]
+
     for label in denied:
         present = [f for f in found if f.label == label and f.status == "present"]
         later_now = [
-            f
-            for f in found
-            if f.label == label
-            and f.status == "absent"
-            and any(t.lower_ in _NOW_WORDS for t in f.span.sent)
+            f for f in found if f.label == label and f.status == "absent" and now_said(f.span)
         ]
         earlier = bool(later_now) and all(
             p.span.sent.end <= later_now[0].span.sent.start for p in present

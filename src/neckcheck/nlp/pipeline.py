@@ -24,7 +24,9 @@ Patterns are written in a small language (see :func:`compile_pattern`).
 
 from __future__ import annotations
 
+import bisect
 import functools
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -196,11 +198,15 @@ def _clause_marks(doc: Any, starters: frozenset[str]) -> Any:
     return doc
 
 
+# How far a list may run on after a comma before its "or": a dozen short items.
+_LIST_REACH = 60
+
+
 def _list_comma(lowers: list[str], norms: list[str], i: int) -> bool:
     """Whether the comma at ``i`` separates items of a list closed by "or" or "nor"
     ("no fever, chills or rash"; "no numbness, tingling, or weakness")."""
     words = 0
-    for j in range(i + 1, len(lowers)):
+    for j in range(i + 1, min(len(lowers), i + 1 + _LIST_REACH)):
         text = lowers[j]
         if text in ("or", "nor"):
             return True
@@ -460,6 +466,104 @@ class WindowMatcher:
         self._hashed = True
 
 
+def limit_scopes(modifiers: list[Any]) -> None:
+    """What medspaCy's ``ConTextGraph.update_scopes`` does, at a cost that grows with the
+    pairs of modifiers whose scopes meet rather than with every pair of them.
+
+    ``update_scopes`` lets each pair of modifiers (in their order) limit each other's scope,
+    and a pair whose scopes do not meet changes nothing (``limit_scope`` returns at once).
+    Scopes only shrink, so two that do not meet at first never meet later: the pairs that
+    meet are found once, by a sweep over the scopes in order of their starts, and taken in
+    the same order as there. The result is the same, but a text of 2,000 question marks
+    (each a hedge that looks five tokens back) is about 10,000 pairs, not 2,000,000.
+    """
+    spans = [modifier.scope_span for modifier in modifiers]
+    pairs: list[tuple[int, int]] = []
+    open_: list[tuple[int, int]] = []  # (scope end, index), the scopes that reach this far
+    for index in sorted(range(len(modifiers)), key=lambda i: spans[i][0]):
+        start, end = spans[index]
+        while open_ and open_[0][0] < start:
+            heapq.heappop(open_)
+        pairs += [(min(other, index), max(other, index)) for _, other in open_]
+        heapq.heappush(open_, (end, index))
+    for first, second in sorted(pairs):
+        modifiers[first].limit_scope(modifiers[second])
+        modifiers[second].limit_scope(modifiers[first])
+
+
+def apply_modifiers(graph: Any) -> None:
+    """What medspaCy's ``ConTextGraph.apply_modifiers`` does (drop the modifiers that overlap
+    a target, when the graph prunes; then each modifier modifies the targets in its scope,
+    in their order), comparing each modifier with the targets near it only: those that
+    start at most the longest target's length before it and no later than its end."""
+    from medspacy.util import tuple_overlaps
+
+    targets = sorted(range(len(graph.targets)), key=lambda i: graph.targets[i].start)
+    starts = [graph.targets[i].start for i in targets]
+    reach = max((t.end - t.start for t in graph.targets), default=0)
+
+    def near(low: int, high: int) -> list[Any]:
+        chosen = targets[
+            bisect.bisect_left(starts, low - reach) : bisect.bisect_right(starts, high)
+        ]
+        return [graph.targets[i] for i in sorted(chosen)]
+
+    if graph.prune_on_modifier_overlap:
+        graph.modifiers = [
+            modifier
+            for modifier in graph.modifiers
+            if not any(
+                tuple_overlaps((target.start, target.end), modifier.modifier_span)
+                for target in near(*modifier.modifier_span)
+            )
+        ]
+    edges = []
+    for modifier in graph.modifiers:
+        for target in near(*modifier.scope_span):
+            if modifier.modifies(target):
+                modifier.modify(target)
+        modifier.reduce_targets()
+        edges += [(target, modifier) for target in modifier._targets]
+    graph.edges = edges
+
+
+def _register_context() -> None:
+    """medspaCy's ConText as the ``neckcheck_context`` component, with the scope pass of
+    :func:`limit_scopes` (registered once per process)."""
+    from medspacy.context import ConText, ConTextGraph, ConTextModifier
+    from spacy.language import Language
+
+    if Language.has_factory("neckcheck_context"):
+        return
+
+    @Language.factory("neckcheck_context")
+    class LinearContext(ConText):  # type: ignore[misc]
+        def __call__(self, doc: Any, targets: str | None = None) -> Any:
+            # ConText.__call__ (medspaCy 1.3) as it is, but for the scope pass.
+            spans = doc.spans[self.span_group_name] if targets is None else getattr(doc._, targets)
+            graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
+            graph.targets = spans
+            matcher = self._ConText__matcher
+            graph.modifiers = [
+                ConTextModifier(
+                    matcher.rule_map[self.nlp.vocab[match_id].text],
+                    start,
+                    end,
+                    doc,
+                    max_scope=self.max_scope,
+                )
+                for match_id, start, end in matcher(doc)
+            ]
+            limit_scopes(graph.modifiers)
+            apply_modifiers(graph)
+            for target, modifier in graph.edges:
+                target._.modifiers += (modifier,)
+            if self.context_attributes_mapping:
+                self.set_context_attributes(graph.edges)
+            doc._.context_graph = graph
+            return doc
+
+
 @dataclass(frozen=True)
 class Pipeline:
     nlp: Any
@@ -604,8 +708,9 @@ def build(kb: KnowledgeBase) -> Pipeline:
         return doc
 
     nlp.add_pipe("neckcheck_break_norms")
+    _register_context()
     context: Any = nlp.add_pipe(
-        "medspacy_context",
+        "neckcheck_context",
         config={
             "rules": None,
             "phrase_matcher_attr": "NORM",

@@ -1,7 +1,7 @@
 """Who may do what to whose diary: one decision, and the audit entry it leaves.
 
     >>> actor = Actor.signed_in(user, ip="203.0.113.9")
-    >>> decide(session, actor, Action.insights, patient_id=7, now=now, target="/insights")
+    >>> decide(session, actor, Action.insights, patient_id=7, target="/insights")
     True
 
 Every route and command that touches a diary goes through :func:`decide` (directly, or
@@ -94,12 +94,11 @@ def command_line_person(
     user = accounts.patient_account(session=session, email=patient)
     accounts.record_accesses(
         session=session,
-        actor_id=None,
+        actor=None,
         patient_ids=[user.patient_id] if user.patient_id is not None else [],
         action=action.value,
         target=target,
         ip="",
-        now=now,
     )
     return Actor(None, user.patient_id)
 
@@ -123,23 +122,22 @@ def decide(
     action: Action,
     patient_id: int,
     *,
-    now: datetime,
     target: str,
 ) -> bool:
     """Whether ``actor`` may do ``action`` to the diary of ``patient_id``; an access by anyone
-    but the diary's owner is written to the audit log, granted or not."""
+    but the diary's owner is written to the audit log, granted or not, at the database's
+    time."""
     granted = _allowed(session, actor, action, patient_id)
     if actor.user is not None and actor.patient_id != patient_id:
         # A refusal usually fails the request and rolls its transaction back: its entry is
         # written again after the rollback (see accounts.record_accesses).
         accounts.record_accesses(
             session=session,
-            actor_id=actor.user.id,
+            actor=actor.user,
             patient_ids=[patient_id],
             action=action.value,
             target=target,
             ip=actor.ip,
-            now=now,
             granted=granted,
         )
     return granted
@@ -153,18 +151,15 @@ def require_role(actor: Actor, role: str) -> accounts.User:
     return user
 
 
-def record_listing(
-    session: Session, actor: Actor, patient_ids: list[int], *, now: datetime, target: str
-) -> None:
+def record_listing(session: Session, actor: Actor, patient_ids: list[int], *, target: str) -> None:
     """Audit a page that shows several patients at once (a clinician's list), whose consent
     the listing query itself required."""
     if actor.user is not None:
         accounts.record_accesses(
             session=session,
-            actor_id=actor.user.id,
+            actor=actor.user,
             patient_ids=[p for p in patient_ids if p != actor.patient_id],
             action=Action.list.value,
             target=target,
             ip=actor.ip,
-            now=now,
         )

@@ -16,7 +16,7 @@ against limits kept in the database (``storage.attempts``), like wrong passwords
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -277,16 +277,16 @@ class Accounts:
         """The link of ``token`` if it can be used now; LinkNotUsable saying why and whom to
         ask otherwise. Unknown links count against the address's limit."""
         attempt = self._attempt(attempts.LINK, "link", address)
-        attempt.check()
+        attempt.claim()  # counted before the lookup; taken back for a link known here
         link = links.find_link(session=self.session, token=token, secret=self.secret)
         what = "invitation" if purpose == "join" else "link to set a new password"
         if link is None or link.purpose != purpose:
-            attempt.failed()
             raise LinkNotUsable(
                 f"This {what} is not known here. Check that the whole link was copied from "
                 "the email or message; if it was, ask the clinic's staff for a new one",
                 reason="unknown",
             )
+        attempt.released()
         ask = _whom_to_ask(link)
         if link.used_at is not None:
             raise LinkNotUsable(
@@ -399,13 +399,12 @@ class Accounts:
             self._attempt(attempts.SECOND_FACTOR_ANYWHERE, str(user.id), f"account {user.id}"),
         ]
         for attempt in limits:
-            attempt.check()
+            attempt.claim()  # counted before the check: codes sent at once all count
         problem = self._code_problem(user, code)
         if problem:
-            for attempt in limits:
-                attempt.failed()
             raise InputError(problem, field="code")
         limits[0].succeeded()
+        limits[1].released()
 
     def _code_problem(self, user: User, code: str) -> str:
         factor = factors.get_factor(session=self.session, user_id=user.id)
@@ -469,7 +468,7 @@ class Accounts:
         """The first code from the app confirms the authenticator; returns the ten recovery
         codes (shown once). A sign-in that was waiting for the set-up is then signed in."""
         limit = self._attempt(attempts.SECOND_FACTOR, str(user.id), address)
-        limit.check()
+        limit.claim()
         factor = factors.get_factor(session=self.session, user_id=user.id)
         if factor is None or factor.confirmed:
             raise InputError("start again: open the set-up page", field="code")
@@ -477,12 +476,12 @@ class Accounts:
         now = self.clock.now()
         found = totp.match(secret, code, now=now, last_step=None) if secret else None
         if found is None:
-            limit.failed()
             raise InputError(
                 "is not the code your authenticator app shows now; check the app's time and "
                 "that it was set up from this page",
                 field="code",
             )
+        limit.succeeded()
         codes = totp.new_recovery_codes()
         factors.confirm_factor(
             session=self.session,
@@ -527,10 +526,9 @@ class Accounts:
         from neckcheck.auth.passwords import verify_password
 
         attempt = self._attempt(attempts.SIGN_IN, user.email, address)
-        attempt.check()
+        attempt.claim()
         found = accounts.password_hash_for(session=self.session, email=user.email)
         if found is None or not verify_password(found[1], password):
-            attempt.failed()
             raise InputError("is not your current password", field="current_password")
         attempt.succeeded()
 
@@ -629,19 +627,16 @@ class Accounts:
     def _erase(self, actor: Actor, user: User, *, target: str) -> None:
         now = self.clock.now()
         if user.patient_id is not None:
-            if not decide(
-                self.session, actor, Action.erase, user.patient_id, now=now, target=target
-            ):
+            if not decide(self.session, actor, Action.erase, user.patient_id, target=target):
                 raise NotFoundError("no such patient account")
             if actor.patient_id == user.patient_id:  # decide audits only others' access
-                accounts.record_accesses(
+                accounts.record_accesses(  # the entry names the tombstone, not the person
                     session=self.session,
-                    actor_id=user.id,
+                    actor=replace(user, display_name=ERASED_NAME),
                     patient_ids=[user.patient_id],
                     action=Action.erase.value,
                     target=target,
                     ip=actor.ip,
-                    now=now,
                 )
         accounts.erase_account(session=self.session, user_id=user.id, now=now, name=ERASED_NAME)
 

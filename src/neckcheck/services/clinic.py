@@ -82,10 +82,12 @@ class AuditLine:
 @dataclass(frozen=True)
 class Sharing:
     """A patient's sharing page: who has access (since when, in the patient's time zone),
-    and who looked (or tried to), newest first."""
+    who looked (or tried to), newest first, and the invitation codes not used yet (which
+    the patient may withdraw)."""
 
     access: list[accounts.Access]
     audit: list[AuditLine]
+    codes: list[accounts.Invitation] = field(default_factory=list)
 
 
 def _who(entry: accounts.AuditEntry) -> str:
@@ -300,11 +302,9 @@ class Clinic:
         """
         email = accounts.normal_email(email)
         attempt = self._attempt(SIGN_IN, email, address)
-        attempt.check()
+        attempt.claim()  # counted before the slow check: guesses sent at once all count
         user = self.check_password(email, password)
-        if user is None:
-            attempt.failed()
-        else:
+        if user is not None:
             attempt.succeeded()
         return user
 
@@ -362,18 +362,41 @@ class Clinic:
         entries = accounts.audit_for_patient(
             session=self.session, patient_id=patient_id, limit=AUDIT_SHOWN
         )
+        codes = accounts.outstanding_invitations(
+            session=self.session, patient_id=patient_id, now=self.clock.now()
+        )
         return Sharing(
             [replace(a, since=a.since.astimezone(zone)) for a in access],
             audit_lines(entries, zone=zone, now=self.clock.now()),
+            [
+                replace(
+                    c,
+                    created_at=c.created_at.astimezone(zone),
+                    expires_at=c.expires_at.astimezone(zone),
+                )
+                for c in codes
+            ],
         )
 
+    def withdraw(self, actor: Actor, invitation_id: int) -> None:
+        """Withdraw one of the patient's codes not used yet: it no longer works."""
+        withdrawn = accounts.withdraw_invitations(
+            session=self.session, patient_id=self._own_diary(actor), invitation_id=invitation_id
+        )
+        if not withdrawn:
+            raise NotFoundError("no such invitation code waits to be used")
+
     def revoke(self, actor: Actor, clinician_id: int) -> None:
+        """Stop sharing with a clinician, and withdraw every code not used yet (one given to
+        them must not let them back in)."""
+        patient_id = self._own_diary(actor)
         accounts.revoke_access(
             session=self.session,
-            patient_id=self._own_diary(actor),
+            patient_id=patient_id,
             clinician_id=clinician_id,
             now=self.clock.now(),
         )
+        accounts.withdraw_invitations(session=self.session, patient_id=patient_id)
 
     def redeem(self, actor: Actor, code: str, *, address: str) -> int:
         """The clinician accepts an invitation; returns the patient now shared with them.
@@ -383,14 +406,12 @@ class Clinic:
         clinician = require_role(actor, "clinician")
         now = self.clock.now()
         attempt = self._attempt(INVITATION, str(clinician.id), address)
-        attempt.check()
-        try:
-            return accounts.redeem_invitation(
-                session=self.session, code=code, clinician=clinician, now=now, secret=self.secret
-            )
-        except InputError:
-            attempt.failed()
-            raise
+        attempt.claim()  # counted until the code is found good: codes sent at once all count
+        patient_id = accounts.redeem_invitation(
+            session=self.session, code=code, clinician=clinician, now=now, secret=self.secret
+        )
+        attempt.succeeded()
+        return patient_id
 
     # --- a clinician's patients -------------------------------------------------------------
 
@@ -420,7 +441,7 @@ class Clinic:
         )
         attention = alerts.waiting(session=self.session, clinician_id=clinician.id, now=now)
         shown = sorted({row.id for row in rows} | {alert.patient_id for alert in attention})
-        record_listing(self.session, actor, shown, now=now, target=target)
+        record_listing(self.session, actor, shown, target=target)
         return DashboardPage(rows, total, page, max(1, -(-total // per_page)), attention)
 
     def mark_seen(self, actor: Actor, alert_id: int, *, target: str) -> None:
@@ -432,7 +453,7 @@ class Clinic:
             session=self.session, clinician_id=clinician.id, alert_id=alert_id, now=now
         )
         if patient_id is None or not decide(
-            self.session, actor, Action.seen, patient_id, now=now, target=target
+            self.session, actor, Action.seen, patient_id, target=target
         ):
             raise NotFoundError("that alert is not waiting for you")
 

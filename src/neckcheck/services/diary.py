@@ -13,7 +13,7 @@ engine, the patterns, the reports and the exports happens here, with the clock i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
@@ -123,10 +123,30 @@ class Logged:
 
 @dataclass(frozen=True)
 class Export:
-    body: str
+    """A file of the diary: its text in pieces (``chunks``; each time it is iterated, the
+    file again from the start), what it is, its name, and how many episodes it holds. A FHIR
+    Bundle is made as its pieces are read, from what was read of the diary already: sending
+    it needs no database."""
+
+    chunks: Iterable[str]
     media_type: str
     filename: str
     count: int
+
+    @property
+    def body(self) -> str:
+        """The whole file as one text."""
+        return "".join(self.chunks)
+
+
+class _Pieces:
+    """An iterable that makes its pieces afresh each time it is iterated."""
+
+    def __init__(self, make: Callable[[], Iterator[str]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[str]:
+        return self._make()
 
 
 class Diary:
@@ -165,7 +185,7 @@ class Diary:
             if actor.patient_id is None:
                 raise NotAllowed("this account has no diary of its own")
             patient_id = actor.patient_id
-        if not decide(session, actor, action, patient_id, now=clock.now(), target=target):
+        if not decide(session, actor, action, patient_id, target=target):
             # A diary that may not be seen is indistinguishable from one that does not exist.
             raise NotFoundError(f"patient {patient_id} not found")
         return cls(session, patient_id, clock, action=action)
@@ -557,37 +577,47 @@ class Diary:
             raise InputError(f"no export called {kind!r}; try json, csv or fhir", field="format")
         episodes = self.episodes(period, newest_first=False)
         now = self.clock.now()
+        chunks: Iterable[str]
         if kind == "json":
             everything = Period(EARLIEST_DAY, self.today_date(), self.zone)
             free_days = self.pain_free_days(period or everything)
-            body = plain.export_json(episodes, now=now, pain_free_days=free_days)
+            chunks = [plain.export_json(episodes, now=now, pain_free_days=free_days)]
         elif kind == "csv":
-            body = plain.export_csv(episodes)
+            chunks = [plain.export_csv(episodes)]
         else:
-            body = self._fhir(episodes, fhir_bundle)
+            chunks = self._fhir(episodes, fhir_bundle)
         days = f"-{period.first}-to-{period.last}" if period is not None else ""
         filename = f"neckcheck-diary{days}.{_EXPORT_SUFFIX[kind]}"
-        return Export(body, _EXPORT_TYPES[kind], filename, len(episodes))
+        return Export(chunks, _EXPORT_TYPES[kind], filename, len(episodes))
 
-    def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> str:
+    def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> Iterable[str]:
+        """The FHIR Bundle of ``episodes`` (oldest first), made and validated an episode at
+        a time as it is read; everything it needs from the database is read now."""
         from neckcheck.interop import fhir
         from neckcheck.storage.repo import LOCAL_PATIENT_NAME
 
         origins = repo.episode_origins(session=self.session, patient_id=self.patient_id)
         name = self.name()
         checked = self._checker()
-        record = fhir.DiaryRecord(
-            namespace=repo.install_namespace(session=self.session),
-            patient_id=self.patient_id,
-            # "Me", local mode's name until the person gives theirs, names nobody.
-            name=None if name == LOCAL_PATIENT_NAME else name,
-            birth_year=self.profile().birth_year,
-            episodes=[
-                fhir.EpisodeRecord(episode, origins[episode.id], checked(episode))
-                for episode in episodes
-            ],
-        )
-        return fhir.export_bundle(record, now=self.clock.now(), kind=kind)
+        namespace = repo.install_namespace(session=self.session)
+        birth_year = self.profile().birth_year
+        now = self.clock.now()
+
+        def pieces() -> Iterator[str]:
+            record = fhir.DiaryRecord(
+                namespace=namespace,
+                patient_id=self.patient_id,
+                # "Me", local mode's name until the person gives theirs, names nobody.
+                name=None if name == LOCAL_PATIENT_NAME else name,
+                birth_year=birth_year,
+                episodes=(
+                    fhir.EpisodeRecord(episode, origins[episode.id], checked(episode))
+                    for episode in episodes
+                ),
+            )
+            return fhir.bundle_chunks(record, now=now, kind=kind)
+
+        return _Pieces(pieces)
 
     # --- changing ---------------------------------------------------------------------------
 
@@ -699,13 +729,15 @@ class Diary:
         self._may()
         repo.delete_episode(session=self.session, patient_id=self.patient_id, episode_id=episode_id)
 
-    def import_(self, kind: str, text: str) -> ImportResult:
+    def import_(self, kind: str, text: str, *, as_mine: bool = False) -> ImportResult:
         """Add the episodes of a neckcheck JSON export or a FHIR Bundle: every record is
         checked first, and if any is wrong nothing is added (InputError names the record).
 
         A FHIR import adds only episodes the diary does not hold yet (by the identifier of
         the record each came from, or for its own exports, of the episode), so importing the
-        same Bundle twice changes nothing.
+        same Bundle twice changes nothing. A Bundle whose Patient is another person (its
+        identifier is not this diary's) is refused, unless ``as_mine`` says the records are
+        this person's all the same (their diary exported from another installation).
         """
         self._may()
         from neckcheck.interop import fhir, plain
@@ -740,9 +772,10 @@ class Diary:
             return ImportResult(added, 0, len(days))
         if kind != "fhir":
             raise InputError(f"cannot import {kind!r}; use json or fhir", field="format")
-        items = fhir.import_bundle(text, zone=self.zone)
-        self._refuse_the_future([item.data for item in items], numbered=True)
         namespace = repo.install_namespace(session=self.session)
+        person = None if as_mine else fhir.patient_identifier(namespace, self.patient_id)
+        items = fhir.import_bundle(text, zone=self.zone, person=person)
+        self._refuse_the_future([item.data for item in items], numbered=True)
         held = {
             fhir.episode_key(
                 origin, namespace=namespace, patient_id=self.patient_id, episode_id=episode_id

@@ -8,10 +8,11 @@ guards it: every page and the API then ask for a sign-in with the passphrase fir
     >>> token = door.sign_in("a long passphrase", address="192.0.2.8", hours=12)
     >>> door.current(token).csrf_token
 
-The passphrase is compared with Argon2 (as account passwords are), failed attempts count
-against the limits of :mod:`neckcheck.storage.attempts` (five from one address hold that
-address back for 15 minutes), and sign-ins are server-side sessions, so signing out ends one
-and changing the passphrase ends them all.
+The passphrase is compared with Argon2 (as account passwords are), attempts count against
+the limits of :mod:`neckcheck.storage.attempts` from before they are checked until one
+succeeds (five failures from one address hold that address back for 15 minutes), and
+sign-ins are server-side sessions, so signing out ends one and changing the passphrase ends
+them all.
 """
 
 from __future__ import annotations
@@ -64,10 +65,9 @@ class Passphrase:
             now=now,
             secret=self.secret,
         )
-        attempt.check()
+        attempt.claim()  # counted before the slow check: guesses sent at once all count
         if not verify_password(self.stored, passphrase):
-            attempt.failed()
-            return None
+            return None  # the claim stays, as the failure
         attempt.succeeded()
         return sessions.start_local_session(session=self.session, now=now, hours=hours)
 

@@ -10,7 +10,9 @@ The address is the credential: no sign-in is needed to fetch the feed. Its token
 ``lookup`` (stored; it finds the feed) followed by an HMAC-SHA256 of that lookup under the
 server's secret key (never stored; compared in constant time), so a copy of the database
 alone does not give anyone the address. Resetting the link draws a new lookup; changing
-``NECKCHECK_SECRET_KEY`` changes every address (the profile page shows the new one).
+``NECKCHECK_SECRET_KEY`` changes every address (the profile page shows the new one). A local
+diary without that setting has a random key of its own instead (:func:`feed_key`), kept in a
+file beside the database, never in it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -31,7 +34,10 @@ from neckcheck.services.access import Action, Actor
 from neckcheck.services.diary import Diary
 from neckcheck.storage import feeds
 
-__all__ = ["DEFAULT_CHECKIN", "CalendarLink", "Reminders", "parse_checkin"]
+if TYPE_CHECKING:
+    from neckcheck.settings import Settings
+
+__all__ = ["DEFAULT_CHECKIN", "CalendarLink", "Reminders", "feed_key", "parse_checkin"]
 
 DEFAULT_CHECKIN = time(20, 0)
 _LOOKUP = 16  # characters of the random part (12 bytes, URL-safe base64)
@@ -53,6 +59,21 @@ def _mac(secret: str, lookup: str) -> str:
     message = f"neckcheck calendar feed {lookup}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def feed_key(settings: Settings) -> str:
+    """The key calendar addresses are an HMAC under: ``NECKCHECK_SECRET_KEY`` when it is set
+    (a clinic must set it), else a random key made on first use and kept in
+    ``settings.key_file()`` (beside the SQLite file; a database in memory gets one for as
+    long as the process runs). Never the built-in placeholder, which anyone could use to
+    derive an address from a copy of the database."""
+    from neckcheck.settings import DEFAULT_SECRET
+    from neckcheck.storage.keyfile import kept_key
+
+    if settings.clinic_mode or settings.secret_key != DEFAULT_SECRET:
+        return settings.secret_key
+    path = settings.key_file()
+    return kept_key(path) if path is not None else secrets.token_urlsafe(48)
 
 
 def parse_checkin(raw: str) -> time:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Engine, event, insert, select, update
+from sqlalchemy import Engine, delete, event, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import InputError, NotFoundError
@@ -46,6 +47,15 @@ class User:
 class Access:
     clinician: User
     since: datetime
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation code not used yet (the code itself is not kept, only its hash)."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
 
 
 # Who an audit entry names: an account, the command line (a clinic's staff, ``neckcheck
@@ -256,6 +266,36 @@ def create_invitation(*, session: Session, patient_id: int, now: datetime, secre
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+def outstanding_invitations(
+    *, session: Session, patient_id: int, now: datetime
+) -> list[Invitation]:
+    """The patient's codes that are neither used nor expired, oldest first."""
+    rows = session.scalars(
+        select(InvitationRow)
+        .where(
+            InvitationRow.patient_id == patient_id,
+            InvitationRow.used_at.is_(None),
+            InvitationRow.expires_at > now,
+        )
+        .order_by(InvitationRow.created_at, InvitationRow.id)
+    )
+    return [Invitation(row.id, row.created_at, row.expires_at) for row in rows]
+
+
+def withdraw_invitations(
+    *, session: Session, patient_id: int, invitation_id: int | None = None
+) -> int:
+    """Withdraw the patient's unused codes (only ``invitation_id``, if given): they no
+    longer work. Returns how many were withdrawn."""
+    query = delete(InvitationRow).where(
+        InvitationRow.patient_id == patient_id, InvitationRow.used_at.is_(None)
+    )
+    if invitation_id is not None:
+        query = query.where(InvitationRow.id == invitation_id)
+    result: CursorResult[Any] = session.execute(query)  # type: ignore[assignment]
+    return int(result.rowcount or 0)
+
+
 def redeem_invitation(
     *, session: Session, code: str, clinician: User, now: datetime, secret: str
 ) -> int:
@@ -267,7 +307,8 @@ def redeem_invitation(
     )
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InputError(
-            "this code is not valid: it may be mistyped, used or expired", field="code"
+            "this code is not valid: it may be mistyped, used, withdrawn or expired",
+            field="code",
         )
     row.used_at = now
     session.add(ShareRow(patient_id=row.patient_id, clinician_id=clinician.id, created_at=now))
@@ -320,22 +361,23 @@ _REFUSED = "neckcheck_refused_accesses"
 def record_accesses(
     *,
     session: Session,
-    actor_id: int | None,
+    actor: User | None,
     patient_ids: list[int],
     action: str,
     target: str,
     ip: str,
-    now: datetime,
     granted: bool = True,
 ) -> None:
-    """Write audit entries: ``actor_id`` (None for the command line) did ``action`` to each
-    patient's data, or tried to and was refused (``granted`` false). A refused attempt is
+    """Write audit entries: ``actor`` (None for the command line) did ``action`` to each
+    patient's data, or tried to and was refused (``granted`` false). The actor's name and
+    role are written as they are now; the time is the database's. A refused attempt is
     kept even when the transaction it was written in rolls back (the refusal usually fails
     the request): it is written again, in a transaction of its own, after the rollback."""
     rows = [
         {
-            "at": now,
-            "actor_id": actor_id,
+            "actor_id": actor.id if actor is not None else None,
+            "actor_name": actor.display_name[:200] if actor is not None else None,
+            "actor_role": actor.role if actor is not None else None,
             "patient_id": patient_id,
             "action": action[:32],
             "target": target[:300],
@@ -373,21 +415,23 @@ def keep_refused_accesses(sessions: Any) -> None:
 def audit_for_patient(
     *, session: Session, patient_id: int, limit: int | None = None
 ) -> list[AuditEntry]:
-    """Who looked at or changed this patient's data, newest first (the ``limit`` newest)."""
+    """Who looked at or changed this patient's data, newest first (the ``limit`` newest),
+    named as they were when they did (the email, for logs, is the account's now)."""
     rows = session.execute(
-        select(AuditRow, UserRow.display_name, UserRow.email)
+        select(AuditRow, UserRow.email)
         .join(UserRow, UserRow.id == AuditRow.actor_id, isouter=True)
         .where(AuditRow.patient_id == patient_id)
         .order_by(AuditRow.at.desc(), AuditRow.id.desc())
         .limit(limit)
     ).all()
     entries = []
-    for row, name, email in rows:
+    for row, email in rows:
+        name = row.actor_name
         kind: ActorKind = (
-            "account" if email else ("command_line" if row.actor_id is None else "removed")
+            "command_line" if row.actor_id is None else ("account" if name else "removed")
         )
         actor = {
-            "account": f"{name} <{email}>",
+            "account": f"{name} <{email}>" if email else f"{name} (account {row.actor_id})",
             "command_line": "the command line",
             "removed": "a removed account",
         }[kind]

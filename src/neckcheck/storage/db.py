@@ -25,7 +25,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from neckcheck.errors import ConfigError
-from neckcheck.storage.cache import DiaryCache
+from neckcheck.storage.cache import DEFAULT_BYTES, DiaryCache
 
 HEAD = "head"
 BUSY_SECONDS = 5
@@ -44,8 +44,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, *, connections: int | None = None) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created when missing.
 
-    ``connections`` sizes the pool (a server passes how many requests it runs at once);
-    by default SQLAlchemy's pool size is used.
+    ``connections`` sizes the pool (a server passes how many requests it runs at once; a
+    few more are allowed for short side transactions); by default SQLAlchemy's pool size is
+    used.
     """
     try:
         parsed = make_url(url)
@@ -104,8 +105,16 @@ def _queue_writers(engine: Engine) -> None:
     event.listen(engine.pool, "invalidate", on_invalidate)
 
 
+# Connections beyond a server's one per request, for the short transactions a request opens
+# beside its own (an attempt's claim, a refused access written again after a rollback): they
+# never wait for a connection that a request holds.
+SIDE_CONNECTIONS = 8
+
+
 def _pool(connections: int | None) -> dict[str, int]:
-    return {} if connections is None else {"pool_size": connections, "max_overflow": 0}
+    if connections is None:
+        return {}
+    return {"pool_size": connections, "max_overflow": SIDE_CONNECTIONS}
 
 
 def _alembic_config(connection: Any) -> Any:
@@ -257,8 +266,15 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool = True, connections: int | None = None) -> Database:
-    """Open the database at ``url``; with ``migrate`` bring its schema up to date first."""
+def open_database(
+    url: str,
+    *,
+    migrate: bool = True,
+    connections: int | None = None,
+    cache_bytes: int = DEFAULT_BYTES,
+) -> Database:
+    """Open the database at ``url``; with ``migrate`` bring its schema up to date first.
+    Its sessions keep what diaries give back in one cache of at most ``cache_bytes``."""
     engine = make_engine(url, connections=connections)
     if migrate and current_revision(engine) != head_revision():
         try:
@@ -272,6 +288,7 @@ def open_database(url: str, *, migrate: bool = True, connections: int | None = N
     from neckcheck.storage.accounts import keep_refused_accesses
 
     # Sessions share one DiaryCache: answers kept per diary version, across requests.
-    sessions = sessionmaker(engine, expire_on_commit=False, info={"diary_cache": DiaryCache()})
+    cache = DiaryCache(max_bytes=cache_bytes)
+    sessions = sessionmaker(engine, expire_on_commit=False, info={"diary_cache": cache})
     keep_refused_accesses(sessions)
     return Database(engine, sessions)

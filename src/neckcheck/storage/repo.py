@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from neckcheck.patterns.history import DiaryHistory
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 LOCAL_PATIENT_NAME = "Me"
 
@@ -346,12 +348,15 @@ def list_episodes(
 ) -> list[Episode]:
     """A patient's episodes that started in ``[start, end)``, newest first by default.
 
-    The answer is kept per diary version (see :func:`kept`) unless ``keep`` is false: pass
-    that for bounds that differ on every call (``now - 90 days``), which would only crowd
-    out answers worth keeping.
+    The whole diary's episodes are kept once per diary version (see :func:`kept`) and a
+    period is cut from them, so any number of periods cost one copy. Without ``keep`` (for
+    bounds that differ on every call, such as ``now - 90 days``, when reading many diaries),
+    and for a diary too large to keep, the database is asked for the period alone.
     """
 
-    def load() -> tuple[Episode, ...]:
+    def load(
+        start: datetime | None, end: datetime | None, limit: int | None, newest_first: bool
+    ) -> tuple[Episode, ...]:
         query = select(EpisodeRow).where(EpisodeRow.patient_id == patient_id)
         if start is not None:
             query = query.where(EpisodeRow.started_at >= start)
@@ -363,24 +368,51 @@ def list_episodes(
             query = query.limit(limit)
         return tuple(_to_episode(row) for row in session.scalars(query))
 
-    if not keep:
-        return list(load())
-    key = ("episodes", start, end, limit, newest_first)
-    return list(kept(session, patient_id, key, load))
+    if keep:
+        every = kept(
+            session,
+            patient_id,
+            ("episodes",),
+            lambda: load(None, None, None, False),
+            instead=lambda: None,
+        )
+        if every is not None:  # oldest first, by start then id, as the query orders them
+            first = 0 if start is None else bisect_left(every, start, key=_started)
+            last = len(every) if end is None else bisect_left(every, end, key=_started)
+            chosen = every[first:last]
+            if newest_first:
+                chosen = chosen[::-1]
+            return list(chosen[:limit] if limit is not None else chosen)
+    return list(load(start, end, limit, newest_first))
 
 
-def kept(session: Session, patient_id: int, key: tuple[Hashable, ...], load: Callable[[], T]) -> T:
+def _started(episode: Episode) -> datetime:
+    return episode.started_at
+
+
+def kept(
+    session: Session,
+    patient_id: int,
+    key: tuple[Hashable, ...],
+    load: Callable[[], T],
+    *,
+    instead: Callable[[], U] | None = None,
+) -> T | U:
     """``load()``, or its answer kept for the diary's current version (see
     :mod:`neckcheck.storage.cache`); sessions without a cache always load. ``load`` must
     depend on nothing but the diary and ``key`` (not on the clock), and its answer must
-    not be changed by callers."""
+    not be changed by callers. With ``instead``: its answer when this diary's answer under
+    ``key`` was found too large to keep (so that the caller asks for less)."""
     cache: DiaryCache | None = session.info.get("diary_cache")
     if cache is None:
         return load()
     version = session.scalar(select(PatientRow.diary_version).where(PatientRow.id == patient_id))
     if version is None:
         return load()
-    return cache.get_or_compute((key[0], patient_id, version, *key[1:]), load)
+    full_key = (key[0], patient_id, version, *key[1:])
+    if instead is not None and cache.too_large(full_key):
+        return instead()
+    return cache.get_or_compute(full_key, load)
 
 
 def count_episodes(*, session: Session, patient_id: int) -> int:
@@ -455,18 +487,17 @@ def episodes_overlapping(
 def pain_free_days(
     *, session: Session, patient_id: int, first: date | None = None, last: date | None = None
 ) -> list[date]:
-    """The days the patient recorded as pain-free, in ``[first, last]``, oldest first; kept
-    per diary version."""
+    """The days the patient recorded as pain-free, in ``[first, last]``, oldest first; all
+    of them are kept per diary version, and the period is cut from them."""
 
     def load() -> tuple[date, ...]:
         query = select(PainFreeDayRow.day).where(PainFreeDayRow.patient_id == patient_id)
-        if first is not None:
-            query = query.where(PainFreeDayRow.day >= first)
-        if last is not None:
-            query = query.where(PainFreeDayRow.day <= last)
         return tuple(session.scalars(query.order_by(PainFreeDayRow.day)))
 
-    return list(kept(session, patient_id, ("pain_free_days", first, last), load))
+    every = kept(session, patient_id, ("pain_free_days",), load)
+    low = 0 if first is None else bisect_left(every, first)
+    high = len(every) if last is None else bisect_right(every, last)
+    return list(every[low:high])
 
 
 def pain_free_records(

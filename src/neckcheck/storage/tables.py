@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    func,
     text,
     true,
 )
@@ -222,14 +223,19 @@ class ShareRow(Base):
 
 class AuditRow(Base):
     """Who read or changed whose data, when and from where. Append-only: database triggers
-    refuse UPDATE and DELETE. Plain ids, not foreign keys, so entries outlive accounts."""
+    refuse UPDATE and DELETE. Plain ids, not foreign keys, so entries outlive accounts; the
+    actor's name and role are copied in as they were, so that changing an account later
+    does not change what an entry says. ``at`` is the database's time (the server does not
+    give it; on PostgreSQL a trigger sets it on every insert: migration 0014)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_patient_at", "patient_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.current_timestamp())
     actor_id: Mapped[int | None]
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    actor_role: Mapped[str | None] = mapped_column(String(16))
     patient_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(300))

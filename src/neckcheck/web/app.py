@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from neckcheck import __version__, charts, text
 from neckcheck.clock import Clock, SystemClock
@@ -283,6 +284,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         passphrase_hash(settings.passphrase.get_secret_value()) if settings.local_sign_in else None
     )
     signs_in = settings.clinic_mode or settings.local_sign_in
+    # Only the names this server is meant to answer to: a page of another site whose name
+    # is pointed at this computer (DNS rebinding) names its own host, and is refused (400).
+    # Inside the middleware below, so that the refusal has the security headers too.
+    app.add_middleware(
+        TrustedHostMiddleware, allowed_hosts=settings.host_names(), www_redirect=False
+    )
 
     @app.middleware("http")
     async def _headers_and_csrf_cookie(request: Request, call_next: Any) -> Response:

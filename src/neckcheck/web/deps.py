@@ -28,6 +28,7 @@ from neckcheck.services.accounts import Accounts
 from neckcheck.services.clinic import Clinic
 from neckcheck.services.diary import Diary
 from neckcheck.services.passphrase import Passphrase
+from neckcheck.settings import is_loopback
 from neckcheck.storage.db import Database
 
 SESSION_COOKIE = "neckcheck_session"
@@ -83,7 +84,19 @@ def browser_csrf(request: Request) -> str:
 
 
 # Headers a reverse proxy adds: a request that carries one came from beyond this computer.
-_FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+_FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via")
+
+
+def through_a_proxy(request: Request) -> bool:
+    """Whether a request reached the server other than from a browser on this computer: it
+    carries a header a proxy adds, it comes from another address, or it speaks HTTP/1.0 (as
+    nginx's plain ``proxy_pass`` does, with the Host set to the server's own address).
+    (A Host that is not one of this computer's names is refused before: web.app.)"""
+    if any(name in request.headers for name in _FORWARDED):
+        return True
+    if request.scope.get("http_version") == "1.0":
+        return True
+    return not is_loopback(client_ip(request))
 
 
 def passphrase_of(session: Session, request: Request, clock: Clock) -> Passphrase:
@@ -109,7 +122,7 @@ def get_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
         actor = local_person(session, now=clock.now())
         csrf = local.csrf_token
     elif not settings.clinic_mode:
-        if any(name in request.headers for name in _FORWARDED):
+        if through_a_proxy(request):
             # Without a passphrase the diary is for this computer only; a proxy in front
             # (say, to reach it from a phone) would open it to everyone who reaches the proxy.
             raise NotAllowed(

@@ -61,6 +61,7 @@ def field_label(name: str) -> str:
         "birth_year": "Year of birth",
         "describe": "Your description",
         "name": "Name",
+        "tz": "Time zone",
     }
     if name in extra:
         return extra[name]
@@ -157,8 +158,12 @@ def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
 
     Times are read in the browser's time zone (the ``tz`` field: its IANA name or UTC offset
     in minutes, set by script), else in the server's."""
-    zone = parse_zone(str(values.get("tz", "")))
     problems: list[FieldProblem] = []
+    try:
+        zone = parse_zone(str(values.get("tz", "")))
+    except InputError as exc:  # nothing is saved; the page's script sends the zone again
+        problems += exc.problems
+        zone = None
     payload: dict[str, Any] = {}
     times: dict[str, datetime] = {}
     for name in ("started_at", "ended_at", "opened"):

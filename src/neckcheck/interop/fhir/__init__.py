@@ -21,10 +21,11 @@ from neckcheck.interop.fhir.export import (
     BundleKind,
     DiaryRecord,
     EpisodeRecord,
+    bundle_chunks,
     export_bundle,
     reported_findings,
 )
-from neckcheck.interop.fhir.ids import episode_key, source_key
+from neckcheck.interop.fhir.ids import episode_key, patient_identifier, source_key
 from neckcheck.interop.fhir.read import import_bundle
 
 __all__ = [
@@ -33,10 +34,12 @@ __all__ = [
     "BundleKind",
     "DiaryRecord",
     "EpisodeRecord",
+    "bundle_chunks",
     "code_system",
     "episode_key",
     "export_bundle",
     "import_bundle",
+    "patient_identifier",
     "questionnaire",
     "reported_findings",
     "source_key",

@@ -2,6 +2,7 @@
 
     >>> text = export_bundle(record, now=clock.now())                     # transaction
     >>> text = export_bundle(record, now=clock.now(), kind="collection")  # no requests
+    >>> for piece in bundle_chunks(record, now=clock.now()): send(piece)   # as it is made
 
 The Bundle holds neckcheck's CodeSystem and Questionnaire, the Patient, and per episode:
 
@@ -17,13 +18,18 @@ The Bundle holds neckcheck's CodeSystem and Questionnaire, the Patient, and per 
 In a transaction every entry is created with ``POST`` only if no resource with its
 identifier (or, for the CodeSystem and Questionnaire, its canonical URL and version) exists,
 so posting the same export twice creates nothing new. docs/fhir.md explains each choice.
+
+The Bundle is made, validated and written an entry at a time (:func:`bundle_chunks`), so
+that what it costs in memory is one episode's resources, not the whole Bundle's: each
+resource is validated with its own fhir.resources model, each entry and the Bundle around
+them with theirs.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -34,7 +40,14 @@ from neckcheck.knowledge.models import KnowledgeBase
 from neckcheck.levels import Level
 from neckcheck.vocab import Region
 
-__all__ = ["BundleKind", "DiaryRecord", "EpisodeRecord", "export_bundle", "reported_findings"]
+__all__ = [
+    "BundleKind",
+    "DiaryRecord",
+    "EpisodeRecord",
+    "bundle_chunks",
+    "export_bundle",
+    "reported_findings",
+]
 
 BundleKind = Literal["transaction", "collection"]
 NECK_REGIONS = frozenset(r for r in Region if r.on_neck)
@@ -57,7 +70,8 @@ class DiaryRecord:
     patient_id: int
     name: str | None
     birth_year: int | None
-    episodes: Sequence[EpisodeRecord]
+    # Oldest first (by start, then id); read once, as the Bundle is made (it may be lazy).
+    episodes: Iterable[EpisodeRecord]
 
 
 def reported_findings(episode: Episode) -> list[str]:
@@ -96,6 +110,11 @@ class _Builder:
         self.rules = {rule.id: rule for rule in self.kb.rules}
         self.patient = ids.patient_key(record.namespace, record.patient_id)
         self.entries: list[dict[str, Any]] = []
+
+    def take(self) -> list[dict[str, Any]]:
+        """The entries made since the last time, handed over (and no longer kept)."""
+        made, self.entries = self.entries, []
+        return made
 
     def add(self, key: uuid.UUID, resource: dict[str, Any], if_none_exist: str) -> None:
         self.entries.append(
@@ -336,23 +355,46 @@ class _Builder:
         }
 
 
-def export_bundle(record: DiaryRecord, *, now: datetime, kind: BundleKind = "transaction") -> str:
-    """The diary as a FHIR Bundle (JSON text), each resource validated by fhir.resources."""
-    from fhir.resources.R4B.bundle import Bundle
+def bundle_chunks(
+    record: DiaryRecord, *, now: datetime, kind: BundleKind = "transaction"
+) -> Iterator[str]:
+    """The diary as a FHIR Bundle (JSON text), in pieces: the Bundle's opening, then each
+    entry as it is made and validated, on a line of its own, then its end. (Entries are
+    written without indentation: the JSON encoder's fast path, and a file a third smaller.)"""
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.bundle import Bundle, BundleEntry
 
+    opening = {"resourceType": "Bundle", "type": kind, "timestamp": _time(now)}
+    Bundle.model_validate({**opening, "entry": []})
+    head = json.dumps(opening, indent=2, ensure_ascii=False)
+    yield head[: head.rindex("\n")] + ',\n  "entry": [\n'
     builder = _Builder(record, now)
+    first = True
+    for entries in _entries(builder, record):
+        for entry in entries:
+            if kind == "collection":
+                entry = {k: v for k, v in entry.items() if k != "request"}
+            resource = entry["resource"]
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+            BundleEntry.model_validate({k: v for k, v in entry.items() if k != "resource"})
+            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+            yield ("    " if first else ",\n    ") + text
+            first = False
+    yield "\n  ]\n}"
+
+
+def _entries(builder: _Builder, record: DiaryRecord) -> Iterator[list[dict[str, Any]]]:
+    """The Bundle's entries a few at a time: the canonical resources and the Patient, then
+    each episode's."""
     builder.canonical()
     builder.patient_resource()
-    for item in sorted(record.episodes, key=lambda e: (e.episode.started_at, e.episode.id)):
+    yield builder.take()
+    for item in record.episodes:
         builder.episode(item)
-    entries = builder.entries
-    if kind == "collection":
-        entries = [{k: v for k, v in entry.items() if k != "request"} for entry in entries]
-    bundle = {
-        "resourceType": "Bundle",
-        "type": kind,
-        "timestamp": _time(now),
-        "entry": entries,
-    }
-    Bundle.model_validate(bundle)
-    return json.dumps(bundle, indent=2, ensure_ascii=False)
+        yield builder.take()
+
+
+def export_bundle(record: DiaryRecord, *, now: datetime, kind: BundleKind = "transaction") -> str:
+    """The diary as a FHIR Bundle (JSON text), each resource validated by fhir.resources
+    (see :func:`bundle_chunks`)."""
+    return "".join(bundle_chunks(record, now=now, kind=kind))

@@ -32,6 +32,7 @@ __all__ = [
     "full_url",
     "identifier",
     "part",
+    "patient_identifier",
     "patient_key",
     "source_id",
     "source_key",
@@ -65,6 +66,12 @@ def part(key: uuid.UUID, name: str) -> uuid.UUID:
 
 def patient_key(namespace: uuid.UUID, patient_id: int) -> uuid.UUID:
     return uuid.uuid5(namespace, f"patient/{patient_id}")
+
+
+def patient_identifier(namespace: uuid.UUID, patient_id: int) -> tuple[str, str]:
+    """The identifier (system, value) of a diary's Patient in its exports."""
+    named = identifier(patient_key(namespace, patient_id))
+    return named["system"], named["value"]
 
 
 def episode_key(

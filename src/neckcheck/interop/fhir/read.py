@@ -110,6 +110,14 @@ def _moment(value: Any, zone: tzinfo | None, field: str) -> datetime:
     raise _Unreadable(field, f"must name a day, not only {value!r}")
 
 
+def _a_score(value: Decimal | int) -> bool:
+    """Whether ``value`` is a whole number from 0 to 10. The range first: making a whole
+    number of ``1E+999999`` (to compare it with itself) would take minutes."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return False
+    return 0 <= value <= 10 and value == int(value)
+
+
 def _is_questionnaire(resource: dict[str, Any]) -> bool:
     canonical = resource.get("questionnaire")
     return isinstance(canonical, str) and canonical.split("|")[0] == codes.QUESTIONNAIRE_URL
@@ -192,6 +200,24 @@ def _episode_payload(response: Any) -> dict[str, Any]:
     return payload
 
 
+def _person(resource: dict[str, Any]) -> tuple[set[tuple[str, str]], str]:
+    """A Patient's identifiers (system, value) and a way to name it: its name, else its
+    first identifier."""
+    raw = resource.get("identifier")
+    identifiers = {
+        (str(i.get("system")), str(i.get("value")))
+        for i in (raw if isinstance(raw, list) else [])
+        if isinstance(i, dict) and i.get("system") and i.get("value")
+    }
+    names = resource.get("name")
+    name = names[0] if isinstance(names, list) and names and isinstance(names[0], dict) else {}
+    given = name.get("given")
+    parts = [str(g) for g in given] if isinstance(given, list) else []
+    told = name.get("text") or " ".join([*parts, str(name.get("family") or "")])
+    first = min(identifiers, default=("", ""))
+    return identifiers, str(told).strip() or f"identifier {first[0]}|{first[1]}"
+
+
 class _Reader:
     def __init__(self, entries: list[_Entry], zone: tzinfo | None) -> None:
         self.entries = entries
@@ -206,6 +232,10 @@ class _Reader:
         self.subjects: dict[str, str] = {}  # subject -> where first seen
         self.problems: list[FieldProblem] = []
         self.response_sources: dict[int, str] = {}  # entry index -> source of its episode
+        # Each Patient of the Bundle: its identifiers (system, value) and how it is named.
+        self.patients: list[tuple[set[tuple[str, str]], str]] = [
+            _person(entry.resource) for entry in entries if entry.type == "Patient"
+        ]
 
     def resolve(self, reference: str | None) -> _Entry | None:
         if not reference:
@@ -300,7 +330,7 @@ class _Reader:
             value, field = model.valueQuantity.value, "valueQuantity.value"
         else:
             raise _Unreadable("value[x]", "has no pain score (valueInteger or valueQuantity)")
-        if value != int(value) or not 0 <= value <= 10:
+        if not _a_score(value):
             raise _Unreadable(field, f"must be a whole number from 0 to 10, not {value}")
         if model.effectiveDateTime is not None:
             start, end = model.effectiveDateTime, None
@@ -351,9 +381,15 @@ class _Reader:
         )
 
 
-def import_bundle(text: str, *, zone: tzinfo | None = None) -> list[Imported]:
+def import_bundle(
+    text: str, *, zone: tzinfo | None = None, person: tuple[str, str] | None = None
+) -> list[Imported]:
     """The episodes of a FHIR Bundle (see the module's docstring), each validated, at most
-    one per source; a date without a time is read in ``zone`` (None: this computer's)."""
+    one per source; a date without a time is read in ``zone`` (None: this computer's).
+
+    With ``person`` (the identifier, system and value, of the diary's own Patient), a Bundle
+    whose Patient is identified otherwise is refused: it holds another person's records
+    (a Patient without identifiers, or no Patient at all, cannot say whose they are)."""
     reader = _Reader(_entries(text), zone)
     reader.responses()
     reader.pain_scores()
@@ -364,6 +400,14 @@ def import_bundle(text: str, *, zone: tzinfo | None = None) -> list[Imported]:
         raise InputError(
             f"holds the records of {len(reader.subjects)} people (subjects of {where}); "
             "import one person's records at a time",
+            field="bundle",
+        )
+    named = [(identifiers, who) for identifiers, who in reader.patients if identifiers]
+    if person is not None and named and not any(person in ids for ids, _ in named):
+        raise InputError(
+            f"holds the records of another person ({named[0][1]}), not of this diary's; "
+            "if they are yours (your diary exported elsewhere), import them as yours "
+            "(neckcheck import --as-mine)",
             field="bundle",
         )
     if not reader.items:

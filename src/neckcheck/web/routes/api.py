@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from neckcheck.domain import (
@@ -16,10 +16,19 @@ from neckcheck.domain import (
     Findings,
     PainFreeDay,
 )
-from neckcheck.engine import assess
+from neckcheck.services.assess import assess_document
 from neckcheck.services.diary import KEY_PATTERN
 from neckcheck.timeparse import parse_day
-from neckcheck.web.deps import InsightsDiary, ReadDiary, RowId, WriteDiary
+from neckcheck.web.deps import (
+    ActorDep,
+    ClockDep,
+    InsightsDiary,
+    ReadDiary,
+    RowId,
+    SessionDep,
+    WriteDiary,
+    client_ip,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -130,10 +139,26 @@ def episode_assessment(episode_id: RowId, diary: ReadDiary) -> Assessment:
     return diary.assess(diary.episode(episode_id))
 
 
-@router.post("/assess", responses=ERRORS)
-def assess_findings(doc: Findings) -> Assessment:
-    """Assess a findings document (see `neckcheck schema findings`)."""
-    return assess(doc)
+_ASSESS_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in (with a passphrase or a clinic account)"},
+    429: {"description": "Too many assessments this minute, from this person or address"},
+}
+
+
+@router.post("/assess", responses={**ERRORS, **_ASSESS_ERRORS})
+def assess_findings(
+    doc: Findings, request: Request, session: SessionDep, actor: ActorDep, clock: ClockDep
+) -> Assessment:
+    """Assess a findings document (see `neckcheck schema findings`). Signed in, as for the
+    rest of the API, where the server has a sign-in; at most 60 a minute per person."""
+    return assess_document(
+        session,
+        actor,
+        doc,
+        address=client_ip(request),
+        now=clock.now(),
+        secret=request.app.state.settings.secret_key,
+    )
 
 
 # --- pain-free days ---------------------------------------------------------------------------

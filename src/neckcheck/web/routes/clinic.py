@@ -179,7 +179,14 @@ def _sharing_page(
     request: Request, clinic: ClinicDep, actor: ActorDep, code: str = ""
 ) -> HTMLResponse:
     shared = clinic.sharing(actor)
-    return render(request, "sharing.html", code=code, access=shared.access, audit=shared.audit)
+    return render(
+        request,
+        "sharing.html",
+        code=code,
+        access=shared.access,
+        audit=shared.audit,
+        codes=shared.codes,
+    )
 
 
 @router.get("/sharing", response_class=HTMLResponse)
@@ -190,6 +197,12 @@ def sharing(request: Request, clinic: ClinicDep, actor: ActorDep) -> HTMLRespons
 @router.post("/sharing/invite", response_class=HTMLResponse)
 def invite(request: Request, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> HTMLResponse:
     return _sharing_page(request, clinic, actor, code=clinic.invite(actor))
+
+
+@router.post("/sharing/withdraw/{invitation_id}")
+def withdraw(invitation_id: RowId, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
+    clinic.withdraw(actor, invitation_id)
+    return RedirectResponse("/sharing", status_code=303)
 
 
 @router.post("/sharing/revoke/{clinician_id}")

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from neckcheck import charts
 from neckcheck.domain import Episode, EpisodeCreate, EpisodeUpdate, Profile
@@ -503,8 +503,9 @@ def export(request: Request, kind: str, diary: ExportDiary) -> Response:
         exported = diary.export(kind, period=period)
     except InputError as exc:
         raise NotFoundError(exc.problems[0].message) from None
-    return Response(
-        exported.body,
+    # Sent as it is made (a FHIR Bundle of a large diary is made an episode at a time).
+    return StreamingResponse(
+        iter(exported.chunks),
         media_type=exported.media_type,
         headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neckcheck.errors import InputError
 from neckcheck.services.diary import Diary
-from neckcheck.services.reminders import CalendarLink, Reminders
+from neckcheck.services.reminders import CalendarLink, Reminders, feed_key
 from neckcheck.web import forms
 from neckcheck.web.deps import ClockDep, CsrfDep, SessionDep, WriteDiary
 
@@ -21,7 +21,11 @@ FEED_TYPE = "text/calendar; charset=utf-8"
 
 
 def _secret(request: Request) -> str:
-    secret: str = request.app.state.settings.secret_key
+    """The key of calendar addresses (see ``services.reminders.feed_key``), found once."""
+    state = request.app.state
+    secret: str | None = getattr(state, "feed_secret", None)
+    if secret is None:
+        secret = state.feed_secret = feed_key(state.settings)
     return secret
 
 
