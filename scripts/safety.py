@@ -3,9 +3,11 @@ urgent case comes out less urgent, on the triage vignettes and in a simulated in
 
     python scripts/safety.py > docs/safety.md        (``make safety``)
 
-1. **Vignettes** (tests/engine/vignettes.yaml, written from clinical/TRIAGE.md): each
-   findings document is assessed as it stands; per level and per rule, the exact level and
-   the under-triage.
+1. **Vignettes** (tests/engine/vignettes.yaml, written from clinical/TRIAGE.md, and
+   tests/engine/lookalikes.yaml, the dangerous look-alikes of TRIAGE v3 with their condition,
+   docs/clinical-review.md): each findings document is assessed as it stands; per level, per
+   condition and per rule, the exact level and the under-triage; then every vignette with
+   the level it should have and the level it has.
 2. **Interview simulation** on the annotated texts of tests/nlp/ (corpus.yaml, corpus-a.yaml,
    corpus-b.yaml, old-heldout.yaml; heldout.yaml is kept for scoring the extractor and is not
    read here). For each text, the *truth* is the annotation: its findings (and those marked
@@ -17,6 +19,12 @@ urgent case comes out less urgent, on the triage vignettes and in a simulated in
    extractor (what it found, denied and measured; what it is unsure of is asked). The final
    level is compared with the level of the truth.
 
+3. **The benign check's taps**: the pages a person goes through for an ordinary spasm,
+   answering "None of these" to every question, counted as the browser test counts them
+   (tests/web/test_browser.py, at 390 x 844): "Log a spasm", the pain score, Save, then one
+   tap per page of the check. The check is run through the web app itself (a FastAPI test
+   client on a throwaway SQLite file), for a person of 41 (the browser test's), 72 and 8.
+
 Under-triage: the truth is an emergency or urgent, and the result is less urgent.
 """
 
@@ -26,7 +34,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +47,7 @@ from neckcheck.knowledge import load
 
 ROOT = Path(__file__).resolve().parents[1]
 VIGNETTES = ROOT / "tests" / "engine" / "vignettes.yaml"
+LOOKALIKES = ROOT / "tests" / "engine" / "lookalikes.yaml"
 CORPORA = [
     ROOT / "tests" / "nlp" / name
     for name in ("corpus.yaml", "corpus-a.yaml", "corpus-b.yaml", "old-heldout.yaml")
@@ -87,16 +96,76 @@ def _table(title: str, rows: Iterable[tuple[str, Tally]]) -> list[str]:
     return lines
 
 
-def vignettes() -> tuple[Tally, dict[Level, Tally], dict[str, Tally]]:
-    total, by_level, by_rule = Tally(), defaultdict(Tally), defaultdict(Tally)
-    for case in yaml.safe_load(VIGNETTES.read_text("utf-8")):
+@dataclass
+class Vignettes:
+    """The vignettes' figures: in all, per level, per condition (the look-alikes) and per
+    rule, and every case with its expected and actual level."""
+
+    total: Tally = field(default_factory=Tally)
+    by_level: dict[Level, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_condition: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_rule: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    cases: list[tuple[str, str, Level, Level]] = field(default_factory=list)
+
+
+def vignettes() -> Vignettes:
+    figures = Vignettes()
+    rule_cases = yaml.safe_load(VIGNETTES.read_text("utf-8"))
+    lookalikes = yaml.safe_load(LOOKALIKES.read_text("utf-8"))
+    for case in [*rule_cases, *lookalikes]:
         expected = Level(case["level"])
         got = assess(Findings.model_validate(case["doc"])).level
-        total.add(case["name"], expected, got)
-        by_level[expected].add(case["name"], expected, got)
+        figures.total.add(case["name"], expected, got)
+        figures.by_level[expected].add(case["name"], expected, got)
+        if "condition" in case:
+            figures.by_condition[case["condition"]].add(case["name"], expected, got)
         for rule in case["flags"]:
-            by_rule[rule].add(case["name"], expected, got)
-    return total, by_level, by_rule
+            figures.by_rule[rule].add(case["name"], expected, got)
+        figures.cases.append((case["name"], case.get("condition", ""), expected, got))
+    return figures
+
+
+def benign_check_taps(age: int) -> int:
+    """The taps of an ordinary spasm's check at phone width, for a person of ``age``: the
+    three of the quick log, then one per page of the check answered "None of these" (or "No
+    to all of these"), through the web app's own pages (see the module's docstring)."""
+    import re
+    import tempfile
+
+    from fastapi.testclient import TestClient
+
+    from neckcheck.clock import FixedClock
+    from neckcheck.settings import Settings
+    from neckcheck.web.app import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'taps.db'}")
+        with TestClient(create_app(settings, clock=FixedClock(READ_AT))) as client:
+            client.get("/learn")
+            token = {"csrf_token": client.cookies["neckcheck_csrf"]}
+            started = READ_AT - timedelta(minutes=30)  # over after a few minutes
+            logged = client.post(
+                "/log",
+                data={
+                    **token,
+                    "started_at": started.astimezone().strftime("%Y-%m-%dT%H:%M"),
+                    "intensity": "3",
+                    "state": "over",
+                    "lasted": "minutes",
+                    "birth_year": str(READ_AT.year - age),
+                },
+                follow_redirects=False,
+            )
+            check = logged.headers["location"]
+            taps = 3  # "Log a spasm", the pain score, Save
+            for _ in range(50):
+                page = client.get(check, follow_redirects=False)
+                if page.status_code != 200:
+                    break  # the check is over: the result page
+                assert re.search(r'name="none"', page.text), "a page without 'none of these'"
+                client.post(check, data={**token, "none": "yes"})
+                taps += 1
+            return taps
 
 
 def _truth(case: dict[str, Any], every_finding: frozenset[str]) -> tuple[Findings, dict[str, Any]]:
@@ -165,10 +234,17 @@ def main() -> int:
         "## Vignettes",
         "",
     ]
-    total, by_level, by_rule = vignettes()
-    lines += _table("level", [*_by_level(by_level), ("**all**", total)])
-    lines += ["", *_table("rule", sorted(by_rule.items()))]
-    failures = total.misses[:]
+    figures = vignettes()
+    lines += _table("level", [*_by_level(figures.by_level), ("**all**", figures.total)])
+    lines += [
+        "",
+        "Per condition (the dangerous look-alikes of TRIAGE v3, tests/engine/lookalikes.yaml,",
+        "docs/clinical-review.md):",
+        "",
+        *_table("condition", sorted(figures.by_condition.items())),
+    ]
+    lines += ["", *_table("rule", sorted(figures.by_rule.items()))]
+    failures = figures.total.misses[:]
     for sentences, title in ((False, "the form skipped"), (True, "the sentence read first")):
         sim_total, sim_levels = simulation(sentences=sentences)
         lines += [
@@ -180,6 +256,26 @@ def main() -> int:
         if sim_total.misses:
             lines += ["", "Under-triaged:", "", *(f"- {miss}" for miss in sim_total.misses)]
         failures += sim_total.misses
+    lines += [
+        "",
+        "## The benign check's taps",
+        "",
+        "An ordinary spasm answered \"None of these\" throughout, at 390 x 844 (see the",
+        "docstring; tests/web/test_browser.py measures the 41-year-old's in Chromium):",
+        "",
+        "| age | taps |",
+        "| ---: | ---: |",
+        *(f"| {age} | {benign_check_taps(age)} |" for age in (41, 72, 8)),
+        "",
+        "## Every vignette",
+        "",
+        "| vignette | condition | should be | is |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {name.replace('|', '/')} | {condition} | {expected.value} | {got.value} |"
+            for name, condition, expected, got in figures.cases
+        ),
+    ]
     print("\n".join(lines))
     return 1 if failures else 0
 

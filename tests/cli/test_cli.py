@@ -448,19 +448,22 @@ def test_a_log_with_flags_says_the_check_is_not_complete(diary: str) -> None:
     result = run("log", "-n", "3")
     assert result.exit_code == 0, result.output
     assert "[ok] LOOK AFTER IT AT HOME (self_care)" in result.output
-    assert "Not complete: at least this level; 30 questions still open." in result.output
+    assert "Not complete: at least this level; 47 questions still open." in result.output
     assert "The warning signs not asked about were not checked." in result.output
 
 
 def test_check_asks_the_warning_signs_in_groups(diary: str) -> None:
     episode_id = _log("-n", "3")
-    # A fever in the fifth group; no injury (with a fever, an injury could still make it an
-    # emergency); then what the fever calls for: headache, a stiff neck and the rest, no.
-    answers = ["n"] * 4 + ["y", "y", "n", "n", "n", "n"] + ["n"] + ["n"] * 6
+    # A fever in the fifth group (its eight other signs no); no injury (with a fever, an
+    # injury could still make it an emergency); then what the fever calls for: a headache,
+    # light, sickness, drowsiness, a rash, no; the age (a child under 5), 40; a neck that
+    # will not turn, the head pulled, pain in both arms, no. (The chin-to-chest question
+    # was asked with the headaches in the second group.)
+    answers = ["n"] * 4 + ["y", "y"] + ["n"] * 8 + ["n"] + ["n"] * 5 + ["40"] + ["n"] * 3
     result = run("check", str(episode_id), input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
-    assert "Chest pain or trouble breathing? (1 of 6)" in result.output
-    assert "Fever, a higher risk of infection, or a new medicine? (5 of 6)" in result.output
+    assert "Chest, jaw or upper back pain, or trouble breathing? (1 of 6)" in result.output
+    assert "Fever, a rash, infection risk, cancer or a new medicine? (5 of 6)" in result.output
     assert "Do you have a headache?" in result.output
     assert "[!] SEE A DOCTOR TODAY (urgent)" in result.output
     assert "Not complete" not in result.output

@@ -12,12 +12,19 @@ import yaml
 from tests.conftest import report
 
 VIGNETTES = Path(__file__).with_name("vignettes.yaml")
+# TRIAGE v3: the dangerous look-alikes, each with its condition (docs/clinical-review.md).
+LOOKALIKES = Path(__file__).with_name("lookalikes.yaml")
 
-__all__ = ["load_vignettes", "report"]
+__all__ = ["load_lookalikes", "load_vignettes", "report"]
+
+
+def load_lookalikes() -> list[dict[str, Any]]:
+    return list(yaml.safe_load(LOOKALIKES.read_text("utf-8")))
 
 
 def load_vignettes() -> list[dict[str, Any]]:
-    return list(yaml.safe_load(VIGNETTES.read_text("utf-8")))
+    """Every vignette: the rule-by-rule cases and the look-alikes."""
+    return [*yaml.safe_load(VIGNETTES.read_text("utf-8")), *load_lookalikes()]
 
 
 @pytest.fixture(scope="session")

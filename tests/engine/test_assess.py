@@ -21,16 +21,24 @@ SCREENING = load().screening.findings
 # mechanism; a fever with a stiff neck), in the order they are asked.
 EMERGENCY_SCREENING = [
     "chest_pain",
+    "tearing_pain_between_shoulders",
+    "jaw_throat_discomfort",
     "breathing_difficulty",
     "shortness_of_breath",
     "thunderclap_headache",
+    "neck_stiffness",
     "double_vision",
     "vision_loss",
     "droopy_eyelid_unequal_pupils",
     "vision_trouble",
+    "jaw_pain_chewing",  # with the age unknown: from 50, with a change in vision
+    "scalp_tenderness",
     "slurred_speech",
+    "muffled_voice",
     "difficulty_swallowing",
     "drooling",
+    "jaw_stiffness",
+    "neck_jaw_swelling",
     "drop_attack",
     "dizziness",
     "balance_problems",
@@ -43,10 +51,16 @@ EMERGENCY_SCREENING = [
     "symptoms_both_arms",
     "unsteady_walking",
     "fever",
+    "non_blanching_rash",
     "iv_drug_use",
     "immunosuppression",
     "recent_spinal_procedure",
+    "history_of_cancer",
+    "new_dopamine_blocker_medication",
+    "serotonergic_medication",
     "recent_trauma",
+    "recent_wound",
+    "recent_neck_surgery",
 ]
 
 
@@ -63,8 +77,10 @@ ADULT = {"age_years": 40}
     ("doc", "unanswered"),
     [
         # The DESIGN.md example: the follow-ups of the partly met emergency rules first (two
-        # cardiac signs, or sudden onset of the dizziness), then the screening questions not
-        # yet answered that could lead to an emergency (fever was denied).
+        # cardiac signs, or discomfort in the jaw or both arms with the nausea; a neck too
+        # stiff to bend with the vomiting; sudden onset of the dizziness), then the screening
+        # questions not yet answered that could lead to an emergency (fever was denied; at
+        # 41, jaw pain on chewing and a tender scalp cannot).
         (
             {
                 "findings": ["neck_pain", "cramping_knot", "dizziness", "nausea_vomiting"],
@@ -73,18 +89,44 @@ ADULT = {"age_years": 40}
                 "age_years": 41,
                 "absent": ["fever"],
             },
-            ["chest_pain", "shortness_of_breath", "sweating", "exertional_onset", "onset"]
+            [
+                "chest_pain",
+                "shortness_of_breath",
+                "sweating",
+                "exertional_onset",
+                "jaw_throat_discomfort",
+                "pain_both_arms",
+                "neck_stiffness",
+                "onset",
+            ]
             + [
                 f
                 for f in EMERGENCY_SCREENING
-                if f not in ("chest_pain", "shortness_of_breath", "dizziness", "fever")
+                if f
+                not in (
+                    "chest_pain",
+                    "shortness_of_breath",
+                    "jaw_throat_discomfort",
+                    "neck_stiffness",
+                    "jaw_pain_chewing",
+                    "scalp_tenderness",
+                    "dizziness",
+                    "fever",
+                )
             ],
         ),
         # An injury asks what makes it high-risk first.
         (
             {"findings": ["recent_trauma"], "absent": _denied("recent_trauma")},
-            # (its other nerve questions were screened already)
-            ["age_years", "dangerous_mechanism", "arm_numbness_tingling", "confusion_drowsiness"],
+            # (its other nerve questions were screened already; a stiffened spine breaks easily)
+            [
+                "age_years",
+                "dangerous_mechanism",
+                "arm_numbness_tingling",
+                "pain_both_arms",
+                "confusion_drowsiness",
+                "inflammatory_arthritis",
+            ],
         ),
         (
             {
@@ -94,30 +136,43 @@ ADULT = {"age_years": 40}
                     *_denied("recent_trauma"),
                     "dangerous_mechanism",
                     "arm_numbness_tingling",
+                    "pain_both_arms",
                     "confusion_drowsiness",
+                    "inflammatory_arthritis",
                 ],
             },
             [],
         ),
-        # A child's age makes the child rule partly met: ask about the infection.
+        # A child's age makes the child rules partly met: ask about the infection (urgent),
+        # then the head tilt with headache or vomiting (soon).
         (
             {"findings": [], "age_years": 8, "absent": _denied(), "intensity": 3},
-            ["recent_throat_or_ear_infection", "duration_hours"],
+            [
+                "recent_throat_or_ear_infection",
+                "head_pulled_to_side",
+                "headache",
+                "nausea_vomiting",
+                "duration_hours",
+            ],
         ),
-        # Fever asks what meningitis needs...
+        # Fever asks what meningitis needs (the stiff neck was screened), then the age (a
+        # child under 5 with a stiff neck), a neck that will not turn, and pain in both arms.
         (
             {"findings": ["fever"], "absent": _denied("fever")},
             [
                 "headache",
-                "neck_stiffness",
                 "photophobia",
                 "nausea_vomiting",
                 "confusion_drowsiness",
                 "rash",
+                "age_years",
+                "reduced_range_of_motion",
+                "head_pulled_to_side",
+                "pain_both_arms",
             ],
         ),
         # ...and, before the screening, the nerve signs that would make it an infection
-        # pressing on the spinal cord.
+        # pressing on the spinal cord, and what a medicine reaction with a fever needs.
         (
             {"findings": ["fever", "headache"], "absent": ["neck_stiffness", "photophobia"]},
             [  # (a headache engages the thunderclap rule too: most urgent first)
@@ -127,26 +182,36 @@ ADULT = {"age_years": 40}
                 "nausea_vomiting",
                 "confusion_drowsiness",
                 "rash",
+                "age_years",  # a child under 5; an injury at 65
+                "reduced_range_of_motion",
+                "head_pulled_to_side",
                 "arm_weakness",
                 "leg_weakness",
                 "one_sided_numbness_weakness",
                 "hand_clumsiness",
                 "symptoms_both_arms",
+                "pain_both_arms",
                 "unsteady_walking",
-                "age_years",  # an injury is still possible, and then age 65 matters
+                "new_dopamine_blocker_medication",
+                "body_muscle_spasms",
+                "serotonergic_medication",
+                "twitching",
                 *[
                     f
                     for f in EMERGENCY_SCREENING
                     if f
                     not in (
-                        "one_sided_numbness_weakness",
                         "thunderclap_headache",
+                        "neck_stiffness",
+                        "one_sided_numbness_weakness",
                         "arm_weakness",
                         "leg_weakness",
                         "hand_clumsiness",
                         "symptoms_both_arms",
                         "unsteady_walking",
                         "fever",
+                        "new_dopamine_blocker_medication",
+                        "serotonergic_medication",
                     )
                 ],
             ],
@@ -154,7 +219,13 @@ ADULT = {"age_years": 40}
         # Sweating alone asks for the other cardiac signs.
         (
             {"findings": ["sweating", "neck_pain"], "absent": _denied(), "intensity": 2},
-            ["nausea_vomiting", "exertional_onset", "age_years", "duration_hours"],
+            [
+                "nausea_vomiting",
+                "exertional_onset",
+                "pain_both_arms",
+                "age_years",
+                "duration_hours",
+            ],
         ),
         # Nothing can raise an emergency.
         ({"findings": ["thunderclap_headache", "headache"]}, []),
@@ -185,7 +256,10 @@ def test_a_benign_looking_episode_asks_every_warning_sign() -> None:
     # Then what could lead to "urgent" only, then the numbers of the routine rules.
     assert result.unanswered[len(EMERGENCY_SCREENING) + 1 :] == [
         "new_severe_unusual_pain",
-        "new_dopamine_blocker_medication",
+        "pulsatile_tinnitus",
+        "dystonia_eyes_tongue_jaw",
+        "one_sided_blistering_rash",
+        "recent_neck_manipulation",
         "duration_hours",
     ]
     assert not any(name.startswith("history.") for name in result.unanswered)

@@ -35,3 +35,16 @@ def test_the_simulated_interview_under_triages_nothing(sentences: bool) -> None:
     )
     assert total.cases > 700
     assert total.misses == []
+
+
+def test_the_benign_checks_taps_stay_within_nine_from_the_age_of_18() -> None:
+    """The new warning signs of TRIAGE v3 join the six screening groups, asked only where
+    their answer could raise the level: an ordinary spasm's check takes the quick log's
+    three taps and one per group, whatever the adult's age (jaw pain on chewing and a tender
+    scalp are asked from 50 inside the headache group). A child's check also asks about a
+    recent throat or ear infection (v2), one tap more."""
+    safety = _safety()
+    taps = {age: safety.benign_check_taps(age) for age in (18, 41, 49, 50, 72)}
+    report("benign-taps", f"benign check taps by age (web pages): {taps}")
+    assert all(count <= 9 for count in taps.values()), taps
+    assert safety.benign_check_taps(8) == 10

@@ -334,7 +334,7 @@ def test_the_emergency_triage_result_is_in_the_bundle(sample: FhirJson) -> None:
     assert triage["valueCodeableConcept"]["coding"] == [
         {"system": CODE_SYSTEM, "code": "level.emergency", "display": "Call emergency services now"}
     ]
-    assert triage["method"]["coding"][0]["code"] == "triage-rules-v2"
+    assert triage["method"]["coding"][0]["code"] == "triage-rules-v3"
     assert triage["issued"] == NOW.isoformat()
     rules = {
         c["code"]["coding"][0]["code"]: c["valueCodeableConcept"]["coding"][0]["code"]

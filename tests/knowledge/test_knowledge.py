@@ -15,7 +15,7 @@ from neckcheck.engine import assess
 from neckcheck.errors import KnowledgeError
 from neckcheck.knowledge import load, read_raw, validate
 
-# The findings catalogue minimum of clinical/TRIAGE.md.
+# The findings catalogue minimum of clinical/TRIAGE.md, and the findings TRIAGE v3 adds.
 SPEC_FINDINGS = [
     "neck_pain",
     "pain_dull",
@@ -74,6 +74,29 @@ SPEC_FINDINGS = [
     "head_tremor",
     "leg_weakness",
     "new_severe_unusual_pain",
+    # TRIAGE v3: the key features of the dangerous look-alikes (docs/clinical-review.md)
+    "recent_wound",
+    "jaw_stiffness",
+    "jaw_pain_chewing",
+    "scalp_tenderness",
+    "perioral_tingling",
+    "hand_foot_cramps",
+    "recent_neck_surgery",
+    "recent_neck_manipulation",
+    "pulsatile_tinnitus",
+    "morning_stiffness_shoulders",
+    "jaw_throat_discomfort",
+    "tearing_pain_between_shoulders",
+    "non_blanching_rash",
+    "neck_jaw_swelling",
+    "muffled_voice",
+    "dystonia_eyes_tongue_jaw",
+    "serotonergic_medication",
+    "dark_urine",
+    "one_sided_blistering_rash",
+    "painful_swallowing",
+    "pain_both_arms",
+    "body_muscle_spasms",
 ]
 SPEC_TRIGGERS = [
     "strain",
@@ -88,20 +111,46 @@ SPEC_TRIGGERS = [
     "screen_time",
     "poor_sleep",
 ]
-# The rule table of clinical/TRIAGE.md (v2): id -> (level, sources).
+# The rule table of TRIAGE v3: clinical/TRIAGE.md (v2) with the changes of
+# docs/clinical-review.md. id -> (level, sources).
 SPEC_RULES = {
     "cardiac": ("emergency", ["nz-heart"]),
     "thunderclap": ("emergency", ["ichd3-sah", "ottawa-sah"]),
     "meningitis": ("emergency", ["nhs-meningitis"]),
+    "meningism": ("emergency", ["nhs-meningitis", "nhs-sah"]),
+    "rash_not_fading": ("emergency", ["nhs-meningitis", "sepsis-trust"]),
+    "sepsis_signs": ("emergency", ["sepsis-trust", "nhs-meningitis"]),
+    "febrile_child": ("emergency", ["nice-ng143", "rpa"]),
     "neuro_vascular": ("emergency", ["ifompt", "5d3n", "acep-cad"]),
+    "aortic_dissection": ("emergency", ["hse-aortic"]),
     "dizziness_plus": ("emergency", ["barany", "ifompt"]),
-    "trauma_high_risk": ("emergency", ["c-spine", "nexus"]),
+    "sudden_imbalance": ("emergency", ["be-fast", "barany", "ifompt"]),
+    "trauma_high_risk": ("emergency", ["c-spine", "nexus", "as-fracture"]),
     "airway": ("emergency", ["rpa", "dystonia-ap"]),
+    "deep_neck_infection": ("emergency", ["dnsi", "ggc-quinsy"]),
+    "tetanus": ("emergency", ["nhs-tetanus"]),
     "cord_emergency": ("emergency", ["dcm", "sea"]),
+    "cancer_cord": ("emergency", ["nice-mscc"]),
     "infection_neuro": ("emergency", ["sea"]),
+    "nms": ("emergency", ["ebm-nms"]),
+    "serotonin": ("emergency", ["hunter", "mayo-serotonin"]),
+    "gca_vision": ("emergency", ["cks-gca", "wa-gca"]),
+    "hypocalcaemia_tetany": ("emergency", ["thyroid-calcium", "hypocalcaemia-gp"]),
+    "rhabdomyolysis": ("emergency", ["krames-rhabdo"]),
     "myelopathy": ("urgent", ["cks-neck", "dcm"]),
     "infection": ("urgent", ["cks-neck", "sea"]),
+    "cancer_night_pain": ("urgent", ["nice-mscc"]),
     "drug_dystonia": ("urgent", ["dystonia-ap"]),
+    "dystonia_face": ("urgent", ["dystonia-ap"]),
+    "gca": ("urgent", ["cks-gca", "bsr-gca"]),
+    "hypocalcaemia": ("urgent", ["thyroid-calcium", "hypocalcaemia-gp"]),
+    "wound_spasm": ("urgent", ["nhs-tetanus"]),
+    "trismus": ("urgent", ["ggc-quinsy", "nhs-tetanus", "dystonia-ap"]),
+    "neck_infection": ("urgent", ["ggc-quinsy", "dnsi"]),
+    "angina_like": ("urgent", ["nhs-angina", "nz-heart"]),
+    "cad_manipulation": ("urgent", ["ifompt", "acep-cad", "cad-manipulation"]),
+    "pulsatile_tinnitus": ("urgent", ["cad-tinnitus", "ifompt"]),
+    "shingles": ("urgent", ["nhs-shingles"]),
     "child_torticollis": ("urgent", ["grisel"]),
     "trauma": ("urgent", ["c-spine"]),
     "arm_weakness": ("urgent", ["racgp-radic"]),
@@ -113,6 +162,9 @@ SPEC_RULES = {
     "radicular": ("soon", ["racgp-radic"]),
     "serious_history": ("soon", ["cks-neck"]),
     "dystonia": ("soon", ["msd-cd"]),
+    "pmr": ("soon", ["cks-pmr"]),
+    "both_arms_pain": ("soon", ["cks-neck", "dcm-symptoms"]),
+    "child_head_tilt": ("soon", ["headsmart"]),
     "severe_persistent": ("soon", ["cks-neck"]),
     "lingering": ("routine", ["seed", "cks-neck"]),
     "recurring": ("routine", ["seed"]),
@@ -144,6 +196,34 @@ SPEC_SOURCES = [
     "msd-cd",
     "torticollis-safety",
     "nz-heart",
+    # TRIAGE v3 (docs/clinical-review.md)
+    "nhs-tetanus",
+    "cks-gca",
+    "bsr-gca",
+    "wa-gca",
+    "cks-pmr",
+    "nice-ng143",
+    "nhs-sah",
+    "sepsis-trust",
+    "ebm-nms",
+    "hunter",
+    "mayo-serotonin",
+    "thyroid-calcium",
+    "hypocalcaemia-gp",
+    "cad-manipulation",
+    "cad-tinnitus",
+    "hse-aortic",
+    "nhs-angina",
+    "be-fast",
+    "nice-mscc",
+    "as-fracture",
+    "ggc-quinsy",
+    "dnsi",
+    "nhs-sore-throat",
+    "nhs-shingles",
+    "krames-rhabdo",
+    "headsmart",
+    "dcm-symptoms",
 ]
 
 
@@ -295,7 +375,7 @@ def test_every_level_needs_advice() -> None:
 
 def test_every_single_sign_that_calls_for_urgent_care_is_screened() -> None:
     """A finding that on its own makes any rule urgent or emergency must be in a screening
-    group, so it is asked, never assumed absent (TRIAGE.md v2, "The interview")."""
+    group, so it is asked, never assumed absent (TRIAGE.md v2, "The interview"; TRIAGE v3)."""
     kb = load()
     grouped = set(kb.screening.findings)
     alone = {

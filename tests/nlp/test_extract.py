@@ -114,6 +114,85 @@ def test_a_real_word_is_never_corrected_into_a_symptom() -> None:
     assert _found("tried heat for a week") == set()
 
 
+# --- 1b. the key features of the dangerous look-alikes (TRIAGE v3) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("stood on a rusty nail last week", "recent_wound"),
+        ("got bitten by the neighbour's dog on Sunday", "recent_wound"),
+        ("my jaw is so stiff I can't open my mouth properly", "jaw_stiffness"),
+        ("I can barely open my mouth", "jaw_stiffness"),
+        ("my jaw aches when I chew and stops when I don't", "jaw_pain_chewing"),
+        ("it hurts to brush my hair, my scalp is so tender", "scalp_tenderness"),
+        ("my lips are tingling", "perioral_tingling"),
+        ("tingling round my mouth since this morning", "perioral_tingling"),
+        ("my fingers keep curling up and cramping", "hand_foot_cramps"),
+        ("I had my thyroid out on Friday", "recent_neck_surgery"),
+        ("the chiropractor cracked my neck on Monday", "recent_neck_manipulation"),
+        ("I hear my heartbeat whooshing in my right ear", "pulsatile_tinnitus"),
+        ("both shoulders are stiff every morning for hours", "morning_stiffness_shoulders"),
+        ("an ache in my jaw and throat", "jaw_throat_discomfort"),
+        ("the front of my neck hurts", "jaw_throat_discomfort"),
+        ("a ripping pain between my shoulder blades", "tearing_pain_between_shoulders"),
+        ("spots on her legs that don't fade when I press a glass on them", "non_blanching_rash"),
+        ("my neck is swollen on the right", "neck_jaw_swelling"),
+        ("my voice sounds muffled, like a hot potato", "muffled_voice"),
+        ("his eyes keep rolling up", "dystonia_eyes_tongue_jaw"),
+        ("my tongue keeps pushing out", "dystonia_eyes_tongue_jaw"),
+        ("I take sertraline and started tramadol yesterday", "serotonergic_medication"),
+        ("my pee is dark like cola", "dark_urine"),
+        ("a band of blisters on one side of my neck", "one_sided_blistering_rash"),
+        ("it hurts to swallow", "painful_swallowing"),
+        ("pain down both arms", "pain_both_arms"),
+        ("my whole body is stiff", "body_muscle_spasms"),
+        ("my back and legs are in spasm", "body_muscle_spasms"),
+    ],
+)
+def test_lay_words_for_the_look_alikes(text: str, finding: str) -> None:
+    assert finding in _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "not_found"),
+    [
+        # Pain on swallowing with a sore throat is not trouble swallowing (an emergency).
+        ("sore throat, it hurts to swallow", "painful_swallowing", "difficulty_swallowing"),
+        ("swallowing is painful", "painful_swallowing", "difficulty_swallowing"),
+        ("food sticks when I swallow", "difficulty_swallowing", "painful_swallowing"),
+        # Pain in both arms is not numbness or weakness in both arms.
+        ("sore down both arms", "pain_both_arms", "symptoms_both_arms"),
+        ("tingling in both hands", "symptoms_both_arms", "pain_both_arms"),
+        # Swollen glands with a sore throat are not a swelling in the neck.
+        ("sore throat and swollen glands", "recent_throat_or_ear_infection", "neck_jaw_swelling"),
+        # A rash is not a rash that does not fade; dark urine is not lost sight.
+        ("a red rash on my arm", "rash", "non_blanching_rash"),
+        ("my urine is dark brown", "dark_urine", "vision_loss"),
+        # Lifting the arms is hard in the mornings: stiffness, not weakness.
+        ("I can't lift my arms in the morning", "morning_stiffness_shoulders", "arm_weakness"),
+        # A wound from an operation is not a wound from an injury.
+        ("my neck hurts since the op, the wound is fine", "neck_pain", "recent_wound"),
+    ],
+)
+def test_look_alike_words_are_kept_apart(text: str, found: str, not_found: str) -> None:
+    got = _found(text)
+    assert found in got and not_found not in got
+
+
+def test_a_rash_that_fades_is_said_not_to_be_the_one_that_does_not() -> None:
+    result = extract("she has spots on her tummy that fade when pressed", now=NOW)
+    assert "rash" in result.document.findings
+    assert "non_blanching_rash" in result.document.absent
+
+
+def test_a_symptom_that_goes_away_with_rest_is_still_there() -> None:
+    """Angina: "it goes away when I rest" says what the discomfort does, not that it went."""
+    found = _found("when I walk uphill I get an ache in my jaw that goes away when I rest")
+    assert "jaw_throat_discomfort" in found
+    assert "headache" in extract("the headache went away", now=NOW).document.absent
+
+
 # --- 2. neck pain itself -------------------------------------------------------------------
 
 
@@ -473,8 +552,10 @@ def test_a_benign_text_brings_no_warning_sign(parts: list[str]) -> None:
     from neckcheck.nlp.evaluate import warning_ids
 
     result = extract(", ".join(parts), now=NOW)
+    # A knot and a neck that will not turn are the spasm itself: urgent rules use them only
+    # with another sign (a new medicine, a wound, a fever in a small child).
     assert not (set(result.document.findings) | set(result.uncertain)) & (
-        warning_ids() - {"cramping_knot"}
+        warning_ids() - {"cramping_knot", "reduced_range_of_motion"}
     )
 
 

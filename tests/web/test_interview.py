@@ -60,7 +60,10 @@ def test_a_benign_spasm_asks_every_group_then_gives_home_care(client: TestClient
     assert "Look after it at home" in result and "At least" not in result
     assert "low, firm pillow" in result
     stored = client.get(f"/api/v1/{episode.strip('/')}").json()
-    assert set(stored["absent"]) == set(load().screening.findings)
+    # At 41, jaw pain on chewing and a tender scalp (giant cell arteritis, from 50) are not
+    # asked: their answer could not change the level.
+    from_fifty = {"jaw_pain_chewing", "scalp_tenderness"}
+    assert set(stored["absent"]) == set(load().screening.findings) - from_fifty
     assessment = client.get(f"/api/v1/{episode.strip('/')}/assessment").json()
     assert assessment["complete"] is True
 
@@ -97,7 +100,7 @@ def test_chest_pain_found_only_through_the_screening_is_an_emergency(
 ) -> None:
     episode = _quick_log(client, birth_year="1985")
     step = client.get(f"{episode}/check").text
-    assert "Chest pain or trouble breathing?" in step
+    assert "Chest, jaw or upper back pain, or trouble breathing?" in step
     _post(
         client,
         f"{episode}/check",
@@ -130,7 +133,7 @@ def test_the_emergency_number_follows_the_browsers_region(client: TestClient) ->
 def test_a_yes_in_a_group_brings_its_follow_ups(client: TestClient) -> None:
     episode = _quick_log(client, birth_year="1985")
     _none_of_these(client, episode, 4)  # up to fever and infection risk
-    assert "Fever, a higher risk of infection, or a new medicine?" in (
+    assert "Fever, a rash, infection risk, cancer or a new medicine?" in (
         client.get(f"{episode}/check").text
     )
     _post(
@@ -140,13 +143,17 @@ def test_a_yes_in_a_group_brings_its_follow_ups(client: TestClient) -> None:
     )
     # A fever makes it urgent; an injury could still make it an emergency, so that group is
     # asked, then the follow-ups of meningitis.
-    assert "A fall, crash or blow before it started?" in client.get(f"{episode}/check").text
+    assert "An injury, a wound, an operation or a neck manipulation?" in (
+        client.get(f"{episode}/check").text
+    )
     _none_of_these(client, episode, 1)
     follow_up = client.get(f"{episode}/check").text
     assert "A few more questions" in follow_up
     assert "Do you have a headache?" in follow_up
-    assert "cannot bend your chin down to your chest" in follow_up
-    _post(client, f"{episode}/check", {"answer_headache": "yes", "answer_neck_stiffness": "yes"})
+    assert "Does bright light hurt your eyes?" in follow_up
+    # (the chin-to-chest question was screened with the headaches)
+    assert "cannot bend your chin down to your chest" not in follow_up
+    _post(client, f"{episode}/check", {"answer_headache": "yes", "answer_photophobia": "yes"})
     assessment = client.get(f"/api/v1/{episode.strip('/')}/assessment").json()
     assert assessment["level"] in ("emergency", "urgent")
 
@@ -165,6 +172,25 @@ def test_the_year_of_birth_is_asked_once_and_reaches_every_check(client: TestCli
     result = client.get(episode).text
     assert "See a doctor today" in result
     assert "Have a doctor see the child today" in result
+
+
+def test_an_older_person_is_asked_about_jaw_pain_and_a_tender_scalp(client: TestClient) -> None:
+    """Giant cell arteritis is asked about from 50, among the headache questions, at no
+    extra tap; a yes is a same-day check (TRIAGE v3)."""
+    episode = _quick_log(client, birth_year=str(NOW.year - 72))
+    _none_of_these(client, episode, 1)
+    step = client.get(f"{episode}/check").text
+    assert "A sudden, very bad headache, or trouble seeing?" in step
+    assert 'id="q-jaw_pain_chewing"' in step and 'id="q-scalp_tenderness"' in step
+    others = [f for f in GROUPS[1].findings if f != "jaw_pain_chewing"]
+    _post(
+        client,
+        f"{episode}/check",
+        {"answer_jaw_pain_chewing": "yes", **{f"answer_{f}": "no" for f in others}},
+    )
+    assessment = client.get(f"/api/v1/{episode.strip('/')}/assessment").json()
+    assert assessment["level"] == "urgent"
+    assert "gca" in [flag["id"] for flag in assessment["red_flags"]]
 
 
 def test_a_bad_year_of_birth_is_shown_beside_the_field(client: TestClient) -> None:

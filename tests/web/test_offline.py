@@ -266,7 +266,9 @@ def test_logging_online_goes_to_the_check_as_before(phone: Any) -> None:
     page = phone
     page.goto("/log")
     _log(page, 3, "minutes")
-    expect(page.get_by_role("heading", name="Chest pain or trouble breathing?")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Chest, jaw or upper back pain, or trouble breathing?")
+    ).to_be_visible()
     assert page.url.endswith("/check")
     assert len(_episodes(page)) == 1
     assert _outbox(page) == []

@@ -224,8 +224,8 @@ def _said(span: Any, about: details.Subject, history: bool, recent: bool) -> _Sa
         cue = span.doc[start:end].text.lower()
         if category == "FAMILY" and about.third_person and about.word and about.word.lower() in cue:
             continue  # "Mum (78) ... mum has": the person described is the one the diary is about
-        if category in ("HISTORICAL", "PAST_TIME") and history:
-            continue  # "had cancer years ago" is still a history of cancer
+        if category in ("HISTORICAL", "PAST_TIME", "INDICATION") and history:
+            continue  # "had cancer years ago", "treatment for lung cancer": still a history
         if category == "PAST_TIME" and recent:
             continue  # "an ear infection last week" is a recent infection
         distance = _distance(span, modifier)

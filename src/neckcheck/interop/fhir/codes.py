@@ -70,7 +70,8 @@ CHOICES: dict[str, str] = {
 }
 # The triage result's own concepts (not grouped).
 TRIAGE_RESULT = "triage-result"
-TRIAGE_METHOD = "triage-rules-v2"
+TRIAGE_METHOD = "triage-rules-v3"
+TRIAGE_METHOD_DISPLAY = "neckcheck triage rules, version 3"
 TRIAGE_COMPLETE = "triage-complete"
 TRIAGE_UNANSWERED = "triage-unanswered"
 
@@ -139,7 +140,7 @@ _GROUPS = {
     "helped": "How well a remedy helped",
     "activity": "What an episode got in the way of",
     "level": "Triage levels, most urgent first",
-    "rule": "The triage rules (clinical/TRIAGE.md, version 2)",
+    "rule": "The triage rules (version 3: docs/clinical-review.md)",
     "source": "The sources the triage rules cite",
     "input": "Numbers and answers the triage asks for besides findings",
 }
@@ -225,9 +226,10 @@ def _concepts(kb: KnowledgeBase) -> list[dict[str, Any]]:
         },
         {
             "code": TRIAGE_METHOD,
-            "display": "neckcheck triage rules, version 2",
+            "display": TRIAGE_METHOD_DISPLAY,
             "definition": "The most urgent level among the rules that match an episode's "
-            "answers; self care when none matches (clinical/TRIAGE.md, version 2). Not "
+            "answers; self care when none matches (clinical/TRIAGE.md v2 with the changes of "
+            "docs/clinical-review.md, version 3). Not "
             "validated by clinicians.",
         },
         {

@@ -346,9 +346,7 @@ class _Builder:
             "valueCodeableConcept": self.level(assessment.level),
             "note": notes,
             "method": {
-                "coding": [
-                    codes.coding(None, codes.TRIAGE_METHOD, "neckcheck triage rules, version 2")
-                ]
+                "coding": [codes.coding(None, codes.TRIAGE_METHOD, codes.TRIAGE_METHOD_DISPLAY)]
             },
             "derivedFrom": [response],
             "component": components,
