@@ -55,6 +55,10 @@ http {{
     upstream neckcheck {{
 {servers}
         keepalive 32;
+        # Idle connections to a server are closed here well before the server closes them
+        # (uvicorn, after 5 s): else nginx could send a request on a connection the server
+        # is closing at that moment, and answer 502.
+        keepalive_timeout 2s;
     }}
 
     server {{
