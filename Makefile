@@ -23,8 +23,13 @@ $(TESTSTAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)  ## serve the web app on 127.0.0.1:8000 with the default SQLite database
 	$(BIN)/neckcheck serve
 
+# Two test processes (pytest-xdist); tests that share the corpus readings share a process.
+# The tests marked `serial` (load, processes, Lighthouse, measured waits) then run alone.
+PARALLEL := -n 2 --dist loadgroup
+
 test: $(TESTSTAMP)  ## install the test extras and run the whole suite, then again at odd hours
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL) -m "not serial"
+	$(BIN)/python -m pytest -m serial
 	PYTHON=$(BIN)/python scripts/clock-runs
 
 test-clock: $(TESTSTAMP)  ## the fast unit modules under faketime: early hours, DST changes

@@ -31,6 +31,10 @@ import pytest
 from tests.factories import PASSWORD, patient_accounts, sign_in
 from tests.reliability.conftest import Server, report, run_users, stored_ids
 
+# Servers, nginx and simulated users for a fixed time: alone, so that nothing else shares
+# the cores.
+pytestmark = pytest.mark.serial
+
 USERS = 50
 WRONG = "not the password at all"
 

@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from filelock import FileLock
 
 from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
+from tests.databases import new_sqlite
 from tests.factories import CHROMIUM, CHROMIUM_ARGS
 from tests.web.clinic_app import clinic  # noqa: F401  (a fixture for every web test)
 
@@ -34,7 +36,7 @@ def _missing(reason: str) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}")
+    return Settings(database_url=new_sqlite(tmp_path / "web.db"))
 
 
 @pytest.fixture
@@ -91,25 +93,32 @@ def axe_script() -> str:
     """axe-core's source, installed from npm into .cache/ (not committed) on first use."""
     script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
     if not script.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            _missing("npm is not installed, so axe-core cannot be fetched")
         AXE_CACHE.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [
-                str(npm),
-                "install",
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(AXE_CACHE),
-                "axe-core@4",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0 or not script.exists():
-            _missing(f"npm could not install axe-core: {done.stderr.strip()[-300:]}")
+        # One process installs it; others started at once (pytest-xdist) wait, then find it.
+        with FileLock(AXE_CACHE.with_name("npm.lock"), timeout=660):
+            if not script.exists():
+                _install_axe(script)
     return script.read_text("utf-8")
+
+
+def _install_axe(script: Path) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        _missing("npm is not installed, so axe-core cannot be fetched")
+    done = subprocess.run(
+        [
+            str(npm),
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(AXE_CACHE),
+            "axe-core@4",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not script.exists():
+        _missing(f"npm could not install axe-core: {done.stderr.strip()[-300:]}")

@@ -20,6 +20,9 @@ import pytest
 
 from tests.web.lighthouse import CATEGORIES, LighthouseReport, run_lighthouse
 
+# Lighthouse's performance score times the page: alone, so that nothing else shares the cores.
+pytestmark = pytest.mark.serial
+
 STYLE = """
 body { font: 16px/1.5 sans-serif; color: #111; background: #fff; }
 @media (prefers-color-scheme: dark) { body { color: #444; background: #333; } }

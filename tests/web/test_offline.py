@@ -20,6 +20,7 @@ from neckcheck.settings import Settings
 from neckcheck.web.app import SECURITY_HEADERS, create_app
 from neckcheck.web.routes.phone import SHELL
 from neckcheck.web.server import serve_in_thread
+from tests.databases import new_sqlite
 from tests.factories import NOW
 from tests.web.clinic_app import Clinic
 
@@ -278,7 +279,7 @@ def test_an_entry_kept_while_signed_out_is_sent_after_signing_in(
     """A diary behind a passphrase: the sign-in ended while the entry waited on the phone, so
     it waits for the next sign-in, and is sent to the diary it was written in."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'phone.db'}",
+        database_url=new_sqlite(tmp_path / "phone.db"),
         passphrase=PASSPHRASE,
         cookie_secure=False,
     )
