@@ -26,9 +26,8 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -36,6 +35,12 @@ from neckcheck.domain import Findings, Level
 from neckcheck.engine import assess
 from neckcheck.engine.interview import Answer, interview
 from neckcheck.knowledge import load
+from neckcheck.nlp.evaluate import read_text
+
+if TYPE_CHECKING:
+    from neckcheck.nlp.extract import Extraction
+
+Reader = Callable[[str], "Extraction"]
 
 ROOT = Path(__file__).resolve().parents[1]
 VIGNETTES = ROOT / "tests" / "engine" / "vignettes.yaml"
@@ -46,8 +51,6 @@ CORPORA = [
 SERIOUS = (Level.emergency, Level.urgent)
 DEFAULT_AGE = 40
 NUMBERS = ("intensity", "duration_hours", "age_years", "onset")
-# The texts' dates ("yesterday") are read against this moment; annotations use the same one.
-READ_AT = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
 
 @dataclass
@@ -119,17 +122,17 @@ def _patient(truth: Findings, numbers: dict[str, Any]) -> Callable[[str], Answer
     return answer
 
 
-def _from_the_sentence(text: str, numbers: dict[str, Any]) -> Findings:
-    from neckcheck.nlp import extract
-
-    read = extract(text, now=READ_AT).document.model_dump(exclude_none=True)
+def _from_the_sentence(text: str, numbers: dict[str, Any], read: Reader) -> Findings:
+    found = read(text).document.model_dump(exclude_none=True)
     for key in ("intensity", "duration_hours"):  # every diary entry has these
         if key in numbers:
-            read.setdefault(key, numbers[key])
-    return Findings.model_validate(read)
+            found.setdefault(key, numbers[key])
+    return Findings.model_validate(found)
 
 
-def simulation(*, sentences: bool) -> tuple[Tally, dict[Level, Tally]]:
+def simulation(*, sentences: bool, read: Reader = read_text) -> tuple[Tally, dict[Level, Tally]]:
+    """The simulated interview over the corpora; ``read`` gives a text's extraction (the
+    texts' dates, such as "yesterday", read against the moment the annotations use)."""
     every_finding = frozenset(load().finding_ids)
     total, by_level = Tally(), defaultdict(Tally)
     for corpus in CORPORA:
@@ -140,7 +143,7 @@ def simulation(*, sentences: bool) -> tuple[Tally, dict[Level, Tally]]:
             diary: dict[str, Any] = {"findings": []}
             diary.update({k: numbers[k] for k in ("intensity", "duration_hours") if k in numbers})
             start = (
-                _from_the_sentence(case["text"], numbers)
+                _from_the_sentence(case["text"], numbers, read)
                 if sentences
                 else Findings.model_validate(diary)
             )
