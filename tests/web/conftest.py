@@ -51,15 +51,37 @@ def live_server(settings: Settings, clock: FixedClock) -> Iterator[str]:
         yield base_url
 
 
+# How long Playwright waits for a page, an element or an expectation. The browser tests say
+# what the pages do, not how fast (bench/ measures that): on a busy computer a page can take
+# many seconds to load, and a page that never does still fails, after this.
+BROWSER_TIMEOUT_MS = 60_000
+
+
+class _Browser:
+    """Chromium whose every new context waits up to BROWSER_TIMEOUT_MS."""
+
+    def __init__(self, chromium: Any) -> None:
+        self._chromium = chromium
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._chromium.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        return context
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         _missing(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
+        yield _Browser(chromium)
         chromium.close()
 
 
@@ -72,7 +94,6 @@ def page(request: pytest.FixtureRequest, browser: Any, live_server: str) -> Iter
         viewport=VIEWPORTS[request.param], base_url=live_server, bypass_csp=True
     )
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
     yield tab
     context.close()
 

@@ -5,7 +5,8 @@
 // browser are done once. Driven by tests/web/lighthouse.py:
 //
 //   node lighthouse-runs.mjs '{"root": ".../node_modules", "chromePath": "/usr/bin/chromium",
-//     "chromeFlags": [...], "categories": [...], "runs": [{"url": ..., "output": ...}]}'
+//     "chromeFlags": [...], "categories": [...], "skipAudits": [...],
+//     "runs": [{"url": ..., "output": ...}]}'
 //
 // Each report is written as JSON to its run's `output`; a run that fails writes nothing and
 // the script exits 1 after the others, saying why on stderr.
@@ -33,6 +34,7 @@ try {
         output: 'json',
         logLevel: 'error',
         onlyCategories: job.categories,
+        skipAudits: job.skipAudits,
         disableFullPageScreenshot: true,
       });
       if (!result || result.lhr.runtimeError) {
