@@ -34,9 +34,9 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -44,6 +44,12 @@ from neckcheck.domain import Findings, Level
 from neckcheck.engine import assess
 from neckcheck.engine.interview import Answer, interview
 from neckcheck.knowledge import load
+from neckcheck.nlp.evaluate import CORPUS_NOW, read_text
+
+if TYPE_CHECKING:
+    from neckcheck.nlp.extract import Extraction
+
+Reader = Callable[[str], "Extraction"]
 
 ROOT = Path(__file__).resolve().parents[1]
 VIGNETTES = ROOT / "tests" / "engine" / "vignettes.yaml"
@@ -55,8 +61,6 @@ CORPORA = [
 SERIOUS = (Level.emergency, Level.urgent)
 DEFAULT_AGE = 40
 NUMBERS = ("intensity", "duration_hours", "age_years", "onset")
-# The texts' dates ("yesterday") are read against this moment; annotations use the same one.
-READ_AT = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
 
 @dataclass
@@ -140,10 +144,10 @@ def benign_check_taps(age: int) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(database_url=f"sqlite:///{Path(folder) / 'taps.db'}")
-        with TestClient(create_app(settings, clock=FixedClock(READ_AT))) as client:
+        with TestClient(create_app(settings, clock=FixedClock(CORPUS_NOW))) as client:
             client.get("/learn")
             token = {"csrf_token": client.cookies["neckcheck_csrf"]}
-            started = READ_AT - timedelta(minutes=30)  # over after a few minutes
+            started = CORPUS_NOW - timedelta(minutes=30)  # over after a few minutes
             logged = client.post(
                 "/log",
                 data={
@@ -152,7 +156,7 @@ def benign_check_taps(age: int) -> int:
                     "intensity": "3",
                     "state": "over",
                     "lasted": "minutes",
-                    "birth_year": str(READ_AT.year - age),
+                    "birth_year": str(CORPUS_NOW.year - age),
                 },
                 follow_redirects=False,
             )
@@ -188,17 +192,17 @@ def _patient(truth: Findings, numbers: dict[str, Any]) -> Callable[[str], Answer
     return answer
 
 
-def _from_the_sentence(text: str, numbers: dict[str, Any]) -> Findings:
-    from neckcheck.nlp import extract
-
-    read = extract(text, now=READ_AT).document.model_dump(exclude_none=True)
+def _from_the_sentence(text: str, numbers: dict[str, Any], read: Reader) -> Findings:
+    found = read(text).document.model_dump(exclude_none=True)
     for key in ("intensity", "duration_hours"):  # every diary entry has these
         if key in numbers:
-            read.setdefault(key, numbers[key])
-    return Findings.model_validate(read)
+            found.setdefault(key, numbers[key])
+    return Findings.model_validate(found)
 
 
-def simulation(*, sentences: bool) -> tuple[Tally, dict[Level, Tally]]:
+def simulation(*, sentences: bool, read: Reader = read_text) -> tuple[Tally, dict[Level, Tally]]:
+    """The simulated interview over the corpora; ``read`` gives a text's extraction (the
+    texts' dates, such as "yesterday", read against the moment the annotations use)."""
     every_finding = frozenset(load().finding_ids)
     total, by_level = Tally(), defaultdict(Tally)
     for corpus in CORPORA:
@@ -209,7 +213,7 @@ def simulation(*, sentences: bool) -> tuple[Tally, dict[Level, Tally]]:
             diary: dict[str, Any] = {"findings": []}
             diary.update({k: numbers[k] for k in ("intensity", "duration_hours") if k in numbers})
             start = (
-                _from_the_sentence(case["text"], numbers)
+                _from_the_sentence(case["text"], numbers, read)
                 if sentences
                 else Findings.model_validate(diary)
             )
@@ -260,7 +264,7 @@ def main() -> int:
         "",
         "## The benign check's taps",
         "",
-        "An ordinary spasm answered \"None of these\" throughout, at 390 x 844 (see the",
+        'An ordinary spasm answered "None of these" throughout, at 390 x 844 (see the',
         "docstring; tests/web/test_browser.py measures the 41-year-old's in Chromium):",
         "",
         "| age | taps |",

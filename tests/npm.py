@@ -2,7 +2,9 @@
 
 Each set of packages gets its own folder, ``.cache/node/<name>``, with a ``package.json`` that
 npm writes there, so installing one set never prunes another. The install is skipped when
-every package is already present at its pinned version::
+every package is already present at its pinned version, and made by one process at a time
+(a lock file beside the folder): test processes started together (pytest-xdist) wait for the
+first one's install instead of writing into the same folder::
 
     folder = npm_install("lighthouse", ["lighthouse@12.2.3"])
     cli = folder / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from filelock import FileLock
 
 # The project's root is the folder that holds this ``tests`` package, wherever pytest runs from.
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "node"
@@ -59,13 +62,35 @@ def npm_install(name: str, specs: Sequence[str]) -> Path:
     """
     pinned = [split_spec(spec) for spec in specs]
     folder = CACHE / name
-    if all(installed_version(folder, package) == version for package, version in pinned):
+    if _installed(folder, pinned):
         return folder
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with FileLock(CACHE / f"{name}.lock", timeout=INSTALL_TIMEOUT_SECONDS + 60):
+        if not _installed(folder, pinned):  # another process may have installed it meanwhile
+            _install(folder, specs, pinned)
+    return folder
+
+
+def _installed(folder: Path, pinned: Sequence[tuple[str, str]]) -> bool:
+    return all(installed_version(folder, package) == version for package, version in pinned)
+
+
+def _install(folder: Path, specs: Sequence[str], pinned: Sequence[tuple[str, str]]) -> None:
     npm = shutil.which("npm")
     if npm is None:
         missing(f"npm is not installed, so {', '.join(specs)} cannot be fetched")
     folder.mkdir(parents=True, exist_ok=True)
-    command = [npm, "install", "--save-exact", "--no-audit", "--no-fund", "--prefix", str(folder)]
+    # --prefer-offline: every version is pinned, so a copy in npm's own cache will do.
+    command = [
+        npm,
+        "install",
+        "--save-exact",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        str(folder),
+    ]
     try:
         done = subprocess.run(
             [*command, *specs],
@@ -84,4 +109,3 @@ def npm_install(name: str, specs: Sequence[str]) -> Path:
     if done.returncode != 0 or wrong:
         detail = done.stderr.strip()[-500:] or f"not installed: {', '.join(wrong)}"
         missing(f"npm could not install {' '.join(specs)}: {detail}")
-    return folder

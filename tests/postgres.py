@@ -1,8 +1,10 @@
 """A real PostgreSQL server for the test session, started from Debian's binaries.
 
 PostgreSQL refuses to run as root, so when the tests run as root the server runs as the
-``postgres`` user through ``runuser``. It listens on 127.0.0.1 on a free port, keeps its data
-in a temporary folder and stops when the session ends.
+``postgres`` user through ``runuser``. It listens on a Unix socket in its own temporary folder,
+not on a TCP port (so that servers started at once, by pytest-xdist's workers or by anyone
+else on the computer, can never want the same port), keeps its data there and stops when the
+session ends.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from neckcheck.web.server import free_port
-
 
 def find_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -26,14 +26,14 @@ def find_bin() -> Path | None:
 
 @contextmanager
 def running_server(bin_dir: Path) -> Iterator[str]:
-    """Start a throwaway server; yields the base URL (without a database name)."""
+    """Start a throwaway server; yields the URL of its ``postgres`` database (see
+    ``tests/databases.py: database_url`` for another database on it)."""
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
     folder = Path(tempfile.mkdtemp(prefix="neckcheck-pg-"))
     data, log = folder / "data", folder / "server.log"
     if as_root:
         shutil.chown(folder, "postgres")
-    port = free_port()
 
     def run(*args: str) -> None:
         subprocess.run([*prefix, *args], check=True, capture_output=True, text=True)
@@ -47,11 +47,11 @@ def running_server(bin_dir: Path) -> Iterator[str]:
         str(log),
         "-w",
         "-o",
-        f"-k {folder} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off",
+        f"-k {folder} -c listen_addresses='' -c fsync=off",
         "start",
     )
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield f"postgresql+psycopg://postgres@/postgres?host={folder}"
     finally:
         subprocess.run(
             [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],

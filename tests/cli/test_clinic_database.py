@@ -16,9 +16,9 @@ runner = cli_runner(LOCAL_NOON)  # "--start 08:00" is then earlier that day
 
 
 @pytest.fixture
-def clinic_db(env_db: str) -> str:
-    patient_accounts(env_db, ["ann@example.org", "bo@example.org"])
-    return env_db
+def clinic_db(migrated_env_db: str) -> str:
+    patient_accounts(migrated_env_db, ["ann@example.org", "bo@example.org"])
+    return migrated_env_db
 
 
 def _run(*args: str) -> tuple[int, str]:

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import report
+
+if TYPE_CHECKING:
+    from neckcheck.nlp.extract import Extraction
 
 
 def _safety() -> ModuleType:
@@ -24,9 +29,12 @@ def _safety() -> ModuleType:
     return module
 
 
+@pytest.mark.xdist_group("corpus")  # the sentences' readings are shared (read_corpus_text)
 @pytest.mark.parametrize("sentences", [False, True], ids=["form skipped", "sentence read"])
-def test_the_simulated_interview_under_triages_nothing(sentences: bool) -> None:
-    total, _ = _safety().simulation(sentences=sentences)
+def test_the_simulated_interview_under_triages_nothing(
+    sentences: bool, read_corpus_text: Callable[[str], Extraction]
+) -> None:
+    total, _ = _safety().simulation(sentences=sentences, read=read_corpus_text)
     start = "the sentence read first" if sentences else "the form skipped"
     report(
         f"safety-{sentences}",

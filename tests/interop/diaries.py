@@ -11,6 +11,7 @@ from typing import Any
 from neckcheck.domain import EpisodeCreate, Profile
 from neckcheck.knowledge import load
 from neckcheck.storage.db import open_database
+from tests.databases import new_sqlite
 from tests.factories import NOW, local_diary
 
 FhirJson = dict[str, Any]
@@ -103,7 +104,7 @@ def write_diary(
     birth_year: int | None = None,
 ) -> None:
     """The local person's diary in a new database at ``path``, with ``episodes`` logged."""
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(new_sqlite(path))
     with db.session() as session:
         diary = local_diary(session)
         if name is not None:

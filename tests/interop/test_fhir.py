@@ -31,6 +31,7 @@ from neckcheck.services.diary import Diary
 from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
 from neckcheck.storage.tables import EpisodeRow
+from tests.databases import new_sqlite
 from tests.factories import NOW, cli_runner, local_diary
 from tests.interop.diaries import (
     SAMPLE,
@@ -430,8 +431,8 @@ def test_every_neckcheck_code_is_in_the_published_code_system(tmp_path: Path) ->
 def test_export_then_import_into_an_empty_database_gives_the_same_episodes(
     tmp_path_factory: pytest.TempPathFactory, diary: list[EpisodeCreate]
 ) -> None:
-    source = open_database(f"sqlite:///{tmp_path_factory.mktemp('a') / 'a.db'}")
-    target = open_database(f"sqlite:///{tmp_path_factory.mktemp('b') / 'b.db'}")
+    source = open_database(new_sqlite(tmp_path_factory.mktemp("a") / "a.db"))
+    target = open_database(new_sqlite(tmp_path_factory.mktemp("b") / "b.db"))
     with source.session() as session:
         mine = local_diary(session)
         for data in diary:
@@ -535,7 +536,7 @@ def test_an_imported_episode_keeps_its_original_recording_time(tmp_path: Path) -
     assert response["authored"] == NOW.isoformat()  # logged at the fixed clock's NOW
 
     later = FixedClock(NOW + timedelta(days=30))
-    db = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    db = open_database(new_sqlite(tmp_path / "b.db"))
     with db.session() as session:
         local_diary(session, later).import_("fhir", json.dumps(first), as_mine=True)
         [episode] = local_diary(session, later).episodes()

@@ -13,6 +13,7 @@ import pytest
 from neckcheck.domain import EpisodeCreate
 from neckcheck.storage.db import open_database
 from tests.conftest import report
+from tests.databases import new_sqlite
 from tests.factories import local_diary
 from tests.interop.diaries import (
     SAMPLE,
@@ -157,7 +158,7 @@ def test_a_searchset_read_back_from_the_server_imports_as_the_same_episodes(
         ]
         return json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": entries})
 
-    db = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    db = open_database(new_sqlite(tmp_path / "b.db"))
     source = open_database(f"sqlite:///{tmp_path / 'a.db'}")
     with source.session() as session:
         original = local_diary(session).episodes(newest_first=False)

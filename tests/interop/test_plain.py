@@ -21,6 +21,7 @@ from neckcheck.domain import Episode, EpisodeCreate, PainFreeDay
 from neckcheck.errors import ConfigError, InputError
 from neckcheck.interop.plain import export_csv, export_json, import_json
 from neckcheck.storage.db import backup_sqlite, open_database
+from tests.databases import new_sqlite
 from tests.factories import NOW, cli_runner, local_diary
 from tests.interop.strategies import episodes
 
@@ -202,7 +203,7 @@ def test_cli_export_and_import_all_or_nothing(env_db: str, tmp_path: Path) -> No
 
 
 def test_backup_is_consistent_while_another_thread_writes(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'live.db'}"
+    url = new_sqlite(tmp_path / "live.db")
     db = open_database(url)
     with db.session() as session:
         local_diary(session)

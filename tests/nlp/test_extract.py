@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neckcheck.nlp import extract
-from neckcheck.nlp.evaluate import CORPUS_NOW, main
+from neckcheck.nlp.evaluate import (
+    CORPUS_NOW,
+    FLOORS,
+    below_targets,
+    load_cases,
+    load_targets,
+    main,
+    score,
+)
+from neckcheck.nlp.evaluate import report as scores_report
+from tests.conftest import report
 from tests.factories import NOW, cli_runner
+
+if TYPE_CHECKING:
+    from neckcheck.nlp.extract import Extraction
 
 HERE = Path(__file__).parent
 DEVELOPMENT = ["corpus.yaml", "corpus-a.yaml", "corpus-b.yaml", "old-heldout.yaml"]
@@ -582,24 +597,53 @@ def test_nothing_loads_at_import_and_the_pipeline_is_built_once() -> None:
     assert _pipeline.cache_info().misses == before
 
 
-def test_the_development_corpus_meets_its_targets(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.xdist_group("corpus")  # the readings are shared with test_safety.py
+def test_the_development_corpus_meets_its_targets(
+    read_corpus_text: Callable[[str], Extraction],
+) -> None:
+    """The floors `make nlp-score` holds the corpus to (tests/nlp/targets.yaml)."""
     assert CORPUS_NOW == NOW
-    code = main(
-        [
-            *(str(HERE / name) for name in DEVELOPMENT),
-            "--min-f1",
-            "0.93",
-            "--min-warning-recall",
-            "0.98",
-            "--min-warning-precision",
-            "0.90",
-            "--min-negation",
-            "0.97",
-        ]
+    by = score(load_cases([HERE / name for name in DEVELOPMENT]), read=read_corpus_text)
+    scores = by["all"]
+    assert scores.texts == 764
+    p, r, f1 = scores.overall()
+    report(
+        "nlp",
+        f"development corpus: {scores.texts} texts, F1 {f1:.3f} (precision {p:.3f}, recall "
+        f"{r:.3f}); warning signs recall {scores.warning_recall:.3f}, precision "
+        f"{scores.warning_precision:.3f}; negation {scores.negation_accuracy:.3f}; numbers "
+        f"{scores.numbers_accuracy():.3f}",
     )
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert out.startswith("764 texts")
+    floors = load_targets(HERE / "targets.yaml")
+    assert set(floors) == set(FLOORS)
+    assert below_targets(scores, floors) == [], scores_report(by, show_misses=True)
+
+
+def test_the_scorer_holds_the_line_from_a_targets_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus.yaml"
+    corpus.write_text(
+        yaml.safe_dump(
+            [
+                {"text": "stiff neck, no fever", "findings": ["reduced_range_of_motion"]},
+                {"text": "my neck is killing me, 6/10", "findings": ["neck_pain"], "intensity": 6},
+            ]
+        )
+    )
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("f1: 1.01\nnumbers: 0.5\n")
+    assert main([str(corpus), "--targets", str(targets)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("2 texts")
+    assert err == "below target: F1\n"
+    # A floor given on the command line wins over the file's.
+    assert main([str(corpus), "--targets", str(targets), "--min-f1", "0"]) == 0
+    assert main([str(corpus), "--min-numbers", "1.01"]) == 1
+    assert capsys.readouterr().err == "below target: intensity accuracy\n"
+    targets.write_text("f1: 0.5\nrecall: 0.5\n")
+    with pytest.raises(SystemExit, match="a mapping of f1, warning_recall"):
+        main([str(corpus), "--targets", str(targets)])
 
 
 def test_cli_extract_reads_stdin() -> None:

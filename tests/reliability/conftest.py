@@ -23,20 +23,13 @@ import pytest
 
 from neckcheck.web import GRACEFUL_SECONDS
 from neckcheck.web.server import free_port
+from tests.conftest import report as figure
 from tests.factories import NOW
-
-_FIGURES: list[str] = []
 
 
 def report(line: str) -> None:
-    _FIGURES.append(line)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _FIGURES:
-        terminalreporter.section("reliability")
-        for line in _FIGURES:
-            terminalreporter.write_line(line)
+    """A reliability figure, printed at the end of the run under its own heading."""
+    figure(line, line, section="reliability")
 
 
 def post_episode(opener: Any, base: str, label: str) -> int:

@@ -13,6 +13,9 @@ import pytest
 from tests.factories import patient_accounts, sign_in
 from tests.reliability.conftest import Server, post_episode, report, run_users, stored_ids
 
+# Load on real servers for a fixed time: alone, so that nothing else shares the cores.
+pytestmark = pytest.mark.serial
+
 USERS = 50
 
 

@@ -43,6 +43,10 @@ from tests.reliability.conftest import (
 if TYPE_CHECKING:
     from tests.nginx import Proxy
 
+# Servers, nginx and simulated users for a fixed time: alone, so that nothing else shares
+# the cores.
+pytestmark = pytest.mark.serial
+
 USERS = 50
 WRONG = "not the password at all"
 

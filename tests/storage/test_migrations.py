@@ -10,6 +10,13 @@ from neckcheck.storage.db import current_revision, head_revision, make_engine, t
 from neckcheck.storage.tables import Base
 
 
+@pytest.fixture
+def db_url(empty_sqlite_or_postgres_url: str) -> str:
+    """An empty database on each backend: the other tests start from a copy of one migrated
+    once (tests/databases.py); these run the migrations themselves."""
+    return empty_sqlite_or_postgres_url
+
+
 def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
@@ -65,3 +72,15 @@ def test_downgrade_to_base_removes_everything(db_url: str) -> None:
         command.downgrade(_alembic_config(connection), "base")
     assert table_names(engine) == ["alembic_version"]
     engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
+def test_a_test_database_is_a_migrated_one(sqlite_or_postgres_url: str) -> None:
+    """The copies the other tests start from (tests/databases.py) are at the newest revision,
+    with the schema the migrations make."""
+    engine = make_engine(sqlite_or_postgres_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == []

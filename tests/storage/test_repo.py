@@ -231,6 +231,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
     database.close()
 
 
+@pytest.mark.serial  # it measures how long a writer waits
 @pytest.mark.parametrize("ending", ["commit", "rollback", "close"])
 def test_sqlite_writers_queue_and_every_ending_frees_the_turn(
     tmp_path: Path, make_episode: Make, ending: str

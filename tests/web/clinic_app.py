@@ -22,6 +22,7 @@ from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
+from tests.databases import new_sqlite
 from tests.factories import NOW, PASSWORD, web_client
 
 SECRET = "s" * 40
@@ -56,7 +57,7 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
 
 @pytest.fixture
 def clinic(tmp_path: Path) -> Iterator[Clinic]:
-    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    url = new_sqlite(tmp_path / "clinic.db")
     db = open_database(url)
     now = NOW
     users = {}

@@ -1,9 +1,12 @@
 """Lighthouse 12.2.3 (installed from npm into ``.cache/``) on Debian's Chromium, from Python.
 
-One call is one Lighthouse run, some ten seconds: mobile form factor (Lighthouse's default),
-the categories performance, accessibility, best practices and SEO::
+A run scores one page, some ten seconds: mobile form factor (Lighthouse's default), the
+categories performance, accessibility, best practices and SEO. Pages that share a colour
+scheme are scored in one call, one after another in one browser (``lighthouse-runs.mjs``
+beside this file: Lighthouse's Node API as its command line uses it, so Node, Lighthouse and
+Chromium start once, not once per page)::
 
-    report = run_lighthouse("http://127.0.0.1:8000/")
+    [report] = run_lighthouse_pages(["http://127.0.0.1:8000/"])
     report.scores["accessibility"]  # 0-100
     report.failing                  # {"image-alt": "Image elements do not have `[alt]` ..."}
 
@@ -16,7 +19,6 @@ sees ``prefers-color-scheme: dark`` during the whole run.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +31,9 @@ from tests.npm import missing, npm_install
 
 LIGHTHOUSE = "lighthouse@12.2.3"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+# Audits no score depends on (weight 0 in every category) whose gathering costs a run
+# seconds: the back/forward cache check navigates away from the page and back.
+SKIPPED_AUDITS = ("bf-cache",)
 CHROME_FLAGS = ["--headless=new", *CHROMIUM_ARGS]
 DARK_FLAGS = ["--force-dark-mode"]
 # Lighthouse's report shows an audit as passed from this score up (its PASS_THRESHOLD).
@@ -56,44 +61,53 @@ def lighthouse_cli() -> Path:
     return folder / "node_modules" / "lighthouse" / "cli" / "index.js"
 
 
+RUNNER = Path(__file__).with_name("lighthouse-runs.mjs")
+
+
 def run_lighthouse(url: str, *, dark: bool = False) -> LighthouseReport:
     """Run Lighthouse once against ``url``; ``dark`` emulates a dark colour scheme."""
+    [report] = run_lighthouse_pages([url], dark=dark)
+    return report
+
+
+def run_lighthouse_pages(urls: list[str], *, dark: bool = False) -> list[LighthouseReport]:
+    """Run Lighthouse on each of ``urls`` in turn, in one browser; a report per URL, in
+    order. ``dark`` emulates a dark colour scheme for all of them."""
     node = shutil.which("node")
     if node is None:
         missing("Node.js is not installed, so Lighthouse cannot run")
     if not Path(CHROMIUM).exists():
         missing(f"Chromium is not installed at {CHROMIUM}")
-    cli = lighthouse_cli()
+    root = lighthouse_cli().parents[2]  # node_modules
     flags = CHROME_FLAGS + (DARK_FLAGS if dark else [])
+    timeout = TIMEOUT_SECONDS * len(urls)
     with tempfile.TemporaryDirectory(prefix="neckcheck-lighthouse-") as folder:
-        output = Path(folder) / "report.json"
+        outputs = [Path(folder) / f"report-{n}.json" for n in range(len(urls))]
+        job = {
+            "root": str(root),
+            "chromePath": CHROMIUM,
+            "chromeFlags": flags,
+            "categories": list(CATEGORIES),
+            "skipAudits": list(SKIPPED_AUDITS),
+            "runs": [{"url": u, "output": str(o)} for u, o in zip(urls, outputs, strict=True)],
+        }
         try:
             done = subprocess.run(
-                [
-                    node,
-                    str(cli),
-                    url,
-                    "--output=json",
-                    f"--output-path={output}",
-                    f"--only-categories={','.join(CATEGORIES)}",
-                    f"--chrome-flags={' '.join(flags)}",
-                    "--disable-full-page-screenshot",
-                ],
-                env={**os.environ, "CHROME_PATH": CHROMIUM},
+                [node, str(RUNNER), json.dumps(job)],
                 capture_output=True,
                 text=True,
                 check=False,
-                timeout=TIMEOUT_SECONDS,
+                timeout=timeout,
             )
         except subprocess.TimeoutExpired as error:
-            raise LighthouseError(f"Lighthouse took over {TIMEOUT_SECONDS} s on {url}") from error
-        if done.returncode != 0 or not output.exists():
+            raise LighthouseError(f"Lighthouse took over {timeout} s on {urls}") from error
+        if done.returncode != 0 or not all(output.exists() for output in outputs):
             raise LighthouseError(
-                f"Lighthouse exited with status {done.returncode} on {url}:\n"
+                f"Lighthouse exited with status {done.returncode} on {urls}:\n"
                 f"{done.stderr.strip()[-2000:]}"
             )
-        result = json.loads(output.read_text("utf-8"))
-    return _report(url, dark, result)
+        results = [json.loads(output.read_text("utf-8")) for output in outputs]
+    return [_report(url, dark, result) for url, result in zip(urls, results, strict=True)]
 
 
 def _report(url: str, dark: bool, result: dict[str, Any]) -> LighthouseReport:

@@ -22,6 +22,7 @@ from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
+from tests.databases import new_sqlite
 from tests.factories import NOW, web_client
 from tests.web.clinic_app import Clinic, csrf
 
@@ -281,7 +282,7 @@ def test_the_address_never_reaches_the_access_log(
 ) -> None:
     from neckcheck.clock import FixedClock
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'log.db'}")
+    settings = Settings(database_url=new_sqlite(tmp_path / "log.db"))
     app = create_app(settings, clock=FixedClock(NOW))
     with serve_in_thread(app, settings=settings, log_level="info") as base:
         browser = requests.Session()

@@ -15,6 +15,7 @@ from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
+from tests.databases import new_sqlite
 from tests.factories import NOW, PASSWORD, patient_accounts, web_client
 from tests.web.clinic_app import SECRET, Clinic, csrf, login
 from tests.web.route_table import route_table, routes
@@ -44,7 +45,7 @@ def test_sign_in_out_and_cookie_flags(clinic: Clinic) -> None:
 
 
 def test_the_session_cookie_is_secure_by_default(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'c.db'}"
+    url = new_sqlite(tmp_path / "c.db")
     patient_accounts(url, ["a@example.org"])
     with web_client(
         create_app(

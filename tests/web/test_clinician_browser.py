@@ -54,7 +54,6 @@ def test_clinic_pages_are_accessible_and_fit_the_screen(
             viewport={"width": width, "height": 844}, base_url=clinic_server, bypass_csp=True
         )
         page = context.new_page()
-        page.set_default_timeout(10_000)
         _sign_in(page, email)
         if path == "episode":
             page.goto(f"/clinician/patients/{patient}")

@@ -4,10 +4,13 @@ stopped", "Spasm now", "No spasm today", and pain-free days wherever they are sh
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
@@ -81,13 +84,75 @@ def test_a_day_with_a_spasm_is_not_offered_and_refused(client: TestClient) -> No
     assert _post(client, "/no-spasm", {"day": "30/06/2026"}).status_code == 422
 
 
-def test_logging_a_spasm_on_a_pain_free_day_removes_the_mark(client: TestClient) -> None:
+KEY = "7b1e4f2a-9c3d-4e5f-8a6b-0c1d2e3f4a5b"
+
+
+def _log_by_api_with_a_key(client: TestClient) -> None:
+    start = NOW - timedelta(hours=1)
+    body = {
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(minutes=30)).isoformat(),
+    }
+    sent = client.post(
+        "/api/v1/episodes", json={**body, "intensity": 5}, headers={"Idempotency-Key": KEY}
+    )
+    assert sent.status_code == 201, sent.text
+
+
+def _log_by_the_form_with_a_key(client: TestClient) -> None:
+    """As the Log page's script sends it: with an idempotency key and the moment of Save."""
+    started = (NOW - timedelta(hours=1)).astimezone(ZoneInfo("Europe/Berlin"))
+    form = {
+        "intensity": "5",
+        "state": "over",
+        "started_at": started.strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": (started + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
+        "tz": "Europe/Berlin",
+        "idempotency_key": KEY,
+        "saved_at": NOW.isoformat(),
+    }
+    sent = _post(client, "/log", form, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    assert re.fullmatch(r"/episodes/\d+/check", sent.headers["location"])
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        lambda client: _episode(client, hours_ago=1, lasted=0.5),
+        _log_by_api_with_a_key,
+        _log_by_the_form_with_a_key,
+    ],
+    ids=["api", "api with a key", "form with a key"],
+)
+def test_logging_a_spasm_on_a_pain_free_day_removes_the_mark(
+    client: TestClient, log: Callable[[TestClient], object]
+) -> None:
     _in_berlin(client)
     _post(client, "/no-spasm", {"day": TODAY})
-    _episode(client, hours_ago=1, lasted=0.5)
+    assert client.get("/api/v1/pain-free-days").json()[0]["day"] == TODAY
+    log(client)
+    assert len(client.get("/api/v1/episodes").json()) == 1
+    assert client.get("/api/v1/pain-free-days").json() == []
     page = client.get("/").text
     assert "Recorded: no spasm today." not in page
     assert "Last 4 weeks: No pain-free days recorded." in page
+
+
+def test_a_repeated_keyed_send_leaves_a_pain_free_day_recorded_since(client: TestClient) -> None:
+    """A send again with a used key adds nothing, so it unmarks nothing either."""
+    _in_berlin(client)
+    _log_by_api_with_a_key(client)
+    yesterday = "2026-06-29"
+    assert client.put(f"/api/v1/pain-free-days/{yesterday}").status_code == 200
+    start = datetime.fromisoformat(f"{yesterday}T10:00:00+02:00")
+    again = client.post(
+        "/api/v1/episodes",
+        json={"started_at": start.isoformat(), "intensity": 5},
+        headers={"Idempotency-Key": KEY},
+    )
+    assert again.status_code == 200
+    assert [d["day"] for d in client.get("/api/v1/pain-free-days").json()] == [yesterday]
 
 
 # --- pain-free days wherever they are shown ------------------------------------------------

@@ -9,6 +9,9 @@ the dark emulation.
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -18,7 +21,16 @@ from typing import Any
 
 import pytest
 
-from tests.web.lighthouse import CATEGORIES, LighthouseReport, run_lighthouse
+from tests.web.lighthouse import (
+    CATEGORIES,
+    SKIPPED_AUDITS,
+    LighthouseReport,
+    lighthouse_cli,
+    run_lighthouse,
+)
+
+# Lighthouse's performance score times the page: alone, so that nothing else shares the cores.
+pytestmark = pytest.mark.serial
 
 STYLE = """
 body { font: 16px/1.5 sans-serif; color: #111; background: #fff; }
@@ -110,3 +122,22 @@ def test_the_dark_colour_scheme_is_emulated(
     assert faulty_in_dark.failing["color-contrast"] == (
         "Background and foreground colors do not have a sufficient contrast ratio."
     )
+
+
+def test_the_audits_left_out_weigh_nothing_in_any_score() -> None:
+    """An audit the runs skip (SKIPPED_AUDITS) has weight 0 wherever Lighthouse's default
+    configuration lists it, so that no score is computed without it."""
+    config = lighthouse_cli().parents[1] / "core" / "config" / "default-config.js"
+    script = (
+        f"const {{default: c}} = await import({json.dumps(config.as_uri())});"
+        "console.log(JSON.stringify(Object.values(c.categories).flatMap("
+        "(k) => k.auditRefs.map((r) => [r.id, r.weight]))));"
+    )
+    node = shutil.which("node")
+    assert node is not None
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script], capture_output=True, text=True, check=True
+    )
+    weights = json.loads(done.stdout)
+    assert {audit for audit, _ in weights} >= set(SKIPPED_AUDITS)
+    assert {w for audit, w in weights if audit in SKIPPED_AUDITS} == {0}

@@ -20,6 +20,7 @@ from neckcheck.settings import Settings
 from neckcheck.web.app import SECURITY_HEADERS, create_app
 from neckcheck.web.routes.phone import SHELL
 from neckcheck.web.server import serve_in_thread
+from tests.databases import new_sqlite
 from tests.factories import NOW
 from tests.web.clinic_app import Clinic
 
@@ -122,7 +123,6 @@ def phone(browser: Any, live_server: str) -> Iterator[Any]:
         locale="en-GB",
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
     page.clock.set_fixed_time(SAVED)
     page.goto("/")
     _controlled(page)
@@ -245,7 +245,6 @@ def test_an_entry_the_server_refuses_goes_back_to_the_form(browser: Any, live_se
     the server refuses; the person opens it in the form, with what was wrong beside it."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server)
     page = context.new_page()
-    page.set_default_timeout(10_000)
     page.clock.set_fixed_time(NOW + timedelta(days=1))
     page.goto("/log")
     context.set_offline(True)
@@ -280,14 +279,13 @@ def test_an_entry_kept_while_signed_out_is_sent_after_signing_in(
     """A diary behind a passphrase: the sign-in ended while the entry waited on the phone, so
     it waits for the next sign-in, and is sent to the diary it was written in."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'phone.db'}",
+        database_url=new_sqlite(tmp_path / "phone.db"),
         passphrase=PASSPHRASE,
         cookie_secure=False,
     )
     with serve_in_thread(create_app(settings, clock=FixedClock(NOW))) as base:
         context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base)
         page = context.new_page()
-        page.set_default_timeout(10_000)
         page.clock.set_fixed_time(SAVED)
         page.goto("/log")
         _sign_in(page)

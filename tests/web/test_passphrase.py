@@ -19,6 +19,7 @@ from neckcheck.errors import ConfigError
 from neckcheck.settings import Settings
 from neckcheck.storage import attempts
 from neckcheck.web.app import create_app
+from tests.databases import new_sqlite
 from tests.factories import NOW, cli_runner, web_client
 
 PASSPHRASE = "blue kettle on the windowsill"
@@ -26,8 +27,10 @@ WRONG = "not the passphrase at all"
 
 
 def _settings(tmp_path: Path, **changes: Any) -> Settings:
+    """The settings of a local diary behind the passphrase, on the test's one database."""
+    path = tmp_path / "phone.db"
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'phone.db'}",
+        "database_url": f"sqlite:///{path}" if path.exists() else new_sqlite(path),
         "passphrase": PASSPHRASE,
         "cookie_secure": False,
         **changes,

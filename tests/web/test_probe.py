@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.web.app import MAX_BODY, create_app
+from tests.databases import new_sqlite
 from tests.factories import NOW, web_client
 
 START = (NOW - timedelta(days=1)).isoformat()
@@ -167,7 +168,7 @@ def test_static_files_may_be_cached(client: TestClient) -> None:
 
 def test_a_clinic_with_secure_cookies_sends_hsts(tmp_path: Path) -> None:
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}", clinic_mode=True, secret_key="k" * 40
+        database_url=new_sqlite(tmp_path / "c.db"), clinic_mode=True, secret_key="k" * 40
     )
     with web_client(create_app(settings, clock=FixedClock(NOW))) as clinic:
         answer = clinic.get("/login")

@@ -17,6 +17,7 @@ from schemathesis import checks
 from neckcheck.settings import Settings
 from neckcheck.web.app import create_app
 from neckcheck.web.server import serve_in_thread
+from tests.databases import new_sqlite
 from tests.factories import PASSWORD, patient_accounts
 from tests.web.route_table import route_table
 
@@ -37,7 +38,7 @@ def served(
 ) -> Iterator[tuple[str, requests.Session]]:
     """A server on a fresh database for each operation tested (its generated requests then
     share it), in local mode and as a signed-in clinic patient."""
-    url = f"sqlite:///{tmp_path_factory.mktemp(request.param) / 'schema.db'}"
+    url = new_sqlite(tmp_path_factory.mktemp(request.param) / "schema.db")
     clinic = request.param == "clinic"
     if clinic:
         patient_accounts(url, ["patient@example.org"])

@@ -144,6 +144,7 @@ def test_a_nul_in_the_email_is_422_on_postgresql(postgres_url: str) -> None:
         assert login(app, "p@example.org").status_code == 303
 
 
+@pytest.mark.serial  # the health check is given ten seconds to answer
 def test_signing_in_does_not_hold_up_other_requests(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:

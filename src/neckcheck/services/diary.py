@@ -114,8 +114,8 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class Logged:
-    """An episode sent with an idempotency key: the one stored, and whether this send made
-    it (False: an earlier send with the key did, and nothing was added now)."""
+    """A logged episode: the one stored, and whether this send made it (False: an earlier
+    send with the same idempotency key did, and nothing was changed now)."""
 
     episode: Episode
     created: bool
@@ -638,14 +638,7 @@ class Diary:
     def log(self, data: EpisodeCreate) -> Episode:
         """Add an episode; its start may not lie in the future. The days it touched are no
         longer recorded as pain-free."""
-        self._may()
-        self._refuse_the_future([data])
-        self._not_pain_free([data])
-        episode = repo.create_episode(
-            session=self.session, patient_id=self.patient_id, data=data, now=self.clock.now()
-        )
-        self._watch(episode)
-        return episode
+        return self._log(data).episode
 
     def sent_with(self, key: str, *, field: str = "idempotency_key") -> Episode | None:
         """The episode an earlier send with the idempotency ``key`` created, or None when the
@@ -658,28 +651,40 @@ class Diary:
     def log_once(self, data: EpisodeCreate, key: str, *, field: str = "idempotency_key") -> Logged:
         """Add an episode sent with an idempotency ``key`` (a phone sending what it kept
         while offline, until it hears back), once: a send with a key already used returns
-        the episode the first send created and adds nothing, whatever it carries.
+        the episode the first send created and changes nothing, whatever it carries. A new
+        key logs the episode as :meth:`log` does.
 
             >>> diary.log_once(data, "5f0c6a4e-8d7b-4c1e-9a51-2f3d4e5a6b7c").created
             True
             >>> diary.log_once(data, "5f0c6a4e-8d7b-4c1e-9a51-2f3d4e5a6b7c").created
             False
         """
+        return self._log(data, key, field=field)
+
+    def _log(self, data: EpisodeCreate, key: str | None = None, *, field: str = "") -> Logged:
+        """The one way an episode is logged; a ``key`` only adds its claim, before anything
+        is written."""
         self._may()
-        earlier = self.sent_with(key, field=field)
-        if earlier is not None:
+        if key is not None and (earlier := self.sent_with(key, field=field)) is not None:
             return Logged(earlier, created=False)
         self._refuse_the_future([data])
-        episode, created = repo.create_episode_once(
-            session=self.session,
-            patient_id=self.patient_id,
-            data=data,
-            key=key,
-            now=self.clock.now(),
+        now = self.clock.now()
+        if key is not None:
+            earlier = repo.claim_episode_key(
+                session=self.session, patient_id=self.patient_id, key=key, now=now
+            )
+            if earlier is not None:  # another send with the key won the claim meanwhile
+                return Logged(earlier, created=False)
+        self._not_pain_free([data])
+        episode = repo.create_episode(
+            session=self.session, patient_id=self.patient_id, data=data, now=now
         )
-        if created:
-            self._watch(episode)
-        return Logged(episode, created)
+        self._watch(episode)
+        if key is not None:
+            repo.keep_episode_key(
+                session=self.session, patient_id=self.patient_id, key=key, episode_id=episode.id
+            )
+        return Logged(episode, created=True)
 
     def edit(self, episode_id: int, changes: EpisodeUpdate) -> Episode:
         """Change the fields ``changes`` sets; the edited episode is checked as a whole

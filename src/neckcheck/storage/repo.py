@@ -245,16 +245,17 @@ def sent_with_key(*, session: Session, patient_id: int, key: str) -> Episode | N
     return get_episode(session=session, patient_id=patient_id, episode_id=row.episode_id)
 
 
-def create_episode_once(
-    *, session: Session, patient_id: int, data: EpisodeCreate, key: str, now: datetime
-) -> tuple[Episode, bool]:
-    """Add an episode sent with an idempotency ``key``, unless one was already added with
-    it: returns the episode and whether it is new.
+def claim_episode_key(
+    *, session: Session, patient_id: int, key: str, now: datetime
+) -> Episode | None:
+    """Claim the idempotency ``key`` for an episode about to be added: None when this send
+    claimed it (add the episode, then :func:`keep_episode_key`), else the episode an
+    earlier send with the key created.
 
-    The key is claimed first, with an insert that does nothing on a conflict. Two requests
-    with the same key at once cannot both claim it: on PostgreSQL the second insert waits for
-    the first transaction and then finds the key taken; on SQLite writers take turns. The
-    loser reads the winner's episode, and nothing is left half-made on either side.
+    The claim is an insert that does nothing on a conflict. Two requests with the same key
+    at once cannot both claim it: on PostgreSQL the second insert waits for the first
+    transaction and then finds the key taken; on SQLite writers take turns. The loser reads
+    the winner's episode, and nothing is left half-made on either side.
     """
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     claim = (
@@ -263,18 +264,22 @@ def create_episode_once(
         .on_conflict_do_nothing()
         .returning(EpisodeKeyRow.key)
     )
-    if session.scalar(claim) is None:  # taken: by an earlier send, or one that just won
-        earlier = sent_with_key(session=session, patient_id=patient_id, key=key)
-        if earlier is None:
-            raise RuntimeError(f"idempotency key {key!r} was taken but is not stored")
-        return earlier, False
-    episode = create_episode(session=session, patient_id=patient_id, data=data, now=now)
+    if session.scalar(claim) is not None:
+        return None
+    # Taken: by an earlier send, or by one that has just won.
+    earlier = sent_with_key(session=session, patient_id=patient_id, key=key)
+    if earlier is None:
+        raise RuntimeError(f"idempotency key {key!r} was taken but is not stored")
+    return earlier
+
+
+def keep_episode_key(*, session: Session, patient_id: int, key: str, episode_id: int) -> None:
+    """Record that the send which claimed ``key`` created ``episode_id``."""
     session.execute(
         update(EpisodeKeyRow)
         .where(EpisodeKeyRow.patient_id == patient_id, EpisodeKeyRow.key == key)
-        .values(episode_id=episode.id)
+        .values(episode_id=episode_id)
     )
-    return episode, True
 
 
 def add_episodes(

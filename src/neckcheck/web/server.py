@@ -133,12 +133,24 @@ def serve_in_thread(
     settings: Settings | None = None,
     log_level: str = "warning",
 ) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields the base URL once it accepts requests."""
-    port = port or free_port(host)
+    """Serve ``app`` until the block ends; yields the base URL once it accepts requests.
+
+    Without a ``port`` the socket is bound here, to a port the system chooses, and handed to
+    uvicorn: no other server started meanwhile can take the port between choosing and
+    binding it.
+    """
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds its own
+    try:
+        sock.bind((host, port or 0))
+    except OSError:
+        sock.close()
+        raise
+    port = sock.getsockname()[1]
     options = uvicorn_options(settings or Settings())
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, **options)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -150,3 +162,4 @@ def serve_in_thread(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
