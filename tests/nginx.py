@@ -40,7 +40,7 @@ from typing import Any
 
 import trustme
 
-from neckcheck.web.server import free_port
+from tests.ports import free_port
 
 NGINX = Path("/usr/sbin/nginx")
 SITE = Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "neckcheck.conf"

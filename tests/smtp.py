@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
-from neckcheck.web.server import free_port
+from tests.ports import free_port
 
 
 class Inbox:

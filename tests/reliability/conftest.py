@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from neckcheck.web import GRACEFUL_SECONDS
-from neckcheck.web.server import free_port
 from tests.conftest import report as figure
 from tests.factories import NOW
+from tests.ports import free_port
 
 
 def report(line: str) -> None:

@@ -17,6 +17,10 @@ import pytest
 
 from tests.reliability.conftest import Server
 
+# Server processes restarted under requests in flight: alone, so that a busy machine does not
+# stretch the drain beyond its grace.
+pytestmark = pytest.mark.serial
+
 
 def _refused(port: int) -> bool:
     try:

@@ -18,8 +18,9 @@ from neckcheck.settings import Settings
 from neckcheck.storage import accounts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
-from neckcheck.web.server import free_port, serve_in_thread
+from neckcheck.web.server import serve_in_thread
 from tests.factories import NOW, PASSWORD, MovingClock
+from tests.ports import free_port
 from tests.web.conftest import serious_violations
 
 NEW_PASSWORD = "seven purple walruses dancing"

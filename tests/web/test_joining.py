@@ -318,7 +318,7 @@ def test_links_are_emailed_through_a_real_smtp_server(clinic: Clinic) -> None:
 
 
 def test_a_link_is_not_made_when_its_email_cannot_be_sent(clinic: Clinic) -> None:
-    from neckcheck.web.server import free_port
+    from tests.ports import free_port
 
     settings = Settings(
         database_url=clinic.url,
