@@ -90,6 +90,22 @@ def test_the_diary_a_rebound_page_tried_to_change_is_unchanged(served: Callable[
     assert requests.get(f"{base}/api/v1/episodes", timeout=30).json() == []
 
 
+def test_the_test_transports_own_names_are_answered_only_inside_the_process(
+    tmp_path: Path, served: Callable[..., str]
+) -> None:
+    """Starlette's TestClient, as it comes (server "testserver", client "testclient"), reads a
+    diary without a passphrase; over a socket the same names are refused like any other."""
+    app = create_app(_settings(tmp_path, "local"), clock=FixedClock(NOW))
+    with TestClient(app) as in_process:
+        assert in_process.get("/api/v1/episodes").status_code == 200
+    with TestClient(app, client=("192.0.2.5", 40000)) as elsewhere:
+        assert elsewhere.get("/api/v1/episodes").status_code == 400
+    base = served("local")
+    for host in ("testserver", "testclient"):
+        over_a_socket = requests.get(f"{base}/api/v1/episodes", headers={"Host": host}, timeout=30)
+        assert over_a_socket.status_code == 400, host
+
+
 @pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1:1234", "[::1]:8000", "LOCALHOST"])
 def test_this_computers_own_names_are_answered_on_any_port(client: TestClient, host: str) -> None:
     assert client.get("/api/v1/episodes", headers={"Host": host}).status_code == 200

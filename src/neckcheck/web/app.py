@@ -41,7 +41,7 @@ from neckcheck.services.passphrase import Passphrase, passphrase_hash
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
 from neckcheck.web import forms
-from neckcheck.web.deps import CSRF_COOKIE, new_csrf_token
+from neckcheck.web.deps import CSRF_COOKIE, in_process, new_csrf_token
 from neckcheck.web.logs import redact
 from neckcheck.web.routes import account, api, clinic, pages, phone, reminders
 from neckcheck.web.server import CloseWhenDraining
@@ -224,6 +224,18 @@ class _AdmissionLimit:
             await self.app(scope, receive, send)
 
 
+class ThisServersNames(TrustedHostMiddleware):
+    """Starlette's check of the ``Host`` against the names this server answers to, for every
+    request over a network connection; a request made in this process through Starlette's
+    test transport (``deps.in_process``) names no host a browser could be sent to."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if in_process(scope):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """A new app on the database ``settings`` names, reading the time from ``clock`` (the
     system clock by default); nothing is shared between apps."""
@@ -287,9 +299,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     # Only the names this server is meant to answer to: a page of another site whose name
     # is pointed at this computer (DNS rebinding) names its own host, and is refused (400).
     # Inside the middleware below, so that the refusal has the security headers too.
-    app.add_middleware(
-        TrustedHostMiddleware, allowed_hosts=settings.host_names(), www_redirect=False
-    )
+    app.add_middleware(ThisServersNames, allowed_hosts=settings.host_names(), www_redirect=False)
 
     @app.middleware("http")
     async def _headers_and_csrf_cookie(request: Request, call_next: Any) -> Response:

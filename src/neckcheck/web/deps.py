@@ -14,7 +14,7 @@ import hmac
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Path, Request
@@ -87,6 +87,19 @@ def browser_csrf(request: Request) -> str:
 _FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "via")
 
 
+# Starlette's in-process test transport (TestClient) names the server "testserver" and the
+# client "testclient". A server on a socket is named by the socket's own address, which no
+# header changes, so only a caller in this very process makes a request named so.
+IN_PROCESS = ("testserver", "testclient")
+
+
+def in_process(scope: dict[str, Any]) -> bool:
+    """Whether a request was made from inside this process through Starlette's test
+    transport, with its default names, rather than over a network connection."""
+    server, client = scope.get("server"), scope.get("client")
+    return bool(server and client) and (server[0], client[0]) == IN_PROCESS
+
+
 def through_a_proxy(request: Request) -> bool:
     """Whether a request reached the server other than from a browser on this computer: it
     carries a header a proxy adds, it comes from another address, or it speaks HTTP/1.0 (as
@@ -96,7 +109,7 @@ def through_a_proxy(request: Request) -> bool:
         return True
     if request.scope.get("http_version") == "1.0":
         return True
-    return not is_loopback(client_ip(request))
+    return not (in_process(request.scope) or is_loopback(client_ip(request)))
 
 
 def passphrase_of(session: Session, request: Request, clock: Clock) -> Passphrase:
