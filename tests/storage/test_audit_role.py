@@ -172,8 +172,12 @@ def test_renaming_an_account_does_not_change_what_the_audit_log_says(
             )
         )
     owner.dispose()
-    settings = Settings(
-        database_url=app_role, clinic_mode=True, secret_key=SECRET, cookie_secure=False
+    settings = Settings(  # a trial: the clinician signs in with a password alone
+        database_url=app_role,
+        clinic_mode=True,
+        secret_key=SECRET,
+        cookie_secure=False,
+        totp_required=False,
     )
     app = create_app(settings, clock=FixedClock(NOW))
     with web_client(app, follow_redirects=False) as patient:

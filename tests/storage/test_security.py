@@ -173,12 +173,11 @@ def test_erasing_an_account_leaves_only_a_tombstone(db: Database) -> None:
         sessions.start_session(session=session, user_id=patient.id, now=NOW, hours=1)
         accounts.record_accesses(
             session=session,
-            actor_id=doctor.id,
+            actor=doctor,
             patient_ids=[pid],
             action="read",
             target="/x",
             ip="",
-            now=NOW,
         )
         accounts.erase_account(session=session, user_id=patient.id, now=NOW, name="Deleted account")
     with db.session() as session:

@@ -20,7 +20,7 @@ from neckcheck.settings import Settings
 from neckcheck.storage import accounts, attempts
 from neckcheck.storage.db import open_database
 from neckcheck.web.app import create_app
-from tests.factories import NOW, PASSWORD, MovingClock
+from tests.factories import NOW, PASSWORD, MovingClock, web_client
 from tests.web.clinic_app import SECRET, csrf, login
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -34,7 +34,7 @@ class Staff:
     url: str
 
     def browser(self, address: str = "203.0.113.5", agent: str = "testclient") -> TestClient:
-        return TestClient(
+        return web_client(
             self.app, follow_redirects=False, client=(address, 1), headers={"user-agent": agent}
         )
 
@@ -58,7 +58,7 @@ def staff(tmp_path: Path) -> Iterator[Staff]:
     clock = MovingClock()
     settings = Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False)
     app = create_app(settings, clock=clock)
-    with TestClient(app):
+    with web_client(app):
         yield Staff(app, clock, url)
 
 
@@ -130,7 +130,7 @@ def test_the_setting_relaxes_it_for_a_trial(staff: Staff) -> None:
         cookie_secure=False,
         totp_required=False,
     )
-    with TestClient(create_app(settings, clock=staff.clock), follow_redirects=False) as browser:
+    with web_client(create_app(settings, clock=staff.clock), follow_redirects=False) as browser:
         assert login(browser, "dr@example.org").headers["location"] == "/clinician"
 
 
@@ -167,7 +167,7 @@ def test_wrong_codes_are_limited_in_the_database(staff: Staff) -> None:
     settings = Settings(
         database_url=staff.url, clinic_mode=True, secret_key=SECRET, cookie_secure=False
     )
-    with TestClient(
+    with web_client(
         create_app(settings, clock=staff.clock), follow_redirects=False, client=("198.51.100.30", 2)
     ) as fresh:
         login(fresh, "dr@example.org")

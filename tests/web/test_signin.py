@@ -262,7 +262,15 @@ def _posted_at_once(
 
 
 def _clinic(url: str) -> Settings:
-    return Settings(database_url=url, clinic_mode=True, secret_key=SECRET, cookie_secure=False)
+    """A clinic in a trial: clinicians sign in with a password alone (the second factor's
+    own limits are tested in test_second_factor.py)."""
+    return Settings(
+        database_url=url,
+        clinic_mode=True,
+        secret_key=SECRET,
+        cookie_secure=False,
+        totp_required=False,
+    )
 
 
 def test_forty_wrong_passphrases_sent_at_once_are_forty_attempts(

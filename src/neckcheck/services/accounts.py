@@ -276,17 +276,17 @@ class Accounts:
     def _usable(self, token: str, purpose: str, address: str) -> links.Link:
         """The link of ``token`` if it can be used now; LinkNotUsable saying why and whom to
         ask otherwise. Unknown links count against the address's limit."""
-        attempt = self._attempt(attempts.LINK, "link", address)
-        attempt.claim()  # counted before the lookup; taken back for a link known here
         link = links.find_link(session=self.session, token=token, secret=self.secret)
         what = "invitation" if purpose == "join" else "link to set a new password"
         if link is None or link.purpose != purpose:
+            # Counted (TooManyAttempts at the limit); the lookup is a keyed hash, not a slow
+            # check, and a link is too long to guess, so a known one is not counted.
+            self._attempt(attempts.LINK, "link", address).claim()
             raise LinkNotUsable(
                 f"This {what} is not known here. Check that the whole link was copied from "
                 "the email or message; if it was, ask the clinic's staff for a new one",
                 reason="unknown",
             )
-        attempt.released()
         ask = _whom_to_ask(link)
         if link.used_at is not None:
             raise LinkNotUsable(
@@ -403,8 +403,8 @@ class Accounts:
         problem = self._code_problem(user, code)
         if problem:
             raise InputError(problem, field="code")
-        limits[0].succeeded()
         limits[1].released()
+        limits[0].succeeded()
 
     def _code_problem(self, user: User, code: str) -> str:
         factor = factors.get_factor(session=self.session, user_id=user.id)

@@ -174,12 +174,13 @@ class Attempt:
         forget_failures(self.limit, **self._who(), claimed=self.claimed or [])
 
     def released(self) -> None:
-        """The attempt was no failure, though not a success that forgives earlier ones (a
-        link that is known here, the second of two limits): its claim alone is taken back."""
+        """The attempt was no failure, though not a success that forgives earlier ones (the
+        second of two limits): its claim alone is taken back, in the caller's transaction."""
         if self.claimed:
             self.session.execute(
                 delete(FailedAttemptRow).where(FailedAttemptRow.id.in_(self.claimed))
             )
+            self.claimed = []
 
     def _who(self) -> dict[str, Any]:
         return {
