@@ -61,7 +61,6 @@ def _tab(browser: Any, base: str, width: int) -> Any:
         viewport={"width": width, "height": 844}, base_url=base, bypass_csp=True
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
     return page
 
 
