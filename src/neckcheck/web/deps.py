@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -93,11 +93,11 @@ _FORWARDED = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip", "
 IN_PROCESS = ("testserver", "testclient")
 
 
-def in_process(scope: dict[str, Any]) -> bool:
+def in_process(scope: Mapping[str, Any]) -> bool:
     """Whether a request was made from inside this process through Starlette's test
     transport, with its default names, rather than over a network connection."""
     server, client = scope.get("server"), scope.get("client")
-    return bool(server and client) and (server[0], client[0]) == IN_PROCESS
+    return server is not None and client is not None and (server[0], client[0]) == IN_PROCESS
 
 
 def through_a_proxy(request: Request) -> bool:
