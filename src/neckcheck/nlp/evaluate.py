@@ -197,9 +197,7 @@ def score_one(
             right = (finding in want_present) == (finding in got_present)
             scores.polarity_right += right
             if not right:
-                scores.misses.append(
-                    ("negation", f"{finding!r} the wrong way round in {text!r}")
-                )
+                scores.misses.append(("negation", f"{finding!r} the wrong way round in {text!r}"))
     for finding in (want_present | want_uncertain) & warning:
         scores.warning_total += 1
         if finding in got_present or finding in got_uncertain:
@@ -346,7 +344,7 @@ class CorpusError(ValueError):
 
 
 # The keys of a JSON-lines corpus that name what the YAML corpora call otherwise.
-_JSONL_KEYS = {"present": "findings"}
+_JSONL_KEYS: dict[str, str] = {"present": "findings"}
 
 
 def _from_jsonl(line: str, where: str) -> dict[str, Any]:
@@ -366,7 +364,7 @@ def _from_jsonl(line: str, where: str) -> dict[str, Any]:
                 raise CorpusError(f"{where}: nums is an object of numbers")
             case.update(value)
         else:
-            case[_JSONL_KEYS.get(key, key)] = value
+            case[_JSONL_KEYS.get(key) or key] = value
     return case
 
 
