@@ -140,7 +140,10 @@ def benign_check_taps(age: int) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(database_url=f"sqlite:///{Path(folder) / 'taps.db'}")
-        with TestClient(create_app(settings, clock=FixedClock(READ_AT))) as client:
+        # As a browser on this computer asks: the app answers only to its own names, and a
+        # diary without a passphrase only to this computer.
+        app = create_app(settings, clock=FixedClock(READ_AT))
+        with TestClient(app, base_url="http://localhost", client=("127.0.0.1", 50000)) as client:
             client.get("/learn")
             token = {"csrf_token": client.cookies["neckcheck_csrf"]}
             started = READ_AT - timedelta(minutes=30)  # over after a few minutes
@@ -260,7 +263,7 @@ def main() -> int:
         "",
         "## The benign check's taps",
         "",
-        "An ordinary spasm answered \"None of these\" throughout, at 390 x 844 (see the",
+        'An ordinary spasm answered "None of these" throughout, at 390 x 844 (see the',
         "docstring; tests/web/test_browser.py measures the 41-year-old's in Chromium):",
         "",
         "| age | taps |",

@@ -298,6 +298,7 @@ def test_a_warning_sign_phrased_with_cant_is_present_not_denied(text: str) -> No
         ("couldn't get my head off the pillow this morning", "reduced_range_of_motion"),
         ("it hurts to move my head at all", "reduced_range_of_motion"),
         ("impossible to turn my neck today", "reduced_range_of_motion"),
+        ("it's awkward to turn my head when I drive", "reduced_range_of_motion"),
         # Coordination and falling to one side; heaviness of the legs.
         ("I lost my coordination on the stairs", "balance_problems"),
         ("kept veering to the right when I walked to the car", "balance_problems"),
@@ -322,6 +323,10 @@ def test_real_writing_names_symptoms_by_what_could_not_be_done(text: str, findin
         "my neck is locked, cant turn left at all, hurts like hell",
         "couldn't turn my head this morning and it hurts to touch",
         "I wouldn't move it because it really aches",
+        "I put my neck out lifting the dog",
+        "my shoulders and head hurt since the drive, neck too",
+        "now my neck and my head hurt",
+        "he winces every time he turns his head",
     ],
 )
 def test_what_could_not_be_done_does_not_negate_what_follows(text: str) -> None:
@@ -339,6 +344,7 @@ def test_what_could_not_be_done_does_not_negate_what_follows(text: str) -> None:
         ("I can never find the exact spot that hurts", "rash"),
         ("my vision went funny for a while", "vision_loss"),
         ("I keep falling to the left when I stand", "recent_trauma"),
+        ("a sharp pain shooting down into my shoulder blade", "pain_radiates_arm"),
     ],
 )
 def test_everyday_phrases_that_are_not_the_warning_sign(text: str, not_found: str) -> None:
