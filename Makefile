@@ -53,15 +53,27 @@ bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline 
 safety: $(TESTSTAMP)  ## docs/safety.md: exact level and under-triage, vignettes and a simulated interview
 	$(BIN)/python scripts/safety.py > docs/safety.md
 
+# make nlp-score EXTRA=posts.jsonl: also score a file of one's own (YAML, or JSON lines as
+# ../shared/nlp/real-dev.jsonl), every miss listed by kind.
+EXTRA ?=
+
 nlp-score: $(TESTSTAMP)  ## the text extractor's scores on the development and the held-out corpora
 	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml tests/nlp/corpus-a.yaml \
 		tests/nlp/corpus-b.yaml tests/nlp/old-heldout.yaml --targets tests/nlp/targets.yaml
+	$(MAKE) --no-print-directory nlp-real-style
 	$(MAKE) --no-print-directory nlp-heldout
 
 # `make test` holds the development corpus to the same targets (tests/nlp/test_extract.py),
 # so CI scores only the held-out set besides.
 nlp-heldout: $(TESTSTAMP)  ## the text extractor's scores on the held-out corpus alone
 	$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/heldout.yaml
+	$(if $(EXTRA),$(BIN)/python -m neckcheck.nlp.evaluate $(EXTRA) --misses)
+
+nlp-real-style: $(TESTSTAMP)  ## the text extractor's scores on the real-style corpora, each alone
+	for corpus in a b c; do \
+		echo "== tests/nlp/real-style-$$corpus.yaml"; \
+		$(BIN)/python -m neckcheck.nlp.evaluate tests/nlp/real-style-$$corpus.yaml || exit 1; \
+	done
 
 screenshots: $(TESTSTAMP)  ## every page at 1280 and 390 px into docs/screenshots (needs chromium)
 	$(BIN)/python -m scripts.screenshots docs/screenshots

@@ -295,6 +295,121 @@ def test_a_warning_sign_phrased_with_cant_is_present_not_denied(text: str) -> No
     assert result.document.absent == []
 
 
+# --- 4b. real writing: what could not be done, dashes, stories -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        # A contraction is read like its words: "couldn't" is "could not".
+        ("I suddenly couldn't breathe properly", "breathing_difficulty"),
+        ("he wouldn't turn his head for anything", "reduced_range_of_motion"),
+        ("she couldn't lift her left arm off the table", "arm_weakness"),
+        # What a person could not do, for the findings the catalogue allows.
+        ("I couldn't talk for a minute, the words wouldn't come", "slurred_speech"),
+        ("she was unable to speak when she woke", "slurred_speech"),
+        ("he couldn't understand a word his brother was saying", "confusion_drowsiness"),
+        ("I can't look over my shoulder to reverse the car", "reduced_range_of_motion"),
+        ("couldn't get my head off the pillow this morning", "reduced_range_of_motion"),
+        ("it hurts to move my head at all", "reduced_range_of_motion"),
+        ("impossible to turn my neck today", "reduced_range_of_motion"),
+        ("it's awkward to turn my head when I drive", "reduced_range_of_motion"),
+        # Coordination and falling to one side; heaviness of the legs.
+        ("I lost my coordination on the stairs", "balance_problems"),
+        ("kept veering to the right when I walked to the car", "balance_problems"),
+        ("my leg heaviness is worse today", "leg_weakness"),
+        # A muscle that tightens; a head that stays to one side; sight gone strange.
+        ("felt the muscles in my neck tighten up", "cramping_knot"),
+        ("my head stays tilted over to the left", "head_pulled_to_side"),
+        ("her neck is bent and she says it hurts", "head_pulled_to_side"),
+        ("then my eyesight went all wavy", "vision_trouble"),
+        # A fall from a height told in feet or metres.
+        ("I fell about eight feet off the scaffold", "dangerous_mechanism"),
+        ("fell 3 metres from the climbing wall", "dangerous_mechanism"),
+    ],
+)
+def test_real_writing_names_symptoms_by_what_could_not_be_done(text: str, finding: str) -> None:
+    assert finding in extract(text, now=NOW).document.findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my neck is locked, cant turn left at all, hurts like hell",
+        "couldn't turn my head this morning and it hurts to touch",
+        "I wouldn't move it because it really aches",
+        "I put my neck out lifting the dog",
+        "my shoulders and head hurt since the drive, neck too",
+        "now my neck and my head hurt",
+        "he winces every time he turns his head",
+    ],
+)
+def test_what_could_not_be_done_does_not_negate_what_follows(text: str) -> None:
+    result = extract(text, now=NOW)
+    assert "neck_pain" in result.document.findings
+    assert "neck_pain" not in result.document.absent
+
+
+@pytest.mark.parametrize(
+    ("text", "not_found"),
+    [
+        ("I rolled over in bed and my neck went into spasm", "dangerous_mechanism"),
+        ("the head spinning started after lunch", "headache"),
+        ("I went numb down my left side", "arm_numbness_tingling"),
+        ("I can never find the exact spot that hurts", "rash"),
+        ("my vision went funny for a while", "vision_loss"),
+        ("I keep falling to the left when I stand", "recent_trauma"),
+        ("a sharp pain shooting down into my shoulder blade", "pain_radiates_arm"),
+    ],
+)
+def test_everyday_phrases_that_are_not_the_warning_sign(text: str, not_found: str) -> None:
+    assert not_found not in _found(text)
+
+
+def test_a_side_gone_numb_is_one_sided() -> None:
+    assert "one_sided_numbness_weakness" in _found("my face and arm went numb down my left side")
+
+
+def test_a_dash_typed_against_a_word_ends_the_clause() -> None:
+    result = extract("he bent down- then felt dizzy- and sick", now=NOW)
+    assert {"dizziness", "nausea_vomiting"} <= set(result.document.findings)
+    result = extract("no headache- arm tingling since lunch", now=NOW)
+    assert "arm_numbness_tingling" in result.document.findings
+    assert "headache" in result.document.absent
+
+
+def test_not_linked_with_denies_what_follows() -> None:
+    result = extract("the spasm doesn't seem to be linked with exercise or exertion", now=NOW)
+    assert "exertional_onset" not in result.document.findings
+
+
+def test_a_painful_turn_in_a_text_about_the_neck_is_neck_pain() -> None:
+    result = extract("My neck has been bad since Sunday. Sore turning left.", now=NOW)
+    assert "neck_pain" in result.document.findings
+    assert [m.value for m in result.limited_movements] == ["rotation_left"]
+    assert (
+        "neck_pain"
+        not in extract("My neck is fine. My knee is sore turning left.", now=NOW).document.findings
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "onset"),
+    [
+        ("I turned and immediately felt my neck go", "sudden"),
+        ("reached up and felt something pop in my neck", "sudden"),
+        ("it has got progressively stiffer", "gradual"),
+    ],
+)
+def test_onset_in_story_words(text: str, onset: str) -> None:
+    assert extract(text, now=NOW).document.onset == onset
+
+
+def test_ages_and_durations_in_story_words() -> None:
+    assert extract("my son is 12, and 12 year olds never say", now=NOW).document.age_years == 12
+    assert extract("neck stuck since last 48 hours", now=NOW).document.duration_hours == 48
+
+
 # --- past versus present, hedges -------------------------------------------------------------
 
 
@@ -777,3 +892,43 @@ def test_the_linear_scope_pass_is_medspacys(words: list[str]) -> None:
         return [(t.start, t.end, t.label_, m.modifier_span, m.scope_span) for t, m in edges]
 
     assert said(ours.edges) == said(theirs.edges)
+
+
+# --- number words come from nlp.yaml --------------------------------------------------------
+
+
+def test_number_words_are_read_from_the_table_they_are_given() -> None:
+    from neckcheck.nlp.details.numbers import NumberWords, number_words
+
+    words = NumberWords({"deux": 2, "vingt": 20, "dix": 10}, {"quelques": 3})
+    assert words.value("vingt-deux") == 22
+    assert words.value("quelques") == 3
+    assert words.value("two") is None
+    assert words.value("38,5") == 38.5
+    assert number_words().cardinals["seventy"] == 70  # nlp.yaml's number_words
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("it's about seven out of ten", "intensity", 7),
+        ("I am fifty-eight and it hurts", "age_years", 58),
+        ("neck locked for twenty-four hours", "duration_hours", 24),
+        ("stiff for a couple of days", "duration_hours", 48),
+        ("the spasm lasted half an hour", "duration_hours", 0.5),
+    ],
+)
+def test_numbers_in_words(text: str, field: str, value: float) -> None:
+    assert getattr(extract(text, now=NOW).document, field) == value
+
+
+def test_a_number_word_out_of_range_is_refused_by_the_schema() -> None:
+    from pydantic import ValidationError
+
+    from neckcheck.knowledge import load
+    from neckcheck.knowledge.models import NlpData
+
+    data = load().nlp.model_dump()
+    data["number_words"] = {**data["number_words"], "hundred": 100}
+    with pytest.raises(ValidationError, match="number_words"):
+        NlpData.model_validate(data)

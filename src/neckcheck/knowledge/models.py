@@ -8,7 +8,7 @@ finding named by a rule or advice item is in the catalogue, and no id appears tw
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -265,6 +265,7 @@ ContextCategory = Literal[
     "CLAUSE",
     "CONTRAST",
     "PRESENT",
+    "ABILITY",
 ]
 
 
@@ -273,7 +274,8 @@ class ContextRuleData(_Strict):
     what it says about the findings in its scope, and which way its scope runs.
 
     CLAUSE, CONTRAST and PRESENT cues modify nothing: they end other cues' scopes (a new
-    clause, "but", "now")."""
+    clause, "but", "now"). ABILITY cues modify nothing either: "couldn't turn" says what
+    could not be done, and, matched over its "n't", keeps that from negating what follows."""
 
     literal: str = Field(min_length=1)
     category: ContextCategory
@@ -325,7 +327,8 @@ class NlpData(_Strict):
     onset: dict[Literal["sudden", "gradual"], list[str]]
     context: list[ContextRuleData]
     clause_starters: list[str]
-    number_words: dict[str, int]
+    number_words: dict[str, Annotated[int, Field(ge=0, le=90)]]
+    amount_words: dict[str, Annotated[float, Field(gt=0, le=12)]] = Field(default_factory=dict)
     norms: dict[str, str] = Field(default_factory=dict)
     spellings: list[str] = Field(default_factory=list)
     known_words: list[str] = Field(default_factory=list)

@@ -3,6 +3,12 @@
     python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml tests/nlp/corpus-a.yaml \\
         [--min-f1 0.90 --min-warning-recall 0.98 --min-numbers 0.95 ...] [--misses]
     python -m neckcheck.nlp.evaluate tests/nlp/corpus.yaml --targets tests/nlp/targets.yaml
+    python -m neckcheck.nlp.evaluate posts.jsonl --misses
+
+A corpus is a YAML list (``.yaml``) or JSON lines (``.jsonl``: one object a line, with the
+findings in ``present``, the denials in ``absent`` and the numbers in ``nums``, as
+``{"text": ..., "present": [...], "absent": [...], "nums": {"onset": "sudden"}}``); both
+are read into the same items.
 
 Printed, over all files together and per register (the ``register`` key):
 
@@ -28,6 +34,7 @@ With ``--min-*`` thresholds it exits 1 when one is missed, so CI can hold the li
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -78,7 +85,7 @@ class Scores:
     set_fn: Counter[str] = field(default_factory=Counter)
     helped_right: int = 0
     helped_total: int = 0
-    misses: list[str] = field(default_factory=list)
+    misses: list[tuple[str, str]] = field(default_factory=list)  # (kind, what)
 
     @staticmethod
     def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -194,19 +201,19 @@ def score_one(
             right = (finding in want_present) == (finding in got_present)
             scores.polarity_right += right
             if not right:
-                scores.misses.append(f"negation: {finding!r} the wrong way round in {text!r}")
+                scores.misses.append(("negation", f"{finding!r} the wrong way round in {text!r}"))
     for finding in (want_present | want_uncertain) & warning:
         scores.warning_total += 1
         if finding in got_present or finding in got_uncertain:
             scores.warning_found += 1
         else:
-            scores.misses.append(f"warning sign missed: {finding!r} in {text!r}")
+            scores.misses.append(("warning sign missed", f"{finding!r} in {text!r}"))
     for finding in (got_present | got_uncertain) & warning:
         scores.warning_reported += 1
         if finding in want_present or finding in want_uncertain:
             scores.warning_correct += 1
         else:
-            scores.misses.append(f"warning sign not in the text: {finding!r} in {text!r}")
+            scores.misses.append(("warning sign not in the text", f"{finding!r} in {text!r}"))
     scores.past_total += len(want_past)
     scores.past_found += len(want_past & got_past)
     scores.hedge_total += len(want_uncertain)
@@ -219,7 +226,7 @@ def score_one(
                 scores.numbers_right[key] += 1
             else:
                 scores.misses.append(
-                    f"{key}: expected {case[key]!r}, got {numbers.get(key)!r} in {text!r}"
+                    (key, f"expected {case[key]!r}, got {numbers.get(key)!r} in {text!r}")
                 )
     sets = _got_sets(result)
     for key in SETS:
@@ -243,13 +250,16 @@ def score_one(
         scores.set_fn[key] += len(wanted - sets[key])
         if wanted != sets[key]:
             scores.misses.append(
-                f"{key}: expected {sorted(wanted)}, got {sorted(sets[key])} in {text!r}"
+                (key, f"expected {sorted(wanted)}, got {sorted(sets[key])} in {text!r}")
             )
     if got_present != want_present or (want_absent - got_absent):
         scores.misses.append(
-            f"{text!r}: missed {sorted(want_present - got_present)}, extra "
-            f"{sorted(got_present - want_present)}, absent missed "
-            f"{sorted(want_absent - got_absent)}"
+            (
+                "findings",
+                f"{text!r}: missed {sorted(want_present - got_present)}, extra "
+                f"{sorted(got_present - want_present)}, absent missed "
+                f"{sorted(want_absent - got_absent)}",
+            )
         )
 
 
@@ -330,15 +340,59 @@ def report(by: dict[str, Scores], *, show_misses: bool) -> str:
         ]
         lines += [_line(name, by[name]) for name in sorted(registers)]
         lines.append(_line("all", scores))
+    if scores.misses:
+        kinds = Counter(kind for kind, _what in scores.misses)
+        lines += ["", "misses by kind:"]
+        lines += [f"  {kind:30} {count:4}" for kind, count in sorted(kinds.items())]
     if show_misses and scores.misses:
-        lines += ["", "misses:", *(f"  {m}" for m in scores.misses)]
+        lines += ["", "misses:"]
+        for kind in sorted({kind for kind, _what in scores.misses}):
+            lines += [f"  {kind}: {what}" for k, what in scores.misses if k == kind]
     return "\n".join(lines)
 
 
+class CorpusError(ValueError):
+    """A corpus file that cannot be read, with where."""
+
+
+# The keys of a JSON-lines corpus that name what the YAML corpora call otherwise.
+_JSONL_KEYS: dict[str, str] = {"present": "findings"}
+
+
+def _from_jsonl(line: str, where: str) -> dict[str, Any]:
+    """One item of a JSON-lines corpus as a corpus item: ``present`` is ``findings`` and the
+    numbers of ``nums`` are keys of their own (``level``, ``source`` and ``note`` are kept,
+    unread)."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise CorpusError(f"{where}: not JSON ({error.msg})") from error
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise CorpusError(f"{where}: an item is an object with a text")
+    case: dict[str, Any] = {}
+    for key, value in item.items():
+        if key == "nums":
+            if not isinstance(value, dict):
+                raise CorpusError(f"{where}: nums is an object of numbers")
+            case.update(value)
+        else:
+            case[_JSONL_KEYS.get(key) or key] = value
+    return case
+
+
 def load_cases(paths: list[Path]) -> list[dict[str, Any]]:
+    """The items of every corpus file: YAML lists, or JSON lines for ``.jsonl`` files."""
     cases: list[dict[str, Any]] = []
     for path in paths:
-        cases += yaml.safe_load(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
+        if path.suffix == ".jsonl":
+            cases += [
+                _from_jsonl(line, f"{path}:{number}")
+                for number, line in enumerate(text.splitlines(), 1)
+                if line.strip()
+            ]
+        else:
+            cases += yaml.safe_load(text)
     return cases
 
 

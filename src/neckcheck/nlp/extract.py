@@ -534,6 +534,10 @@ def _sentences_with_past_day(doc: Any) -> set[int]:
 
 
 _NECK_WORDS = frozenset({"neck", "nape", "nek", "necks", "skull", "shoulder", "shoulders", "blade"})
+_HEAD_MOVES = frozenset({"turn", "turning", "tilt", "tilting", "nod", "nodding", "rotate"})
+_OTHER_PARTS = frozenset(
+    {"arm", "leg", "knee", "back", "chest", "hip", "foot", "ankle", "wrist", "hand", "elbow"}
+)
 
 
 def _pain_words(found: list[_Found], doc: Any, label: str) -> list[_Found]:
@@ -542,6 +546,7 @@ def _pain_words(found: list[_Found], doc: Any, label: str) -> list[_Found]:
     kept: list[_Found] = []
     words = [f for f in found if f.label == label]
     others = [f for f in found if f.label != label]
+    text_has_neck = bool(words) and any(t.norm_ in _NECK_WORDS for t in doc)
     for word in words:
         span = word.span
         inside = any(
@@ -549,7 +554,11 @@ def _pain_words(found: list[_Found], doc: Any, label: str) -> list[_Found]:
             for o in others
         )
         sent = span.sent
-        neck = any(t.norm_ in _NECK_WORDS for t in sent)
+        norms = {t.norm_ for t in sent}
+        neck = bool(norms & _NECK_WORDS) or (
+            # "Sore turning left." in a text about the neck: a neck movement hurts.
+            text_has_neck and bool(norms & _HEAD_MOVES) and not norms & _OTHER_PARTS
+        )
         if not inside and neck:
             kept.append(_Found("neck_pain", span, word.status, past_time=word.past_time))
     return others + kept

@@ -49,6 +49,8 @@ READING = "reading:temperature"
 PAIN_WORD = "pain:word"
 # The structural ConText categories: they end other modifiers' scopes and modify nothing.
 CLAUSE, CONTRAST, PRESENT = "CLAUSE", "CONTRAST", "PRESENT"
+# A cue that modifies nothing and ends nothing: it only covers the words it is made of.
+ABILITY = "ABILITY"
 _NOTHING = {"NO_TARGET"}
 # Which structural categories end each category's scope. Resolution ("but fine now") looks
 # back across "but"; everything else stops at a contrast word.
@@ -564,6 +566,29 @@ def _register_context() -> None:
             return doc
 
 
+def _tokenizer_for_real_writing(nlp: Any, normaliser: Normaliser) -> None:
+    """Two changes to spaCy's English tokenizer, made once:
+
+    * a dash that ends a word is split from it ("he bent down- then it clicked"), as people
+      type dashes between clauses without the space before;
+    * the words of a contraction get the normal form the same words have alone: spaCy's
+      exceptions give "couldn't" the norms "could" + "not", while "could" alone is
+      normalised to its lemma "can", so "couldn't breathe" must match "can not breathe".
+    """
+    from spacy.attrs import NORM
+    from spacy.util import compile_suffix_regex
+
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Za-z])-+"]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    rules = {}
+    for text, pieces in nlp.tokenizer.rules.items():
+        rules[text] = [
+            {**piece, NORM: normaliser.word(str(piece[NORM]).lower())} if NORM in piece else piece
+            for piece in pieces
+        ]
+    nlp.tokenizer.rules = rules
+
+
 @dataclass(frozen=True)
 class Pipeline:
     nlp: Any
@@ -603,6 +628,7 @@ def build(kb: KnowledgeBase) -> Pipeline:
     )
 
     nlp = spacy.blank("en")
+    _tokenizer_for_real_writing(nlp, normaliser)
     starters = frozenset(normaliser.word(w) for w in data.clause_starters)
 
     @Language.component("neckcheck_normaliser")
@@ -734,7 +760,7 @@ def build(kb: KnowledgeBase) -> Pipeline:
             if rule.pattern
             else None
         )
-        structural = rule.category in (CLAUSE, CONTRAST, PRESENT)
+        structural = rule.category in (CLAUSE, CONTRAST, PRESENT, ABILITY)
         context_rules.append(
             ConTextRule(
                 literal,
