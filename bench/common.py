@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -116,10 +117,38 @@ def compare_with_static(
     return pct(page, 0.5), pct(page, 0.99)
 
 
-def peak_rss_mib(pid: int) -> float:
+def _status_mib(pid: int, field: str) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
-    peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
-    return int(peak) / 1024
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith(field))
+    return int(kib) / 1024
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The most memory the process ``pid`` has held resident (VmHWM)."""
+    return _status_mib(pid, "VmHWM")
+
+
+def rss_mib(pid: int) -> float:
+    """The memory the process ``pid`` holds resident now (VmRSS)."""
+    return _status_mib(pid, "VmRSS")
+
+
+def postgres_database(stack: ExitStack, name: str) -> str:
+    """A new database ``name`` on a PostgreSQL server started for the benchmark (stopped
+    when ``stack`` closes); exits with a message when PostgreSQL is not installed."""
+    from sqlalchemy import create_engine, text
+    from tests.databases import database_url
+    from tests.postgres import find_bin, running_server
+
+    bin_dir = find_bin()
+    if bin_dir is None:
+        sys.exit("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)")
+    server = stack.enter_context(running_server(bin_dir))  # its `postgres` database's URL
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return database_url(server, name)
 
 
 def serving_pids(server: subprocess.Popen[bytes]) -> list[int]:

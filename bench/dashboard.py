@@ -34,6 +34,7 @@ from bench.common import (
     compare_with_static,
     get,
     peak_rss_mib,
+    postgres_database,
     serving_pids,
     start_server,
     wait_until_idle,
@@ -45,20 +46,7 @@ SECRET = "bench-" + "s" * 40
 
 def _database(stack: ExitStack) -> str:
     given = os.environ.get("NECKCHECK_BENCH_DATABASE_URL")
-    if given:
-        return given
-    from sqlalchemy import create_engine, text
-    from tests.postgres import find_bin, running_server
-
-    bin_dir = find_bin()
-    if bin_dir is None:
-        sys.exit("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)")
-    server = stack.enter_context(running_server(bin_dir))
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('CREATE DATABASE "bench"'))
-    admin.dispose()
-    return f"{server}/bench"
+    return given or postgres_database(stack, "bench")
 
 
 def _clinician_with_every_patient(url: str) -> str:

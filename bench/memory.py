@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import get, peak_rss_mib, start_server, wait_until_idle
+from bench.common import get, peak_rss_mib, rss_mib, start_server, wait_until_idle
 
 NOTE = "\N{GRINNING FACE}" * 5000  # 5,000 characters of 4 bytes each
 
@@ -35,12 +35,6 @@ def _export(url: str) -> tuple[float, int]:
     with urllib.request.urlopen(url, timeout=1800) as response:
         size = len(response.read())
     return time.perf_counter() - start, size
-
-
-def _rss_mib(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    resident = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
-    return int(resident) / 1024
 
 
 def _diary(folder: Path, episodes: int, notes: str) -> str:
@@ -80,7 +74,7 @@ def cache(folder: Path) -> None:
     server, base = start_server({"database_url": url}, static)
     try:
         wait_until_idle([server.pid])
-        before, peak_before = _rss_mib(server.pid), peak_rss_mib(server.pid)
+        before, peak_before = rss_mib(server.pid), peak_rss_mib(server.pid)
         today = SystemClock().now().date()
         start = time.perf_counter()
         sizes = []
@@ -89,7 +83,7 @@ def cache(folder: Path) -> None:
             _, size = get(f"{base}/api/v1/episodes?from={day.isoformat()}")
             sizes.append(size)
         seconds = time.perf_counter() - start
-        after, peak = _rss_mib(server.pid), peak_rss_mib(server.pid)
+        after, peak = rss_mib(server.pid), peak_rss_mib(server.pid)
     finally:
         server.terminate()
         server.wait(30)
@@ -108,7 +102,7 @@ def fhir(folder: Path) -> None:
     server, base = start_server({"database_url": url}, static)
     try:
         wait_until_idle([server.pid])
-        before, peak_before = _rss_mib(server.pid), peak_rss_mib(server.pid)
+        before, peak_before = rss_mib(server.pid), peak_rss_mib(server.pid)
         one, size = _export(f"{base}/export/fhir")
         peak_one = peak_rss_mib(server.pid)
         start = time.perf_counter()

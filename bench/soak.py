@@ -21,32 +21,10 @@ import threading
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.common import pct
+from bench.common import pct, postgres_database, rss_mib
 from tests.factories import patient_accounts, sign_in
 from tests.nginx import NGINX, find_nginx, running_nginx
 from tests.reliability.conftest import LoadRun, Server, run_users, stored_ids
-
-
-def _database(stack: ExitStack) -> str:
-    from sqlalchemy import create_engine, text
-    from tests.postgres import find_bin, running_server
-
-    bin_dir = find_bin()
-    if bin_dir is None:
-        sys.exit("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)")
-    server = stack.enter_context(running_server(bin_dir))
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('CREATE DATABASE "soak"'))
-    admin.dispose()
-    return f"{server}/soak"
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def main() -> None:
@@ -58,7 +36,7 @@ def main() -> None:
         sys.exit(f"nginx is not installed ({NGINX})")
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="neckcheck-soak-")))
-        url = _database(stack)
+        url = postgres_database(stack, "soak")
         servers = [
             Server(url, folder, env={"NECKCHECK_TRUSTED_PROXIES": "127.0.0.1"}) for _ in range(2)
         ]
@@ -84,7 +62,7 @@ def main() -> None:
 
         def sample() -> None:
             while not finished.wait(10):
-                memory.append([_rss_mib(pid) for pid in pids])
+                memory.append([rss_mib(pid) for pid in pids])
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -95,7 +73,7 @@ def main() -> None:
             run = run_users(openers, proxy.base, min(60, left))
             left -= 60
             minutes.append(run)
-            rss = " / ".join(f"{_rss_mib(pid):.0f}" for pid in pids)
+            rss = " / ".join(f"{rss_mib(pid):.0f}" for pid in pids)
             print(
                 f"  minute {len(minutes):2}: {len(run.latencies)} requests, "
                 f"{len(run.errors)} errors, p50 {statistics.median(run.latencies) * 1000:.0f} "
