@@ -66,6 +66,8 @@ http {{
     set_real_ip_from 127.0.0.1;
     real_ip_header X-Forwarded-For;
     add_header X-Upstream $upstream_addr always;
+    # As Debian's /etc/nginx/nginx.conf: the site must say what is not to be compressed.
+    gzip on;
 
     include {site};
 }}

@@ -1,6 +1,6 @@
 """The nginx site neckcheck ships, run by Debian's nginx in front of a clinic server: HTTPS
 with HTTP/2 on offer, plain HTTP sent to HTTPS, and a body too large refused by nginx before
-it reaches the server."""
+it reaches the server; pages never compressed, the app's files passed on gzipped."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from neckcheck.web.assets import KEPT, asset_url
 from tests.reliability.conftest import Server
 
 if TYPE_CHECKING:
@@ -65,3 +66,16 @@ def test_a_body_over_the_limit_is_refused_by_nginx(proxy: Proxy) -> None:
     refused.value.close()
     assert refused.value.code == 413
     assert refused.value.headers.get("X-Upstream") in (None, "")  # never reached a server
+
+
+def test_pages_are_not_compressed_and_the_apps_files_are(proxy: Proxy) -> None:
+    opener = urllib.request.build_opener(proxy.handler(), _StayPut())
+    gzip = {"Accept-Encoding": "gzip"}
+    with opener.open(urllib.request.Request(proxy.base + "/login", headers=gzip)) as page:
+        assert page.status == 200
+        assert page.headers.get("Content-Encoding") is None
+        assert b"csrf_token" in page.read()
+    style = urllib.request.Request(proxy.base + asset_url("style.css"), headers=gzip)
+    with opener.open(style) as answer:
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert answer.headers["Cache-Control"] == KEPT

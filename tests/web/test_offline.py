@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from neckcheck.clock import FixedClock
 from neckcheck.settings import Settings
 from neckcheck.web.app import SECURITY_HEADERS, create_app
+from neckcheck.web.assets import asset_url
 from neckcheck.web.routes.phone import SHELL
 from neckcheck.web.server import serve_in_thread
 from tests.databases import new_sqlite
@@ -69,7 +70,8 @@ def test_the_tab_and_home_screen_icons_exist(client: TestClient) -> None:
     assert favicon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
     apple = client.get("/static/icons/apple-touch-icon.png")
     assert _png_size(apple.content) == (180, 180)
-    assert '<link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png">' in page
+    icon = asset_url("icons/apple-touch-icon.png")
+    assert f'<link rel="apple-touch-icon" href="{icon}">' in page
 
 
 def test_the_service_worker_is_served_from_the_root(client: TestClient) -> None:

@@ -41,6 +41,7 @@ from neckcheck.services.passphrase import Passphrase, passphrase_hash
 from neckcheck.settings import Settings
 from neckcheck.storage.db import open_database
 from neckcheck.web import forms
+from neckcheck.web.assets import asset_url, static_files
 from neckcheck.web.deps import CSRF_COOKIE, in_process, new_csrf_token
 from neckcheck.web.logs import redact
 from neckcheck.web.routes import account, api, clinic, pages, phone, reminders
@@ -66,6 +67,7 @@ def _templates() -> Jinja2Templates:
         signed_in_locally=lambda request: getattr(request.state, "local_login", False),
         kb=kb,
         version=__version__,
+        asset_url=asset_url,
         forms=forms,
         count=text.count,
         explain=explain,
@@ -236,6 +238,19 @@ class ThisServersNames(TrustedHostMiddleware):
         await super().__call__(scope, receive, send)
 
 
+def _warm_up(templates: Jinja2Templates) -> None:
+    """What the first requests after a start would otherwise wait for, done in the
+    background: the statistics library of Insights (about a second to import), every page's
+    compiled template, and the text extractor."""
+    import scipy.stats  # noqa: F401
+
+    from neckcheck.nlp.extract import warm
+
+    for name in templates.env.list_templates(extensions=["html", "svg"]):
+        templates.env.get_template(name)
+    warm()
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """A new app on the database ``settings`` names, reading the time from ``clock`` (the
     system clock by default); nothing is shared between apps."""
@@ -266,9 +281,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         # warm-up thread and the request threads.
         import numpy  # noqa: F401
 
-        from neckcheck.nlp.extract import warm
-
-        threading.Thread(target=warm, name="nlp-warm-up", daemon=True).start()
+        threading.Thread(
+            target=_warm_up, args=(app.state.templates,), name="warm-up", daemon=True
+        ).start()
         notifier = _notifier(settings, db, app.state.clock)
         try:
             yield
@@ -335,7 +350,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         StaticFiles(packages=[("fastapi_swagger", "resources")]),
         name="swagger-ui",
     )
-    app.mount("/static", StaticFiles(packages=[("neckcheck.web", "static")]), name="static")
+    app.mount("/static", static_files(), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(clinic.router)
