@@ -45,6 +45,7 @@ bench: $(TESTSTAMP)  ## performance figures, each as a ratio against a baseline 
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python -m bench.fhir
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.dashboard
 	$(BIN)/python -m bench.memory

@@ -148,12 +148,11 @@ def seed(url: str) -> dict[str, int]:
         people.invite(Actor.signed_in(ada), "jamie@example.org", "patient")
         accounts.record_accesses(  # a change made with "neckcheck --patient ... log"
             session=session,
-            actor_id=None,
+            actor=None,
             patient_ids=[ids["alex@example.org"]],
             action="write",
             target="neckcheck log",
             ip="",
-            now=now - timedelta(days=3, hours=2),
         )
     db.close()
     return ids

@@ -344,13 +344,60 @@ def test_the_emergency_triage_result_is_in_the_bundle(sample: FhirJson) -> None:
     }
     assert rules["rule.meningitis"] == "level.emergency"
     assert rules["rule.infection"] == "level.urgent"
-    notes = [n["text"] for n in triage["note"]]
-    meningitis = next(n for n in notes if n.startswith("Signs that may suggest meningitis"))
-    assert "(Call emergency services now)" in meningitis
-    assert "Sources: Meningitis. NHS (National Health Service, UK)." in meningitis
-    assert notes[-1].startswith("neckcheck is not a diagnosis")
+    # Each rule's message, level and sources are said once, in the CodeSystem; so is the
+    # disclaimer, in the definition of the method.
+    assert "note" not in triage
+    [published] = resources(sample, "CodeSystem")
+    concept = _concepts_by_code(published["concept"])
+    meningitis = concept["rule.meningitis"]
+    assert meningitis["display"].startswith("Signs that may suggest meningitis")
+    assert meningitis["definition"] == next(r for r in load().rules if r.id == "meningitis").message
+    properties = {(p["code"], p["valueCode"]) for p in meningitis["property"]}
+    assert ("level", "level.emergency") in properties
+    assert concept["source.nhs-meningitis"]["display"].startswith("Meningitis. NHS")
+    assert ("source", "source.nhs-meningitis") in properties
+    assert "neckcheck is not a diagnosis" in concept["triage-rules-v3"]["definition"]
     complete = next(c for c in triage["component"] if codes_of(c) == ["triage-complete"])
     assert isinstance(complete["valueBoolean"], bool)
+
+
+def _concepts_by_code(items: list[FhirJson]) -> dict[str, FhirJson]:
+    found: dict[str, FhirJson] = {}
+    for concept in items:
+        found[concept["code"]] = concept
+        found |= _concepts_by_code(concept.get("concept", []))
+    return found
+
+
+def test_unanswered_questions_are_named_by_code_a_whole_group_at_once(tmp_path: Path) -> None:
+    kb = load()
+    injury = next(g for g in kb.screening.groups if g.id == "injury")
+    chest = next(g for g in kb.screening.groups if g.id == "chest_breathing")
+    # Nothing of the injury group answered; one sign of the chest group answered "no".
+    write_diary(tmp_path / "a.db", [{**SAMPLE[0], "findings": [], "absent": [chest.findings[0]]}])
+    bundle = export(tmp_path / "a.db")
+    [triage] = [o for o in resources(bundle, "Observation") if "triage-result" in codes_of(o)]
+    asked = [
+        c["valueCodeableConcept"]["coding"][0]["code"]
+        for c in triage["component"]
+        if codes_of(c) == ["triage-unanswered"]
+    ]
+    assert "screening.injury" in asked
+    assert not any(f"finding.{f}" in asked for f in injury.findings)
+    assert "screening.chest_breathing" not in asked
+    assert {f"finding.{f}" for f in chest.findings[1:]} <= set(asked)
+    assert len(asked) == len(set(asked))
+    # The group stands for its findings: expanded, the list is the assessment's own.
+    [published] = resources(bundle, "CodeSystem")
+    concept = _concepts_by_code(published["concept"])
+    members = {
+        code: [p["valueCode"] for p in concept[code]["property"] if p["code"] == "finding"]
+        for code in asked
+        if code.startswith("screening.")
+    }
+    expanded = [m for code in asked for m in members.get(code, [code])]
+    assert [f"finding.{f}" for f in injury.findings] == members["screening.injury"]
+    assert len(expanded) == len(set(expanded)) > len(asked)
 
 
 def test_each_episode_has_one_triage_result_and_an_unfinished_check_says_so(
@@ -417,8 +464,8 @@ def test_every_neckcheck_code_is_in_the_published_code_system(tmp_path: Path) ->
 
     used = [c for r in resources(bundle) for c in codings(r) if c["system"] == CODE_SYSTEM]
     assert {c["code"] for c in used} >= {"finding.fever", "rule.meningitis", "level.emergency"}
-    for coding in used:
-        assert defined[coding["code"]] == coding["display"], coding
+    for coding in used:  # a coding by code alone (an unanswered question) has no display
+        assert defined[coding["code"]] == coding.get("display", defined[coding["code"]]), coding
 
 
 # --- export, then import ---------------------------------------------------------------------

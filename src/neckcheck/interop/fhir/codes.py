@@ -85,6 +85,11 @@ def coding(kind: str | None, code: str, display: str) -> dict[str, str]:
     }
 
 
+def code_only(kind: str | None, code: str) -> dict[str, str]:
+    """A coding in neckcheck's CodeSystem without its display (the CodeSystem has it)."""
+    return {"system": CODE_SYSTEM, "code": f"{kind}.{code}" if kind else code}
+
+
 def finding_concept(kb: KnowledgeBase, finding_id: str) -> dict[str, Any]:
     """The CodeableConcept of a finding: its SNOMED CT and ICD-10-CM codes where it has
     them, then its neckcheck code."""
@@ -141,6 +146,7 @@ _GROUPS = {
     "activity": "What an episode got in the way of",
     "level": "Triage levels, most urgent first",
     "rule": "The triage rules (version 3: docs/clinical-review.md)",
+    "screening": "The groups of warning signs the interview asks about together",
     "source": "The sources the triage rules cite",
     "input": "Numbers and answers the triage asks for besides findings",
 }
@@ -204,6 +210,23 @@ def _concepts(kb: KnowledgeBase) -> list[dict[str, Any]]:
     )
     concepts.append(
         group(
+            "screening",
+            [
+                {
+                    "code": f"screening.{g.id}",
+                    "display": g.title,
+                    "definition": " ".join(g.hint.split()),
+                    "property": [
+                        {"code": "finding", "valueCode": f"finding.{finding}"}
+                        for finding in g.findings
+                    ],
+                }
+                for g in kb.screening.groups
+            ],
+        )
+    )
+    concepts.append(
+        group(
             "source",
             [{"code": f"source.{s.key}", "display": s.citation()} for s in kb.sources],
         )
@@ -222,15 +245,15 @@ def _concepts(kb: KnowledgeBase) -> list[dict[str, Any]]:
             "code": TRIAGE_RESULT,
             "display": "Triage result",
             "definition": "The level of care an episode calls for by neckcheck's triage rules, "
-            "with every rule that matched, its message and its sources.",
+            "with every rule that matched (a rule's message, level and sources are its concept "
+            "here) and the questions still unanswered.",
         },
         {
             "code": TRIAGE_METHOD,
             "display": TRIAGE_METHOD_DISPLAY,
             "definition": "The most urgent level among the rules that match an episode's "
             "answers; self care when none matches (clinical/TRIAGE.md v2 with the changes of "
-            "docs/clinical-review.md, version 3). Not "
-            "validated by clinicians.",
+            "docs/clinical-review.md, version 3). " + " ".join(kb.advice.disclaimer.split()),
         },
         {
             "code": TRIAGE_COMPLETE,
@@ -241,7 +264,8 @@ def _concepts(kb: KnowledgeBase) -> list[dict[str, Any]]:
         {
             "code": TRIAGE_UNANSWERED,
             "display": "Question still unanswered",
-            "definition": "A question whose answer could raise the level.",
+            "definition": "A question whose answer could raise the level: a finding or an "
+            "input, or a screening group when every one of its findings is unanswered.",
         },
     ]
     return concepts
@@ -275,7 +299,8 @@ def code_system() -> dict[str, Any]:
         "publisher": "neckcheck",
         "description": "Every code neckcheck uses: the findings a person answers about, the "
         "answers of the episode Questionnaire, the triage levels, rules and sources, and the "
-        "triage result's own codes. Each code starts with its group ('finding.fever').",
+        "triage result's own codes. Each code starts with its group ('finding.fever'). "
+        "A triage result names its rules by code; their messages and sources are here, once.",
         "caseSensitive": True,
         "hierarchyMeaning": "grouped-by",
         "content": "complete",
@@ -293,6 +318,11 @@ def code_system() -> dict[str, Any]:
                 "type": "code",
             },
             {"code": "source", "description": "A source a triage rule cites", "type": "code"},
+            {
+                "code": "finding",
+                "description": "A finding a screening group asks about",
+                "type": "code",
+            },
         ],
         "concept": concepts,
     }

@@ -9,11 +9,13 @@ The Bundle holds neckcheck's CodeSystem and Questionnaire, the Patient, and per 
 * a QuestionnaireResponse with every field of the episode, its items in the Questionnaire's
   order (the import reads these, so export then import loses nothing);
 * an Observation of worst pain (LOINC 72514-3, a 0-10 score);
-* an Observation per finding the person reported (never one for a "no": those stay in the
-  QuestionnaireResponse), coded in SNOMED CT and ICD-10-CM where a code fits, and always in
-  neckcheck's CodeSystem;
-* an Observation of the triage result: the level, each matched rule with its message and
-  sources, and whether every warning sign was asked.
+* an Observation per finding the person ticked, and neck pain (never one for a "no": those
+  stay in the QuestionnaireResponse), coded in SNOMED CT and ICD-10-CM where a code fits, and
+  always in neckcheck's CodeSystem;
+* an Observation of the triage result: the level, each matched rule by its code, whether
+  every warning sign was asked, and what is still unanswered (a screening group by its code
+  when all of its questions are). Each rule's message, level and sources, and the
+  disclaimer, are said once, in the CodeSystem.
 
 In a transaction every entry is created with ``POST`` only if no resource with its
 identifier (or, for the CodeSystem and Questionnaire, its canonical URL and version) exists,
@@ -75,13 +77,16 @@ class DiaryRecord:
 
 
 def reported_findings(episode: Episode) -> list[str]:
-    """The findings the person reported: those ticked, the pain qualities and limited
-    movements they chose, and neck pain only when they said so or marked where on the neck
-    it hurts (a pain score alone may be of chest pain or a headache)."""
-    found = episode.derived_findings()
-    if "neck_pain" not in episode.findings and not NECK_REGIONS.intersection(episode.regions):
-        found = [f for f in found if f != "neck_pain"]
-    return found
+    """The findings the person reported: those ticked, and neck pain when they said so or
+    marked where on the neck it hurts (a pain score alone may be of chest pain or a
+    headache). How the pain felt and which movements were limited are answers of the
+    QuestionnaireResponse, coded there."""
+    neck = "neck_pain" in episode.findings or bool(NECK_REGIONS.intersection(episode.regions))
+    return [
+        finding
+        for finding in episode.derived_findings()
+        if finding in episode.findings or (finding == "neck_pain" and neck)
+    ]
 
 
 def _time(value: datetime) -> str:
@@ -288,19 +293,16 @@ class _Builder:
         patient: dict[str, str],
         response: dict[str, Any],
     ) -> dict[str, Any]:
-        components: list[dict[str, Any]] = []
-        notes = []
-        for flag in assessment.red_flags:
-            title = self.rules[flag.id].title
-            components.append(
-                {
-                    "code": {"coding": [codes.coding("rule", flag.id, title)], "text": title},
-                    "valueCodeableConcept": self.level(flag.level),
-                }
-            )
-            cited = "; ".join(assessment.sources.get(key, key) for key in flag.sources)
-            level = self.kb.advice.levels[flag.level].title
-            notes.append({"text": f"{title} ({level}): {flag.message} Sources: {cited}"})
+        """The triage result: its level, a component per matched rule (by code: the rule's
+        message, level and sources are its concept in the CodeSystem), whether the check is
+        complete, and a component per question still unanswered."""
+        components: list[dict[str, Any]] = [
+            {
+                "code": {"coding": [codes.coding("rule", flag.id, self.rules[flag.id].title)]},
+                "valueCodeableConcept": {"coding": [self.level_coding(flag.level)]},
+            }
+            for flag in assessment.red_flags
+        ]
         components.append(
             {
                 "code": {
@@ -315,23 +317,11 @@ class _Builder:
                 "valueBoolean": assessment.complete,
             }
         )
-        for name in assessment.unanswered:
-            if name in self.kb.finding_ids:
-                question = codes.finding_concept(self.kb, name)
-            else:
-                label = next(i.label for i in self.kb.inputs if i.field == name)
-                question = {"coding": [codes.coding("input", name, label)], "text": label}
-            components.append(
-                {
-                    "code": {
-                        "coding": [
-                            codes.coding(None, codes.TRIAGE_UNANSWERED, "Question still unanswered")
-                        ]
-                    },
-                    "valueCodeableConcept": question,
-                }
-            )
-        notes.append({"text": assessment.disclaimer})
+        unanswered = {"coding": [codes.code_only(None, codes.TRIAGE_UNANSWERED)]}
+        components += [
+            {"code": unanswered, "valueCodeableConcept": {"coding": [question]}}
+            for question in self.questions(assessment.unanswered)
+        ]
         return {
             "resourceType": "Observation",
             "status": "final",
@@ -344,13 +334,36 @@ class _Builder:
             "effectivePeriod": _period(episode),
             "issued": _time(self.now),
             "valueCodeableConcept": self.level(assessment.level),
-            "note": notes,
             "method": {
                 "coding": [codes.coding(None, codes.TRIAGE_METHOD, codes.TRIAGE_METHOD_DISPLAY)]
             },
             "derivedFrom": [response],
             "component": components,
         }
+
+    def level_coding(self, level: Level) -> dict[str, str]:
+        return codes.coding("level", level.value, self.kb.advice.levels[level].title)
+
+    def questions(self, unanswered: list[str]) -> Iterator[dict[str, str]]:
+        """A coding per unanswered question, most urgent first: a screening group's when
+        every finding of the group is unanswered (where it first comes), else each finding
+        or input on its own. By code alone: there are dozens in an episode that was not
+        screened, and the CodeSystem gives each its display."""
+        left = set(unanswered)
+        whole = {
+            group.id: group for group in self.kb.screening.groups if left.issuperset(group.findings)
+        }
+        given: set[str] = set()
+        for name in unanswered:
+            group = next((g for g in whole.values() if name in g.findings), None)
+            if group is not None:
+                if group.id not in given:
+                    given.add(group.id)
+                    yield codes.code_only("screening", group.id)
+            elif name in self.kb.finding_ids:
+                yield codes.code_only("finding", name)
+            else:
+                yield codes.code_only("input", name)
 
 
 def bundle_chunks(
