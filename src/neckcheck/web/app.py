@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
@@ -50,7 +51,10 @@ from neckcheck.web.server import CloseWhenDraining
 logger = logging.getLogger("neckcheck.web")
 
 
+@cache
 def _templates() -> Jinja2Templates:
+    """The pages' templates, one environment per process (nothing in it depends on an app's
+    settings), so each template is compiled once however many apps a process makes."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("neckcheck.web", "templates"),
         autoescape=jinja2.select_autoescape(("html", "svg")),
