@@ -244,10 +244,7 @@ class ThisServersNames(TrustedHostMiddleware):
 
 def _warm_up(templates: Jinja2Templates) -> None:
     """What the first requests after a start would otherwise wait for, done in the
-    background: the statistics library of Insights (about a second to import), every page's
-    compiled template, and the text extractor."""
-    import scipy.stats  # noqa: F401
-
+    background: every page's compiled template, and the text extractor."""
     from neckcheck.nlp.extract import warm
 
     for name in templates.env.list_templates(extensions=["html", "svg"]):
@@ -282,8 +279,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         # numpy (under spaCy and scipy) sets and unsets environment variables while it is
         # imported, which can crash a process whose other threads read the environment at
         # that moment (glibc's setenv is not thread-safe): it is imported here, before the
-        # warm-up thread and the request threads.
+        # warm-up thread and the request threads. scipy (Insights' statistics, about a second
+        # to import) is imported here too, not by the warm-up thread: imported there, a test
+        # process running under faketime (which reads the environment at every clock call)
+        # crashed.
         import numpy  # noqa: F401
+        import scipy.stats  # noqa: F401
 
         threading.Thread(
             target=_warm_up, args=(app.state.templates,), name="warm-up", daemon=True
