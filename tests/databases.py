@@ -65,12 +65,7 @@ def database_url(server: str, name: str) -> str:
 
 def migrate_postgres_template(server: str) -> None:
     """Make the template database on ``server`` and migrate it to the newest schema."""
-    admin = create_engine(database_url(server, "postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{POSTGRES_TEMPLATE}"'))
-    finally:
-        admin.dispose()
+    _as_admin(server, f'CREATE DATABASE "{POSTGRES_TEMPLATE}"')
     # Disposed when closed: no connection may stay open on a template being copied.
     open_database(database_url(server, POSTGRES_TEMPLATE)).close()
 
@@ -79,23 +74,21 @@ def new_postgres(server: str, *, migrated: bool) -> str:
     """A new database on ``server``: a copy of the migrated template, or empty; its URL."""
     name = f"t_{uuid.uuid4().hex[:16]}"
     template = f' TEMPLATE "{POSTGRES_TEMPLATE}"' if migrated else ""
-    admin = create_engine(database_url(server, "postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"{template}'))
-    finally:
-        admin.dispose()
+    _as_admin(server, f'CREATE DATABASE "{name}"{template}')
     return database_url(server, name)
 
 
 def drop_postgres(url: str) -> None:
     name = make_url(url).database
-    admin = create_engine(
-        make_url(url).set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
+    _as_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _as_admin(server: str, statement: str) -> None:
+    """Run ``statement`` outside a transaction in the ``postgres`` database of ``server``
+    (CREATE and DROP DATABASE cannot run inside one)."""
+    admin = create_engine(database_url(server, "postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(statement))
     finally:
         admin.dispose()
