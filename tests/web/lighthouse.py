@@ -4,7 +4,8 @@ A run scores one page, some ten seconds: mobile form factor (Lighthouse's defaul
 categories performance, accessibility, best practices and SEO. Pages that share a colour
 scheme are scored in one call, one after another in one browser (``lighthouse-runs.mjs``
 beside this file: Lighthouse's Node API as its command line uses it, so Node, Lighthouse and
-Chromium start once, not once per page)::
+Chromium start once, not once per page; a newly started Chromium's first page, slower than any
+after it, is run once more first and not scored)::
 
     [report] = run_lighthouse_pages(["http://127.0.0.1:8000/"])
     report.scores["accessibility"]  # 0-100

@@ -42,7 +42,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     folder: Path = tmp_path_factory.mktemp("lighthouse")
     url = new_sqlite(folder / "diary.db")
     ids = example_diary(url)
-    with serve_in_thread(create_app(Settings(database_url=url), clock=FixedClock(NOW))) as base:
+    app = create_app(Settings(database_url=url), clock=FixedClock(NOW))
+    with serve_in_thread(app) as base:
+        # The server warms up after a start (templates, the text extractor) in a thread that
+        # holds a core for seconds: a page scored meanwhile would share the cores with it.
+        assert app.state.warm.wait(timeout=120), "the server's warm-up did not end"
         yield base, ids
 
 

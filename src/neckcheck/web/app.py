@@ -242,14 +242,18 @@ class ThisServersNames(TrustedHostMiddleware):
         await super().__call__(scope, receive, send)
 
 
-def _warm_up(templates: Jinja2Templates) -> None:
+def _warm_up(templates: Jinja2Templates, done: threading.Event) -> None:
     """What the first requests after a start would otherwise wait for, done in the
-    background: every page's compiled template, and the text extractor."""
+    background: every page's compiled template, and the text extractor; ``done`` is set
+    when it is over."""
     from neckcheck.nlp.extract import warm
 
-    for name in templates.env.list_templates(extensions=["html", "svg"]):
-        templates.env.get_template(name)
-    warm()
+    try:
+        for name in templates.env.list_templates(extensions=["html", "svg"]):
+            templates.env.get_template(name)
+        warm()
+    finally:
+        done.set()
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
@@ -287,7 +291,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         import scipy.stats  # noqa: F401
 
         threading.Thread(
-            target=_warm_up, args=(app.state.templates,), name="warm-up", daemon=True
+            target=_warm_up,
+            args=(app.state.templates, app.state.warm),
+            name="warm-up",
+            daemon=True,
         ).start()
         notifier = _notifier(settings, db, app.state.clock)
         try:
@@ -310,6 +317,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         "Not a diagnosis; not clinically validated.",
     )
     app.state.templates = _templates()
+    app.state.warm = threading.Event()  # set once the warm-up after a start is over
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.passphrase_hash = (
