@@ -169,6 +169,31 @@ def _outbox(page: Any) -> list[dict[str, Any]]:
     return kept
 
 
+def test_a_send_that_fails_while_the_browser_says_online_is_tried_again(phone: Any) -> None:
+    """The browser says it is online but the server cannot be reached (the network drops the
+    request): the entry is kept and tried again while the page is open, with no online event
+    to wait for."""
+    page = phone
+    page.goto("/log")
+    failures = [1]
+
+    def drop_the_first_save(route: Any) -> None:
+        if route.request.method == "POST" and failures:
+            failures.pop()
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/log", drop_the_first_save)
+    _log(page, 4, "hour")
+    notice = page.locator("#outbox")
+    expect(notice).to_contain_text("Saved on this phone, not sent yet")
+    expect(notice).to_contain_text("sent at")
+    assert failures == []  # the first try was dropped
+    [stored] = _episodes(page)
+    assert stored["intensity"] == 4
+
+
 def test_a_spasm_logged_offline_is_sent_once_back_online(phone: Any) -> None:
     page = phone
     assert [w.url.rsplit("/", 1)[1] for w in page.context.service_workers] == ["sw.js"]

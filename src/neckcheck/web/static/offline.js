@@ -4,7 +4,7 @@
 // Each Save of the Log form gets a key (a random UUID) and the moment it was pressed. It is
 // sent at once; when the phone is offline, or the send fails, the entry is kept on this phone
 // (localStorage) and shown as not sent yet, and it is sent when the phone is back online (the
-// online event, or the next page that loads). The server stores an entry once per key, so an
+// online event, the next page that loads, or the next try while the page is open). The server stores an entry once per key, so an
 // entry sent twice (its answer lost on the way) is never stored twice.
 (function () {
   "use strict";
@@ -278,14 +278,33 @@
   }
 
   let sending = false;
+  // A send that failed (no network, or the server could not take it) is tried again while the
+  // page is open: after 2 s, then twice as long each time, up to every 15 s. A browser may say
+  // it is online on a network that does not reach the server, and then, when it does, has no
+  // change to announce with an online event.
+  const RETRY_FIRST_MS = 2000;
+  const RETRY_MAX_MS = 15000;
+  let retryMs = RETRY_FIRST_MS;
+  let retryTimer = null;
+
+  function retryLater() {
+    if (retryTimer === null) {
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        sendKept();
+      }, retryMs);
+      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+    }
+  }
 
   async function sendKept() {
     const mine = load().filter((e) => e.person === person &&
       (e.state === "waiting" || e.state === "signin"));
     if (sending || !mine.length || navigator.onLine === false) {
-      return;
+      return; // offline as the browser knows it: its online event sends them
     }
     sending = true;
+    let failed = false;
     try {
       let csrf = await token(false);
       for (const entry of mine) {
@@ -317,14 +336,20 @@
         } else if (answer.status === 422) {
           change(entry.key, { state: "refused" });
         } else {
+          failed = true;
           break; // the server could not take it now: kept for the next try
         }
       }
     } catch (offline) {
-      /* offline again: kept for the next try */
+      failed = true; // offline again: kept for the next try
     } finally {
       sending = false;
       render();
+    }
+    if (failed) {
+      retryLater();
+    } else {
+      retryMs = RETRY_FIRST_MS;
     }
   }
 
@@ -371,6 +396,7 @@
           answer = await send(body);
         } catch (offline) {
           kept(form, body, "waiting");
+          retryLater(); // the browser said online, but the server could not be reached
           return;
         }
         const path = landed(answer);
