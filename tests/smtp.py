@@ -46,12 +46,13 @@ def text_of(message: EmailMessage) -> str:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, str]]:
-    """A running SMTP server: its inbox and the ``smtp://`` address to send to."""
+def smtp_server(port: int | None = None) -> Iterator[tuple[Inbox, str]]:
+    """A running SMTP server (on ``port``, or a free one): its inbox and the ``smtp://``
+    address to send to."""
     from aiosmtpd.controller import Controller
 
     inbox = Inbox()
-    port = free_port()
+    port = port or free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

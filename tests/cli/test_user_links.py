@@ -11,6 +11,7 @@ from neckcheck.cli import app
 from neckcheck.storage import links
 from neckcheck.storage.db import open_database
 from tests.factories import NOW, cli_runner, patient_accounts
+from tests.ports import free_port
 from tests.smtp import smtp_server, text_of
 
 runner = cli_runner()
@@ -79,8 +80,12 @@ def test_links_need_the_servers_secret_key(clinic_db: str, monkeypatch: pytest.M
 
 
 def test_reset_prints_a_link_and_emails_it(clinic_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with smtp_server() as (inbox, url):
-        monkeypatch.setenv("NECKCHECK_SMTP_URL", url)
+    # The address goes into the environment before the server's thread starts: a process
+    # that changes its environment while another thread reads it can crash (glibc's setenv
+    # is not thread-safe, and under faketime every clock call may read the environment).
+    port = free_port()
+    monkeypatch.setenv("NECKCHECK_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    with smtp_server(port) as (inbox, _):
         result = runner.invoke(app, ["user", "reset", "ann@example.org"])
         assert result.exit_code == 0, result.output
         token = _token(result.output, "reset")

@@ -290,18 +290,22 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         import numpy  # noqa: F401
         import scipy.stats  # noqa: F401
 
-        threading.Thread(
+        warming = threading.Thread(
             target=_warm_up,
             args=(app.state.templates, app.state.warm),
             name="warm-up",
             daemon=True,
-        ).start()
+        )
+        warming.start()
         notifier = _notifier(settings, db, app.state.clock)
         try:
             yield
         finally:
             if notifier is not None:
                 notifier.stop()
+            # No thread outlives the app (a process that changes its environment while
+            # another thread reads it can crash: glibc's setenv is not thread-safe).
+            warming.join(timeout=60)
             db.close()
 
     settings.check()
