@@ -224,6 +224,10 @@ SPEC_SOURCES = [
     "krames-rhabdo",
     "headsmart",
     "dcm-symptoms",
+    # The outcome measures' (REFERENCES.md, Instruments).
+    "cleland2008",
+    "stratford1995",
+    "westaway1998",
 ]
 
 
@@ -431,3 +435,25 @@ def test_every_audited_action_is_worded_for_the_patient() -> None:
     from neckcheck.services.access import Action
 
     assert set(load().labels.audit) == {action.value for action in Action}
+
+
+def test_a_measure_cites_known_sources_and_has_items_or_activities_not_both() -> None:
+    raw = copy.deepcopy(read_raw())
+    raw["measures"]["measures"][0]["sources"] = ["nobody"]
+    with pytest.raises(KnowledgeError, match=r"measures\.nprs: unknown source key 'nobody'"):
+        validate(raw)
+    raw = copy.deepcopy(read_raw())
+    raw["measures"]["measures"][0]["personal"] = {"min": 3, "max": 5, "label": "Activity"}
+    with pytest.raises(KnowledgeError, match="either fixed items or personal ones"):
+        validate(raw)
+
+
+def test_each_measure_names_its_smallest_change_that_matters_from_the_references() -> None:
+    measures = load().measures
+    # REFERENCES.md, Instruments: NPRS about 1.3 to 1.5 points; PSFS 2 (mean), 3 (one item).
+    assert 1.3 <= measures.measure("nprs").important_change <= 1.5
+    assert measures.measure("nprs").loinc is not None
+    assert measures.measure("nprs").loinc.code == "72514-3"
+    psfs = measures.measure("psfs")
+    assert (psfs.important_change, psfs.important_item_change) == (2, 3)
+    assert psfs.personal is not None and (psfs.personal.min, psfs.personal.max) == (3, 5)

@@ -25,10 +25,12 @@ def test_upgrade_from_empty_creates_the_schema(db_url: str) -> None:
     assert current_revision(engine) == head_revision()
     assert table_names(engine) == [
         "account_links",
+        "activities",
         "alembic_version",
         "alerts",
         "audit_log",
         "calendar_feeds",
+        "check_ins",
         "episode_keys",
         "episodes",
         "failed_attempts",

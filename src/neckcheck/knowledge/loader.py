@@ -32,6 +32,7 @@ FILES = (
     "nlp",
     "labels",
     "screening",
+    "measures",
 )
 
 

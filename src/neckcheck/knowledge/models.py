@@ -383,6 +383,86 @@ def _duplicates(ids: Sequence[str]) -> list[str]:
     return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
 
 
+class MeasureItem(_Strict):
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=1)
+
+
+class PersonalItems(_Strict):
+    """Items the person names (the activities of a patient-specific scale): how many."""
+
+    min: int = Field(ge=1, le=10)
+    max: int = Field(ge=1, le=10)
+    label: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PersonalItems:
+        if self.max < self.min:
+            raise ValueError("max is below min")
+        return self
+
+
+class Scale(_Strict):
+    min: int = 0
+    max: int = Field(gt=0, le=100)
+    low: str = Field(min_length=1)  # what the lowest answer means
+    high: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if self.max <= self.min:
+            raise ValueError("max is not above min")
+        return self
+
+
+class Loinc(_Strict):
+    code: str = Field(pattern=r"^\d{1,7}-\d$")
+    display: str = Field(min_length=1)
+
+
+class Measure(_Strict):
+    """An outcome measure a check-in asks: its items (fixed or named by the person), the
+    scale each is rated on, and the smallest change of its score (the mean of its items)
+    that matters to a person, with the sources of that figure."""
+
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1)
+    short: str = Field(min_length=1)
+    title: str = Field(min_length=1)  # in the person's words
+    question: str = Field(min_length=1)
+    items: list[MeasureItem] = Field(default_factory=list)
+    personal: PersonalItems | None = None
+    scale: Scale
+    better: Literal["lower", "higher"]
+    # How a change is said to the person: "<subject> 2 points <better_word> than on 2 Nov".
+    subject: str = Field(min_length=1)
+    better_word: str = Field(min_length=1)
+    worse_word: str = Field(min_length=1)
+    important_change: float = Field(gt=0)
+    important_item_change: float | None = Field(None, gt=0)
+    sources: list[str] = Field(min_length=1)
+    loinc: Loinc | None = None
+
+    @model_validator(mode="after")
+    def _items_or_personal(self) -> Measure:
+        if bool(self.items) == (self.personal is not None):
+            raise ValueError("a measure has either fixed items or personal ones, not both")
+        if len({item.id for item in self.items}) != len(self.items):
+            raise ValueError("duplicate item id")
+        return self
+
+
+class Measures(_Strict):
+    every_days: int = Field(ge=1, le=90)  # a check-in is due this long after the last
+    measures: list[Measure] = Field(min_length=1)
+
+    def measure(self, measure_id: str) -> Measure:
+        for measure in self.measures:
+            if measure.id == measure_id:
+                return measure
+        raise KeyError(measure_id)
+
+
 class KnowledgeBase(_Strict):
     """All knowledge files together, cross-checked."""
 
@@ -396,6 +476,7 @@ class KnowledgeBase(_Strict):
     nlp: NlpData
     labels: Labels
     screening: Screening
+    measures: Measures
 
     _finding_by_id: dict[str, Finding] = PrivateAttr(default_factory=dict)
     _source_by_key: dict[str, Source] = PrivateAttr(default_factory=dict)
@@ -412,6 +493,7 @@ class KnowledgeBase(_Strict):
             ("rules", [r.id for r in self.rules]),
             ("advice.items", [a.id for a in self.advice.items]),
             ("inputs", [i.field for i in self.inputs]),
+            ("measures", [m.id for m in self.measures.measures]),
         ):
             problems += [f"{name}: duplicate id {dup!r}" for dup in _duplicates(ids)]
 
@@ -430,6 +512,7 @@ class KnowledgeBase(_Strict):
             *((f"facts.{f.id}", f.sources) for f in self.facts),
             *((f"rules.{r.id}", r.sources) for r in self.rules),
             *((f"advice.items.{a.id}", a.sources) for a in self.advice.items),
+            *((f"measures.{m.id}", m.sources) for m in self.measures.measures),
         ]
         for where, sources in cited:
             problems += [

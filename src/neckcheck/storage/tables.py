@@ -396,3 +396,33 @@ class AlertRow(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ActivityRow(Base):
+    """An activity the person finds hard, named once and rated at every check-in (an item of
+    a patient-specific measure, ``measure``); one removed keeps its past ratings."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_patient_id", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    measure: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    # Who named it: a clinician's account, or None for the person themselves.
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CheckInRow(Base):
+    """One check-in: the answers to the outcome measures at ``at``, as
+    ``{measure id: {item id: rating}}`` (a personal item's id is its activity's id)."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_patient_at", "patient_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answers: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON)

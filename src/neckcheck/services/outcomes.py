@@ -1,0 +1,284 @@
+"""Outcome measures of a diary: the weekly check-in, the activities a person finds hard, and
+the change since a baseline, said in plain words for the person and in clinical words for
+the clinician::
+
+    outcomes = Outcomes(diary)
+    named = outcomes.set_activities(["Reversing the car", "Lifting my child", "Reading"])
+    outcomes.check_in({"nprs": {"pain": "6"}, "psfs": {str(a.id): "3" for a in named}})
+    [line.patient for line in outcomes.lines()]  # after a later check-in, the change
+
+The measures (items, scales, the smallest change that matters and its sources) are the data
+of ``knowledge/data/measures.yaml``; nothing here names one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from neckcheck.errors import FieldProblem, InputError, NotFoundError
+from neckcheck.knowledge import load
+from neckcheck.knowledge.models import Measure
+from neckcheck.patterns.outcomes import CheckIn, Progress, progress
+from neckcheck.services.access import Action
+from neckcheck.services.diary import Diary
+from neckcheck.storage import outcomes as store
+from neckcheck.storage.outcomes import Activity
+
+__all__ = ["Activity", "Line", "Outcomes", "points"]
+
+NAME_LENGTH = 120
+
+
+def points(value: float) -> str:
+    """A score or a change as people read it: ``3``, ``2.5``, ``1.3`` (one decimal)."""
+    rounded = round(value, 1)
+    return f"{rounded:.0f}" if rounded.is_integer() else f"{rounded:.1f}"
+
+
+def _points_word(value: float) -> str:
+    return f"{points(value)} point" if points(value) == "1" else f"{points(value)} points"
+
+
+def cite(keys: Sequence[str]) -> str:
+    """Sources as a clinician reads them beside a figure: ``Cleland 2008``."""
+    kb = load()
+    names = []
+    for key in keys:
+        source = kb.source(key)
+        author = (source.authors or source.publisher or source.title).split(",")[0]
+        names.append(f"{author.split()[0]} {source.year}" if source.year else author)
+    return "; ".join(names)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One measure's progress, said twice."""
+
+    progress: Progress
+    patient: str  # "Your usual pain is 2 points lower than on 2 Nov (6 -> 4): a change ..."
+    clinical: str  # "NPRS 6 -> 4 (-2) since 02 Nov 2026: clinically important improvement ..."
+
+
+class Outcomes:
+    """The check-ins of ``diary`` (opened to write for a check-in, to read the insights for
+    the progress)."""
+
+    def __init__(self, diary: Diary) -> None:
+        self.diary = diary
+        self.measures = load().measures
+
+    # --- activities ---------------------------------------------------------------------
+
+    def _personal(self) -> Measure | None:
+        return next((m for m in self.measures.measures if m.personal is not None), None)
+
+    def activities(self) -> list[Activity]:
+        """The activities being rated now, in the order they were named."""
+        return store.activities(session=self.diary.session, patient_id=self.diary.patient_id)
+
+    def activity_names(self) -> dict[str, str]:
+        """Every activity ever named, removed ones too, by its item id (its id as text)."""
+        every = store.activities(
+            session=self.diary.session, patient_id=self.diary.patient_id, current=False
+        )
+        return {str(activity.id): activity.name for activity in every}
+
+    def suggestions(self) -> list[str]:
+        """What the diary's episodes say got in the way, most often first, as names to start
+        from; those already named are left out."""
+        labels = load().labels.activities_affected
+        seen = Counter(
+            activity
+            for episode in self.diary.episodes(limit=500)
+            for activity in episode.activities_affected
+        )
+        named = {a.name.casefold() for a in self.activities()}
+        return [
+            labels.get(activity, activity)
+            for activity, _ in seen.most_common()
+            if labels.get(activity, activity).casefold() not in named
+        ]
+
+    def set_activities(self, names: Sequence[str], *, by: int | None = None) -> list[Activity]:
+        """The activities to rate from now on, as ``names`` lists them: a name already rated
+        keeps its ratings, one left out is removed (its past ratings stay), a new one is
+        added; ``by`` is the clinician's account that set them (None: the person)."""
+        self.diary._may(Action.write)
+        measure = self._personal()
+        if measure is None or measure.personal is None:
+            raise InputError("no measure here has activities of one's own", field="activities")
+        cleaned = [" ".join(name.split()) for name in names]
+        cleaned = [name for name in cleaned if name]
+        problems = [
+            FieldProblem(f"activity.{n}", f"must be at most {NAME_LENGTH} characters")
+            for n, name in enumerate(cleaned)
+            if len(name) > NAME_LENGTH
+        ]
+        folded = [name.casefold() for name in cleaned]
+        if len(set(folded)) != len(folded):
+            problems.append(FieldProblem("activities", "names the same activity twice"))
+        if not measure.personal.min <= len(cleaned) <= measure.personal.max:
+            problems.append(
+                FieldProblem(
+                    "activities",
+                    f"name {measure.personal.min} to {measure.personal.max} activities",
+                )
+            )
+        if problems:
+            raise InputError(problems)
+        now = self.diary.clock.now()
+        current = {a.name.casefold(): a for a in self.activities()}
+        store.remove_activities(
+            session=self.diary.session,
+            patient_id=self.diary.patient_id,
+            activity_ids=[a.id for key, a in current.items() if key not in folded],
+            now=now,
+        )
+        for name in cleaned:
+            if name.casefold() not in current:
+                store.add_activity(
+                    session=self.diary.session,
+                    patient_id=self.diary.patient_id,
+                    measure=measure.id,
+                    name=name,
+                    by=by,
+                    now=now,
+                )
+        return self.activities()
+
+    # --- check-ins ----------------------------------------------------------------------
+
+    def items(self, measure: Measure) -> list[tuple[str, str]]:
+        """The items a check-in asks of ``measure`` now: (item id, label)."""
+        if measure.personal is not None:
+            return [(str(a.id), a.name) for a in self.activities() if a.measure == measure.id]
+        return [(item.id, item.label) for item in measure.items]
+
+    def check_in(self, ratings: Mapping[str, Mapping[str, object]]) -> CheckIn:
+        """Record a check-in now: ``ratings`` by measure id, then item id (a personal item's
+        is its activity's id), each a whole number on the measure's scale. A measure may be
+        left out; one answered must have every item rated."""
+        self.diary._may(Action.write)
+        known = {m.id: m for m in self.measures.measures}
+        problems = [
+            FieldProblem(name, "is not a measure here") for name in ratings if name not in known
+        ]
+        answers: dict[str, dict[str, int]] = {}
+        for measure in self.measures.measures:
+            given = ratings.get(measure.id) or {}
+            given = {item: value for item, value in given.items() if str(value).strip() != ""}
+            if not given:
+                continue
+            asked = dict(self.items(measure))
+            low, high = measure.scale.min, measure.scale.max
+            answer: dict[str, int] = {}
+            for item in given:
+                if item not in asked:
+                    problems.append(FieldProblem(f"{measure.id}.{item}", "is not asked now"))
+            for item in asked:
+                raw = str(given.get(item, "")).strip()
+                field = f"{measure.id}.{item}"
+                if not raw:
+                    problems.append(FieldProblem(field, "rate this one too, or none of them"))
+                elif not raw.isdigit() or not low <= int(raw) <= high:
+                    problems.append(FieldProblem(field, f"must be a whole number {low} to {high}"))
+                else:
+                    answer[item] = int(raw)
+            answers[measure.id] = answer
+        if not problems and not answers:
+            problems.append(FieldProblem("", "answer at least one question"))
+        if problems:
+            raise InputError(problems)
+        return store.add_check_in(
+            session=self.diary.session,
+            patient_id=self.diary.patient_id,
+            at=self.diary.clock.now(),
+            answers=answers,
+        )
+
+    def check_ins(self) -> list[CheckIn]:
+        return store.check_ins(session=self.diary.session, patient_id=self.diary.patient_id)
+
+    def delete_check_in(self, check_in_id: int) -> None:
+        self.diary._may(Action.write)
+        if not store.delete_check_in(
+            session=self.diary.session, patient_id=self.diary.patient_id, check_in_id=check_in_id
+        ):
+            raise NotFoundError(f"check-in {check_in_id} not found")
+
+    def next_due(self) -> date:
+        """The day the next check-in is due: ``every_days`` after the last one (on the
+        person's calendar), or today before the first."""
+        last = store.last_check_in_at(session=self.diary.session, patient_id=self.diary.patient_id)
+        if last is None:
+            return self.diary.today_date()
+        every = timedelta(days=self.measures.every_days)
+        return last.astimezone(self.diary.zone).date() + every
+
+    def due(self) -> bool:
+        return self.diary.today_date() >= self.next_due()
+
+    # --- progress -----------------------------------------------------------------------
+
+    def progress(self, *, baseline: int | None = None) -> list[Progress]:
+        return progress(self.measures, self.check_ins(), baseline=baseline)
+
+    def lines(self, *, baseline: int | None = None) -> list[Line]:
+        """Each measure's progress since ``baseline`` (the first check-in by default)."""
+        return [
+            Line(found, self._patient_words(found), self._clinical_words(found))
+            for found in self.progress(baseline=baseline)
+        ]
+
+    def _day(self, check_in: CheckIn, *, year: bool = False) -> str:
+        moment = check_in.at.astimezone(self.diary.zone)
+        return f"{moment.day} {moment:%b %Y}" if year else f"{moment.day} {moment:%b}"
+
+    def _patient_words(self, found: Progress) -> str:
+        measure = found.measure
+        since = self._day(found.baseline)
+        scores = f"({points(found.baseline_score)} \u2192 {points(found.latest_score)})"
+        if found.change is None:
+            return (
+                f"{measure.title}: {points(found.latest_score)} out of {measure.scale.max} on "
+                f"{since}. The next check-in shows the change since then."
+            )
+        if found.direction == "same":
+            return f"{measure.subject} the same as on {since} {scores}."
+        word = measure.better_word if found.direction == "better" else measure.worse_word
+        said = f"{measure.subject} {_points_word(abs(found.change))} {word} than on {since}"
+        if not found.important:
+            return (
+                f"{said} {scores}: not yet a change that matters "
+                f"({_points_word(measure.important_change)} or more)."
+            )
+        if found.direction == "worse":
+            return f"{said} {scores}: a change that matters; tell whoever treats your neck."
+        return f"{said} {scores}: a change that matters."
+
+    def _clinical_words(self, found: Progress) -> str:
+        measure = found.measure
+        head = f"{measure.short} {points(found.baseline_score)} \u2192 {points(found.latest_score)}"
+        since = self._day(found.baseline, year=True)
+        mcid = f"MCID {points(measure.important_change)} ({cite(measure.sources)})"
+        if found.change is None:
+            return f"{measure.short} baseline {points(found.baseline_score)} on {since}; {mcid}"
+        raw = found.change if measure.better == "higher" else -found.change
+        sign = "+" if raw > 0 else "\u2212" if raw < 0 else "\u00b1"
+        verdict = (
+            "below the MCID"
+            if not found.important
+            else f"clinically important {'improvement' if found.change > 0 else 'worsening'}"
+        )
+        items = [i for i in found.items if i.important]
+        extra = ""
+        if items and measure.important_item_change is not None:
+            names = self.activity_names() if measure.personal is not None else {}
+            extra = "; " + ", ".join(
+                f"{names.get(i.item, i.item)} {i.baseline} \u2192 {i.latest}" for i in items
+            )
+            extra += f" (item change \u2265 {points(measure.important_item_change)})"
+        return f"{head} ({sign}{points(abs(raw))}) since {since}: {verdict}; {mcid}{extra}"
