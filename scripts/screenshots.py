@@ -59,6 +59,7 @@ def main() -> None:
             "learn": "/learn",
             "insights": "/insights",
             "profile": "/profile",
+            "check-in": "/check-in",
             "edit": f"/episodes/{ids['ongoing']}/edit",
             "delete": f"/episodes/{ids['self_care']}/delete",
         }

@@ -37,6 +37,7 @@ def _ongoing(number: int, started: datetime, logged: datetime) -> Episode:
     begins=st.dates(date(2025, 1, 1), date(2030, 12, 31)),
     starts=st.lists(st.integers(0, 60 * 24 * 20), max_size=4),  # minutes before NOW
     delays=st.lists(st.integers(0, 60 * 24), min_size=4, max_size=4),  # logged after start
+    due=st.dates(date(2025, 1, 1), date(2030, 12, 31)),  # the next weekly check-in
 )
 def test_the_feed_reads_back_as_written(
     checkin: time,
@@ -44,6 +45,7 @@ def test_the_feed_reads_back_as_written(
     begins: date,
     starts: list[int],
     delays: list[int],
+    due: date,
 ) -> None:
     ongoing = [
         _ongoing(n, NOW - timedelta(minutes=m), NOW - timedelta(minutes=m) + timedelta(minutes=d))
@@ -57,9 +59,15 @@ def test_the_feed_reads_back_as_written(
         now=NOW,
         url="https://diary.example/",
         uid="feed1",
+        weekly=(due, 7),
     )
     calendar = Calendar.from_ical(ics)
     events = calendar.walk("VEVENT")
+    weekly = events.pop(1)  # after the daily check-in, before the episodes
+    start = weekly.decoded("DTSTART")
+    assert (start.date(), start.time()) == (max(due, begins), checkin)
+    assert weekly["RRULE"] == {"FREQ": ["DAILY"], "INTERVAL": [7]}
+    assert str(weekly["URL"]) == "https://diary.example/check-in"
     assert len(events) == 1 + len(ongoing)
     daily = events[0]
     start = daily.decoded("DTSTART")

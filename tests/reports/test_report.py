@@ -268,3 +268,17 @@ def test_the_web_the_cli_and_the_pages_show_the_same_default_period(
     assert period in _text(web.content)[0]
     assert period in _text(out.read_bytes())[0]
     assert f'value="{first}"' in insights
+
+
+def test_the_first_page_gives_the_outcome_measures_since_the_baseline(session: Session) -> None:
+    from neckcheck.services.outcomes import Outcomes
+
+    for weeks, pain in ((0, 8), (4, 5)):
+        diary = local_diary(session, FixedClock(NOW - timedelta(weeks=4 - weeks)))
+        Outcomes(diary).check_in({"nprs": {"pain": str(pain)}})
+    diary = local_diary(session, FixedClock(NOW))
+    page_one = _text(diary.report(diary.default_period()))[0].replace("\n", " ")
+    assert "Outcomes NPRS 8 -> 5 (-3) since" in page_one
+    assert "clinically important improvement; MCID 1.3 (Cleland 2008)" in page_one
+    empty = render_pdf(build_report([], first=NOW.date(), last=NOW.date(), now=NOW, patient=None))
+    assert "Outcomes no check-ins" in _text(empty)[0].replace("\n", " ")

@@ -89,7 +89,7 @@ def test_a_daily_check_in_at_20_00_in_the_persons_time_zone(client: TestClient) 
     token = _set_up(client)
     calendar = _feed(client, token)
     assert calendar["VERSION"] == "2.0"
-    [checkin] = calendar.walk("VEVENT")
+    [checkin, weekly] = calendar.walk("VEVENT")
     start = checkin.decoded("DTSTART")
     assert (start.date().isoformat(), start.time()) == ("2026-06-30", time(20, 0))
     assert start.tzinfo == ZoneInfo("Europe/Berlin")
@@ -98,6 +98,13 @@ def test_a_daily_check_in_at_20_00_in_the_persons_time_zone(client: TestClient) 
     assert str(checkin["TRANSP"]) == "TRANSPARENT"
     assert str(checkin["SUMMARY"]) == "Neck diary: any spasm today?"
     assert str(checkin["URL"]).endswith("/")
+    # The weekly check-in: due today (none yet), then a week after the one just made.
+    assert weekly.decoded("DTSTART").date().isoformat() == "2026-06-30"
+    assert str(weekly["URL"]).endswith("/check-in")
+    _post(client, "/check-in", {"nprs.pain": "4"})
+    [_, weekly] = _feed(client, token).walk("VEVENT")
+    assert weekly.decoded("DTSTART").date().isoformat() == "2026-07-07"
+    assert weekly["RRULE"] == {"FREQ": ["DAILY"], "INTERVAL": [7]}
     _alarm(checkin)
     [zone] = calendar.walk("VTIMEZONE")
     assert str(zone["TZID"]) == "Europe/Berlin"
@@ -109,7 +116,7 @@ def test_a_daily_check_in_at_20_00_in_the_persons_time_zone(client: TestClient) 
 
 def test_without_a_time_zone_the_check_in_floats(client: TestClient) -> None:
     token = _set_up(client)
-    [checkin] = _feed(client, token).walk("VEVENT")
+    [checkin, _weekly] = _feed(client, token).walk("VEVENT")
     assert checkin.decoded("DTSTART").tzinfo is None  # 20:00 wherever the phone is
     assert "In your calendar's time zone" in client.get("/profile").text
 
@@ -121,7 +128,7 @@ def test_the_check_in_time_is_the_persons_choice(client: TestClient) -> None:
     page = client.get("/profile").text
     assert 'id="checkin" name="checkin" value="07:30"' in page
     assert _token(page) == token  # the address stays
-    [checkin] = _feed(client, token).walk("VEVENT")
+    [checkin, _weekly] = _feed(client, token).walk("VEVENT")
     assert checkin.decoded("DTSTART").time() == time(7, 30)
     assert checkin.decoded("DTSTART").tzinfo == ZoneInfo("America/New_York")
     refused = _post(client, "/profile/calendar/time", {"checkin": "25:00"})
@@ -147,7 +154,8 @@ def test_did_it_stop_for_each_episode_still_going_on(client: TestClient) -> None
     _post(client, f"/episodes/{earlier}/end")
     _post(client, f"/episodes/{late}/end")
     assert [str(e["SUMMARY"]) for e in _feed(client, token).walk("VEVENT")] == [
-        "Neck diary: any spasm today?"
+        "Neck diary: any spasm today?",
+        "Neck diary: weekly check-in",
     ]
 
 

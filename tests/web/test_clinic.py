@@ -180,6 +180,8 @@ def kind_of(path: str) -> str:
         "/no-spasm",
         "/no-spasm/undo",
         "/timer",
+        "/check-in",
+        "/check-in/activities",
     )
     by_id = ("/episodes/", "/api/v1/", "/export/", "/sharing/revoke/", "/sharing/withdraw/")
     if path in own or path.startswith(by_id):

@@ -166,3 +166,25 @@ def test_who_looked_is_told_in_words_at_the_patients_time(clinic: Clinic) -> Non
         f"Shared saw you on their list of patients, {when[3]}",
     ]
     assert "since Tue 30 Jun 2026, 21:00" in sharing  # when access was given, the same way
+
+
+def test_the_clinician_reads_the_outcome_measures_in_clinical_words(clinic: Clinic) -> None:
+    from neckcheck.clock import FixedClock
+    from neckcheck.services.diary import Diary
+    from neckcheck.services.outcomes import Outcomes
+
+    patient = clinic.users["owner"].patient_id
+    assert patient is not None
+    db = open_database(clinic.url)
+    for weeks, pain in ((0, 7), (3, 4)):
+        with db.session() as session:
+            clock = FixedClock(NOW - timedelta(weeks=3 - weeks))
+            Outcomes(Diary(session, patient, clock)).check_in({"nprs": {"pain": str(pain)}})
+    db.close()
+    page = clinic.client("shared").get(f"/clinician/patients/{patient}/insights").text
+    assert "NPRS 7 \u2192 4 (\u22123) since" in page
+    assert "clinically important improvement; MCID 1.3 (Cleland 2008)" in page
+    assert "Your usual pain" not in page  # the patient's words are the patient's
+    assert 'href="/check-in"' not in page
+    patient_page = clinic.client("shared").get(f"/clinician/patients/{patient}").text
+    assert "NPRS 7 \u2192 4 (\u22123) since" in patient_page

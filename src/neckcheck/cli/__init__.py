@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from neckcheck.cli import admin, diary
+from neckcheck.cli import admin, diary, outcomes
 from neckcheck.cli.core import Group, Runtime
 
 __all__ = ["app", "main"]
@@ -49,6 +49,7 @@ def _root(
 
 
 diary.register(app)
+outcomes.register(app)
 admin.register(app)
 
 

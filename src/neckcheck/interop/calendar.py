@@ -12,6 +12,8 @@ The feed holds:
   VTIMEZONE is included, so it stays at that wall-clock time across daylight-saving changes;
   without a time zone on the profile it is a "floating" time, the same hour wherever the
   phone is);
+* the weekly check-in of the outcome measures, on the day it is next due and every week (the
+  measures' ``every_days``) after, at the same time; it moves when a check-in is made;
 * for each episode still going on, a "Did it stop?" reminder 3 hours after it started (or an
   hour after it was logged, if that is later, so that a spasm logged late is still asked
   about); it leaves the feed once the episode has ended.
@@ -39,6 +41,7 @@ EVENT_LENGTH = timedelta(minutes=10)
 REFRESH = timedelta(hours=1)  # how often a calendar app is asked to fetch the feed again
 CHECKIN = "Neck diary: any spasm today?"
 STOPPED = "Neck diary: did the spasm stop?"
+WEEKLY = "Neck diary: weekly check-in"
 
 
 def stop_reminder_at(episode: Episode) -> datetime:
@@ -77,10 +80,12 @@ def reminders_feed(
     now: datetime,
     url: str,
     uid: str,
+    weekly: tuple[date, int] | None = None,
 ) -> bytes:
     """The feed as bytes (UTF-8, CRLF lines). ``begins`` is the first day of the daily
     check-in; ``ongoing`` the episodes still going on; ``url`` the diary's Today page;
-    ``uid`` is unique to this feed and stable while its address is."""
+    ``uid`` is unique to this feed and stable while its address is; ``weekly`` the day the
+    next outcome check-in is due and the days between check-ins."""
     calendar = Calendar()
     calendar.add("prodid", "-//neckcheck//reminders//EN")
     calendar.add("version", "2.0")
@@ -104,6 +109,20 @@ def reminders_feed(
     event.add("rrule", {"freq": "daily"})
     event.add("url", url)
     calendar.add_component(event)
+
+    if weekly is not None:
+        due, every = weekly
+        check_in = url.rstrip("/") + "/check-in"
+        event = _event(
+            f"weekly-{uid}@neckcheck",
+            WEEKLY,
+            f"How has your neck been this week? A minute of questions. {check_in}",
+            datetime.combine(max(due, begins), checkin, tzinfo=zone),
+            now,
+        )
+        event.add("rrule", {"freq": "daily", "interval": every})
+        event.add("url", check_in)
+        calendar.add_component(event)
 
     for episode in ongoing:
         started = format_moment(episode.started_at)

@@ -128,6 +128,14 @@ def _hours(hours: float | None) -> str:
     return "-" if hours is None else format_hours(hours, short=True)
 
 
+# The report's fonts are the PDF standard ones (WinAnsi): signs they lack, in ASCII.
+_ASCII = str.maketrans({"\u2192": "->", "\u2212": "-", "\u2265": ">="})
+
+
+def _plain(text: str) -> str:
+    return text.translate(_ASCII)
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
@@ -206,6 +214,12 @@ def _first_page(data: ReportData, s: dict[str, ParagraphStyle], width: float) ->
         ),
         ("Duration", f"median {_hours(c.median_hours)}, longest {_hours(c.longest_hours)}"),
         ("Pain-free days", c.pain_free.summary()),
+        (
+            "Outcomes",
+            Paragraph("<br/>".join(escape(_plain(line)) for line in data.outcomes), s["body"])
+            if data.outcomes
+            else "no check-ins",
+        ),
     ]
     table = Table(
         [[_p(k, s["body"]), v if isinstance(v, Paragraph) else _p(v, s["body"])] for k, v in facts],

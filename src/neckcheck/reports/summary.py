@@ -14,6 +14,7 @@ them (``course_rules``); the other rules that matched are the warning signs (``f
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -52,6 +53,8 @@ class ReportData:
     remedies: list[RemedyStat]
     recurring_findings: list[tuple[str, int]]
     disclaimer: str
+    # Each outcome measure's change since the baseline check-in, in clinical words.
+    outcomes: tuple[str, ...] = ()
 
 
 def build_report(
@@ -63,9 +66,11 @@ def build_report(
     patient: str | None,
     profile: Profile | None = None,
     pain_free: PainFree | None = None,
+    outcomes: Sequence[str] = (),
 ) -> ReportData:
     """``pain_free``: the period's pain-free days as the diary counts them (recorded, and
-    estimated since the diary began); default: estimated from these episodes alone."""
+    estimated since the diary began); default: estimated from these episodes alone.
+    ``outcomes``: the outcome measures' progress, one line each (services.outcomes)."""
     from neckcheck.knowledge import load
 
     kb = load()
@@ -113,4 +118,5 @@ def build_report(
         remedies=remedy_stats(episodes),
         recurring_findings=[(labels[f], n) for f, n in counts.most_common() if n >= 2],
         disclaimer=" ".join(kb.advice.disclaimer.split()),
+        outcomes=tuple(outcomes),
     )

@@ -549,6 +549,7 @@ class Diary:
         self._may(Action.report)
         from neckcheck.reports import build_report
         from neckcheck.reports.pdf import render_pdf
+        from neckcheck.services.outcomes import Outcomes
 
         diary = self.episodes(newest_first=False)
         name = self.name()
@@ -561,6 +562,7 @@ class Diary:
             patient=None if name == repo.LOCAL_PATIENT_NAME else name,
             profile=self.profile(),
             pain_free=self.pain_free(period),
+            outcomes=[line.clinical for line in Outcomes(self).lines()],
         )
         return render_pdf(data)
 

@@ -161,6 +161,7 @@ class Reminders:
         from zoneinfo import ZoneInfo
 
         from neckcheck.interop.calendar import reminders_feed
+        from neckcheck.services.outcomes import Outcomes
 
         feed = self._feed()
         if feed is None:
@@ -168,6 +169,7 @@ class Reminders:
         link = self._link(feed)
         zone = ZoneInfo(link.zone) if link.zone else None
         recent = self.diary.episodes(limit=50)  # as Today lists what is going on
+        outcomes = Outcomes(self.diary)
         return reminders_feed(
             checkin=link.checkin,
             zone=zone,
@@ -176,4 +178,5 @@ class Reminders:
             now=self.diary.clock.now(),
             url=url,
             uid=hashlib.sha256(feed.lookup.encode()).hexdigest()[:16],
+            weekly=(outcomes.next_due(), outcomes.measures.every_days),
         )

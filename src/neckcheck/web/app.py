@@ -45,7 +45,7 @@ from neckcheck.web import forms
 from neckcheck.web.assets import asset_url, static_files
 from neckcheck.web.deps import CSRF_COOKIE, in_process, new_csrf_token
 from neckcheck.web.logs import redact
-from neckcheck.web.routes import account, api, clinic, pages, phone, reminders
+from neckcheck.web.routes import account, api, clinic, outcomes, pages, phone, reminders
 from neckcheck.web.server import CloseWhenDraining
 
 logger = logging.getLogger("neckcheck.web")
@@ -373,6 +373,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(clinic.router)
     app.include_router(account.router)
     app.include_router(reminders.router)
+    app.include_router(outcomes.router)
     app.include_router(phone.router)
 
     @app.exception_handler(RequestValidationError)

@@ -14,6 +14,7 @@ from neckcheck.errors import CsrfRejected, InputError, MailNotSent, TooManyAttem
 from neckcheck.services.access import Action
 from neckcheck.services.clinic import patient_page
 from neckcheck.services.diary import Diary
+from neckcheck.services.outcomes import Outcomes
 from neckcheck.services.passphrase import Passphrase
 from neckcheck.web.deps import (
     SESSION_COOKIE,
@@ -313,6 +314,7 @@ def patient_view(request: Request, patient_id: RowId, diary: SharedRead) -> HTML
         period=shown,
         timelines=timelines_for(page.episodes, shown, now),
         now=now,
+        outcomes=Outcomes(diary).lines(),
     )
 
 

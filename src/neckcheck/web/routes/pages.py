@@ -20,6 +20,7 @@ from neckcheck.knowledge import load
 from neckcheck.levels import Level
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
+from neckcheck.services.outcomes import Outcomes
 from neckcheck.timeparse import Period, parse_day
 from neckcheck.web import forms
 from neckcheck.web.deps import CsrfDep, InsightsDiary, ReadDiary, RowId, WriteDiary, own_diary
@@ -63,6 +64,7 @@ def _home(
         errors=errors or {},
         emergency_number=emergency_number(request, diary),
         now=diary.clock.now(),
+        check_in_due=Outcomes(diary).due(),
     )
 
 
@@ -469,7 +471,14 @@ def insights_page(
         charts=charts,
         timelines=timelines_for(found.episodes, shown, diary.clock.now()),
         now=diary.clock.now(),
+        progress=Outcomes(diary).lines(baseline=_baseline(request)),
     )
+
+
+def _baseline(request: Request) -> int | None:
+    """The check-in the change is counted from (``?baseline=ID``); the first by default."""
+    raw = request.query_params.get("baseline", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
 
 
 @router.get("/insights", response_class=HTMLResponse)
