@@ -4,7 +4,11 @@ the baseline in the person's words and the clinician's."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +19,8 @@ from neckcheck.domain import EpisodeCreate, Profile
 from neckcheck.errors import InputError
 from neckcheck.services.diary import Diary
 from neckcheck.services.outcomes import Outcomes
+from neckcheck.storage.db import open_database
+from tests.databases import new_sqlite
 from tests.factories import NOW, local_diary
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -153,3 +159,51 @@ def test_suggested_activities_are_those_the_diary_logged_most(session: Session) 
     outcomes.set_activities(["Sleep", "Reading", "Typing"])
     assert "Sleep" not in outcomes.suggestions()
     assert set(outcomes.suggestions()) == {"Driving", "Work"}
+
+
+@contextmanager
+def _other_diary(tmp_path: Path, at: datetime = NOW) -> Iterator[Diary]:
+    """The local diary of another, new database."""
+    db = open_database(new_sqlite(tmp_path / "other.db"))
+    try:
+        with db.session() as session:
+            yield local_diary(session, FixedClock(at))
+    finally:
+        db.close()
+
+
+def test_a_json_export_carries_the_check_ins_into_another_diary_once(
+    session: Session, tmp_path: Path
+) -> None:
+    first = _outcomes(session)
+    first.set_activities(ACTIVITIES)
+    first.check_in({"nprs": {"pain": "6"}, "psfs": _rated(first, 2, 3, 4)})
+    later = _outcomes(session, NOW + timedelta(weeks=3))
+    later.set_activities([*ACTIVITIES[:2], "Typing"])  # one replaced: its rating stays
+    later.check_in({"nprs": {"pain": "3"}, "psfs": _rated(later, 5, 6, 1)})
+    exported = "".join(later.diary.export("json").chunks)
+    with _other_diary(tmp_path, NOW + timedelta(weeks=3)) as other:
+        assert other.import_("json", exported).check_ins == 2
+        moved = Outcomes(other)
+        assert [line.patient for line in moved.lines()] == [line.patient for line in later.lines()]
+        assert [a.name for a in moved.activities()] == [a.name for a in later.activities()]
+        assert other.import_("json", exported).check_ins == 0  # once
+        assert len(moved.check_ins()) == 2
+
+
+def test_a_json_import_with_a_wrong_check_in_adds_nothing(session: Session, tmp_path: Path) -> None:
+    outcomes = _outcomes(session)
+    outcomes.set_activities(ACTIVITIES)
+    outcomes.check_in({"nprs": {"pain": "6"}, "psfs": _rated(outcomes, 2, 3, 4)})
+    outcomes.diary.log(EpisodeCreate(started_at=NOW - timedelta(days=1), intensity=4))
+    document = json.loads("".join(outcomes.diary.export("json").chunks))
+    document["check_ins"][0]["answers"]["nprs"]["pain"] = 11
+    document["check_ins"][0]["answers"]["psfs"]["999"] = 3
+    with _other_diary(tmp_path) as other:
+        with pytest.raises(InputError) as refused:
+            other.import_("json", json.dumps(document))
+        assert {p.field for p in refused.value.problems} == {
+            "check_ins.0.answers.nprs.pain",
+            "check_ins.0.answers.psfs.999",
+        }
+        assert other.episodes() == [] and Outcomes(other).check_ins() == []

@@ -499,12 +499,15 @@ def import_(
     text, _where = read_input(path)
     with runtime(ctx).diary() as diary:
         result = diary.import_(kind, text, as_mine=as_mine)
-    imported = f"Imported {count(result.added, 'episode', 'episodes')}"
+    parts = [count(result.added, "episode", "episodes")]
+    if result.pain_free_days:
+        parts.append(count(result.pain_free_days, "pain-free day", "pain-free days"))
+    if result.check_ins:
+        parts.append(count(result.check_ins, "check-in", "check-ins"))
+    said = " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else parts[0]
     # Only a FHIR import knows which episodes the diary held already.
     held = f"; {result.already} already in the diary" if kind == "fhir" else ""
-    days = result.pain_free_days
-    free = f" and {count(days, 'pain-free day', 'pain-free days')}" if days else ""
-    typer.echo(f"{imported}{free} from {path}{held}.")
+    typer.echo(f"Imported {said} from {path}{held}.")
 
 
 def extract(

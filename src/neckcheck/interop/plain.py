@@ -10,11 +10,11 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from neckcheck.domain import Episode, EpisodeCreate, PainFreeDay
 from neckcheck.errors import FieldProblem, InputError
@@ -26,16 +26,43 @@ _METADATA = ("id", "patient_id", "created_at", "updated_at")
 CSV_COLUMNS = ["id", *EpisodeCreate.model_fields]
 
 
+class ActivityRecord(BaseModel):
+    """An activity named for a patient-specific outcome measure (``services.outcomes``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    measure: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=120)
+    created_at: AwareDatetime
+    removed_at: AwareDatetime | None = None
+
+
+class CheckInRecord(BaseModel):
+    """A check-in of the outcome measures: ratings by measure, then item (a personal item's
+    is the ``id`` of its activity in the same file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: AwareDatetime
+    answers: dict[str, dict[str, int]]
+
+
 @dataclass(frozen=True)
 class PlainImport:
     """The records of a JSON export, each validated."""
 
     episodes: list[EpisodeCreate]
     pain_free_days: list[PainFreeDay]
+    activities: list[ActivityRecord] = field(default_factory=list)
+    check_ins: list[CheckInRecord] = field(default_factory=list)
 
 
 def export_json(
-    episodes: list[Episode], *, now: datetime, pain_free_days: Sequence[PainFreeDay] = ()
+    episodes: list[Episode],
+    *,
+    now: datetime,
+    pain_free_days: Sequence[PainFreeDay] = (),
+    activities: Sequence[ActivityRecord] = (),
+    check_ins: Sequence[CheckInRecord] = (),
 ) -> str:
     return json.dumps(
         {
@@ -44,6 +71,8 @@ def export_json(
             "exported_at": now.isoformat(),
             "episodes": [e.model_dump(mode="json") for e in episodes],
             "pain_free_days": [d.model_dump(mode="json") for d in pain_free_days],
+            "activities": [a.model_dump(mode="json") for a in activities],
+            "check_ins": [c.model_dump(mode="json") for c in check_ins],
         },
         indent=2,
         ensure_ascii=False,
@@ -96,9 +125,32 @@ def import_json(text: str) -> PlainImport:
             pain_free_days.append(PainFreeDay.model_validate(record))
         except ValidationError as exc:
             problems += InputError.from_pydantic(exc, prefix=f"pain_free_days.{index}").problems
+    activities = _records(document, "activities", ActivityRecord, problems)
+    check_ins = _records(document, "check_ins", CheckInRecord, problems)
     if problems:
         raise InputError(problems)
-    return PlainImport(episodes, pain_free_days)
+    return PlainImport(episodes, pain_free_days, activities, check_ins)
+
+
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def _records(
+    document: dict[str, Any], key: str, model: type[Record], problems: list[FieldProblem]
+) -> list[Record]:
+    """The records under ``key`` (none in exports made before it existed), each validated;
+    what is wrong is added to ``problems``."""
+    raw = document.get(key, [])
+    if not isinstance(raw, list):
+        problems.append(FieldProblem(key, "must be a list"))
+        return []
+    found = []
+    for index, record in enumerate(raw):
+        try:
+            found.append(model.model_validate(record))
+        except ValidationError as exc:
+            problems += InputError.from_pydantic(exc, prefix=f"{key}.{index}").problems
+    return found
 
 
 # A cell a spreadsheet would read as a formula (OWASP, "CSV Injection").

@@ -110,6 +110,7 @@ class ImportResult:
     added: int
     already: int
     pain_free_days: int = 0  # days recorded as pain-free, added by a JSON import
+    check_ins: int = 0  # outcome check-ins added by a JSON import
 
 
 @dataclass(frozen=True)
@@ -574,6 +575,7 @@ class Diary:
         the episodes that started in it (the file's name says which days)."""
         self._may(Action.export)
         from neckcheck.interop import plain
+        from neckcheck.services.outcomes import Outcomes, export_records
 
         if kind not in _EXPORT_TYPES:
             raise InputError(f"no export called {kind!r}; try json, csv or fhir", field="format")
@@ -583,7 +585,16 @@ class Diary:
         if kind == "json":
             everything = Period(EARLIEST_DAY, self.today_date(), self.zone)
             free_days = self.pain_free_days(period or everything)
-            chunks = [plain.export_json(episodes, now=now, pain_free_days=free_days)]
+            activities, check_ins = export_records(Outcomes(self))
+            chunks = [
+                plain.export_json(
+                    episodes,
+                    now=now,
+                    pain_free_days=free_days,
+                    activities=activities,
+                    check_ins=check_ins,
+                )
+            ]
         elif kind == "csv":
             chunks = [plain.export_csv(episodes)]
         else:
@@ -748,6 +759,7 @@ class Diary:
         """
         self._may()
         from neckcheck.interop import fhir, plain
+        from neckcheck.services.outcomes import Outcomes, import_records
 
         if kind == "json":
             document = plain.import_json(text)
@@ -761,6 +773,7 @@ class Diary:
                         field=f"pain_free_days.{index}.day",
                     )
             self._not_pain_free(episodes)
+            check_ins = import_records(Outcomes(self), document.activities, document.check_ins)
             added = repo.add_episodes(
                 session=self.session,
                 patient_id=self.patient_id,
@@ -776,7 +789,7 @@ class Diary:
                     day=record.day,
                     now=record.recorded_at,
                 )
-            return ImportResult(added, 0, len(days))
+            return ImportResult(added, 0, len(days), check_ins)
         if kind != "fhir":
             raise InputError(f"cannot import {kind!r}; use json or fhir", field="format")
         namespace = repo.install_namespace(session=self.session)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from neckcheck.errors import FieldProblem, InputError, NotFoundError
+from neckcheck.interop.plain import ActivityRecord, CheckInRecord
 from neckcheck.knowledge import load
 from neckcheck.knowledge.models import Measure
 from neckcheck.patterns.outcomes import CheckIn, Progress, progress
@@ -27,7 +28,7 @@ from neckcheck.services.diary import Diary
 from neckcheck.storage import outcomes as store
 from neckcheck.storage.outcomes import Activity
 
-__all__ = ["Activity", "Line", "Outcomes", "points"]
+__all__ = ["Activity", "Line", "Outcomes", "export_records", "import_records", "points"]
 
 NAME_LENGTH = 120
 
@@ -282,3 +283,98 @@ class Outcomes:
             )
             extra += f" (item change \u2265 {points(measure.important_item_change)})"
         return f"{head} ({sign}{points(abs(raw))}) since {since}: {verdict}; {mcid}{extra}"
+
+
+def export_records(outcomes: Outcomes) -> tuple[list[ActivityRecord], list[CheckInRecord]]:
+    """Every activity (removed ones too) and check-in, as a JSON export holds them."""
+    every = store.activities(
+        session=outcomes.diary.session, patient_id=outcomes.diary.patient_id, current=False
+    )
+    activities = [
+        ActivityRecord(
+            id=a.id,
+            measure=a.measure,
+            name=a.name,
+            created_at=a.created_at,
+            removed_at=a.removed_at,
+        )
+        for a in every
+    ]
+    check_ins = [
+        CheckInRecord(at=c.at, answers={m: dict(items) for m, items in c.answers.items()})
+        for c in outcomes.check_ins()
+    ]
+    return activities, check_ins
+
+
+def import_records(
+    outcomes: Outcomes, activities: Sequence[ActivityRecord], check_ins: Sequence[CheckInRecord]
+) -> int:
+    """Add a JSON export's activities and check-ins: every record is checked first (InputError
+    names it, and nothing is added); a check-in at a moment the diary holds one already is
+    left out, so importing a file twice adds nothing. Returns the check-ins added."""
+    outcomes.diary._may(Action.write)
+    known = {m.id: m for m in outcomes.measures.measures}
+    named = {a.id: a for a in activities}
+    problems: list[FieldProblem] = []
+    for index, activity in enumerate(activities):
+        measure = known.get(activity.measure)
+        if measure is None or measure.personal is None:
+            problems.append(FieldProblem(f"activities.{index}.measure", "is not a measure here"))
+    for index, check_in in enumerate(check_ins):
+        for measure_id, ratings in check_in.answers.items():
+            where = f"check_ins.{index}.answers.{measure_id}"
+            measure = known.get(measure_id)
+            if measure is None:
+                problems.append(FieldProblem(where, "is not a measure here"))
+                continue
+            items = {item.id for item in measure.items}
+            for item, rating in ratings.items():
+                personal = item.isdigit() and int(item) in named
+                if not (personal if measure.personal else item in items):
+                    problems.append(FieldProblem(f"{where}.{item}", "is not an item of it"))
+                elif not measure.scale.min <= rating <= measure.scale.max:
+                    problems.append(
+                        FieldProblem(
+                            f"{where}.{item}",
+                            f"must be {measure.scale.min} to {measure.scale.max}",
+                        )
+                    )
+    if problems:
+        raise InputError(problems)
+    session, patient_id = outcomes.diary.session, outcomes.diary.patient_id
+    held = {c.at for c in outcomes.check_ins()}
+    new = [c for c in check_ins if c.at not in held]
+    if not new:
+        return 0
+    current = {a.name.casefold(): a for a in outcomes.activities()}
+    ids: dict[str, str] = {}
+    for record in activities:
+        same = current.get(record.name.casefold()) if record.removed_at is None else None
+        if same is None:
+            same = store.add_activity(
+                session=session,
+                patient_id=patient_id,
+                measure=record.measure,
+                name=record.name,
+                by=None,
+                now=record.created_at,
+            )
+            if record.removed_at is not None:
+                store.remove_activities(
+                    session=session,
+                    patient_id=patient_id,
+                    activity_ids=[same.id],
+                    now=record.removed_at,
+                )
+        ids[str(record.id)] = str(same.id)
+    for check_in in new:
+        answers = {
+            measure_id: {
+                (ids[item] if known[measure_id].personal else item): rating
+                for item, rating in ratings.items()
+            }
+            for measure_id, ratings in check_in.answers.items()
+        }
+        store.add_check_in(session=session, patient_id=patient_id, at=check_in.at, answers=answers)
+    return len(new)
