@@ -116,15 +116,7 @@ def import_json(text: str) -> PlainImport:
             episodes.append(EpisodeCreate.model_validate(data))
         except ValidationError as exc:
             problems += InputError.from_pydantic(exc, prefix=f"episodes.{index}").problems
-    days = document.get("pain_free_days", [])
-    if not isinstance(days, list):
-        raise InputError("must be a list", field="pain_free_days")
-    pain_free_days = []
-    for index, record in enumerate(days):
-        try:
-            pain_free_days.append(PainFreeDay.model_validate(record))
-        except ValidationError as exc:
-            problems += InputError.from_pydantic(exc, prefix=f"pain_free_days.{index}").problems
+    pain_free_days = _records(document, "pain_free_days", PainFreeDay, problems)
     activities = _records(document, "activities", ActivityRecord, problems)
     check_ins = _records(document, "check_ins", CheckInRecord, problems)
     if problems:

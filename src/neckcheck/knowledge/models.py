@@ -37,6 +37,11 @@ class Source(_Strict):
         text = ". ".join(part.rstrip(".") for part in parts if part) + "."
         return f"{text} {self.identifier}" if self.identifier else text
 
+    def short_citation(self) -> str:
+        """The first author and the year, as beside a figure: ``Cleland 2008``."""
+        author = (self.authors or self.publisher or self.title).split(",")[0]
+        return f"{author.split()[0]} {self.year}" if self.year else author
+
 
 class Codes(_Strict):
     """A finding's codes in standard terminologies, each with its published title

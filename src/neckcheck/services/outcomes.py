@@ -46,12 +46,7 @@ def _points_word(value: float) -> str:
 def cite(keys: Sequence[str]) -> str:
     """Sources as a clinician reads them beside a figure: ``Cleland 2008``."""
     kb = load()
-    names = []
-    for key in keys:
-        source = kb.source(key)
-        author = (source.authors or source.publisher or source.title).split(",")[0]
-        names.append(f"{author.split()[0]} {source.year}" if source.year else author)
-    return "; ".join(names)
+    return "; ".join(kb.source(key).short_citation() for key in keys)
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,8 @@ class Outcomes:
 
     # --- activities ---------------------------------------------------------------------
 
-    def _personal(self) -> Measure | None:
+    def personal(self) -> Measure | None:
+        """The measure whose items the person names (the activities), if there is one."""
         return next((m for m in self.measures.measures if m.personal is not None), None)
 
     def activities(self) -> list[Activity]:
@@ -108,7 +104,7 @@ class Outcomes:
         keeps its ratings, one left out is removed (its past ratings stay), a new one is
         added; ``by`` is the clinician's account that set them (None: the person)."""
         self.diary._may(Action.write)
-        measure = self._personal()
+        measure = self.personal()
         if measure is None or measure.personal is None:
             raise InputError("no measure here has activities of one's own", field="activities")
         cleaned = [" ".join(name.split()) for name in names]

@@ -40,7 +40,7 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     activities = outcomes.activities()
-    personal = next((m for m in outcomes.measures.measures if m.personal is not None), None)
+    personal = outcomes.personal()
     naming = naming or (personal is not None and not activities)
     if form is None and naming:
         names = [a.name for a in activities] or outcomes.suggestions()[:3]
