@@ -4,6 +4,7 @@ refusals that name the option, and the change since the first check-in."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -31,7 +32,7 @@ def test_a_check_in_then_another_shows_the_change(migrated_env_db: str) -> None:
     assert "1. Reversing the car" in first.output
     assert "Usual neck pain: 7 out of 10" in first.output
     later = run(
-        "check-in", "--pain", "4", "--rate", "1=6", "--rate", "2=6", "--rate", "3=6", clock=LATER
+        "checkin", "--pain", "4", "--rate", "1=6", "--rate", "2=6", "--rate", "3=6", clock=LATER
     )
     assert later.exit_code == 0, later.output
     assert "Your usual pain is 3 points lower than on" in later.output
@@ -43,13 +44,25 @@ def test_a_check_in_then_another_shows_the_change(migrated_env_db: str) -> None:
 
 
 def test_a_refused_check_in_names_the_option_and_stores_nothing(migrated_env_db: str) -> None:
-    run("check-in", "--activity", "Driving", "--activity", "Reading", "--activity", "Typing")
+    run("checkin", "--activity", "Driving", "--activity", "Reading", "--activity", "Typing")
     for args, said in (
         (["--pain", "11"], "--pain: must be a whole number 0 to 10"),
         (["--rate", "9=2"], "give N=RATING"),
         (["--pain", "3", "--rate", "1=2"], "--rate 2: rate this one too, or none of them"),
     ):
-        refused = run("check-in", *args)
+        refused = run("checkin", *args)
         assert refused.exit_code != 0
         assert said in refused.output
     assert "No check-ins yet" in run("progress").output
+
+
+def test_the_check_ins_export_as_csv(migrated_env_db: str, tmp_path: Path) -> None:
+    run("checkin", "--activity", "Driving", "--activity", "Reading", "--activity", "Typing")
+    run("checkin", "--pain", "5", "--rate", "1=2", "--rate", "2=3", "--rate", "3=7")
+    out = tmp_path / "check-ins.csv"
+    exported = run("export", "--checkins", str(out))
+    assert exported.exit_code == 0, exported.output
+    assert f"Exported 1 check-in to {out}." in exported.output
+    header, row = out.read_text().splitlines()
+    assert header == "checked_in_at,nprs,psfs,psfs: Driving,psfs: Reading,psfs: Typing"
+    assert row.endswith(",5,4,2,3,7")

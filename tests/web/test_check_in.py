@@ -82,3 +82,17 @@ def test_insights_shows_the_change_since_the_first_check_in(
     assert "Your usual pain is 3 points lower than on" in page
     assert "Your chosen activities are 3 points easier than on" in page
     assert page.count("a change that matters.") == 2
+
+
+def test_the_check_ins_download_from_insights_once_there_are_any(client: TestClient) -> None:
+    assert 'href="/export/checkins"' not in client.get("/insights").text
+    fields = _named(client)
+    _post(client, "/check-in", data={"nprs.pain": "6", **dict.fromkeys(fields, "4")})
+    assert 'href="/export/checkins"' in client.get("/insights").text
+    download = client.get("/export/checkins")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert 'filename="neckcheck-check-ins.csv"' in download.headers["content-disposition"]
+    header, row = download.text.splitlines()
+    assert header.split(",")[3:] == [f"psfs: {name}" for name in ACTIVITIES.values()]
+    assert row.split(",")[1:] == ["6", "4", "4", "4", "4"]

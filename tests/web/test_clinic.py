@@ -240,6 +240,7 @@ def test_no_one_reaches_the_owners_data_without_consent(clinic: Clinic) -> None:
         "day": "2026-06-29",
         "token": "not-the-owners-token",
         "alert_id": "1",
+        "check_in_id": "1",
         "session_id": "0" * 64,
         # The admin acts on the other patient, whose turn comes before the admin's.
         "user_id": str(clinic.users["other"].id),

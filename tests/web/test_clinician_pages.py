@@ -16,7 +16,7 @@ from neckcheck.storage import accounts, repo
 from neckcheck.storage.db import open_database
 from neckcheck.text import format_short_moment
 from tests.factories import NOW
-from tests.web.clinic_app import Clinic
+from tests.web.clinic_app import Clinic, csrf
 
 
 def _log(client: TestClient, *, days: float, **fields: object) -> int:
@@ -188,3 +188,45 @@ def test_the_clinician_reads_the_outcome_measures_in_clinical_words(clinic: Clin
     assert 'href="/check-in"' not in page
     patient_page = clinic.client("shared").get(f"/clinician/patients/{patient}").text
     assert "NPRS 7 \u2192 4 (\u22123) since" in patient_page
+
+
+def test_a_clinician_names_a_shared_patients_activities_and_the_patient_is_told(
+    clinic: Clinic,
+) -> None:
+    patient = clinic.users["owner"].patient_id
+    assert patient is not None
+    path = f"/clinician/patients/{patient}/activities"
+    doctor = clinic.client("shared")
+    assert 'href="' + path + '"' in doctor.get(f"/clinician/patients/{patient}").text
+    form = {"csrf_token": csrf(doctor, path), "activity_1": "Driving", "activity_2": "Typing"}
+    refused = doctor.post(path, data=form)
+    assert refused.status_code == 422
+    assert "name 3 to 5 activities" in refused.text
+    assert 'value="Typing"' in refused.text  # what was typed comes back
+    saved = doctor.post(path, data={**form, "activity_3": "Turning to reverse"})
+    assert saved.status_code == 303
+    assert "PSFS activities: Driving; Typing; Turning to reverse." in doctor.get(
+        f"/clinician/patients/{patient}"
+    ).text
+    # The patient's check-in asks about them, and the patient is told who named them.
+    owner = clinic.client("owner")
+    assert re.findall(r"<legend>([^<]+) <span", owner.get("/check-in").text)[1:] == [
+        "Driving",
+        "Typing",
+        "Turning to reverse",
+    ]
+    sharing = owner.get("/sharing").text
+    assert "Shared changed the activities your check-ins ask about" in sharing
+
+
+def test_a_clinician_without_consent_cannot_name_activities(clinic: Clinic) -> None:
+    patient = clinic.users["owner"].patient_id
+    path = f"/clinician/patients/{patient}/activities"
+    for who in ("unshared", "revoked"):
+        doctor = clinic.client(who)
+        assert doctor.get(path).status_code == 404
+        token = csrf(doctor, "/clinician")
+        posted = doctor.post(path, data={"csrf_token": token, "activity_1": "Driving"})
+        assert posted.status_code == 404
+    owner = clinic.client("owner")
+    assert 'action="/check-in/activities"' in owner.get("/check-in").text  # none named yet

@@ -440,6 +440,10 @@ def export(
         Path | None, typer.Option("--json", help="Lossless JSON (importable).")
     ] = None,
     as_csv: Annotated[Path | None, typer.Option("--csv", help="CSV for spreadsheets.")] = None,
+    check_ins: Annotated[
+        Path | None,
+        typer.Option("--checkins", help="The weekly check-ins as CSV, a row per check-in."),
+    ] = None,
     fhir: Annotated[
         Path | None,
         typer.Option("--fhir", help="A FHIR R4 transaction Bundle (JSON) a FHIR server accepts."),
@@ -451,12 +455,12 @@ def export(
         ),
     ] = False,
 ) -> None:
-    """Export the whole diary as JSON, CSV or a FHIR Bundle."""
+    """Export the whole diary as JSON, CSV or a FHIR Bundle, or its check-ins as CSV."""
     from neckcheck.cli.core import one_of
     from neckcheck.services.access import Action
     from neckcheck.text import count
 
-    kind, path = one_of(json=as_json, csv=as_csv, fhir=fhir)
+    kind, path = one_of(json=as_json, csv=as_csv, checkins=check_ins, fhir=fhir)
     if fhir_collection and kind != "fhir":
         raise InputError("goes with --fhir", field="--fhir-collection")
     with runtime(ctx).diary(Action.export) as diary:
@@ -464,7 +468,8 @@ def export(
             kind, fhir_bundle="collection" if fhir_collection else "transaction"
         )
     write_output(path, exported.chunks, flag=f"--{kind}")
-    typer.echo(f"Exported {count(exported.count, 'episode', 'episodes')} to {path}.")
+    what = ("check-in", "check-ins") if kind == "checkins" else ("episode", "episodes")
+    typer.echo(f"Exported {count(exported.count, *what)} to {path}.")
 
 
 def import_(

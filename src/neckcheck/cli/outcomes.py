@@ -1,4 +1,4 @@
-"""The weekly check-in at the command line: ``neckcheck check-in`` and ``neckcheck progress``.
+"""The weekly check-in at the command line: ``neckcheck checkin`` and ``neckcheck progress``.
 
     neckcheck check-in --activity "Reversing the car" --activity "Lifting my son" \\
         --activity "Reading"                 # the activities, named once (3 to 5)
@@ -134,5 +134,6 @@ def progress(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check-in")(check_in)
+    app.command("checkin")(check_in)
+    app.command("check-in", hidden=True)(check_in)  # as the web page names it
     app.command()(progress)

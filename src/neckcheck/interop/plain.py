@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -164,10 +164,20 @@ def _cell(value: Any) -> str:
 
 def export_csv(episodes: list[Episode]) -> str:
     """One row per episode; lists joined with ';', remedies as remedy=helped."""
+    return csv_table(
+        CSV_COLUMNS,
+        (
+            [data[column] for column in CSV_COLUMNS]
+            for data in (episode.model_dump(mode="json") for episode in episodes)
+        ),
+    )
+
+
+def csv_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A table as CSV text, every cell (the header's too) safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for episode in episodes:
-        data = episode.model_dump(mode="json")
-        writer.writerow([_cell(data[column]) for column in CSV_COLUMNS])
+    writer.writerow([_cell(name) for name in header])
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
     return out.getvalue()

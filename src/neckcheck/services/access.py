@@ -9,7 +9,8 @@ through :meth:`neckcheck.services.diary.Diary.open`). The rules:
 
 * the person of local mode, and a patient account, may do anything to their own diary;
 * a clinician may read, see the insights and the report of, and list, a patient who shared
-  their diary with them and has not revoked it (consent), and nothing else;
+  their diary with them and has not revoked it (consent), and name the activities that
+  patient rates at each check-in, and nothing else;
 * an administrator manages accounts and sees no diary (they may delete a patient's account
   and diary at the patient's request);
 * a disabled account may do nothing.
@@ -42,11 +43,14 @@ class Action(StrEnum):
     write = "write"  # log, edit, end, delete, import
     list = "list"  # shown on a clinician's list of patients
     seen = "seen"  # a clinician marked an alert of the patient's (Needs attention) seen
+    activities = "activities"  # named the activities a patient rates at each check-in
     erase = "account_deleted"  # the account and its diary deleted (by the patient or an admin)
 
 
 # What a clinician may do with a diary shared with them.
-_CONSENTED = frozenset({Action.read, Action.insights, Action.report, Action.list, Action.seen})
+_CONSENTED = frozenset(
+    {Action.read, Action.insights, Action.report, Action.list, Action.seen, Action.activities}
+)
 
 
 @dataclass(frozen=True)

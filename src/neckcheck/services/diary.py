@@ -62,10 +62,15 @@ TODAY_DAYS = 28
 KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 _KEY = re.compile(KEY_PATTERN)
 
-ExportKind = Literal["json", "csv", "fhir"]
+ExportKind = Literal["json", "csv", "checkins", "fhir"]
 FhirBundle = Literal["transaction", "collection"]
-_EXPORT_TYPES = {"json": "application/json", "csv": "text/csv", "fhir": "application/fhir+json"}
-_EXPORT_SUFFIX = {"json": "json", "csv": "csv", "fhir": "fhir.json"}
+_EXPORT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "checkins": "text/csv",
+    "fhir": "application/fhir+json",
+}
+_EXPORT_SUFFIX = {"json": "json", "csv": "csv", "checkins": "csv", "fhir": "fhir.json"}
 
 
 @dataclass(frozen=True)
@@ -125,9 +130,9 @@ class Logged:
 @dataclass(frozen=True)
 class Export:
     """A file of the diary: its text in pieces (``chunks``; each time it is iterated, the
-    file again from the start), what it is, its name, and how many episodes it holds. A FHIR
-    Bundle is made as its pieces are read, from what was read of the diary already: sending
-    it needs no database."""
+    file again from the start), what it is, its name, and how many episodes it holds (a file
+    of check-ins: how many check-ins). A FHIR Bundle is made as its pieces are read, from
+    what was read of the diary already: sending it needs no database."""
 
     chunks: Iterable[str]
     media_type: str
@@ -572,13 +577,24 @@ class Diary:
     ) -> Export:
         """The diary as JSON (lossless, importable), CSV or a FHIR Bundle: by default a
         transaction a FHIR server takes as it is, or a ``collection``. With a ``period``, only
-        the episodes that started in it (the file's name says which days)."""
+        the episodes that started in it (the file's name says which days). ``checkins`` is
+        the weekly check-ins as CSV, every one of them (its count is of check-ins)."""
         self._may(Action.export)
         from neckcheck.interop import plain
         from neckcheck.services.outcomes import Outcomes, export_records
 
         if kind not in _EXPORT_TYPES:
-            raise InputError(f"no export called {kind!r}; try json, csv or fhir", field="format")
+            raise InputError(
+                f"no export called {kind!r}; try json, csv, checkins or fhir", field="format"
+            )
+        if kind == "checkins":
+            header, rows = Outcomes(self).table()
+            return Export(
+                [plain.csv_table(header, rows)],
+                _EXPORT_TYPES[kind],
+                "neckcheck-check-ins.csv",
+                len(rows),
+            )
         episodes = self.episodes(period, newest_first=False)
         now = self.clock.now()
         chunks: Iterable[str]

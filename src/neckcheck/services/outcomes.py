@@ -16,17 +16,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from neckcheck.errors import FieldProblem, InputError, NotFoundError
 from neckcheck.interop.plain import ActivityRecord, CheckInRecord
 from neckcheck.knowledge import load
 from neckcheck.knowledge.models import Measure
-from neckcheck.patterns.outcomes import CheckIn, Progress, progress
+from neckcheck.patterns.outcomes import CheckIn, Progress, progress, score
 from neckcheck.services.access import Action
-from neckcheck.services.diary import Diary
+from neckcheck.services.diary import CLOCK_SKEW, Diary
 from neckcheck.storage import outcomes as store
 from neckcheck.storage.outcomes import Activity
+from neckcheck.timeparse import EARLIEST_DAY
 
 __all__ = ["Activity", "Line", "Outcomes", "export_records", "import_records", "points"]
 
@@ -35,7 +36,7 @@ NAME_LENGTH = 120
 
 def points(value: float) -> str:
     """A score or a change as people read it: ``3``, ``2.5``, ``1.3`` (one decimal)."""
-    rounded = round(value, 1)
+    rounded = round(float(value), 1)
     return f"{rounded:.0f}" if rounded.is_integer() else f"{rounded:.1f}"
 
 
@@ -102,8 +103,9 @@ class Outcomes:
     def set_activities(self, names: Sequence[str], *, by: int | None = None) -> list[Activity]:
         """The activities to rate from now on, as ``names`` lists them: a name already rated
         keeps its ratings, one left out is removed (its past ratings stay), a new one is
-        added; ``by`` is the clinician's account that set them (None: the person)."""
-        self.diary._may(Action.write)
+        added; ``by`` is the clinician's account that set them (None: the person), on a
+        diary opened for :attr:`Action.activities`."""
+        self.diary._may(Action.activities)
         measure = self.personal()
         if measure is None or measure.personal is None:
             raise InputError("no measure here has activities of one's own", field="activities")
@@ -154,11 +156,18 @@ class Outcomes:
             return [(str(a.id), a.name) for a in self.activities() if a.measure == measure.id]
         return [(item.id, item.label) for item in measure.items]
 
-    def check_in(self, ratings: Mapping[str, Mapping[str, object]]) -> CheckIn:
-        """Record a check-in now: ``ratings`` by measure id, then item id (a personal item's
-        is its activity's id), each a whole number on the measure's scale. A measure may be
-        left out; one answered must have every item rated."""
+    def check_in(
+        self, ratings: Mapping[str, Mapping[str, object]], *, at: datetime | None = None
+    ) -> CheckIn:
+        """Record a check-in made ``at`` (now by default; a phone that was offline sends the
+        moment it was made): ``ratings`` by measure id, then item id (a personal item's is
+        its activity's id), each a whole number on the measure's scale. A measure may be
+        left out; one answered must have every item rated. A moment in the future is
+        refused; one the diary holds a check-in at already gives that check-in when the
+        ratings are the same (the same check-in sent again: nothing is added), and is
+        refused when they differ."""
         self.diary._may(Action.write)
+        now = self.diary.clock.now()
         known = {m.id: m for m in self.measures.measures}
         problems = [
             FieldProblem(name, "is not a measure here") for name in ratings if name not in known
@@ -187,17 +196,33 @@ class Outcomes:
             answers[measure.id] = answer
         if not problems and not answers:
             problems.append(FieldProblem("", "answer at least one question"))
+        if at is not None:
+            if at.tzinfo is None:
+                problems.append(FieldProblem("at", "must give its time zone (an offset)"))
+            elif at > now + CLOCK_SKEW:
+                problems.append(FieldProblem("at", "is in the future"))
+            elif at.astimezone(self.diary.zone).date() < EARLIEST_DAY:
+                problems.append(FieldProblem("at", f"must be on or after {EARLIEST_DAY}"))
+        held = self.held(at) if at is not None and not problems else None
+        if held is not None:
+            if held.answers == answers:
+                return held
+            problems.append(FieldProblem("at", "another check-in is recorded at this moment"))
         if problems:
             raise InputError(problems)
         return store.add_check_in(
             session=self.diary.session,
             patient_id=self.diary.patient_id,
-            at=self.diary.clock.now(),
+            at=now if at is None else at,
             answers=answers,
         )
 
     def check_ins(self) -> list[CheckIn]:
         return store.check_ins(session=self.diary.session, patient_id=self.diary.patient_id)
+
+    def held(self, at: datetime) -> CheckIn | None:
+        """The check-in recorded at the moment ``at``, if there is one."""
+        return next((c for c in self.check_ins() if c.at == at), None)
 
     def delete_check_in(self, check_in_id: int) -> None:
         self.diary._may(Action.write)
@@ -217,6 +242,32 @@ class Outcomes:
 
     def due(self) -> bool:
         return self.diary.today_date() >= self.next_due()
+
+    def table(self) -> tuple[list[str], list[list[object]]]:
+        """The check-ins as a table, oldest first: when (in the person's time zone), each
+        measure's score, and its items' ratings where it has more than one item or the
+        person named them (a column per activity ever named, removed ones too)."""
+        names = self.activity_names()
+        check_ins = self.check_ins()
+        columns: list[tuple[str, str, str | None]] = []  # (header, measure, item or None)
+        for measure in self.measures.measures:
+            columns.append((measure.id, measure.id, None))
+            if measure.personal is not None:
+                rated = {item for c in check_ins for item in c.answers.get(measure.id, {})}
+                items = [(key, name) for key, name in names.items() if key in rated]
+            else:
+                items = [(item.id, item.label) for item in measure.items]
+            if measure.personal is not None or len(items) > 1:
+                columns += [(f"{measure.id}: {label}", measure.id, key) for key, label in items]
+        rows: list[list[object]] = []
+        for check_in in check_ins:
+            row: list[object] = [check_in.at.astimezone(self.diary.zone).isoformat()]
+            for _, measure_id, item in columns:
+                answered = check_in.answers.get(measure_id, {})
+                value = score(answered) if item is None else answered.get(item)
+                row.append(None if value is None else points(value))
+            rows.append(row)
+        return ["checked_in_at", *(header for header, _, _ in columns)], rows
 
     # --- progress -----------------------------------------------------------------------
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from neckcheck.domain import (
     Assessment,
@@ -16,10 +16,13 @@ from neckcheck.domain import (
     Findings,
     PainFreeDay,
 )
+from neckcheck.patterns.outcomes import CheckIn, score
 from neckcheck.services.assess import assess_document
 from neckcheck.services.diary import KEY_PATTERN
+from neckcheck.services.outcomes import Outcomes
 from neckcheck.timeparse import parse_day
 from neckcheck.web.deps import (
+    MAX_ROW_ID,
     ActorDep,
     ClockDep,
     InsightsDiary,
@@ -34,7 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not JSON"},
-    404: {"description": "No such episode"},
+    404: {"description": "No such episode or check-in"},
     422: {"description": "Invalid input; `detail` lists each field and what is wrong"},
 }
 _DAY: dict[str, Any] = {"examples": ["2026-05-01"], "json_schema_extra": {"format": "date"}}
@@ -253,3 +256,158 @@ def course(
         median_hours=summary.median_hours,
         longest_hours=summary.longest_hours,
     )
+
+
+# --- outcome measures: activities, check-ins, progress ----------------------------------------
+
+
+class ActivityOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(description="The item id of the activity in a check-in's answers.")
+    measure: str = Field(description="The measure it is an item of (psfs).")
+    name: str
+    named_by_clinician: bool = Field(description="Whether a clinician named it, not the person.")
+
+
+class ActivitiesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    names: list[str] = Field(
+        description="The activities to rate from now on (3 to 5): a name already rated keeps "
+        "its ratings, one left out is no longer asked (its past ratings stay).",
+        examples=[["Reversing the car", "Lifting my child", "Reading in bed"]],
+    )
+
+
+class CheckInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="When the check-in was made, with its offset (default: now); a client "
+        "that was offline sends it. Sent again with the same answers, nothing is added.",
+    )
+    answers: dict[str, dict[str, int]] = Field(
+        description="Ratings by measure, then item: `nprs` has the item `pain`; `psfs` has "
+        "an item per activity, by its id (GET /api/v1/activities). Each 0-10.",
+        examples=[{"nprs": {"pain": 4}, "psfs": {"1": 6, "2": 5, "3": 7}}],
+    )
+
+
+class CheckInOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    at: datetime
+    answers: dict[str, dict[str, int]]
+    scores: dict[str, float] = Field(description="Each measure's score: its items' mean.")
+
+
+class ProgressOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    measure: str
+    baseline_id: int
+    baseline_at: datetime
+    latest_id: int
+    latest_at: datetime
+    baseline_score: float
+    latest_score: float
+    change: float | None = Field(
+        description="Positive when better, whichever way the scale runs; over the items "
+        "rated at both check-ins; null while only one check-in has answered the measure."
+    )
+    important: bool = Field(description="At least the measure's smallest change that matters.")
+    text: str = Field(description="The change in the person's words.")
+    clinical: str = Field(description="The change in clinical words, with its source.")
+
+
+def _check_in_out(check_in: CheckIn) -> CheckInOut:
+    scores = {m: score(items) for m, items in check_in.answers.items()}
+    return CheckInOut(
+        id=check_in.id,
+        at=check_in.at,
+        answers={m: dict(items) for m, items in check_in.answers.items()},
+        scores={m: value for m, value in scores.items() if value is not None},
+    )
+
+
+def _activities_out(outcomes: Outcomes) -> list[ActivityOut]:
+    return [
+        ActivityOut(
+            id=a.id, measure=a.measure, name=a.name, named_by_clinician=a.added_by is not None
+        )
+        for a in outcomes.activities()
+    ]
+
+
+@router.get("/activities", responses=ERRORS)
+def list_activities(diary: ReadDiary) -> list[ActivityOut]:
+    """The activities a check-in asks about now, in the order they were named."""
+    return _activities_out(Outcomes(diary))
+
+
+@router.put("/activities", responses=ERRORS)
+def set_activities(data: ActivitiesIn, diary: WriteDiary) -> list[ActivityOut]:
+    """Name the activities to rate from now on."""
+    outcomes = Outcomes(diary)
+    outcomes.set_activities(data.names)
+    return _activities_out(outcomes)
+
+
+@router.get("/checkins", responses=ERRORS)
+def list_check_ins(diary: ReadDiary) -> list[CheckInOut]:
+    """Every check-in, oldest first."""
+    return [_check_in_out(c) for c in Outcomes(diary).check_ins()]
+
+
+@router.post(
+    "/checkins",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **ERRORS,
+        200: {"model": CheckInOut, "description": "Sent before (same `at`, same answers)"},
+    },
+)
+def create_check_in(data: CheckInIn, diary: WriteDiary, response: Response) -> CheckInOut:
+    """Record a check-in: the week's usual pain and the activities' ratings. A rating outside
+    0-10, an activity not asked now, or a moment in the future is refused (422), and
+    nothing is stored."""
+    outcomes = Outcomes(diary)
+    if data.at is not None and outcomes.held(data.at) is not None:
+        response.status_code = status.HTTP_200_OK
+    return _check_in_out(outcomes.check_in(data.answers, at=data.at))
+
+
+@router.delete("/checkins/{check_in_id}", status_code=204, responses=ERRORS)
+def delete_check_in(check_in_id: RowId, diary: WriteDiary) -> Response:
+    Outcomes(diary).delete_check_in(check_in_id)
+    return Response(status_code=204)
+
+
+@router.get("/progress", responses=ERRORS)
+def check_in_progress(
+    diary: InsightsDiary,
+    baseline: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ROW_ID, description="The check-in to compare with (default: the first)"),
+    ] = None,
+) -> list[ProgressOut]:
+    """Each measure's change since the baseline check-in and whether it matters."""
+    return [
+        ProgressOut(
+            measure=line.progress.measure.id,
+            baseline_id=line.progress.baseline.id,
+            baseline_at=line.progress.baseline.at,
+            latest_id=line.progress.latest.id,
+            latest_at=line.progress.latest.at,
+            baseline_score=line.progress.baseline_score,
+            latest_score=line.progress.latest_score,
+            change=line.progress.change,
+            important=line.progress.important,
+            text=line.patient,
+            clinical=line.clinical,
+        )
+        for line in Outcomes(diary).lines(baseline=baseline)
+    ]

@@ -16,6 +16,7 @@ from neckcheck.services.clinic import patient_page
 from neckcheck.services.diary import Diary
 from neckcheck.services.outcomes import Outcomes
 from neckcheck.services.passphrase import Passphrase
+from neckcheck.web import forms
 from neckcheck.web.deps import (
     SESSION_COOKIE,
     AccountsDep,
@@ -30,6 +31,7 @@ from neckcheck.web.deps import (
     passphrase_of,
     shared_diary,
 )
+from neckcheck.web.routes.outcomes import ACTIVITY_FIELDS, activity_errors, activity_names
 from neckcheck.web.routes.pages import (
     insights_page,
     page_period,
@@ -296,6 +298,7 @@ def attention_seen(alert_id: RowId, clinic: ClinicDep, actor: ActorDep, _: CsrfD
 SharedRead = Annotated[Diary, Depends(shared_diary(Action.read))]
 SharedInsights = Annotated[Diary, Depends(shared_diary(Action.insights))]
 SharedReport = Annotated[Diary, Depends(shared_diary(Action.report))]
+SharedActivities = Annotated[Diary, Depends(shared_diary(Action.activities))]
 
 
 @router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)
@@ -305,6 +308,7 @@ def patient_view(request: Request, patient_id: RowId, diary: SharedRead) -> HTML
     shown = page_period(request, diary)
     page = patient_page(diary, shown.period)
     now = diary.clock.now()
+    outcomes = Outcomes(diary)
     return render(
         request,
         "clinician_patient.html",
@@ -314,8 +318,61 @@ def patient_view(request: Request, patient_id: RowId, diary: SharedRead) -> HTML
         period=shown,
         timelines=timelines_for(page.episodes, shown, now),
         now=now,
-        outcomes=Outcomes(diary).lines(),
+        outcomes=outcomes.lines(),
+        personal=outcomes.personal(),
+        activities=outcomes.activities(),
     )
+
+
+def _activities_page(
+    request: Request,
+    patient_id: int,
+    diary: Diary,
+    *,
+    form: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    outcomes = Outcomes(diary)
+    activities = outcomes.activities()
+    if form is None:
+        form = forms.FormState(
+            values=dict(zip(ACTIVITY_FIELDS, [a.name for a in activities], strict=False))
+        )
+    return render(
+        request,
+        "clinician_activities.html",
+        status_code=status_code,
+        patient_id=patient_id,
+        patient_name=diary.name(),
+        personal=outcomes.personal(),
+        activities=activities,
+        activity_fields=ACTIVITY_FIELDS,
+        suggestions=outcomes.suggestions(),
+        form=form,
+    )
+
+
+@router.get("/clinician/patients/{patient_id}/activities", response_class=HTMLResponse)
+def patient_activities(
+    request: Request, patient_id: RowId, diary: SharedActivities
+) -> HTMLResponse:
+    """The activities a shared patient rates at each check-in, for their clinician to set."""
+    return _activities_page(request, patient_id, diary)
+
+
+@router.post("/clinician/patients/{patient_id}/activities", response_class=HTMLResponse)
+async def patient_activities_submit(
+    request: Request, patient_id: RowId, diary: SharedActivities, actor: ActorDep, _: CsrfDep
+) -> Response:
+    values = forms.read_form(await request.form())
+    try:
+        Outcomes(diary).set_activities(
+            activity_names(values), by=actor.user.id if actor.user is not None else None
+        )
+    except InputError as exc:
+        form = forms.FormState(values=values, errors=activity_errors(exc))
+        return _activities_page(request, patient_id, diary, form=form, status_code=422)
+    return RedirectResponse(f"/clinician/patients/{patient_id}#outcomes-h", status_code=303)
 
 
 @router.get("/clinician/patients/{patient_id}/episodes/{episode_id}", response_class=HTMLResponse)

@@ -89,17 +89,26 @@ async def check_in_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Re
     return RedirectResponse("/check-in?saved=1", status_code=303)
 
 
+def activity_names(values: dict[str, Any]) -> list[str]:
+    """The activities a naming form gives, in its fields' order."""
+    return [str(values.get(name, "")) for name in ACTIVITY_FIELDS]
+
+
+def activity_errors(exc: InputError) -> dict[str, str]:
+    """A refused list of activities, each message beside the one fieldset that holds them."""
+    return {
+        ("activities" if key.startswith("activity.") else key): message
+        for key, message in forms.errors_by_field(exc).items()
+    }
+
+
 @router.post("/check-in/activities", response_class=HTMLResponse)
 async def activities_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Response:
     values = forms.read_form(await request.form())
     outcomes = Outcomes(diary)
     try:
-        outcomes.set_activities([str(values.get(name, "")) for name in ACTIVITY_FIELDS])
+        outcomes.set_activities(activity_names(values))
     except InputError as exc:
-        errors = {
-            ("activities" if key.startswith("activity.") else key): message
-            for key, message in forms.errors_by_field(exc).items()
-        }
-        form = forms.FormState(values=values, errors=errors)
+        form = forms.FormState(values=values, errors=activity_errors(exc))
         return _page(request, outcomes, form=form, naming=True, status_code=422)
     return RedirectResponse("/check-in", status_code=303)
