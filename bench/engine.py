@@ -20,10 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from neckcheck.domain import Findings
 from neckcheck.engine import assess
+from neckcheck.knowledge.loader import parse_yaml
 
 VIGNETTES = Path(__file__).resolve().parents[1] / "tests" / "engine" / "vignettes.yaml"
 
@@ -42,7 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    raw: list[dict[str, Any]] = [case["doc"] for case in yaml.safe_load(VIGNETTES.read_text())]
+    raw: list[dict[str, Any]] = [case["doc"] for case in parse_yaml(VIGNETTES.read_text())]
     docs = [Findings.model_validate(doc) for doc in raw]
     for doc in docs:  # compile the rules and warm up
         assess(doc)

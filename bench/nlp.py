@@ -19,7 +19,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import yaml
+from neckcheck.knowledge.loader import parse_yaml
 
 CORPORA = Path(__file__).resolve().parents[1] / "tests" / "nlp"
 FILES = ["corpus.yaml", "corpus-a.yaml", "corpus-b.yaml", "old-heldout.yaml"]
@@ -29,9 +29,7 @@ TARGET = 2000
 
 def main() -> None:
     texts = [
-        case["text"]
-        for name in FILES
-        for case in yaml.safe_load((CORPORA / name).read_text("utf-8"))
+        case["text"] for name in FILES for case in parse_yaml((CORPORA / name).read_text("utf-8"))
     ]
     start = time.perf_counter()
     from neckcheck.nlp import extract

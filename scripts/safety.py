@@ -38,12 +38,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from neckcheck.domain import Findings, Level
 from neckcheck.engine import assess
 from neckcheck.engine.interview import Answer, interview
 from neckcheck.knowledge import load
+from neckcheck.knowledge.loader import parse_yaml
 from neckcheck.nlp.evaluate import CORPUS_NOW, read_text
 
 if TYPE_CHECKING:
@@ -114,8 +113,8 @@ class Vignettes:
 
 def vignettes() -> Vignettes:
     figures = Vignettes()
-    rule_cases = yaml.safe_load(VIGNETTES.read_text("utf-8"))
-    lookalikes = yaml.safe_load(LOOKALIKES.read_text("utf-8"))
+    rule_cases = parse_yaml(VIGNETTES.read_text("utf-8"))
+    lookalikes = parse_yaml(LOOKALIKES.read_text("utf-8"))
     for case in [*rule_cases, *lookalikes]:
         expected = Level(case["level"])
         got = assess(Findings.model_validate(case["doc"])).level
@@ -206,7 +205,7 @@ def simulation(*, sentences: bool, read: Reader = read_text) -> tuple[Tally, dic
     every_finding = frozenset(load().finding_ids)
     total, by_level = Tally(), defaultdict(Tally)
     for corpus in CORPORA:
-        for number, case in enumerate(yaml.safe_load(corpus.read_text("utf-8"))):
+        for number, case in enumerate(parse_yaml(corpus.read_text("utf-8"))):
             name = f"{corpus.stem}:{case.get('id', number)}"
             truth, numbers = _truth(case, every_finding)
             expected = assess(truth).level

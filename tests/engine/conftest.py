@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from neckcheck.knowledge.loader import parse_yaml
 from tests.conftest import report
 
 VIGNETTES = Path(__file__).with_name("vignettes.yaml")
@@ -19,15 +19,15 @@ __all__ = ["load_lookalikes", "load_vignettes", "report"]
 
 
 def load_lookalikes() -> list[dict[str, Any]]:
-    return list(yaml.safe_load(LOOKALIKES.read_text("utf-8")))
+    return list(parse_yaml(LOOKALIKES.read_text("utf-8")))
 
 
 def load_vignettes() -> list[dict[str, Any]]:
     """Every vignette: the rule-by-rule cases and the look-alikes."""
-    return [*yaml.safe_load(VIGNETTES.read_text("utf-8")), *load_lookalikes()]
+    return [*parse_yaml(VIGNETTES.read_text("utf-8")), *load_lookalikes()]
 
 
 @pytest.fixture(scope="session")
 def rule_ids() -> list[str]:
     data = resources.files("neckcheck.knowledge") / "data" / "rules.yaml"
-    return [rule["id"] for rule in yaml.safe_load(data.read_text("utf-8"))]
+    return [rule["id"] for rule in parse_yaml(data.read_text("utf-8"))]

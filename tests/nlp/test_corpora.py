@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from neckcheck.knowledge import load
+from neckcheck.knowledge.loader import parse_yaml
 from neckcheck.nlp.evaluate import CorpusError, load_cases, main, score
 from neckcheck.vocab import Helped, Movement, PainQuality, Region
 
@@ -73,7 +73,7 @@ def _problems(case: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("name", CORPORA)
 def test_every_corpus_item_uses_the_catalogue(name: str) -> None:
-    cases = yaml.safe_load((HERE / name).read_text("utf-8"))
+    cases = parse_yaml((HERE / name).read_text("utf-8"))
     assert cases, name
     wrong = {
         f"{name}:{number}": problems

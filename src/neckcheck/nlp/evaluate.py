@@ -43,7 +43,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from neckcheck.knowledge.loader import parse_yaml
 
 if TYPE_CHECKING:
     from neckcheck.nlp.extract import Extraction
@@ -392,7 +392,7 @@ def load_cases(paths: list[Path]) -> list[dict[str, Any]]:
                 if line.strip()
             ]
         else:
-            cases += yaml.safe_load(text)
+            cases += parse_yaml(text)
     return cases
 
 
@@ -401,7 +401,7 @@ FLOORS = ("f1", "warning_recall", "warning_precision", "negation", "numbers")
 
 def load_targets(path: Path) -> dict[str, float]:
     """The floors in a targets file: a mapping of some of :data:`FLOORS` to numbers."""
-    data = yaml.safe_load(path.read_text("utf-8"))
+    data = parse_yaml(path.read_text("utf-8"))
     if not isinstance(data, dict) or not set(data) <= set(FLOORS):
         raise SystemExit(f"{path}: a mapping of {', '.join(FLOORS)} to numbers is expected")
     return {name: float(value) for name, value in data.items()}
