@@ -1,13 +1,17 @@
 """Diaries for the FHIR tests, written and exported through the application layer (a Diary on
-its own SQLite file, with a fixed clock), as the CLI and the web download do it."""
+its own SQLite file, with a fixed clock), as the CLI and the web download do it: episodes,
+and weekly check-ins."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from neckcheck.clock import FixedClock
 from neckcheck.domain import EpisodeCreate, Profile
 from neckcheck.knowledge import load
 from neckcheck.storage.db import open_database
@@ -62,6 +66,35 @@ SAMPLE: list[dict[str, Any]] = [
 ]
 
 
+@dataclass(frozen=True)
+class CheckInSpec:
+    """A weekly check-in: when, the activities rated from then on, the usual pain and each
+    activity's rating (None: that measure left out)."""
+
+    at: datetime
+    activities: list[str]
+    pain: int | None
+    ratings: list[int] | None
+
+
+# Two weekly check-ins, two weeks apart: the second replaces an activity (Reading in bed by
+# Typing; its rating stays with the first) and its activities' mean is not a whole number.
+CHECK_INS = [
+    CheckInSpec(
+        NOW - timedelta(weeks=2),
+        ["Reversing the car", "Lifting my daughter", "Reading in bed"],
+        6,
+        [2, 3, 4],
+    ),
+    CheckInSpec(
+        NOW - timedelta(hours=1),
+        ["Reversing the car", "Lifting my daughter", "Typing"],
+        3,
+        [5, 6, 2],
+    ),
+]
+
+
 def every_field() -> list[dict[str, Any]]:
     """Episodes that between them use every finding, trigger, remedy and answer code."""
     kb = load()
@@ -113,6 +146,28 @@ def write_diary(
             diary.set_profile(Profile(birth_year=birth_year))
         for fields in episodes:
             diary.log(EpisodeCreate.model_validate(fields))
+    db.close()
+
+
+def write_check_ins(path: Path, check_ins: Sequence[CheckInSpec] = CHECK_INS) -> None:
+    """Add ``check_ins`` to the local person's diary at ``path`` (made by write_diary), each
+    made at its time."""
+    from neckcheck.services.outcomes import Outcomes
+
+    db = open_database(f"sqlite:///{path}")
+    with db.session() as session:
+        for spec in check_ins:
+            outcomes = Outcomes(local_diary(session, FixedClock(spec.at)))
+            outcomes.set_activities(spec.activities)
+            ratings: dict[str, dict[str, object]] = {}
+            if spec.pain is not None:
+                ratings["nprs"] = {"pain": spec.pain}
+            if spec.ratings is not None:
+                ratings["psfs"] = {
+                    str(activity.id): rating
+                    for activity, rating in zip(outcomes.activities(), spec.ratings, strict=True)
+                }
+            outcomes.check_in(ratings)
     db.close()
 
 

@@ -1,6 +1,7 @@
 """FHIR export: a transaction a server takes, honest and searchable data, identifiers unique
-per installation and patient; import: neckcheck's own Bundles and other apps' pain scores,
-idempotent, with the original recording times; export then import loses nothing."""
+per installation and patient, the weekly check-ins with their scores; import: neckcheck's own
+Bundles (episodes and check-ins) and other apps' pain scores, idempotent, with the original
+recording times; export then import loses nothing."""
 
 from __future__ import annotations
 
@@ -20,26 +21,31 @@ from neckcheck.clock import FixedClock
 from neckcheck.domain import EpisodeCreate
 from neckcheck.errors import InputError
 from neckcheck.interop.fhir import (
+    CHECK_IN_URL,
     CODE_SYSTEM,
     QUESTIONNAIRE_URL,
+    check_in_questionnaire,
     code_system,
     import_bundle,
     questionnaire,
 )
 from neckcheck.knowledge import load
 from neckcheck.services.diary import Diary
+from neckcheck.services.outcomes import Outcomes
 from neckcheck.storage import repo
 from neckcheck.storage.db import open_database
 from neckcheck.storage.tables import EpisodeRow
 from tests.databases import new_sqlite
 from tests.factories import NOW, cli_runner, local_diary
 from tests.interop.diaries import (
+    CHECK_INS,
     SAMPLE,
     FhirJson,
     codes_of,
     every_field,
     export,
     resources,
+    write_check_ins,
     write_diary,
 )
 from tests.interop.strategies import episodes
@@ -106,6 +112,7 @@ def test_the_export_is_a_transaction_that_creates_each_resource_once(sample: Fhi
 
 def test_the_export_is_the_same_each_time(tmp_path: Path) -> None:
     write_diary(tmp_path / "a.db", SAMPLE)
+    write_check_ins(tmp_path / "a.db")
     assert export(tmp_path / "a.db") == export(tmp_path / "a.db")
 
 
@@ -121,6 +128,7 @@ def test_a_collection_has_the_same_entries_without_requests(tmp_path: Path) -> N
 @pytest.mark.parametrize("kind", ["transaction", "collection"])
 def test_every_resource_validates_with_fhir_resources(tmp_path: Path, kind: str) -> None:
     write_diary(tmp_path / "a.db", SAMPLE + every_field(), name="Alex", birth_year=1980)
+    write_check_ins(tmp_path / "a.db")
     bundle = export(tmp_path / "a.db", kind)
     get_fhir_model_class("Bundle").model_validate(bundle)
     for resource in resources(bundle):
@@ -439,6 +447,7 @@ def test_the_patient_has_an_identifier_the_name_and_the_birth_year(
 
 def test_every_neckcheck_code_is_in_the_published_code_system(tmp_path: Path) -> None:
     write_diary(tmp_path / "a.db", every_field() + SAMPLE)
+    write_check_ins(tmp_path / "a.db")
     bundle = export(tmp_path / "a.db")
     [published] = resources(bundle, "CodeSystem")
     assert published == code_system()
@@ -463,7 +472,13 @@ def test_every_neckcheck_code_is_in_the_published_code_system(tmp_path: Path) ->
         return []
 
     used = [c for r in resources(bundle) for c in codings(r) if c["system"] == CODE_SYSTEM]
-    assert {c["code"] for c in used} >= {"finding.fever", "rule.meningitis", "level.emergency"}
+    assert {c["code"] for c in used} >= {
+        "finding.fever",
+        "rule.meningitis",
+        "level.emergency",
+        "measure.nprs",
+        "measure.psfs",
+    }
     for coding in used:  # a coding by code alone (an unanswered question) has no display
         assert defined[coding["code"]] == coding.get("display", defined[coding["code"]]), coding
 
@@ -599,6 +614,285 @@ def test_an_imported_episode_keeps_its_original_recording_time(tmp_path: Path) -
     assert datetime.fromisoformat(response_again["authored"]) == NOW
 
 
+# --- weekly check-ins ------------------------------------------------------------------------
+
+
+def _check_in_responses(bundle: FhirJson) -> list[tuple[int, FhirJson]]:
+    """The check-ins' QuestionnaireResponses with their entry numbers."""
+    return [
+        (n, e["resource"])
+        for n, e in enumerate(bundle["entry"])
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+        and e["resource"]["questionnaire"].startswith(f"{CHECK_IN_URL}|")
+    ]
+
+
+@pytest.fixture
+def checked_in(tmp_path: Path) -> Path:
+    """A diary of one episode and two weekly check-ins (CHECK_INS)."""
+    write_diary(tmp_path / "checked.db", SAMPLE[:1])
+    write_check_ins(tmp_path / "checked.db")
+    return tmp_path / "checked.db"
+
+
+def test_an_export_without_check_ins_has_no_check_in_resources(sample: FhirJson) -> None:
+    assert [q["url"] for q in resources(sample, "Questionnaire")] == [QUESTIONNAIRE_URL]
+    assert not _check_in_responses(sample)
+    assert not any(
+        c.startswith("measure.")
+        for o in resources(sample, "Observation")
+        for c in codes_of(o, CODE_SYSTEM)
+    )
+
+
+def test_check_ins_are_a_questionnaire_once_and_a_response_and_scores_each(
+    checked_in: Path,
+) -> None:
+    bundle = export(checked_in)
+    published = check_in_questionnaire()
+    [entry] = [
+        e for e in bundle["entry"] if e["resource"].get("url") == CHECK_IN_URL
+    ]  # once, for every check-in
+    assert entry["resource"] == published
+    assert entry["request"]["ifNoneExist"] == f"url={CHECK_IN_URL}&version={published['version']}"
+    assert [r["resourceType"] for r in resources(bundle)][:4] == [
+        "CodeSystem",
+        "Questionnaire",
+        "Questionnaire",
+        "Patient",
+    ]
+    # A group per measure of measures.yaml: the usual pain an integer 0-10, the activities a
+    # group repeated per activity of its name and its rating.
+    nprs, psfs = published["item"]
+    assert [nprs["linkId"], psfs["linkId"]] == ["nprs", "psfs"]
+    [pain] = nprs["item"]
+    assert (pain["linkId"], pain["type"]) == ("nprs.pain", "integer")
+    assert [e["valueInteger"] for e in pain["extension"]] == [0, 10]
+    assert pain["text"].startswith(load().measures.measure("nprs").question)
+    assert psfs["repeats"] is True
+    assert [(i["linkId"], i["type"]) for i in psfs["item"]] == [
+        ("psfs.activity", "string"),
+        ("psfs.rating", "integer"),
+    ]
+
+    [patient] = [e["fullUrl"] for e in bundle["entry"] if e["request"]["url"] == "Patient"]
+    full_urls = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    responses = _check_in_responses(bundle)
+    assert len(responses) == len(CHECK_INS)
+    grouped = _by_response(bundle)
+    for (n, response), spec in zip(responses, CHECK_INS, strict=True):
+        assert response["questionnaire"] == f"{CHECK_IN_URL}|{published['version']}"
+        assert response["status"] == "completed"
+        assert response["subject"] == response["author"] == {"reference": patient}
+        assert datetime.fromisoformat(response["authored"]) == spec.at
+        assert [i["linkId"] for i in response["item"]] == ["nprs"] + ["psfs"] * 3
+        named = [
+            (i["item"][0]["answer"][0]["valueString"], i["item"][1]["answer"][0]["valueInteger"])
+            for i in response["item"][1:]
+        ]
+        assert named == list(zip(spec.activities, spec.ratings or [], strict=True))
+        usual, activities = grouped[bundle["entry"][n]["fullUrl"]]
+        for observation in (usual, activities):
+            assert observation["status"] == "final"
+            assert observation["category"][0]["coding"][0]["code"] == "survey"
+            assert observation["subject"] == {"reference": patient}
+            assert datetime.fromisoformat(observation["effectiveDateTime"]) == spec.at
+            [derived] = observation["derivedFrom"]
+            assert full_urls[derived["reference"]] is response
+            assert derived["identifier"] == response["identifier"]
+            assert observation["valueQuantity"]["code"] == "{score}"
+        assert usual["code"]["coding"] == [
+            {
+                "system": LOINC,
+                "code": "72514-3",
+                "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+            },
+            {
+                "system": CODE_SYSTEM,
+                "code": "measure.nprs",
+                "display": "Numeric Pain Rating Scale (NPRS)",
+            },
+        ]
+        assert usual["valueQuantity"]["value"] == spec.pain
+        assert "component" not in usual
+        # No LOINC code is known for the PSFS score: neckcheck's code alone.
+        assert activities["code"]["coding"] == [
+            {
+                "system": CODE_SYSTEM,
+                "code": "measure.psfs",
+                "display": "Patient-Specific Functional Scale (PSFS)",
+            }
+        ]
+        ratings = spec.ratings or []
+        assert activities["valueQuantity"]["value"] == round(sum(ratings) / len(ratings), 2)
+        assert [(c["code"], c["valueInteger"]) for c in activities["component"]] == [
+            ({"text": name}, rating) for name, rating in zip(spec.activities, ratings, strict=True)
+        ]
+    assert [
+        o["valueQuantity"]["value"] for o in grouped[bundle["entry"][responses[1][0]]["fullUrl"]]
+    ] == [3, 4.33]
+
+
+def test_check_ins_have_the_same_identifiers_in_every_export_shared_with_nothing(
+    checked_in: Path,
+) -> None:
+    first, second = export(checked_in), export(checked_in)
+    assert first == second
+    named = [
+        (r["identifier"] if isinstance(r["identifier"], dict) else r["identifier"][0])["value"]
+        for r in resources(first)
+        if "identifier" in r
+    ]
+    assert len(named) == len(set(named))
+
+
+def test_the_code_system_has_a_code_for_each_measure() -> None:
+    concept = _concepts_by_code(code_system()["concept"])
+    for measure in load().measures.measures:
+        defined = concept[f"measure.{measure.id}"]
+        assert defined["display"] == f"{measure.name} ({measure.short})"
+        assert measure.question in defined["definition"]
+        assert {p["valueCode"] for p in defined["property"]} == {
+            f"source.{key}" for key in measure.sources
+        }
+        for source in defined["property"]:
+            assert source["valueCode"] in concept
+
+
+def _names_and_ratings(outcomes: Outcomes) -> list[tuple[datetime, dict[str, dict[str, int]]]]:
+    """Each check-in's time and ratings, an activity by its name."""
+    names = outcomes.activity_names()
+    return [
+        (
+            c.at,
+            {
+                m: {
+                    names.get(item, item) if m == "psfs" else item: r for item, r in ratings.items()
+                }
+                for m, ratings in c.answers.items()
+            },
+        )
+        for c in outcomes.check_ins()
+    ]
+
+
+def test_check_ins_exported_then_imported_into_an_empty_diary_are_the_same_once(
+    checked_in: Path, tmp_path: Path
+) -> None:
+    source = open_database(f"sqlite:///{checked_in}")
+    target = open_database(new_sqlite(tmp_path / "b.db"))
+    with source.session() as session:
+        mine = Outcomes(local_diary(session))
+        text = mine.diary.export("fhir").body
+        before = _names_and_ratings(mine)
+        current = [a.name for a in mine.activities()]
+        lines = [line.clinical for line in mine.lines()]
+    with target.session() as session:
+        theirs = Outcomes(local_diary(session))  # the same person's, on another installation
+        result = theirs.diary.import_("fhir", text, as_mine=True)
+        assert (result.added, result.check_ins) == (1, len(CHECK_INS))
+        assert _names_and_ratings(theirs) == before
+        assert [a.name for a in theirs.activities()] == current
+        # The activity replaced is removed at the latest check-in, its rating kept.
+        assert sorted(theirs.activity_names().values()) == sorted(
+            {name for spec in CHECK_INS for name in spec.activities}
+        )
+        assert [line.clinical for line in theirs.lines()] == lines
+        again = theirs.diary.import_("fhir", text, as_mine=True)
+        assert (again.added, again.already, again.check_ins) == (0, 1, 0)
+        assert len(theirs.check_ins()) == len(CHECK_INS)
+        assert len(theirs.activity_names()) == 4
+    source.close()
+    target.close()
+
+
+def test_the_usual_pain_of_a_check_in_is_not_an_episode(checked_in: Path) -> None:
+    bundle = export(checked_in)
+    read = import_bundle(json.dumps(bundle))
+    assert len(read.episodes) == 1  # the episode's worst pain, not the check-ins' usual pain
+    assert [c.at for c in read.check_ins] == [spec.at for spec in CHECK_INS]
+    # Read alone (a server's search for LOINC 72514-3), a check-in's score is no episode.
+    usual = [
+        e
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Patient"
+        or "measure.nprs" in codes_of(e["resource"], CODE_SYSTEM)
+    ]
+    with pytest.raises(InputError) as caught:
+        import_bundle(json.dumps({**bundle, "entry": usual}))
+    assert str(caught.value).endswith("; it holds 1 Patient, 2 check-in scores")
+
+
+def test_a_bundle_of_check_ins_alone_imports(env_db: str, tmp_path: Path) -> None:
+    write_diary(tmp_path / "a.db", [])
+    write_check_ins(tmp_path / "a.db")
+    path = tmp_path / "check-ins.fhir.json"
+    path.write_text(json.dumps(export(tmp_path / "a.db")))
+    runner = cli_runner()
+    for added in (2, 0):
+        result = runner.invoke(app, ["import", "--fhir", str(path), "--as-mine"])
+        said = f"0 episodes and {added} check-ins" if added else "0 episodes"
+        assert (result.exit_code, result.output) == (
+            0,
+            f"Imported {said} from {path}; 0 already in the diary.\n",
+        )
+
+
+@pytest.mark.parametrize(("link", "field"), [("nprs", "nprs.pain"), ("psfs", "psfs.1.rating")])
+def test_a_check_in_with_a_rating_off_the_scale_is_refused_and_nothing_imported(
+    checked_in: Path, tmp_path: Path, link: str, field: str
+) -> None:
+    bundle = export(checked_in)
+    n, response = _check_in_responses(bundle)[1]
+    bad = [i for i in response["item"] if i["linkId"] == link][1 if link == "psfs" else 0]
+    bad["item"][-1]["answer"] = [{"valueInteger": 11}]
+    db = open_database(new_sqlite(tmp_path / "b.db"))
+    with db.session() as session:
+        diary = local_diary(session)
+        with pytest.raises(InputError) as caught:
+            diary.import_("fhir", json.dumps(bundle), as_mine=True)
+        assert str(caught.value) == (
+            f"entry.{n} (QuestionnaireResponse).{field}: must be a whole number from 0 to 10, "
+            "not 11"
+        )
+        outcomes = Outcomes(diary)
+        assert (diary.episodes(), outcomes.check_ins(), outcomes.activity_names()) == ([], [], {})
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda r: r["item"].append({"linkId": "ndi", "item": []}),
+            "ndi: is not a measure of neckcheck's check-in",
+        ),
+        (lambda r: r.pop("authored"), "authored: is required: when the check-in was made"),
+        (
+            lambda r: r["item"][2]["item"][0].update(answer=[{"valueString": " "}]),
+            "psfs.1.activity: must name the activity (valueString)",
+        ),
+        (
+            lambda r: r["item"][2]["item"][0].update(
+                answer=[{"valueString": "reversing  THE car"}]
+            ),
+            "psfs.1.activity: names 'reversing THE car' twice",
+        ),
+        (lambda r: r.update(item=[]), "item: rates nothing"),
+    ],
+    ids=["unknown measure", "no time", "no activity", "an activity twice", "no ratings"],
+)
+def test_a_check_in_that_cannot_be_read_is_named(
+    checked_in: Path, change: Any, message: str
+) -> None:
+    bundle = export(checked_in)
+    n, response = _check_in_responses(bundle)[0]
+    change(response)
+    with pytest.raises(InputError) as caught:
+        import_bundle(json.dumps(bundle))
+    assert str(caught.value) == f"entry.{n} (QuestionnaireResponse).{message}"
+
+
 # --- pain scores from other apps -------------------------------------------------------------
 
 OTHER_APP = "https://pain.example/scores"
@@ -683,12 +977,12 @@ def test_pain_scores_without_identifiers_are_known_by_full_url_or_content() -> N
     unnamed = _pain(1, effectiveDateTime="2026-05-01T08:30:00+02:00", valueInteger=6)
     del unnamed["identifier"]
     bundle = json.loads(_other_app_bundle(unnamed))
-    [by_url] = import_bundle(json.dumps(bundle))
+    [by_url] = import_bundle(json.dumps(bundle)).episodes
     assert by_url.source_id == f"{RFC3986}|{bundle['entry'][1]['fullUrl']}"
     del bundle["entry"][1]["fullUrl"]
-    [by_content] = import_bundle(json.dumps(bundle))
+    [by_content] = import_bundle(json.dumps(bundle)).episodes
     assert by_content.source_id.startswith("sha256:")
-    assert import_bundle(json.dumps(bundle))[0].source_id == by_content.source_id
+    assert import_bundle(json.dumps(bundle)).episodes[0].source_id == by_content.source_id
 
 
 def test_a_day_without_a_time_is_read_in_the_persons_zone() -> None:
@@ -696,7 +990,7 @@ def test_a_day_without_a_time_is_read_in_the_persons_zone() -> None:
 
     zone = ZoneInfo("Pacific/Auckland")
     day = _pain(1, effectiveDateTime="2026-05-01", valueInteger=2)
-    [item] = import_bundle(_other_app_bundle(day), zone=zone)
+    [item] = import_bundle(_other_app_bundle(day), zone=zone).episodes
     assert item.data.started_at == datetime(2026, 5, 1, tzinfo=zone)
 
 
@@ -765,7 +1059,8 @@ def test_pain_scores_entered_in_error_are_left_out() -> None:
     good = _pain(1, effectiveDateTime="2026-05-01T08:00:00Z", valueInteger=5)
     wrong = _pain(2, effectiveDateTime="2026-05-02T08:00:00Z", valueInteger=9)
     wrong["status"] = "entered-in-error"
-    assert [i.data.intensity for i in import_bundle(_other_app_bundle(good, wrong))] == [5]
+    read = import_bundle(_other_app_bundle(good, wrong))
+    assert [i.data.intensity for i in read.episodes] == [5]
 
 
 def test_a_bundle_with_nothing_to_import_is_an_error_that_says_why(
@@ -779,8 +1074,8 @@ def test_a_bundle_with_nothing_to_import_is_an_error_that_says_why(
     result = cli_runner().invoke(app, ["import", "--fhir", str(path)])
     assert (result.exit_code, result.output) == (
         2,
-        "Error: bundle: nothing to import: no QuestionnaireResponse to neckcheck's episode "
-        "Questionnaire and no pain score (an Observation of LOINC 72514-3); it holds "
+        "Error: bundle: nothing to import: no QuestionnaireResponse to neckcheck's episode or "
+        "check-in Questionnaire and no pain score (an Observation of LOINC 72514-3); it holds "
         "1 Observation of another code, 1 Patient, 1 pain score marked entered-in-error\n",
     )
     empty = tmp_path / "empty.json"
@@ -879,7 +1174,7 @@ def test_a_version_1_export_still_imports() -> None:
             {"fullUrl": "urn:uuid:5f1e4a43-6a2c-5b65-8d0c-1d1e3e0a0b01", "resource": response}
         ],
     }
-    [item] = import_bundle(json.dumps(bundle))
+    [item] = import_bundle(json.dumps(bundle)).episodes
     assert item.data.findings == ["fever"]
     assert item.source_id.startswith("sha256:")
     assert item.recorded_at == datetime(2026, 3, 1, 8, tzinfo=UTC)

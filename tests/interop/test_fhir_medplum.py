@@ -1,7 +1,7 @@
 """The FHIR export tried by software no one here wrote: every resource validated by Medplum's
 validator and the official FHIR R4 JSON schema; the transaction posted twice into Medplum's
 FHIR router and searched back by code, status, patient and date; a searchset read back from
-it imported again."""
+it imported again. The same for a diary with weekly check-ins."""
 
 from __future__ import annotations
 
@@ -11,17 +11,22 @@ from pathlib import Path
 import pytest
 
 from neckcheck.domain import EpisodeCreate
+from neckcheck.errors import InputError
+from neckcheck.interop.fhir import CHECK_IN_URL
+from neckcheck.services.outcomes import Outcomes
 from neckcheck.storage.db import open_database
 from tests.conftest import report
 from tests.databases import new_sqlite
 from tests.factories import local_diary
 from tests.interop.diaries import (
+    CHECK_INS,
     SAMPLE,
     FhirJson,
     codes_of,
     every_field,
     export,
     resources,
+    write_check_ins,
     write_diary,
 )
 from tests.interop.medplum import Medplum
@@ -37,11 +42,22 @@ def _errors(issues: list[str]) -> list[str]:
     return [issue for issue in issues if not issue.startswith(URN_REFERENCE)]
 
 
+def _searchset(*found: list[FhirJson]) -> str:
+    """Resources a server found, as the searchset Bundle it answers with."""
+    entries = [
+        {"fullUrl": f"https://fhir.example/{r['resourceType']}/{r['id']}", "resource": r}
+        for resources_found in found
+        for r in resources_found
+    ]
+    return json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": entries})
+
+
 @pytest.mark.parametrize("kind", ["transaction", "collection"])
 def test_every_exported_resource_validates_with_medplum_and_the_r4_schema(
     medplum: Medplum, tmp_path: Path, kind: str
 ) -> None:
     write_diary(tmp_path / "a.db", SAMPLE + every_field(), name="Alex Example", birth_year=1980)
+    write_check_ins(tmp_path / "a.db")
     bundle = export(tmp_path / "a.db", kind)
     everything = [*resources(bundle), bundle]
     issues = medplum.validate(everything)
@@ -150,14 +166,6 @@ def test_a_searchset_read_back_from_the_server_imports_as_the_same_episodes(
     )
     responses, observations, patients, pain = result.searches
 
-    def searchset(*found: list[FhirJson]) -> str:
-        entries = [
-            {"fullUrl": f"https://fhir.example/{r['resourceType']}/{r['id']}", "resource": r}
-            for resources_found in found
-            for r in resources_found
-        ]
-        return json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": entries})
-
     db = open_database(new_sqlite(tmp_path / "b.db"))
     source = open_database(f"sqlite:///{tmp_path / 'a.db'}")
     with source.session() as session:
@@ -166,12 +174,12 @@ def test_a_searchset_read_back_from_the_server_imports_as_the_same_episodes(
         diary = local_diary(session)  # the same person's diary, on another installation
         added = diary.import_(
             "fhir",
-            searchset(patients.resources, responses.resources, observations.resources),
+            _searchset(patients.resources, responses.resources, observations.resources),
             as_mine=True,
         )
         assert (added.added, added.already) == (len(SAMPLE), 0)
         # The pain scores alone name the episodes they were derived from: nothing new.
-        again = diary.import_("fhir", searchset(pain.resources))
+        again = diary.import_("fhir", _searchset(pain.resources))
         assert (again.added, again.already) == (0, len(SAMPLE))
         imported = diary.episodes(newest_first=False)
     db.close()
@@ -180,3 +188,87 @@ def test_a_searchset_read_back_from_the_server_imports_as_the_same_episodes(
     assert [e.model_dump(include=fields) for e in imported] == [
         e.model_dump(include=fields) for e in original
     ]
+
+
+def test_check_ins_post_twice_without_duplicates_search_back_and_import_again(
+    medplum: Medplum, tmp_path: Path
+) -> None:
+    write_diary(tmp_path / "a.db", SAMPLE[:1], name="Alex Example")
+    write_check_ins(tmp_path / "a.db")
+    bundle = export(tmp_path / "a.db")
+    check_ins = [
+        e["fullUrl"]
+        for e in bundle["entry"]
+        if e["resource"].get("questionnaire", "").startswith(f"{CHECK_IN_URL}|")
+    ]
+    assert len(check_ins) == len(CHECK_INS)
+    result = medplum.post(
+        bundle,
+        times=2,
+        searches=[
+            ("Questionnaire", f"url={CHECK_IN_URL}"),
+            ("QuestionnaireResponse", "_count=1000"),
+            ("Observation", f"code={CODES}|measure.psfs&_count=1000"),
+            ("Observation", f"code={CODES}|measure.nprs&status=final&_count=1000"),
+            ("Observation", f"{PAIN}&_count=1000"),
+            ("Observation", f"derived-from={check_ins[1]}&_count=1000"),
+            ("Observation", f"code={CODES}|measure.psfs&date=ge2026-06-20"),
+            ("Observation", "_count=1000"),
+            ("Patient", ""),
+        ],
+    )
+    first, second = result.posts
+    assert first.bundle is not None and second.bundle is not None
+    assert {e["response"]["status"] for e in first.bundle["entry"]} == {"201"}
+    assert {e["response"]["status"] for e in second.bundle["entry"]} == {"200"}
+    (
+        questionnaire,
+        responses,
+        activities,
+        usual,
+        pain,
+        derived,
+        lately,
+        observations,
+        patients,
+    ) = result.searches
+    assert questionnaire.total == 1  # one Questionnaire for every check-in, posted twice
+    assert responses.total == 1 + len(CHECK_INS)
+    assert sorted(o["valueQuantity"]["value"] for o in activities.resources) == [3, 4.33]
+    assert sorted(o["valueQuantity"]["value"] for o in usual.resources) == [3, 6]
+    # A search for LOINC 72514-3 finds the episode's worst pain and each check-in's usual
+    # pain; neckcheck's codes tell them apart (input.intensity, measure.nprs).
+    assert pain.total == 1 + len(CHECK_INS)
+    assert derived.total == 2 and lately.total == 1
+
+    db = open_database(new_sqlite(tmp_path / "b.db"))
+    source = open_database(f"sqlite:///{tmp_path / 'a.db'}")
+    with source.session() as session:
+        original = [(c.at, c.answers) for c in Outcomes(local_diary(session)).check_ins()]
+    with db.session() as session:
+        diary = local_diary(session)  # the same person's diary, on another installation
+        added = diary.import_(
+            "fhir",
+            _searchset(patients.resources, responses.resources, observations.resources),
+            as_mine=True,
+        )
+        assert (added.added, added.check_ins) == (1, len(CHECK_INS))
+        imported = [(c.at, c.answers) for c in Outcomes(diary).check_ins()]
+        # The scores alone, read back from the server, add no episode and no check-in.
+        with pytest.raises(InputError, match="it holds 4 check-in scores"):
+            diary.import_("fhir", _searchset(activities.resources, usual.resources))
+    db.close()
+    source.close()
+    # The same ratings; the activities have their own ids in the other diary.
+    assert [(at, answers["nprs"]) for at, answers in imported] == [
+        (at, answers["nprs"]) for at, answers in original
+    ]
+    assert [sorted(a["psfs"].values()) for _, a in imported] == [
+        sorted(a["psfs"].values()) for _, a in original
+    ]
+    report(
+        "fhir-medplum-check-ins",
+        f"FHIR transaction with {len(CHECK_INS)} check-ins: {len(bundle['entry'])} entries, all "
+        "201 then all 200 when posted again into Medplum's router; one check-in Questionnaire; "
+        "a searchset read back imports the same check-ins",
+    )

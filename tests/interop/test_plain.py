@@ -199,7 +199,7 @@ def test_cli_export_and_import_all_or_nothing(env_db: str, tmp_path: Path) -> No
     )
     assert len(json.loads(runner.invoke(app, ["history", "--json"]).output)) == 4
     both = runner.invoke(app, ["export", "--json", "a", "--csv", "b"])
-    assert both.output == "Error: format: give exactly one of --json, --csv, --fhir\n"
+    assert both.output == "Error: format: give exactly one of --json, --csv, --checkins, --fhir\n"
 
 
 def test_backup_is_consistent_while_another_thread_writes(tmp_path: Path) -> None:

@@ -199,11 +199,41 @@ def test_a_json_import_with_a_wrong_check_in_adds_nothing(session: Session, tmp_
     document = json.loads("".join(outcomes.diary.export("json").chunks))
     document["check_ins"][0]["answers"]["nprs"]["pain"] = 11
     document["check_ins"][0]["answers"]["psfs"]["999"] = 3
+    document["check_ins"].append(
+        {**document["check_ins"][0], "at": (NOW + timedelta(days=1)).isoformat(), "answers": {}}
+    )
     with _other_diary(tmp_path) as other:
         with pytest.raises(InputError) as refused:
             other.import_("json", json.dumps(document))
-        assert {p.field for p in refused.value.problems} == {
-            "check_ins.0.answers.nprs.pain",
-            "check_ins.0.answers.psfs.999",
+        assert {(p.field, p.message) for p in refused.value.problems} == {
+            ("check_ins.0.answers.nprs.pain", "must be 0 to 10"),
+            ("check_ins.0.answers.psfs.999", "is not an item of it"),
+            ("check_ins.1.at", "is in the future"),
         }
         assert other.episodes() == [] and Outcomes(other).check_ins() == []
+
+
+def test_a_fhir_export_carries_the_check_ins_into_another_diary_once(
+    session: Session, tmp_path: Path
+) -> None:
+    first = _outcomes(session)
+    first.set_activities(ACTIVITIES)
+    first.check_in({"nprs": {"pain": "6"}, "psfs": _rated(first, 2, 3, 4)})
+    later = _outcomes(session, NOW + timedelta(weeks=3))
+    later.set_activities([*ACTIVITIES[:2], "Typing"])  # one replaced: its rating stays
+    later.check_in({"nprs": {"pain": "3"}, "psfs": _rated(later, 5, 6, 1)})
+    exported = "".join(later.diary.export("fhir").chunks)
+    with _other_diary(tmp_path, NOW + timedelta(weeks=3)) as other:
+        # The same person's diary on another installation: its Patient is another's.
+        result = other.import_("fhir", exported, as_mine=True)
+        assert (result.added, result.check_ins) == (0, 2)
+        moved = Outcomes(other)
+        other.set_profile(Profile(time_zone="Europe/Berlin"))
+        assert [line.patient for line in moved.lines()] == [line.patient for line in later.lines()]
+        assert [line.clinical for line in moved.lines()] == [
+            line.clinical for line in later.lines()
+        ]
+        assert [a.name for a in moved.activities()] == [a.name for a in later.activities()]
+        assert sorted(moved.activity_names().values()) == sorted([*ACTIVITIES, "Typing"])
+        assert other.import_("fhir", exported, as_mine=True).check_ins == 0  # once
+        assert len(moved.check_ins()) == 2

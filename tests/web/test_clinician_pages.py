@@ -205,9 +205,10 @@ def test_a_clinician_names_a_shared_patients_activities_and_the_patient_is_told(
     assert 'value="Typing"' in refused.text  # what was typed comes back
     saved = doctor.post(path, data={**form, "activity_3": "Turning to reverse"})
     assert saved.status_code == 303
-    assert "PSFS activities: Driving; Typing; Turning to reverse." in doctor.get(
-        f"/clinician/patients/{patient}"
-    ).text
+    assert (
+        "PSFS activities: Driving; Typing; Turning to reverse."
+        in doctor.get(f"/clinician/patients/{patient}").text
+    )
     # The patient's check-in asks about them, and the patient is told who named them.
     owner = clinic.client("owner")
     assert re.findall(r"<legend>([^<]+) <span", owner.get("/check-in").text)[1:] == [

@@ -115,7 +115,7 @@ class ImportResult:
     added: int
     already: int
     pain_free_days: int = 0  # days recorded as pain-free, added by a JSON import
-    check_ins: int = 0  # outcome check-ins added by a JSON import
+    check_ins: int = 0  # outcome check-ins added by an import
 
 
 @dataclass(frozen=True)
@@ -620,12 +620,17 @@ class Diary:
         return Export(chunks, _EXPORT_TYPES[kind], filename, len(episodes))
 
     def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> Iterable[str]:
-        """The FHIR Bundle of ``episodes`` (oldest first), made and validated an episode at
-        a time as it is read; everything it needs from the database is read now."""
+        """The FHIR Bundle of ``episodes`` (oldest first) and of every check-in, made and
+        validated an episode at a time as it is read; everything it needs from the database is
+        read now."""
         from neckcheck.interop import fhir
+        from neckcheck.services.outcomes import Outcomes
         from neckcheck.storage.repo import LOCAL_PATIENT_NAME
 
         origins = repo.episode_origins(session=self.session, patient_id=self.patient_id)
+        outcomes = Outcomes(self)
+        check_ins = outcomes.check_ins()
+        activity_names = outcomes.activity_names()
         name = self.name()
         checked = self._checker()
         namespace = repo.install_namespace(session=self.session)
@@ -643,6 +648,8 @@ class Diary:
                     fhir.EpisodeRecord(episode, origins[episode.id], checked(episode))
                     for episode in episodes
                 ),
+                check_ins=check_ins,
+                activity_names=activity_names,
             )
             return fhir.bundle_chunks(record, now=now, kind=kind)
 
@@ -764,14 +771,16 @@ class Diary:
         repo.delete_episode(session=self.session, patient_id=self.patient_id, episode_id=episode_id)
 
     def import_(self, kind: str, text: str, *, as_mine: bool = False) -> ImportResult:
-        """Add the episodes of a neckcheck JSON export or a FHIR Bundle: every record is
-        checked first, and if any is wrong nothing is added (InputError names the record).
+        """Add the episodes and check-ins of a neckcheck JSON export or a FHIR Bundle: every
+        record is checked first, and if any is wrong nothing is added (InputError names the
+        record).
 
         A FHIR import adds only episodes the diary does not hold yet (by the identifier of
-        the record each came from, or for its own exports, of the episode), so importing the
-        same Bundle twice changes nothing. A Bundle whose Patient is another person (its
-        identifier is not this diary's) is refused, unless ``as_mine`` says the records are
-        this person's all the same (their diary exported from another installation).
+        the record each came from, or for its own exports, of the episode), and check-ins at
+        moments it holds none, so importing the same Bundle twice changes nothing. A Bundle
+        whose Patient is another person (its identifier is not this diary's) is refused,
+        unless ``as_mine`` says the records are this person's all the same (their diary
+        exported from another installation).
         """
         self._may()
         from neckcheck.interop import fhir, plain
@@ -810,7 +819,8 @@ class Diary:
             raise InputError(f"cannot import {kind!r}; use json or fhir", field="format")
         namespace = repo.install_namespace(session=self.session)
         person = None if as_mine else fhir.patient_identifier(namespace, self.patient_id)
-        items = fhir.import_bundle(text, zone=self.zone, person=person)
+        read = fhir.import_bundle(text, zone=self.zone, person=person)
+        items = read.episodes
         self._refuse_the_future([item.data for item in items], numbered=True)
         held = {
             fhir.episode_key(
@@ -821,9 +831,11 @@ class Diary:
             ).items()
         }
         new = [item for item in items if fhir.source_key(item.source_id) not in held]
+        # Checked (as the episodes were) before anything is written.
+        check_ins = import_records(Outcomes(self), read.activities, read.check_ins)
         if new:
             self._not_pain_free([item.data for item in new])
             repo.add_episodes(
                 session=self.session, patient_id=self.patient_id, items=new, now=self.clock.now()
             )
-        return ImportResult(len(new), len(items) - len(new))
+        return ImportResult(len(new), len(items) - len(new), check_ins=check_ins)

@@ -357,8 +357,9 @@ def export_records(outcomes: Outcomes) -> tuple[list[ActivityRecord], list[Check
 def import_records(
     outcomes: Outcomes, activities: Sequence[ActivityRecord], check_ins: Sequence[CheckInRecord]
 ) -> int:
-    """Add a JSON export's activities and check-ins: every record is checked first (InputError
-    names it, and nothing is added); a check-in at a moment the diary holds one already is
+    """Add an export's activities and check-ins (JSON, or read from a FHIR Bundle): every
+    record is checked first, a check-in in the future too (InputError names it, and nothing
+    is added); a check-in at a moment the diary holds one already is
     left out, so importing a file twice adds nothing. Returns the check-ins added."""
     outcomes.diary._may(Action.write)
     known = {m.id: m for m in outcomes.measures.measures}
@@ -368,7 +369,10 @@ def import_records(
         measure = known.get(activity.measure)
         if measure is None or measure.personal is None:
             problems.append(FieldProblem(f"activities.{index}.measure", "is not a measure here"))
+    latest = outcomes.diary.clock.now() + CLOCK_SKEW
     for index, check_in in enumerate(check_ins):
+        if check_in.at > latest:
+            problems.append(FieldProblem(f"check_ins.{index}.at", "is in the future"))
         for measure_id, ratings in check_in.answers.items():
             where = f"check_ins.{index}.answers.{measure_id}"
             measure = known.get(measure_id)

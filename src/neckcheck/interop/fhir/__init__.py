@@ -1,13 +1,15 @@
 """FHIR R4 export and import of a diary (docs/fhir.md describes every resource and choice).
 
     >>> text = export_bundle(record, now=now)                 # a transaction Bundle (JSON)
-    >>> items = import_bundle(text, zone=zone)                # list of domain.Imported
+    >>> read = import_bundle(text, zone=zone)                 # FhirImport
+    >>> read.episodes, read.activities, read.check_ins        # Imported, plain records
 
-* :mod:`.codes`: neckcheck's CodeSystem (``urn:neckcheck:codes``), its episode
-  Questionnaire and the codings the export uses;
+* :mod:`.codes`: neckcheck's CodeSystem (``urn:neckcheck:codes``), its episode and
+  check-in Questionnaires and the codings the export uses;
 * :mod:`.ids`: identifiers unique per installation and patient, and stable;
 * :mod:`.export`: the Bundle;
-* :mod:`.read`: episodes from neckcheck's own Bundles and other apps' pain scores.
+* :mod:`.read`: episodes and check-ins from neckcheck's own Bundles, and other apps' pain
+  scores.
 
 The models are fhir.resources' R4B package (FHIR 4.3), whose resources used here have the
 same structure as in R4; the tests also validate every resource with Medplum's validator and
@@ -16,7 +18,14 @@ the official R4 JSON schema.
 
 from __future__ import annotations
 
-from neckcheck.interop.fhir.codes import CODE_SYSTEM, QUESTIONNAIRE_URL, code_system, questionnaire
+from neckcheck.interop.fhir.codes import (
+    CHECK_IN_URL,
+    CODE_SYSTEM,
+    QUESTIONNAIRE_URL,
+    check_in_questionnaire,
+    code_system,
+    questionnaire,
+)
 from neckcheck.interop.fhir.export import (
     BundleKind,
     DiaryRecord,
@@ -26,15 +35,18 @@ from neckcheck.interop.fhir.export import (
     reported_findings,
 )
 from neckcheck.interop.fhir.ids import episode_key, patient_identifier, source_key
-from neckcheck.interop.fhir.read import import_bundle
+from neckcheck.interop.fhir.read import FhirImport, import_bundle
 
 __all__ = [
+    "CHECK_IN_URL",
     "CODE_SYSTEM",
     "QUESTIONNAIRE_URL",
     "BundleKind",
     "DiaryRecord",
     "EpisodeRecord",
+    "FhirImport",
     "bundle_chunks",
+    "check_in_questionnaire",
     "code_system",
     "episode_key",
     "export_bundle",

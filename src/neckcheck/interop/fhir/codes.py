@@ -1,14 +1,18 @@
-"""neckcheck's CodeSystem and Questionnaire, and the codings the export uses.
+"""neckcheck's CodeSystem and Questionnaires, and the codings the export uses.
 
 Every code neckcheck uses in FHIR is in one CodeSystem, :data:`CODE_SYSTEM`
 (``urn:neckcheck:codes``), published in every exported Bundle. Its codes are grouped by
 kind, and each code starts with its kind, so that codes of different kinds never clash::
 
     finding.neck_stiffness   region.upper_left   level.emergency   rule.meningitis
-    source.nhs-meningitis    input.age_years     triage-result
+    source.nhs-meningitis    input.age_years     measure.psfs      triage-result
 
 Standard codings (SNOMED CT, ICD-10-CM, LOINC) come first in a CodeableConcept, each with
 its published display; the neckcheck coding is always there too.
+
+Two Questionnaires: the episode's (:func:`questionnaire`) and the weekly check-in's
+(:func:`check_in_questionnaire`), whose items are made from the outcome measures of
+``knowledge/data/measures.yaml``.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ import json
 from functools import cache
 from typing import Any
 
-from neckcheck.knowledge.models import KnowledgeBase
+from neckcheck.knowledge.models import KnowledgeBase, Measure
 from neckcheck.levels import Level
 from neckcheck.vocab import Activity, Helped, Movement, Onset, PainQuality, Region
 
 __all__ = [
+    "CHECK_IN_URL",
     "CODE_SYSTEM",
     "ICD10CM",
     "LOINC",
@@ -31,15 +36,19 @@ __all__ = [
     "QUESTIONNAIRE_URL",
     "SNOMED",
     "SURVEY",
+    "check_in_questionnaire",
     "code_system",
     "coding",
     "finding_concept",
+    "measure_concept",
     "questionnaire",
 ]
 
 CODE_SYSTEM = "urn:neckcheck:codes"
 QUESTIONNAIRE_URL = "urn:neckcheck:questionnaire:episode"
 QUESTIONNAIRE_MAJOR = "2"
+CHECK_IN_URL = "urn:neckcheck:questionnaire:check-in"
+CHECK_IN_MAJOR = "1"
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 LOINC = "http://loinc.org"
@@ -56,6 +65,11 @@ SURVEY = {
     ]
 }
 NOT_SELECTABLE = "http://hl7.org/fhir/concept-properties#notSelectable"
+# Standard extensions of Questionnaire items: a rating's bounds, how often a group repeats.
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+MIN_OCCURS = "http://hl7.org/fhir/StructureDefinition/questionnaire-minOccurs"
+MAX_OCCURS = "http://hl7.org/fhir/StructureDefinition/questionnaire-maxOccurs"
 
 # The Questionnaire's choice questions: linkId -> kind of code (the CodeSystem's group).
 CHOICES: dict[str, str] = {
@@ -115,6 +129,44 @@ def finding_concept(kb: KnowledgeBase, finding_id: str) -> dict[str, Any]:
     return {"coding": codings, "text": finding.label}
 
 
+def _measure_display(measure: Measure) -> str:
+    return f"{measure.name} ({measure.short})"
+
+
+def _measure_definition(kb: KnowledgeBase, measure: Measure) -> str:
+    """What a measure's score is, in the words of its knowledge file."""
+    scale = measure.scale
+    if measure.personal is not None:
+        rated = (
+            f"the mean of the ratings of {measure.personal.min} to {measure.personal.max} "
+            "activities the person names"
+        )
+    elif len(measure.items) == 1:
+        rated = f"the rating of {measure.items[0].label.lower()}"
+    else:
+        rated = f"the mean of the ratings of its {len(measure.items)} items"
+    sources = "; ".join(kb.source(key).short_citation() for key in measure.sources)
+    return (
+        f"{measure.title}, a score of the weekly check-in: {rated}, from {scale.min} "
+        f"({scale.low}) to {scale.max} ({scale.high}); {measure.better} is better. Asked: "
+        f"{measure.question} The smallest change that matters to a person: "
+        f"{measure.important_change:g} points ({sources})."
+    )
+
+
+def measure_concept(measure: Measure) -> dict[str, Any]:
+    """The CodeableConcept of a measure's score: its LOINC code where it has one, then its
+    neckcheck code (``measure.psfs``)."""
+    codings: list[dict[str, Any]] = []
+    if measure.loinc is not None:
+        codings.append(
+            {"system": LOINC, "code": measure.loinc.code, "display": measure.loinc.display}
+        )
+    codings.append(coding("measure", measure.id, _measure_display(measure)))
+    text = f"{measure.title} ({measure.short}, {measure.scale.min}-{measure.scale.max})"
+    return {"coding": codings, "text": text}
+
+
 def _labelled(kb: KnowledgeBase, field: str, enum: Any) -> list[tuple[str, str]]:
     return [(member.value, kb.labels.of(field, member.value)) for member in enum]
 
@@ -149,6 +201,7 @@ _GROUPS = {
     "screening": "The groups of warning signs the interview asks about together",
     "source": "The sources the triage rules cite",
     "input": "Numbers and answers the triage asks for besides findings",
+    "measure": "The outcome measures of the weekly check-in, each code the measure's score",
 }
 
 
@@ -240,6 +293,20 @@ def _concepts(kb: KnowledgeBase) -> list[dict[str, Any]]:
             ],
         )
     )
+    concepts.append(
+        group(
+            "measure",
+            [
+                {
+                    "code": f"measure.{m.id}",
+                    "display": _measure_display(m),
+                    "definition": _measure_definition(kb, m),
+                    "property": [{"code": "source", "valueCode": f"source.{k}"} for k in m.sources],
+                }
+                for m in kb.measures.measures
+            ],
+        )
+    )
     concepts += [
         {
             "code": TRIAGE_RESULT,
@@ -298,8 +365,9 @@ def code_system() -> dict[str, Any]:
         "experimental": False,
         "publisher": "neckcheck",
         "description": "Every code neckcheck uses: the findings a person answers about, the "
-        "answers of the episode Questionnaire, the triage levels, rules and sources, and the "
-        "triage result's own codes. Each code starts with its group ('finding.fever'). "
+        "answers of the episode Questionnaire, the triage levels, rules and sources, the "
+        "outcome measures of the weekly check-in, and the triage result's own codes. Each code "
+        "starts with its group ('finding.fever'). "
         "A triage result names its rules by code; their messages and sources are here, once.",
         "caseSensitive": True,
         "hierarchyMeaning": "grouped-by",
@@ -317,7 +385,11 @@ def code_system() -> dict[str, Any]:
                 "description": "The level a triage rule calls for",
                 "type": "code",
             },
-            {"code": "source", "description": "A source a triage rule cites", "type": "code"},
+            {
+                "code": "source",
+                "description": "A source a triage rule or an outcome measure cites",
+                "type": "code",
+            },
             {
                 "code": "finding",
                 "description": "A finding a screening group asks about",
@@ -415,3 +487,90 @@ def questionnaire() -> dict[str, Any]:
 def link_order() -> list[str]:
     """The Questionnaire's top-level linkIds, in order."""
     return [item["linkId"] for item in questionnaire()["item"]]
+
+
+def _bounded(item: dict[str, Any], low: int, high: int) -> dict[str, Any]:
+    return {
+        **item,
+        "extension": [
+            {"url": MIN_VALUE, "valueInteger": low},
+            {"url": MAX_VALUE, "valueInteger": high},
+        ],
+    }
+
+
+def _measure_item(measure: Measure) -> dict[str, Any]:
+    """A measure as a group of the check-in Questionnaire (``linkId`` its id, coded as its
+    score): an integer question per fixed item, or a group repeated per activity the person
+    names, of the activity and its rating."""
+    scale = measure.scale
+    group: dict[str, Any] = {
+        "linkId": measure.id,
+        "code": measure_concept(measure)["coding"],
+        "text": measure.title,
+        "type": "group",
+    }
+    if measure.personal is None:
+        return {
+            **group,
+            "item": [
+                _bounded(
+                    {
+                        "linkId": f"{measure.id}.{item.id}",
+                        "text": f"{measure.question} ({scale.min} = {scale.low}, "
+                        f"{scale.max} = {scale.high})",
+                        "type": "integer",
+                    },
+                    scale.min,
+                    scale.max,
+                )
+                for item in measure.items
+            ],
+        }
+    personal = measure.personal
+    return {
+        **group,
+        "extension": [
+            {"url": MIN_OCCURS, "valueInteger": personal.min},
+            {"url": MAX_OCCURS, "valueInteger": personal.max},
+        ],
+        "repeats": True,
+        "item": [
+            {
+                "linkId": f"{measure.id}.activity",
+                "text": personal.label,
+                "type": "string",
+                "required": True,
+            },
+            _bounded(
+                {
+                    "linkId": f"{measure.id}.rating",
+                    "text": f"{measure.question} ({scale.min} = {scale.low}, "
+                    f"{scale.max} = {scale.high})",
+                    "type": "integer",
+                    "required": True,
+                },
+                scale.min,
+                scale.max,
+            ),
+        ],
+    }
+
+
+@cache
+def check_in_questionnaire() -> dict[str, Any]:
+    """The Questionnaire a weekly check-in's QuestionnaireResponse answers: a group per
+    outcome measure of ``measures.yaml``, in its order, with neckcheck's own questions."""
+    from neckcheck.knowledge import load
+
+    items = [_measure_item(measure) for measure in load().measures.measures]
+    return {
+        "resourceType": "Questionnaire",
+        "url": CHECK_IN_URL,
+        "version": f"{CHECK_IN_MAJOR}-{_digest(items)}",
+        "name": "NeckcheckCheckIn",
+        "title": "neckcheck: weekly check-in",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "item": items,
+    }

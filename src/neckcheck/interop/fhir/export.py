@@ -17,6 +17,14 @@ The Bundle holds neckcheck's CodeSystem and Questionnaire, the Patient, and per 
   when all of its questions are). Each rule's message, level and sources, and the
   disclaimer, are said once, in the CodeSystem.
 
+When the diary has weekly check-ins, the Bundle also holds the check-in Questionnaire (once)
+and per check-in:
+
+* a QuestionnaireResponse with its ratings (an activity the person named by its name);
+* an Observation per measure it answered, valued with the measure's score (the mean of its
+  items): the usual pain (NPRS) coded LOINC 72514-3 and ``measure.nprs``, the activities
+  (PSFS, for which no LOINC code is known) ``measure.psfs`` with a component per activity.
+
 In a transaction every entry is created with ``POST`` only if no resource with its
 identifier (or, for the CodeSystem and Questionnaire, its canonical URL and version) exists,
 so posting the same export twice creates nothing new. docs/fhir.md explains each choice.
@@ -31,15 +39,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from neckcheck.domain import Assessment, Episode, Origin
 from neckcheck.interop.fhir import codes, ids
-from neckcheck.knowledge.models import KnowledgeBase
+from neckcheck.knowledge.models import KnowledgeBase, Measure
 from neckcheck.levels import Level
+from neckcheck.patterns.outcomes import CheckIn, score
 from neckcheck.vocab import Region
 
 __all__ = [
@@ -74,6 +83,10 @@ class DiaryRecord:
     birth_year: int | None
     # Oldest first (by start, then id); read once, as the Bundle is made (it may be lazy).
     episodes: Iterable[EpisodeRecord]
+    # The weekly check-ins, oldest first, and the name of each activity they rate by its
+    # item id (removed activities too).
+    check_ins: Sequence[CheckIn] = ()
+    activity_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def reported_findings(episode: Episode) -> list[str]:
@@ -91,6 +104,11 @@ def reported_findings(episode: Episode) -> list[str]:
 
 def _time(value: datetime) -> str:
     return value.isoformat()
+
+
+def _score(value: float) -> int | float:
+    """A score as FHIR's decimal: a whole number as one, else to two decimals."""
+    return int(value) if value.is_integer() else round(value, 2)
 
 
 def _period(episode: Episode) -> dict[str, str]:
@@ -164,6 +182,12 @@ class _Builder:
         for resource in (codes.code_system(), codes.questionnaire()):
             key = ids.part(self.patient, f"{resource['resourceType']}/{resource['version']}")
             self.add(key, dict(resource), f"url={resource['url']}&version={resource['version']}")
+        if self.record.check_ins:
+            # Keyed by its URL too: the episode Questionnaire's key names its version alone.
+            resource = codes.check_in_questionnaire()
+            canonical = f"{resource['url']}|{resource['version']}"
+            key = ids.part(self.patient, f"Questionnaire/{canonical}")
+            self.add(key, dict(resource), f"url={resource['url']}&version={resource['version']}")
 
     def patient_resource(self) -> None:
         resource: dict[str, Any] = {"resourceType": "Patient"}
@@ -233,6 +257,96 @@ class _Builder:
         self.add_identified(
             ids.part(key, "triage"), self.triage(episode, item.assessment, patient, response)
         )
+
+    def check_in(self, check_in: CheckIn) -> None:
+        """A check-in's QuestionnaireResponse and an Observation of each measure's score."""
+        key = ids.check_in_key(self.patient, check_in.at)
+        patient = {"reference": ids.full_url(self.patient)}
+        at = _time(check_in.at)
+        answered = [
+            (measure, self.ratings(measure, check_in.answers[measure.id]))
+            for measure in self.kb.measures.measures
+            if check_in.answers.get(measure.id)
+        ]
+        if not answered:  # rates no measure of this release: nothing to say
+            return
+        items: list[dict[str, Any]] = []
+        for measure, ratings in answered:
+            if measure.personal is None:
+                parts = [
+                    {"linkId": f"{measure.id}.{item}", "answer": [{"valueInteger": rating}]}
+                    for item, rating in ratings
+                ]
+                items.append({"linkId": measure.id, "item": parts})
+                continue
+            items += [
+                {
+                    "linkId": measure.id,
+                    "item": [
+                        {"linkId": f"{measure.id}.activity", "answer": [{"valueString": name}]},
+                        {"linkId": f"{measure.id}.rating", "answer": [{"valueInteger": rating}]},
+                    ],
+                }
+                for name, rating in ratings
+            ]
+        questionnaire = codes.check_in_questionnaire()
+        self.add_identified(
+            key,
+            {
+                "resourceType": "QuestionnaireResponse",
+                "questionnaire": f"{questionnaire['url']}|{questionnaire['version']}",
+                "status": "completed",
+                "subject": patient,
+                "authored": at,
+                "author": patient,
+                "source": patient,
+                "item": items,
+            },
+        )
+        response = {
+            "reference": ids.full_url(key),
+            "type": "QuestionnaireResponse",
+            "identifier": ids.identifier(key),
+        }
+        for measure, ratings in answered:
+            value = score(dict(ratings))
+            if value is None:  # not answered (only answered measures are listed)
+                continue
+            observation: dict[str, Any] = {
+                "resourceType": "Observation",
+                "status": "final",
+                "category": [codes.SURVEY],
+                "code": codes.measure_concept(measure),
+                "subject": patient,
+                "effectiveDateTime": at,
+                "performer": [patient],
+                "derivedFrom": [response],
+                "valueQuantity": {
+                    "value": _score(value),
+                    "unit": "{score}",
+                    "system": codes.UCUM,
+                    "code": "{score}",
+                },
+            }
+            if measure.personal is not None:
+                observation["component"] = [
+                    {"code": {"text": name}, "valueInteger": rating} for name, rating in ratings
+                ]
+            self.add_identified(ids.part(key, f"score/{measure.id}"), observation)
+
+    def ratings(self, measure: Measure, answers: Mapping[str, int]) -> list[tuple[str, int]]:
+        """A measure's ratings in a check-in, in the measure's order: by item id for fixed
+        items, by the activity's name (in the order the activities were named) for those the
+        person names."""
+        if measure.personal is None:
+            return [(item.id, answers[item.id]) for item in measure.items if item.id in answers]
+        label = measure.personal.label
+        # Item ids are the activities' ids as text: by length, then text, is by number.
+        named = sorted(answers, key=lambda item: (len(item), item))
+        return [
+            (self.record.activity_names.get(item, f"{label} {item}"), answers[item])
+            for item in named
+        ]
 
     def response(self, episode: Episode, origin: Origin, patient: dict[str, str]) -> dict[str, Any]:
         answers: dict[str, list[dict[str, Any]]] = {
@@ -396,12 +510,15 @@ def bundle_chunks(
 
 def _entries(builder: _Builder, record: DiaryRecord) -> Iterator[list[dict[str, Any]]]:
     """The Bundle's entries a few at a time: the canonical resources and the Patient, then
-    each episode's."""
+    each episode's, then each check-in's."""
     builder.canonical()
     builder.patient_resource()
     yield builder.take()
     for item in record.episodes:
         builder.episode(item)
+        yield builder.take()
+    for check_in in record.check_ins:
+        builder.check_in(check_in)
         yield builder.take()
 
 

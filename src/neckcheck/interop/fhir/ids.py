@@ -12,7 +12,8 @@ and its ``fullUrl`` is another UUID made from the key (:func:`full_url`)::
 An episode logged here is keyed by the installation's random namespace (kept in the
 database), the patient and the episode: two installations, or two patients, never share a
 key. An imported episode keeps the key of the record it came from, so that exporting it again
-names the same resources, and importing it again is recognised.
+names the same resources, and importing it again is recognised. A weekly check-in is keyed by
+the patient and its time (:func:`check_in_key`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from neckcheck.domain import Origin
@@ -27,6 +29,7 @@ from neckcheck.domain import Origin
 __all__ = [
     "MAX_SOURCE_ID",
     "RFC3986",
+    "check_in_key",
     "content_source",
     "episode_key",
     "full_url",
@@ -81,6 +84,12 @@ def episode_key(
     if origin.source_id is None:
         return uuid.uuid5(namespace, f"patient/{patient_id}/episode/{episode_id}")
     return source_key(origin.source_id)
+
+
+def check_in_key(patient: uuid.UUID, at: datetime) -> uuid.UUID:
+    """The key a check-in is exported under: the patient's key and the check-in's time (in
+    UTC, as stored), which is what an import knows a check-in by."""
+    return part(patient, f"check-in/{at.astimezone(UTC).isoformat()}")
 
 
 def source_key(source: str) -> uuid.UUID:

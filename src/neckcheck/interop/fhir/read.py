@@ -1,16 +1,21 @@
-"""Episodes from a FHIR Bundle: neckcheck's own, and pain scores from other apps.
+"""Episodes and check-ins from a FHIR Bundle: neckcheck's own, and pain scores from other apps.
 
-    >>> items = import_bundle(text, zone=ZoneInfo("Europe/Berlin"))   # list of Imported
+    >>> read = import_bundle(text, zone=ZoneInfo("Europe/Berlin"))
+    >>> read.episodes, read.activities, read.check_ins   # Imported, plain records
 
 What is read, from a Bundle of any type (a transaction or collection neckcheck exported, a
 searchset read back from a server, another app's Bundle):
 
 * each QuestionnaireResponse to neckcheck's episode Questionnaire (any version) becomes the
   episode it records, every field of it;
+* each QuestionnaireResponse to neckcheck's check-in Questionnaire becomes a check-in with
+  its ratings, and the activities it names become activities (known by their names): those
+  rated in the latest check-in that rated any are current, the others removed then;
 * each Observation of a pain score (LOINC 72514-3) with ``valueInteger`` or a whole
   ``valueQuantity`` from 0 to 10 becomes an episode with that worst pain and its time,
   unless it was derived from a QuestionnaireResponse the Bundle also holds (neckcheck's own
-  pain scores are), which already makes that episode.
+  pain scores are), which already makes that episode, or it is a check-in's score (coded as
+  one of neckcheck's measures), which is read from the check-in's QuestionnaireResponse.
 
 Each episode keeps the identifier of the record it came from (:func:`ids.source_id`: the
 resource's identifier, else its ``fullUrl``, else a hash of its content) and its original
@@ -33,14 +38,28 @@ from pydantic import ValidationError
 from neckcheck.domain import EpisodeCreate, Imported
 from neckcheck.errors import FieldProblem, InputError
 from neckcheck.interop.fhir import codes, ids
-from neckcheck.interop.plain import read_json
+from neckcheck.interop.plain import ActivityRecord, CheckInRecord, read_json
+from neckcheck.knowledge.models import Measure
 from neckcheck.text import count
 
-__all__ = ["import_bundle"]
+__all__ = ["FhirImport", "import_bundle"]
 
 LEGACY_IDENTIFIER = "urn:neckcheck:episode"  # version 1 exports: local ids, not unique
 LEGACY_SYSTEM = "urn:neckcheck:code:"  # version 1 exports: one system per kind of answer
 SKIPPED_STATUSES = frozenset({"entered-in-error", "cancelled"})
+# The longest name of an activity: the bound of the JSON export's records.
+NAME_LENGTH = int(ActivityRecord.model_json_schema()["properties"]["name"]["maxLength"])
+
+
+@dataclass(frozen=True)
+class FhirImport:
+    """What a Bundle holds to import: episodes, each with its source, and the activities and
+    check-ins of the weekly check-ins, as a JSON export holds them (a check-in rates an
+    activity by the ``id`` of its record here)."""
+
+    episodes: list[Imported]
+    activities: list[ActivityRecord]
+    check_ins: list[CheckInRecord]
 
 
 @dataclass
@@ -118,9 +137,29 @@ def _a_score(value: Decimal | int) -> bool:
     return 0 <= value <= 10 and value == int(value)
 
 
-def _is_questionnaire(resource: dict[str, Any]) -> bool:
+def _answers_to(resource: dict[str, Any], url: str) -> bool:
     canonical = resource.get("questionnaire")
-    return isinstance(canonical, str) and canonical.split("|")[0] == codes.QUESTIONNAIRE_URL
+    return isinstance(canonical, str) and canonical.split("|")[0] == url
+
+
+def _is_questionnaire(resource: dict[str, Any]) -> bool:
+    return _answers_to(resource, codes.QUESTIONNAIRE_URL)
+
+
+def _is_check_in(resource: dict[str, Any]) -> bool:
+    return _answers_to(resource, codes.CHECK_IN_URL)
+
+
+def _is_check_in_score(resource: dict[str, Any]) -> bool:
+    """Whether an Observation is the score of one of neckcheck's measures (a check-in's)."""
+    code = resource.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    return isinstance(codings, list) and any(
+        isinstance(c, dict)
+        and c.get("system") == codes.CODE_SYSTEM
+        and str(c.get("code")).startswith("measure.")
+        for c in codings
+    )
 
 
 def _is_pain_score(resource: dict[str, Any]) -> bool:
@@ -200,6 +239,52 @@ def _episode_payload(response: Any) -> dict[str, Any]:
     return payload
 
 
+def _rating(answers: list[Any], measure: Measure, field: str) -> int:
+    """The one whole-number answer of a rating, on the measure's scale."""
+    if not answers or answers[0].valueInteger is None:
+        raise _Unreadable(field, "has no rating (valueInteger)")
+    value = int(answers[0].valueInteger)
+    low, high = measure.scale.min, measure.scale.max
+    if not low <= value <= high:
+        raise _Unreadable(field, f"must be a whole number from {low} to {high}, not {value}")
+    return value
+
+
+def _check_in_ratings(response: Any, measures: dict[str, Measure]) -> dict[str, dict[str, int]]:
+    """A check-in's ratings by measure, then item: a fixed item by its id, an activity the
+    person named by its name (its spaces made single, as when it was named)."""
+    ratings: dict[str, dict[str, int]] = {}
+    repeated: dict[str, int] = {}  # measure id -> activities read so far
+    for item in response.item or []:
+        measure = measures.get(item.linkId)
+        if measure is None:
+            raise _Unreadable(str(item.linkId), "is not a measure of neckcheck's check-in")
+        parts = {sub.linkId: _answers(sub) for sub in item.item or []}
+        rated = ratings.setdefault(measure.id, {})
+        if measure.personal is None:
+            for sub in parts:
+                name = sub.removeprefix(f"{measure.id}.")
+                if name not in {i.id for i in measure.items}:
+                    raise _Unreadable(sub, f"is not an item of {measure.short}")
+                rated[name] = _rating(parts[sub], measure, sub)
+            continue
+        n = repeated[measure.id] = repeated.get(measure.id, -1) + 1
+        where = f"{measure.id}.{n}"
+        named = parts.get(f"{measure.id}.activity") or []
+        activity = " ".join(str(named[0].valueString or "").split()) if named else ""
+        if not activity:
+            raise _Unreadable(f"{where}.activity", "must name the activity (valueString)")
+        if len(activity) > NAME_LENGTH:
+            raise _Unreadable(f"{where}.activity", f"must be at most {NAME_LENGTH} characters")
+        if activity.casefold() in {a.casefold() for a in rated}:
+            raise _Unreadable(f"{where}.activity", f"names {activity!r} twice")
+        rated[activity] = _rating(parts.get(f"{measure.id}.rating", []), measure, f"{where}.rating")
+    answered = {measure_id: items for measure_id, items in ratings.items() if items}
+    if not answered:
+        raise _Unreadable("item", "rates nothing")
+    return answered
+
+
 def _person(resource: dict[str, Any]) -> tuple[set[tuple[str, str]], str]:
     """A Patient's identifiers (system, value) and a way to name it: its name, else its
     first identifier."""
@@ -232,6 +317,10 @@ class _Reader:
         self.subjects: dict[str, str] = {}  # subject -> where first seen
         self.problems: list[FieldProblem] = []
         self.response_sources: dict[int, str] = {}  # entry index -> source of its episode
+        # Check-ins: (time, ratings by measure then item, an activity by its name).
+        self.check_ins: list[tuple[datetime, dict[str, dict[str, int]]]] = []
+        self.check_in_entries: set[int] = set()  # entry indexes of check-in responses
+        self.check_in_identifiers: set[str] = set()  # their identifiers, as sources
         # Each Patient of the Bundle: its identifiers (system, value) and how it is named.
         self.patients: list[tuple[set[tuple[str, str]], str]] = [
             _person(entry.resource) for entry in entries if entry.type == "Patient"
@@ -291,14 +380,96 @@ class _Reader:
         authored = _moment(model.authored, self.zone, "authored") if model.authored else None
         return Imported(data, source, authored)
 
+    # --- neckcheck's check-ins ------------------------------------------------------------
+
+    def check_in_responses(self) -> None:
+        from neckcheck.knowledge import load
+
+        measures = {measure.id: measure for measure in load().measures.measures}
+        for entry in self.entries:
+            if entry.type != "QuestionnaireResponse" or not _is_check_in(entry.resource):
+                continue
+            # Known even when it is not read: a score derived from it is not an episode.
+            self.check_in_entries.add(entry.index)
+            if entry.resource.get("status") not in SKIPPED_STATUSES:
+                self.add(entry, lambda e: self.check_in(e, measures))
+
+    def check_in(self, entry: _Entry, measures: dict[str, Measure]) -> None:
+        model = _model(entry)
+        self.subject(entry, model)
+        if model.identifier is not None and model.identifier.system and model.identifier.value:
+            self.check_in_identifiers.add(
+                ids.source_id(model.identifier.system, model.identifier.value)
+            )
+        if model.authored is None:
+            raise _Unreadable("authored", "is required: when the check-in was made")
+        at = _moment(model.authored, self.zone, "authored")
+        self.check_ins.append((at, _check_in_ratings(model, measures)))
+
+    def check_in_records(self) -> tuple[list[ActivityRecord], list[CheckInRecord]]:
+        """The check-ins read, oldest first and one per moment, and the activities they
+        rate, known by their names (letter case aside): each made when it was first rated,
+        and removed at the latest check-in that rated activities unless rated there."""
+        from neckcheck.knowledge import load
+
+        personal = {m.id for m in load().measures.measures if m.personal is not None}
+        by_moment: dict[datetime, dict[str, dict[str, int]]] = {}
+        for at, ratings in sorted(self.check_ins, key=lambda c: c[0]):
+            by_moment.setdefault(at, ratings)
+        records: dict[tuple[str, str], ActivityRecord] = {}
+        latest: dict[str, tuple[datetime, set[str]]] = {}  # measure -> last rating of any
+        check_ins: list[CheckInRecord] = []
+        for at, ratings in by_moment.items():
+            answers: dict[str, dict[str, int]] = {}
+            for measure_id, items in ratings.items():
+                if measure_id not in personal:
+                    answers[measure_id] = dict(items)
+                    continue
+                answers[measure_id] = {}
+                for name, rating in items.items():
+                    key = (measure_id, name.casefold())
+                    if key not in records:
+                        records[key] = ActivityRecord(
+                            id=len(records) + 1, measure=measure_id, name=name, created_at=at
+                        )
+                    answers[measure_id][str(records[key].id)] = rating
+                latest[measure_id] = (at, {name.casefold() for name in items})
+            check_ins.append(CheckInRecord(at=at, answers=answers))
+        activities = [
+            record
+            if name in latest[measure_id][1]
+            else record.model_copy(update={"removed_at": latest[measure_id][0]})
+            for (measure_id, name), record in records.items()
+        ]
+        return activities, check_ins
+
     # --- pain scores -----------------------------------------------------------------------
 
     def pain_scores(self) -> None:
         for entry in self.entries:
             if entry.type != "Observation" or not _is_pain_score(entry.resource):
                 continue
+            if _is_check_in_score(entry.resource):
+                continue  # a check-in's usual pain: its QuestionnaireResponse is read
             if entry.resource.get("status") not in SKIPPED_STATUSES:
                 self.add(entry, self.pain_score)
+
+    def of_a_check_in(self, model: Any) -> bool:
+        """Whether an Observation was derived from a check-in's QuestionnaireResponse of the
+        Bundle."""
+        for reference in model.derivedFrom or []:
+            target = self.resolve(reference.reference)
+            if target is not None and target.index in self.check_in_entries:
+                return True
+            identifier = reference.identifier
+            if (
+                identifier is not None
+                and identifier.system
+                and identifier.value
+                and ids.source_id(identifier.system, identifier.value) in self.check_in_identifiers
+            ):
+                return True
+        return False
 
     def derived_from(self, model: Any) -> Iterator[str]:
         """Sources of the QuestionnaireResponses an Observation was derived from."""
@@ -321,6 +492,8 @@ class _Reader:
         model = _model(entry)
         sources = list(self.derived_from(model))
         if set(sources) & set(self.response_sources.values()):
+            return None
+        if self.of_a_check_in(model):
             return None
         self.subject(entry, model)
         if model.valueInteger is not None:
@@ -360,7 +533,9 @@ class _Reader:
         held: Counter[tuple[str, str]] = Counter()
         for entry in self.entries:
             status = entry.resource.get("status")
-            if entry.type == "Observation" and _is_pain_score(entry.resource):
+            if entry.type == "Observation" and _is_check_in_score(entry.resource):
+                held[("check-in score", "check-in scores")] += 1
+            elif entry.type == "Observation" and _is_pain_score(entry.resource):
                 held[
                     ("pain score", "pain scores")
                     if status not in SKIPPED_STATUSES
@@ -368,6 +543,8 @@ class _Reader:
                 ] += 1
             elif entry.type == "QuestionnaireResponse" and _is_questionnaire(entry.resource):
                 held[(f"episode marked {status}", f"episodes marked {status}")] += 1
+            elif entry.type == "QuestionnaireResponse" and _is_check_in(entry.resource):
+                held[(f"check-in marked {status}", f"check-ins marked {status}")] += 1
             elif entry.type == "Observation":
                 held[("Observation of another code", "Observations of other codes")] += 1
             else:
@@ -375,23 +552,26 @@ class _Reader:
         parts = [count(n, one, many) for (one, many), n in sorted(held.items())]
         holds = f"it holds {', '.join(parts)}" if parts else "it holds no entries"
         return InputError(
-            "nothing to import: no QuestionnaireResponse to neckcheck's episode Questionnaire and "
-            f"no pain score (an Observation of LOINC {codes.PAIN_SEVERITY}); {holds}",
+            "nothing to import: no QuestionnaireResponse to neckcheck's episode or check-in "
+            f"Questionnaire and no pain score (an Observation of LOINC {codes.PAIN_SEVERITY}); "
+            f"{holds}",
             field="bundle",
         )
 
 
 def import_bundle(
     text: str, *, zone: tzinfo | None = None, person: tuple[str, str] | None = None
-) -> list[Imported]:
+) -> FhirImport:
     """The episodes of a FHIR Bundle (see the module's docstring), each validated, at most
-    one per source; a date without a time is read in ``zone`` (None: this computer's).
+    one per source, and its check-ins, at most one per moment, with the activities they
+    rate; a date without a time is read in ``zone`` (None: this computer's).
 
     With ``person`` (the identifier, system and value, of the diary's own Patient), a Bundle
     whose Patient is identified otherwise is refused: it holds another person's records
     (a Patient without identifiers, or no Patient at all, cannot say whose they are)."""
     reader = _Reader(_entries(text), zone)
     reader.responses()
+    reader.check_in_responses()
     reader.pain_scores()
     if reader.problems:
         raise InputError(reader.problems)
@@ -410,9 +590,10 @@ def import_bundle(
             "(neckcheck import --as-mine)",
             field="bundle",
         )
-    if not reader.items:
+    if not reader.items and not reader.check_ins:
         raise reader.nothing()
     unique: dict[str, Imported] = {}
     for item in reader.items:
         unique.setdefault(item.source_id, item)
-    return list(unique.values())
+    activities, check_ins = reader.check_in_records()
+    return FhirImport(list(unique.values()), activities, check_ins)
