@@ -1178,3 +1178,37 @@ def test_a_version_1_export_still_imports() -> None:
     assert item.data.findings == ["fever"]
     assert item.source_id.startswith("sha256:")
     assert item.recorded_at == datetime(2026, 3, 1, 8, tzinfo=UTC)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(episodes(), min_size=2, max_size=6))
+def test_every_entry_validates_though_the_export_checks_each_shape_once(
+    tmp_path_factory: pytest.TempPathFactory, diary: list[EpisodeCreate]
+) -> None:
+    """The export validates the first entry of each shape only: every entry of a Bundle of
+    varied episodes, validated here one by one, is valid all the same."""
+    db = open_database(new_sqlite(tmp_path_factory.mktemp("shapes") / "a.db"))
+    with db.session() as session:
+        mine = local_diary(session)
+        for data in diary:
+            mine.log(data)
+        bundle = json.loads(mine.export("fhir").body)
+    db.close()
+    from fhir.resources.R4B.bundle import BundleEntry
+
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        BundleEntry.model_validate({k: v for k, v in entry.items() if k != "resource"})
+
+
+def test_a_text_of_whitespace_alone_is_a_shape_of_its_own() -> None:
+    from neckcheck.interop.fhir.export import _shape
+
+    note = {"linkId": "notes", "answer": [{"valueString": "after a long drive"}]}
+    assert _shape(note) == _shape({**note, "answer": [{"valueString": "slept badly"}]})
+    for blank in ("", " ", "\u00a0"):
+        assert _shape(note) != _shape({**note, "answer": [{"valueString": blank}]})
+    assert _shape({"answer": []}) != _shape({"answer": [{"valueInteger": 3}]})
