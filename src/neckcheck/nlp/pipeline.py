@@ -602,12 +602,36 @@ def _phrase_words(phrases: Iterable[str]) -> set[str]:
     return words
 
 
+def _import_medspacy() -> None:
+    """Import medspaCy without QuickUMLS. medspaCy's ``util`` module imports QuickUMLS at
+    its top, for a UMLS component neckcheck does not use, and QuickUMLS imports NLTK, which
+    imports SciPy's statistics: over a second of every first extraction. While medspaCy is
+    imported an empty module stands in for QuickUMLS, and is taken away after, so that
+    anything that imports QuickUMLS itself later gets the real one."""
+    import sys
+    import types
+
+    if "medspacy" in sys.modules or "quickumls" in sys.modules:
+        return
+    placeholder = types.ModuleType("quickumls")
+    placeholder.spacy_component = types.ModuleType("quickumls.spacy_component")  # type: ignore[attr-defined]
+    sys.modules["quickumls"] = placeholder
+    try:
+        import medspacy.context
+        import medspacy.target_matcher  # noqa: F401
+    finally:
+        if sys.modules.get("quickumls") is placeholder:
+            del sys.modules["quickumls"]
+
+
 def build(kb: KnowledgeBase) -> Pipeline:
     """Build the pipeline (imports spaCy and medspaCy: about a second or two)."""
     from loguru import logger
 
     logger.disable("PyRuSH")  # medspaCy's own sentence splitter logs at debug level; unused
     import spacy
+
+    _import_medspacy()
     from medspacy.context import ConText, ConTextRule  # noqa: F401 (registers the factory)
     from medspacy.target_matcher import TargetMatcher, TargetRule  # noqa: F401
     from spacy.language import Language
