@@ -21,7 +21,7 @@ import uuid
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from neckcheck.storage.db import open_database
@@ -92,3 +92,8 @@ def _as_admin(server: str, statement: str) -> None:
             connection.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def table_names(engine: Engine) -> list[str]:
+    """The database's tables, sorted."""
+    return sorted(inspect(engine).get_table_names())

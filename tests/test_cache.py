@@ -167,3 +167,38 @@ def test_a_period_cut_from_the_kept_diary_is_what_the_database_gives(
         direct = repo.list_episodes(**asked, keep=False)
     db.close()
     assert [e.id for e in cut] == [e.id for e in direct]
+
+
+def test_a_diary_version_is_read_once_per_transaction_and_set_by_a_change(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import event
+
+    db, patient = _heavy_diary(tmp_path, 3)
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "diary_version" in statement and statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    with db.session() as session:
+        for _ in range(3):
+            assert len(repo.list_episodes(session=session, patient_id=patient)) == 3
+            repo.diary_history(session=session, patient_id=patient)
+            repo.pain_free_days(session=session, patient_id=patient)
+    assert len(reads) == 1
+    with db.session() as session:  # a change sets the version it reads next
+        repo.add_episodes(
+            session=session,
+            patient_id=patient,
+            items=[EpisodeCreate(started_at=NOW - timedelta(hours=1), intensity=3)],
+            now=NOW,
+        )
+        before = len(reads)
+        assert len(repo.list_episodes(session=session, patient_id=patient)) == 4
+        assert len(reads) == before
+    with db.session() as other:  # another transaction reads it again, and sees the change
+        assert len(repo.list_episodes(session=other, patient_id=patient)) == 4
+    assert len(reads) == before + 1
+    db.close()

@@ -34,7 +34,7 @@ def test_every_reason_and_advice_once_and_the_action_first(doc: Findings) -> Non
     leads = lead_sentences()
     # Every matched rule gives exactly one reason, grouped by level, most urgent first.
     assert sorted(r.rule for g in told.groups for r in g.reasons) == sorted(
-        f.id for f in result.red_flags
+        f.id for f in result.matched_rules
     )
     ranks = [group.level.rank for group in told.groups]
     assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
@@ -71,7 +71,7 @@ def test_three_recurring_rules_say_book_a_visit_once() -> None:
         }
     )
     result = assess(doc)
-    assert {f.id for f in result.red_flags} == {"lingering", "recurring", "chronic"}
+    assert {f.id for f in result.matched_rules} == {"lingering", "recurring", "chronic"}
     told = explain(result)
     words = [told.title, told.action.text]
     words += [r.text for g in told.groups for r in g.reasons] + [a.text for a in told.advice]
@@ -84,7 +84,7 @@ def test_three_recurring_rules_say_book_a_visit_once() -> None:
 def test_a_rule_with_an_action_of_its_own_keeps_it() -> None:
     doc = Findings.model_validate({"findings": ["recent_throat_or_ear_infection"], "age_years": 8})
     result = assess(doc)
-    rule = next(flag for flag in result.red_flags if flag.id == "child_torticollis")
+    rule = next(flag for flag in result.matched_rules if flag.id == "child_torticollis")
     reasons = [r.text for g in explain(result).groups for r in g.reasons]
     assert " ".join(rule.message.split()) in reasons
     assert rule.message.startswith("Have a doctor see the child today.")

@@ -553,7 +553,9 @@ class Assessment(BaseModel):
         description="The most urgent level of the matched rules. When `complete` is false it is "
         "the least the answers so far call for, never a reassurance."
     )
-    red_flags: list[MatchedRule] = Field(description="Every rule that matched, most urgent first.")
+    matched_rules: list[MatchedRule] = Field(
+        description="Every rule that matched, most urgent first."
+    )
     advice: list[AdviceText]
     unanswered: list[str] = Field(
         description="Questions still to ask, most urgent first: finding ids (warning signs to "

@@ -102,7 +102,7 @@ def explain(result: Assessment, knowledge: KnowledgeBase | None = None) -> Expla
     leads = _leads(knowledge)
     levels = knowledge.advice.levels
     groups: dict[Level, ReasonGroup] = {}
-    for flag in sorted(result.red_flags, key=lambda f: f.level.rank):
+    for flag in sorted(result.matched_rules, key=lambda f: f.level.rank):
         lead, rest = _first_sentence(_normal(flag.message))
         text = rest if rest and leads.get(flag.level) == lead else _normal(flag.message)
         group = groups.setdefault(flag.level, ReasonGroup(flag.level, levels[flag.level].title))

@@ -280,7 +280,7 @@ def test_schema_findings_is_a_json_schema() -> None:
     assessment = json.loads(run("schema", "assessment").output)
     assert set(assessment["required"]) == {
         "level",
-        "red_flags",
+        "matched_rules",
         "advice",
         "unanswered",
         "complete",
@@ -329,7 +329,7 @@ def test_assess_reads_a_file(tmp_path: Path) -> None:
     assert result.exit_code == 0
     out = json.loads(result.output)
     assert out["level"] == "emergency"
-    assert [f["id"] for f in out["red_flags"]] == ["meningitis", "infection"]
+    assert [f["id"] for f in out["matched_rules"]] == ["meningitis", "infection"]
     assert "nhs-meningitis" in out["sources"]
 
 
@@ -387,7 +387,7 @@ def test_assess_a_logged_episode_uses_its_history(diary: str) -> None:
     result = json.loads(run("assess", "--episode", str(third)).output)
     # Three episodes within 30 days: recurring, so see someone about the cause.
     assert result["level"] == "routine"
-    assert [f["id"] for f in result["red_flags"]] == ["recurring"]
+    assert [f["id"] for f in result["matched_rules"]] == ["recurring"]
     first = json.loads(run("assess", "--episode", "1").output)
     assert first["level"] == "self_care"
     assert run("assess", "--episode", "99").output == "Error: episode 99 not found\n"

@@ -36,7 +36,7 @@ def _conditions() -> dict[str, list[dict[str, Any]]]:
 def test_each_look_alike_at_its_level_with_its_rules(case: dict[str, Any]) -> None:
     result = assess(Findings.model_validate(case["doc"]))
     assert result.level == Level(case["level"])
-    assert sorted(flag.id for flag in result.red_flags) == sorted(case["flags"])
+    assert sorted(flag.id for flag in result.matched_rules) == sorted(case["flags"])
 
 
 def test_every_condition_in_lay_and_clinical_words_beside_its_mimic() -> None:

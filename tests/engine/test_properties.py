@@ -79,18 +79,18 @@ def test_moving_a_finding_to_absent_never_raises_the_level(
 @given(documents())
 def test_every_matched_rule_is_reported_and_sets_the_level(doc: dict[str, Any]) -> None:
     result = assess(Findings.model_validate(doc))
-    flags = [flag.id for flag in result.red_flags]
+    flags = [flag.id for flag in result.matched_rules]
     assert len(flags) == len(set(flags))
     if flags:
         assert result.level == min((RULES[f].level for f in flags), key=lambda lv: lv.rank)
-        assert [f.level.rank for f in result.red_flags] == sorted(
-            f.level.rank for f in result.red_flags
+        assert [f.level.rank for f in result.matched_rules] == sorted(
+            f.level.rank for f in result.matched_rules
         )
     else:
         assert result.level.value == "self_care"
-    for flag in result.red_flags:
+    for flag in result.matched_rules:
         assert flag.sources == list(RULES[flag.id].sources)
-    cited = {key for flag in result.red_flags for key in flag.sources}
+    cited = {key for flag in result.matched_rules for key in flag.sources}
     cited |= {key for item in result.advice for key in item.sources}
     assert set(result.sources) == cited
     assert result.advice

@@ -47,7 +47,7 @@ def _value(doc: dict[str, Any], path: str) -> Any:
 def test_vignette(case: dict[str, Any]) -> None:
     result = assess(Findings.model_validate(case["doc"]))
     assert result.level == Level(case["level"])
-    assert sorted(flag.id for flag in result.red_flags) == sorted(case["flags"])
+    assert sorted(flag.id for flag in result.matched_rules) == sorted(case["flags"])
 
 
 def test_suite_figures_are_perfect() -> None:

@@ -144,7 +144,7 @@ def test_the_course_and_the_triage_read_the_same_thresholds(episode: Make) -> No
     history = DiaryHistory([(e.started_at, e.ended_at) for e in diary]).at(diary[1].started_at)
     document = Findings(findings=[], history=history)
     for kb, expected in ((load(), set()), (lowered, {"recurring", "chronic"})):
-        triage = {flag.id for flag in assess(document, kb).red_flags}
+        triage = {flag.id for flag in assess(document, kb).matched_rules}
         summary = course(diary, now=NOW, knowledge=kb)
         assert triage == expected
         assert {item.kind for item in summary.evidence} == expected

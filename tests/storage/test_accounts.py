@@ -128,7 +128,7 @@ def test_sharing_by_invitation_and_revocation(db: Database) -> None:
             a.clinician.email
             for a in accounts.who_has_access(session=session, patient_id=alex.patient_id)
         ] == ["dr.lee@example.org"]
-        assert accounts.shared_patients(session=session, clinician_id=lee.id) == [alex.patient_id]
+        assert accounts.has_share(session=session, clinician_id=lee.id, patient_id=alex.patient_id)
         with pytest.raises(InputError, match="not valid"):  # a code works once
             accounts.redeem_invitation(
                 session=session, code=code, clinician=lee, now=NOW, secret=SECRET

@@ -6,8 +6,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from neckcheck.storage.db import current_revision, head_revision, make_engine, table_names, upgrade
+from neckcheck.storage.db import current_revision, head_revision, make_engine, upgrade
 from neckcheck.storage.tables import Base
+from tests.databases import table_names
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from neckcheck.domain import EpisodeCreate, EpisodeUpdate, Imported, Origin
 from neckcheck.errors import InputError, NotFoundError
-from neckcheck.patterns.history import weeks_with_symptoms
+from neckcheck.patterns.history import DiaryHistory
 from neckcheck.storage import repo
 from neckcheck.storage.db import BUSY_SECONDS, Database, open_database
 from neckcheck.storage.tables import PatientRow
@@ -306,7 +306,7 @@ def test_history_counts_recent_episodes_and_weeks(db: Database, make_episode: Ma
 def test_weeks_with_symptoms(spans_days: list[tuple[float, float]], weeks: int) -> None:
     at = datetime(2026, 6, 30, tzinfo=UTC)
     spans = [(at - timedelta(days=b), at - timedelta(days=a)) for a, b in spans_days]
-    assert weeks_with_symptoms(spans, at=at) == weeks
+    assert DiaryHistory(spans).weeks_at(at) == weeks
 
 
 def test_open_database_creates_the_folder(tmp_path_factory: pytest.TempPathFactory) -> None:

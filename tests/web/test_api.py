@@ -51,13 +51,13 @@ def test_episode_assessment_uses_history(client: TestClient) -> None:
         )
     result = client.get(f"/api/v1/episodes/{created['id']}/assessment").json()
     assert result["level"] == "routine"
-    assert [flag["id"] for flag in result["red_flags"]] == ["recurring"]
+    assert [flag["id"] for flag in result["matched_rules"]] == ["recurring"]
 
 
 def test_assess_a_findings_document(client: TestClient) -> None:
     result = client.post("/api/v1/assess", json={"findings": ["thunderclap_headache"]}).json()
     assert result["level"] == "emergency"
-    assert result["red_flags"][0]["id"] == "thunderclap"
+    assert result["matched_rules"][0]["id"] == "thunderclap"
 
 
 @pytest.mark.parametrize(

@@ -190,7 +190,7 @@ def test_an_older_person_is_asked_about_jaw_pain_and_a_tender_scalp(client: Test
     )
     assessment = client.get(f"/api/v1/{episode.strip('/')}/assessment").json()
     assert assessment["level"] == "urgent"
-    assert "gca" in [flag["id"] for flag in assessment["red_flags"]]
+    assert "gca" in [flag["id"] for flag in assessment["matched_rules"]]
 
 
 def test_a_bad_year_of_birth_is_shown_beside_the_field(client: TestClient) -> None:

@@ -45,7 +45,7 @@ def test_home_page_on_an_empty_diary_migrates_and_invites(
     assert "Log a spasm" in page.text
     assert "Welcome" in page.text
     db = open_database(settings.effective_database_url(), migrate=False)
-    from neckcheck.storage.db import table_names
+    from tests.databases import table_names
 
     assert {"episodes", "patients"} <= set(table_names(db.engine))
     db.close()

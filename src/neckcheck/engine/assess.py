@@ -3,7 +3,7 @@
     >>> from neckcheck.domain import Findings
     >>> from neckcheck.engine import assess
     >>> result = assess(Findings(findings=["neck_pain", "fever", "rash"]))
-    >>> result.level.value, [flag.id for flag in result.red_flags]
+    >>> result.level.value, [flag.id for flag in result.matched_rules]
     ('emergency', ['meningitis', 'infection'])
 
 How it decides (clinical/TRIAGE.md):
@@ -444,7 +444,7 @@ class Engine:
         return _new_assessment(
             {
                 "level": level,
-                "red_flags": [rule.flag for rule in matched],
+                "matched_rules": [rule.flag for rule in matched],
                 "advice": advice,
                 "unanswered": unanswered,
                 "complete": complete,

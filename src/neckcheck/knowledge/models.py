@@ -655,7 +655,7 @@ class KnowledgeBase(_Strict):
         return frozenset(r.id for r in self.diary.remedies)
 
     @property
-    def red_flag_ids(self) -> frozenset[str]:
+    def warning_sign_ids(self) -> frozenset[str]:
         """Warning signs and circumstances that a rule at emergency or urgent level uses."""
         named = {
             fid for rule in self.rules if rule.level.rank <= 1 for fid in finding_ids_in(rule.when)

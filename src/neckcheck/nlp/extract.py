@@ -36,7 +36,7 @@ import functools
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -108,11 +108,6 @@ class Extraction(BaseModel):
         around = [Region(a) for a in self.other_areas if a in Region.__members__]
         return list(dict.fromkeys([*self.regions, *around]))
 
-    @property
-    def started_on(self) -> date | None:
-        """The day it started (known even when the hour is not)."""
-        return self.started_at.date() if self.started_at else None
-
 
 @dataclass(frozen=True)
 class _Reader:
@@ -179,7 +174,7 @@ def _warning_ids(kb: Any) -> frozenset[str]:
     from neckcheck.knowledge.models import finding_ids_in
 
     ids = {fid for rule in kb.rules if rule.level.rank <= 1 for fid in finding_ids_in(rule.when)}
-    return frozenset(ids | set(kb.red_flag_ids))
+    return frozenset(ids | set(kb.warning_sign_ids))
 
 
 def warm() -> None:

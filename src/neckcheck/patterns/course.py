@@ -135,7 +135,7 @@ def _matches(
             duration_hours=min(round(episode.duration_hours(now), 2), MAX_DURATION_HOURS),
             history=diary.at(episode.started_at),
         )
-        for flag in assess(document, knowledge).red_flags:
+        for flag in assess(document, knowledge).matched_rules:
             if flag.id in found:
                 found[flag.id].append((episode, document))
     return found

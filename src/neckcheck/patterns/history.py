@@ -78,9 +78,4 @@ class DiaryHistory:
         return min(weeks, MAX_WEEKS)
 
 
-def weeks_with_symptoms(spans: list[tuple[datetime, datetime]], *, at: datetime) -> int:
-    """Consecutive 7-day windows ending at ``at`` that each overlap some ``(start, end)`` span."""
-    return DiaryHistory(list(spans)).weeks_at(at)
-
-
-__all__ = ["DiaryHistory", "weeks_with_symptoms"]
+__all__ = ["DiaryHistory"]

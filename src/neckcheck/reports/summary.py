@@ -84,7 +84,7 @@ def build_report(
     }
     raised: dict[str, list[date]] = {}
     for episode in episodes:
-        for flag in assessments[episode.id].red_flags:
+        for flag in assessments[episode.id].matched_rules:
             raised.setdefault(flag.id, []).append(episode.started_at.date())
     rules = {rule.id: rule for rule in kb.rules}
     matched = sorted(

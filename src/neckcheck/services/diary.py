@@ -541,7 +541,7 @@ class Diary:
         start, end = period.bounds()
         episodes = self.episodes(period, newest_first=False)
         # Diary-only answers, kept per diary version (the course depends on the clock).
-        triggers, remedies = repo.kept(
+        triggers, remedies = repo.cached(
             self.session,
             self.patient_id,
             ("statistics", start, end),

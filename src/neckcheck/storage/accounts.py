@@ -345,10 +345,6 @@ def revoke_access(*, session: Session, patient_id: int, clinician_id: int, now: 
     session.flush()
 
 
-def shared_patients(*, session: Session, clinician_id: int) -> list[int]:
-    return sorted({s.patient_id for s in _active_shares(session, clinician_id=clinician_id)})
-
-
 def has_share(*, session: Session, clinician_id: int, patient_id: int) -> bool:
     """Whether the patient has shared their diary with the clinician and not revoked it."""
     return bool(_active_shares(session, patient_id=patient_id, clinician_id=clinician_id))

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -216,10 +216,6 @@ def head_revision() -> str:
     return str(script.get_current_head())
 
 
-def table_names(engine: Engine) -> list[str]:
-    return sorted(inspect(engine).get_table_names())
-
-
 def backup_sqlite(url: str, target: Path) -> int:
     """Copy a SQLite database to ``target`` with SQLite's online backup; returns its pages.
 
@@ -286,9 +282,11 @@ def open_database(
                 "run `neckcheck db upgrade` as the database's owner"
             ) from exc
     from neckcheck.storage.accounts import keep_refused_accesses
+    from neckcheck.storage.repo import forget_versions_at_transaction_end
 
     # Sessions share one DiaryCache: answers kept per diary version, across requests.
     cache = DiaryCache(max_bytes=cache_bytes)
     sessions = sessionmaker(engine, expire_on_commit=False, info={"diary_cache": cache})
     keep_refused_accesses(sessions)
+    forget_versions_at_transaction_end(sessions)
     return Database(engine, sessions)

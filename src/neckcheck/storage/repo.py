@@ -18,12 +18,12 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from neckcheck.domain import (
     Activity,
@@ -323,11 +323,37 @@ def _diary_changed(session: Session, patient_id: int) -> None:
     number, not a count, so that a version seen inside a transaction that then rolled back
     is never the version of other contents later. What was kept for an older version (the
     dashboard's status, the diary cache) no longer applies."""
+    version = secrets.randbits(62)
     session.execute(
-        update(PatientRow)
-        .where(PatientRow.id == patient_id)
-        .values(diary_version=secrets.randbits(62))
+        update(PatientRow).where(PatientRow.id == patient_id).values(diary_version=version)
     )
+    session.info.setdefault(_VERSIONS, {})[patient_id] = version
+
+
+# session.info: each diary's version as read (or set) in the session's transaction, so that a
+# request that reads a diary's cached parts reads its version once.
+_VERSIONS = "neckcheck_diary_versions"
+
+
+def diary_version(session: Session, patient_id: int) -> int | None:
+    """The diary's version (None: no such diary), read once per transaction."""
+    versions: dict[int, int | None] = session.info.setdefault(_VERSIONS, {})
+    if patient_id not in versions:
+        versions[patient_id] = session.scalar(
+            select(PatientRow.diary_version).where(PatientRow.id == patient_id)
+        )
+    return versions[patient_id]
+
+
+def forget_versions_at_transaction_end(sessions: sessionmaker[Session]) -> None:
+    """Versions are read again in each transaction (a savepoint's included): another
+    process may change a diary between two, and one rolled back may have set a version the
+    database no longer has."""
+
+    def forget(session: Session, _transaction: object) -> None:
+        session.info.pop(_VERSIONS, None)
+
+    event.listen(sessions, "after_transaction_end", forget)
 
 
 def _row(session: Session, patient_id: int, episode_id: int) -> EpisodeRow:
@@ -374,7 +400,7 @@ def list_episodes(
         return tuple(_to_episode(row) for row in session.scalars(query))
 
     if keep:
-        every = kept(
+        every = cached(
             session,
             patient_id,
             ("episodes",),
@@ -395,7 +421,7 @@ def _started(episode: Episode) -> datetime:
     return episode.started_at
 
 
-def kept(
+def cached(
     session: Session,
     patient_id: int,
     key: tuple[Hashable, ...],
@@ -411,7 +437,7 @@ def kept(
     cache: DiaryCache | None = session.info.get("diary_cache")
     if cache is None:
         return load()
-    version = session.scalar(select(PatientRow.diary_version).where(PatientRow.id == patient_id))
+    version = diary_version(session, patient_id)
     if version is None:
         return load()
     full_key = (key[0], patient_id, version, *key[1:])
@@ -456,7 +482,7 @@ def diary_history(*, session: Session, patient_id: int) -> DiaryHistory:
         ).all()
         return DiaryHistory([(start, end) for start, end in spans])
 
-    return kept(session, patient_id, ("history",), load)
+    return cached(session, patient_id, ("history",), load)
 
 
 def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
@@ -499,7 +525,7 @@ def pain_free_days(
         query = select(PainFreeDayRow.day).where(PainFreeDayRow.patient_id == patient_id)
         return tuple(session.scalars(query.order_by(PainFreeDayRow.day)))
 
-    every = kept(session, patient_id, ("pain_free_days",), load)
+    every = cached(session, patient_id, ("pain_free_days",), load)
     low = 0 if first is None else bisect_left(every, first)
     high = len(every) if last is None else bisect_right(every, last)
     return list(every[low:high])

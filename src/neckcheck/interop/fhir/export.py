@@ -415,7 +415,7 @@ class _Builder:
                 "code": {"coding": [codes.coding("rule", flag.id, self.rules[flag.id].title)]},
                 "valueCodeableConcept": {"coding": [self.level_coding(flag.level)]},
             }
-            for flag in assessment.red_flags
+            for flag in assessment.matched_rules
         ]
         components.append(
             {
