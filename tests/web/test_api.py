@@ -31,7 +31,9 @@ def test_episode_crud(client: TestClient) -> None:
     assert client.delete(f"/api/v1/episodes/{episode_id}").status_code == 204
     missing = client.get(f"/api/v1/episodes/{episode_id}")
     assert missing.status_code == 404
-    assert missing.json() == {"detail": f"episode {episode_id} not found"}
+    assert missing.json() == {
+        "detail": [{"field": "", "message": f"episode {episode_id} not found"}]
+    }
 
 
 def test_list_filters_by_day(client: TestClient) -> None:
@@ -202,3 +204,29 @@ def test_openapi_is_published(client: TestClient) -> None:
         "/api/v1/episodes/{episode_id}/assessment",
     } <= set(schema["paths"])
     assert "/log" not in schema["paths"]
+
+
+def test_every_refusal_has_the_one_error_body(client: TestClient) -> None:
+    """Whatever refuses a request (the request guard, validation, a service, the router),
+    the JSON API answers with the same body: a list of problems, each with its field."""
+    from neckcheck.web.app import MAX_BODY
+    from neckcheck.web.errors import ErrorBody
+
+    JSON = {"content-type": "application/json"}  # noqa: N806
+
+    episode = _create(client)
+    cases = [
+        (422, client.post("/api/v1/episodes", content=b"{not json", headers=JSON)),
+        (403, client.post("/api/v1/episodes", json={}, headers={"Origin": "https://evil.test"})),
+        (404, client.get("/api/v1/episodes/999999")),
+        (404, client.get("/api/v1/no-such-thing")),
+        (405, client.put(f"/api/v1/episodes/{episode['id']}", json={})),
+        (413, client.post("/api/v1/episodes", content=b"x" * (MAX_BODY + 1))),
+        (422, client.post("/api/v1/episodes", json={"intensity": 11})),
+        (422, client.get("/api/v1/episodes/0")),
+    ]
+    for status, response in cases:
+        assert response.status_code == status, (status, response.text)
+        body = ErrorBody.model_validate(response.json())
+        assert all(problem.message for problem in body.detail), response.text
+    assert client.put(f"/api/v1/episodes/{episode['id']}", json={}).headers["allow"]

@@ -43,7 +43,9 @@ def test_a_check_in_is_recorded_listed_scored_and_deleted(client: TestClient) ->
     assert client.get("/api/v1/checkins").json() == []
     missing = client.delete(f"/api/v1/checkins/{made['id']}")
     assert missing.status_code == 404
-    assert missing.json() == {"detail": f"check-in {made['id']} not found"}
+    assert missing.json() == {
+        "detail": [{"field": "", "message": f"check-in {made['id']} not found"}]
+    }
 
 
 def test_a_check_in_sent_again_adds_nothing(client: TestClient) -> None:

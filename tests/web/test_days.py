@@ -281,7 +281,9 @@ def test_pain_free_days_through_the_api(client: TestClient) -> None:
     assert client.delete("/api/v1/pain-free-days/2026-06-29").status_code == 204
     gone = client.delete("/api/v1/pain-free-days/2026-06-29")
     assert gone.status_code == 404
-    assert gone.json() == {"detail": "no pain-free day is recorded on 2026-06-29"}
+    assert gone.json() == {
+        "detail": [{"field": "", "message": "no pain-free day is recorded on 2026-06-29"}]
+    }
 
 
 def test_it_stopped_through_the_api(client: TestClient) -> None:

@@ -49,7 +49,11 @@ def test_a_key_whose_episode_was_deleted_creates_nothing(client: TestClient) -> 
     assert client.delete(f"/api/v1/episodes/{first['id']}").status_code == 204
     late = _send(client)
     assert late.status_code == 404
-    assert late.json() == {"detail": "the episode first sent with this key has been deleted"}
+    assert late.json() == {
+        "detail": [
+            {"field": "", "message": "the episode first sent with this key has been deleted"}
+        ]
+    }
     assert client.get("/api/v1/episodes").json() == []
 
 

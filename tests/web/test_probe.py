@@ -24,7 +24,9 @@ START = (NOW - timedelta(days=1)).isoformat()
 
 
 def _detail(response: object) -> str:
-    return str(response.json()["detail"])  # type: ignore[attr-defined]
+    """The messages of a JSON error, one line each."""
+    problems = response.json()["detail"]  # type: ignore[attr-defined]
+    return "\n".join(problem["message"] for problem in problems)
 
 
 @pytest.mark.parametrize(

@@ -236,7 +236,9 @@ def test_assess_answers_sixty_a_minute_then_429(client: TestClient) -> None:
     assert codes == [200] * limit
     held = client.post("/api/v1/assess", json=DOCUMENT)
     assert held.status_code == 429
-    assert held.json()["detail"] == "Too many attempts from here. Wait 1 minute and try again."
+    assert held.json()["detail"] == [
+        {"field": "", "message": "Too many attempts from here. Wait 1 minute and try again."}
+    ]
     assert client.get("/api/v1/episodes").status_code == 200  # the rest of the API answers
 
 

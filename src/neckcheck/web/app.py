@@ -20,10 +20,12 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 import anyio
 import jinja2
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from neckcheck import __version__, charts, text
@@ -44,6 +46,7 @@ from neckcheck.storage.db import open_database
 from neckcheck.web import forms
 from neckcheck.web.assets import asset_url, static_files
 from neckcheck.web.deps import CSRF_COOKIE, in_process, new_csrf_token
+from neckcheck.web.errors import error_response
 from neckcheck.web.logs import redact
 from neckcheck.web.routes import account, api, clinic, outcomes, pages, phone, reminders
 from neckcheck.web.server import CloseWhenDraining
@@ -114,7 +117,7 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def _refusal(path: str, status: int, message: str) -> Response:
     """A refusal made before the app sees the request, in the shape of the app's errors."""
     if path.startswith("/api/"):
-        response: Response = JSONResponse({"detail": message}, status_code=status)
+        response: Response = error_response(status, message)
     else:
         page = f"<!doctype html><title>Sorry</title><h1>Sorry</h1><p>{message}.</p>"
         response = HTMLResponse(page, status_code=status)
@@ -201,10 +204,6 @@ class _RequestGuard:
             except UnicodeDecodeError:
                 return body, _refusal(path, 400, "the form was not sent as UTF-8 text")
         return body, None
-
-
-def _problems_json(exc: InputError) -> list[dict[str, str]]:
-    return [problem.as_dict() for problem in exc.problems]
 
 
 # How many requests the app works on at once; the rest wait their turn without holding a
@@ -387,8 +386,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             if len(loc) > 1 and loc[0] in ("body", "query", "path", "header"):
                 loc = loc[1:]  # name the field, not where it came from
             errors.append({**error, "loc": loc})
-        problems = InputError.from_error_list(errors)
-        return JSONResponse({"detail": _problems_json(problems)}, status_code=422)
+        return error_response(422, InputError.from_error_list(errors).problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Starlette's own refusals (no such route, a method a route does not take): in the
+        API's error body there, its usual answer elsewhere."""
+        if not _is_api(request):
+            return await http_exception_handler(request, exc)
+        response = error_response(exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(NeckcheckError)
     async def _neckcheck_error(request: Request, exc: NeckcheckError) -> Response:
@@ -406,8 +414,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         if isinstance(exc, NotSignedIn) and not _is_api(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         if _is_api(request):
-            detail = _problems_json(exc) if isinstance(exc, InputError) else str(exc)
-            return JSONResponse({"detail": detail}, status_code=exc.status)
+            found = exc.problems if isinstance(exc, InputError) else str(exc)
+            return error_response(exc.status, found)
         return pages.render(request, "error.html", status_code=exc.status, message=str(exc))
 
     return app

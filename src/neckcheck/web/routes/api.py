@@ -32,13 +32,20 @@ from neckcheck.web.deps import (
     WriteDiary,
     client_ip,
 )
+from neckcheck.web.errors import ErrorBody
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
+
+def _error(description: str) -> dict[str, Any]:
+    """An error answer in the OpenAPI description: every one has the body of ErrorBody."""
+    return {"model": ErrorBody, "description": description}
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The body is not JSON"},
-    404: {"description": "No such episode or check-in"},
-    422: {"description": "Invalid input; `detail` lists each field and what is wrong"},
+    400: _error("The body is not JSON"),
+    404: _error("No such episode or check-in"),
+    422: _error("Invalid input; `detail` lists each field and what is wrong"),
 }
 _DAY: dict[str, Any] = {"examples": ["2026-05-01"], "json_schema_extra": {"format": "date"}}
 # The period of a summary (course, pain-free days): ?from= and ?to=, in the person's days.
@@ -85,7 +92,7 @@ _REPLAYED: dict[int | str, dict[str, Any]] = {
         "description": f"Sent before with this `{IDEMPOTENCY_KEY}`: the episode that send "
         "created; nothing was added",
     },
-    404: {"description": f"The episode first sent with this `{IDEMPOTENCY_KEY}` was deleted"},
+    404: _error(f"The episode first sent with this `{IDEMPOTENCY_KEY}` was deleted"),
 }
 
 
@@ -143,8 +150,8 @@ def episode_assessment(episode_id: RowId, diary: ReadDiary) -> Assessment:
 
 
 _ASSESS_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not signed in (with a passphrase or a clinic account)"},
-    429: {"description": "Too many assessments this minute, from this person or address"},
+    401: _error("Not signed in (with a passphrase or a clinic account)"),
+    429: _error("Too many assessments this minute, from this person or address"),
 }
 
 
