@@ -277,3 +277,33 @@ def test_the_areas_around_the_neck_have_a_side_and_are_not_the_neck(
     assert episode.side == side
     # FHIR reports neck pain only for a mark on the neck itself (or when the person said so).
     assert ("neck_pain" in reported_findings(episode)) is neck
+
+
+def test_a_warning_is_a_level_of_seeing_a_clinician_within_days_or_sooner() -> None:
+    assert [level for level in Level if level.is_warning] == [
+        Level.emergency,
+        Level.urgent,
+        Level.soon,
+    ]
+
+
+def test_the_form_asks_no_finding_the_episodes_other_fields_give() -> None:
+    from neckcheck.domain import implied_findings
+    from neckcheck.vocab import Movement, PainQuality
+    from neckcheck.web.forms import symptom_findings
+
+    episode = Episode.model_validate(
+        {
+            "id": 1,
+            "patient_id": 1,
+            "started_at": "2026-06-30T10:00:00+00:00",
+            "intensity": 4,
+            "regions": [Region.upper_left],
+            "pain_qualities": list(PainQuality),
+            "limited_movements": [Movement.rotation_left],
+            "created_at": "2026-06-30T10:00:00+00:00",
+            "updated_at": "2026-06-30T10:00:00+00:00",
+        }
+    )
+    assert set(episode.derived_findings()) == implied_findings()
+    assert not implied_findings() & {f.id for f in symptom_findings()}

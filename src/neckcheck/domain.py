@@ -81,6 +81,22 @@ def _finding_ids() -> frozenset[str]:
     return load().finding_ids
 
 
+# The findings an episode's other fields give (see Episode.derived_findings).
+NECK_PAIN = "neck_pain"  # a pain score above 0, or a region marked
+LIMITED_MOVEMENT = "reduced_range_of_motion"  # a movement marked as limited
+
+
+def _quality_finding(quality: PainQuality) -> str:
+    return f"pain_{quality.value}"
+
+
+def implied_findings() -> frozenset[str]:
+    """Every finding an episode's other fields can give (its pain score and regions, its pain
+    qualities, its limited movements): a form never asks them as tick boxes of their own."""
+    qualities = {_quality_finding(q) for q in PainQuality} & _finding_ids()
+    return frozenset({NECK_PAIN, LIMITED_MOVEMENT, *qualities})
+
+
 def _known_finding(value: str) -> str:
     known = _finding_ids()
     if value not in known:
@@ -371,16 +387,17 @@ class _EpisodeFields(_PresentAndAbsent):
         return "centre" if self.regions else None
 
     def derived_findings(self) -> list[str]:
-        """The findings an episode implies: the ticked ones plus pain qualities and movement."""
+        """The findings an episode implies: the ticked ones plus pain qualities and movement
+        (those of :func:`implied_findings`)."""
         found = dict.fromkeys(self.findings)
         if self.intensity > 0 or self.regions:
-            found.setdefault("neck_pain")
+            found.setdefault(NECK_PAIN)
         known = _finding_ids()
         for quality in self.pain_qualities:
-            if f"pain_{quality.value}" in known:
-                found.setdefault(f"pain_{quality.value}")
+            if _quality_finding(quality) in known:
+                found.setdefault(_quality_finding(quality))
         if self.limited_movements:
-            found.setdefault("reduced_range_of_motion")
+            found.setdefault(LIMITED_MOVEMENT)
         return [finding for finding in found if finding not in self.absent]
 
     def to_findings(

@@ -28,5 +28,11 @@ class Level(StrEnum):
         """0 for the most urgent level; a smaller rank is more urgent."""
         return _LEVEL_ORDER.index(self)
 
+    @property
+    def is_warning(self) -> bool:
+        """Whether a check at this level found warning signs: see a clinician within days,
+        or sooner (History's "warning signs only" shows these)."""
+        return self.rank <= Level.soon.rank
+
 
 _LEVEL_ORDER = list(Level)

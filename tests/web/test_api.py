@@ -212,11 +212,11 @@ def test_every_refusal_has_the_one_error_body(client: TestClient) -> None:
     from neckcheck.web.app import MAX_BODY
     from neckcheck.web.errors import ErrorBody
 
-    JSON = {"content-type": "application/json"}  # noqa: N806
+    as_json = {"content-type": "application/json"}
 
     episode = _create(client)
     cases = [
-        (422, client.post("/api/v1/episodes", content=b"{not json", headers=JSON)),
+        (422, client.post("/api/v1/episodes", content=b"{not json", headers=as_json)),
         (403, client.post("/api/v1/episodes", json={}, headers={"Origin": "https://evil.test"})),
         (404, client.get("/api/v1/episodes/999999")),
         (404, client.get("/api/v1/no-such-thing")),

@@ -293,11 +293,15 @@ class Diary:
         """The check of a stored episode (see :func:`check`)."""
         return self._checker()(episode)
 
-    def checks(self, period: Period | None = None) -> list[tuple[Episode, Assessment]]:
+    def checks(
+        self, period: Period | None = None, *, warnings_only: bool = False
+    ) -> list[tuple[Episode, Assessment]]:
         """The episodes that started in ``period`` (all when None), newest first, each with
-        its check (as :meth:`assess` gives it), for a history that shows their levels."""
+        its check (as :meth:`assess` gives it), for a history that shows their levels; with
+        ``warnings_only``, those whose check found warning signs (:attr:`Level.is_warning`)."""
         checked = self._checker()
-        return [(episode, checked(episode)) for episode in self.episodes(period)]
+        found = [(episode, checked(episode)) for episode in self.episodes(period)]
+        return [item for item in found if item[1].level.is_warning or not warnings_only]
 
     def _checker(self) -> Callable[[Episode], Assessment]:
         """Checks stored episodes against the diary's history and profile, read once."""

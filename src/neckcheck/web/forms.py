@@ -23,20 +23,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from neckcheck.domain import Episode
+from neckcheck.domain import Episode, implied_findings
 from neckcheck.errors import FieldProblem, InputError
 from neckcheck.knowledge import load
 from neckcheck.timeparse import parse_moment, parse_zone
-
-# Findings implied by other parts of the form, so not asked as a separate tick box.
-_IMPLIED = {
-    "neck_pain",
-    "pain_dull",
-    "pain_throbbing",
-    "pain_sharp",
-    "pain_burning",
-    "reduced_range_of_motion",
-}
 
 # Where an error about an episode field is shown on the form (its form field's name).
 _FIELD_OF = {
@@ -82,12 +72,8 @@ def _screened() -> set[str]:
 def symptom_findings() -> list[Any]:
     """Spasm symptoms offered as tick boxes (ticked = present, unticked = not said): the
     article's symptoms that are not warning signs asked in the check."""
-    screened = _screened()
-    return [
-        f
-        for f in load().findings
-        if f.group == "symptom" and f.id not in _IMPLIED and f.id not in screened
-    ]
+    left_out = _screened() | implied_findings()  # asked in the check, or given by the form
+    return [f for f in load().findings if f.group == "symptom" and f.id not in left_out]
 
 
 def question_findings() -> list[Any]:

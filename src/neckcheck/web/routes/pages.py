@@ -17,7 +17,6 @@ from neckcheck import charts
 from neckcheck.domain import Episode, EpisodeCreate, EpisodeUpdate, Profile
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.knowledge import load
-from neckcheck.levels import Level
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
 from neckcheck.services.outcomes import Outcomes
@@ -408,18 +407,11 @@ def page_period(request: Request, diary: Diary) -> PeriodForm:
     )
 
 
-# History's filter: episodes whose check found warning signs (a level of "see a clinician
-# within days" or more urgent).
-WARNING_LEVELS = frozenset({Level.emergency, Level.urgent, Level.soon})
-
-
 @router.get("/history", response_class=HTMLResponse)
 def history(request: Request, diary: ReadDiary) -> HTMLResponse:
     shown = page_period(request, diary)
     signs_only = request.query_params.get("signs") == "1"
-    checked = diary.checks(shown.period)
-    if signs_only:
-        checked = [(e, result) for e, result in checked if result.level in WARNING_LEVELS]
+    checked = diary.checks(shown.period, warnings_only=signs_only)
     episodes = [episode for episode, _ in checked]
     now = diary.clock.now()
     return render(
