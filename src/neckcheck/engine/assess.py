@@ -64,31 +64,12 @@ _NONE: tuple[str, ...] = ()
 
 
 def _compile_match(cond: Condition) -> Match:
-    """Closed-world boolean: unmentioned findings and missing numbers do not match."""
-    match cond:
-        case HasFinding(finding=finding):
-            return lambda present, _scalars: finding in present
-        case AnyFinding(any_finding=ids):
-            wanted = frozenset(ids)
-            return lambda present, _scalars: not wanted.isdisjoint(present)
-        case AtLeast(at_least=count, of=ids):
-            pool = frozenset(ids)
-            return lambda present, _scalars: len(pool & present) >= count
-        case Compare(field=field, op=op, value=target):
-            compare = _OPS[op]
-
-            def _compare(_present: Present, scalars: Scalars) -> bool:
-                value = scalars.get(field)
-                return value is not None and compare(value, target)
-
-            return _compare
-        case All(all=parts):
-            matchers = tuple(_compile_match(part) for part in parts)
-            return lambda present, scalars: all(m(present, scalars) for m in matchers)
-        case Any_(any=parts):
-            matchers = tuple(_compile_match(part) for part in parts)
-            return lambda present, scalars: any(m(present, scalars) for m in matchers)
-    raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
+    """Closed-world boolean: unmentioned findings and missing numbers do not match. The same
+    compiled condition as :func:`_compile_explain`'s, read in a closed world (there is one
+    compiler of the condition language)."""
+    explain = _compile_explain(cond)
+    nothing: Present = frozenset()
+    return lambda present, scalars: explain(present, nothing, scalars, True)[0] is True
 
 
 def _holds(cond: Compare) -> Callable[[Any], bool]:
@@ -241,25 +222,6 @@ _URGENT = Level.urgent.rank
 # Inputs the diary itself knows; a person is never asked them.
 _FROM_THE_DIARY = ("history.",)
 _PER_PERSON = ("age_years",)
-
-
-_ASSESSMENT_FIELDS = frozenset(Assessment.model_fields)
-
-
-def _new_assessment(fields: dict[str, Any]) -> Assessment:
-    """``Assessment.model_construct(**fields)`` without its generic alias and default handling.
-
-    The engine builds every field itself, from values already validated when the knowledge
-    base was loaded, and Assessment has no aliases, defaults or post-init hook; so this sets
-    the same documented instance attributes that ``model_construct`` sets, in a quarter of the
-    time. ``tests/engine/test_assess.py`` checks that the result equals a validated model.
-    """
-    assessment = Assessment.__new__(Assessment)
-    object.__setattr__(assessment, "__dict__", fields)
-    object.__setattr__(assessment, "__pydantic_fields_set__", set(_ASSESSMENT_FIELDS))
-    object.__setattr__(assessment, "__pydantic_extra__", None)
-    object.__setattr__(assessment, "__pydantic_private__", None)
-    return assessment
 
 
 def _scalars_of(doc: Findings) -> Scalars:
@@ -441,16 +403,16 @@ class Engine:
             if item.applies(present, scalars, complete):
                 advice.append(item.text)
                 sources.update(item.citations)
-        return _new_assessment(
-            {
-                "level": level,
-                "matched_rules": [rule.flag for rule in matched],
-                "advice": advice,
-                "unanswered": unanswered,
-                "complete": complete,
-                "sources": sources,
-                "disclaimer": self._disclaimer,
-            }
+        # Not validated again: every value is the engine's own, made from the knowledge
+        # base validated when it was loaded.
+        return Assessment.model_construct(
+            level=level,
+            matched_rules=[rule.flag for rule in matched],
+            advice=advice,
+            unanswered=unanswered,
+            complete=complete,
+            sources=sources,
+            disclaimer=self._disclaimer,
         )
 
 
