@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from neckcheck.domain import AdviceText, Assessment, Findings, MatchedRule
-from neckcheck.knowledge.models import (
+from neckcheck.knowledge.conditions import (
     All,
     Any_,
     AnyFinding,
@@ -40,9 +40,9 @@ from neckcheck.knowledge.models import (
     Compare,
     Condition,
     HasFinding,
-    KnowledgeBase,
     finding_ids_in,
 )
+from neckcheck.knowledge.models import KnowledgeBase
 from neckcheck.levels import Level
 
 # The inputs of a condition: present ids, absent ids, and the scalar inputs by field name.

@@ -1,29 +1,86 @@
-"""Pydantic models for the knowledge files in ``knowledge/data``.
-
-Every model forbids unknown keys, so a typo in a YAML file is an error, not a silent default.
-:class:`KnowledgeBase` checks the cross-references: every source key cited exists, every
-finding named by a rule or advice item is in the catalogue, and no id appears twice.
+"""The catalogue's schemas: the knowledge files in ``knowledge/data`` (sources, findings,
+facts, rules, advice, screening, labels, measures) and :class:`KnowledgeBase`, all of them
+together. The condition language of rules and advice is :mod:`.conditions`, the schema of
+``nlp.yaml`` :mod:`.nlp_schema`, and the cross-reference checks the knowledge base runs when
+it is validated :mod:`.checks` (every source key cited exists, every finding named is in the
+catalogue, no id appears twice).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Annotated, Literal, get_args
+from functools import cached_property
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, model_validator
 
-from neckcheck import vocab
+from neckcheck.knowledge.conditions import (
+    All,
+    Any_,
+    AnyFinding,
+    AtLeast,
+    Compare,
+    Condition,
+    HasFinding,
+    NumberField,
+    finding_ids_in,
+    values_compared_in,
+)
+from neckcheck.knowledge.nlp_schema import (
+    CombineRule,
+    ContextCategory,
+    ContextRuleData,
+    DetailData,
+    NlpData,
+)
+from neckcheck.knowledge.strict import ID_PATTERN as _ID
+from neckcheck.knowledge.strict import Strict
 from neckcheck.levels import Level
 
-Id = str  # lower_snake_case ids; checked by the pattern on each model
-_ID = r"^[a-z0-9][a-z0-9_-]*$"
+# The condition language and the NLP schema are named here too, where they were first.
+__all__ = [
+    "Advice",
+    "AdviceItem",
+    "All",
+    "AnyFinding",
+    "Any_",
+    "AtLeast",
+    "AuditWords",
+    "Codes",
+    "CombineRule",
+    "Compare",
+    "Condition",
+    "ContextCategory",
+    "ContextRuleData",
+    "CourseLabels",
+    "DetailData",
+    "Diary",
+    "Fact",
+    "Finding",
+    "HasFinding",
+    "InputQuestion",
+    "KnowledgeBase",
+    "Labels",
+    "LevelText",
+    "Loinc",
+    "Measure",
+    "MeasureItem",
+    "Measures",
+    "NamedSigns",
+    "NlpData",
+    "NumberField",
+    "PersonalItems",
+    "Rule",
+    "Scale",
+    "Screening",
+    "ScreeningGroup",
+    "Source",
+    "Term",
+    "finding_ids_in",
+    "values_compared_in",
+]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Source(_Strict):
+class Source(Strict):
     key: str = Field(pattern=_ID)
     title: str = Field(min_length=1)
     authors: str | None = None
@@ -43,7 +100,7 @@ class Source(_Strict):
         return f"{author.split()[0]} {self.year}" if self.year else author
 
 
-class Codes(_Strict):
+class Codes(Strict):
     """A finding's codes in standard terminologies, each with its published title
     (``snomed_display``: the concept's preferred term; ``icd10cm_display``: the code's title
     in the ICD-10-CM tabular list). A code is given only where it means what the finding
@@ -63,7 +120,7 @@ class Codes(_Strict):
         return self
 
 
-class Finding(_Strict):
+class Finding(Strict):
     id: str = Field(pattern=_ID)
     label: str = Field(min_length=1)
     question: str = Field(min_length=1)
@@ -72,115 +129,31 @@ class Finding(_Strict):
     group: Literal["symptom", "warning", "context"]
 
 
-class Term(_Strict):
+class Term(Strict):
     id: str = Field(pattern=_ID)
     label: str = Field(min_length=1)
     synonyms: list[str] = Field(default_factory=list)
 
 
-class Diary(_Strict):
+class Diary(Strict):
     triggers: list[Term]
     remedies: list[Term]
 
 
-class Fact(_Strict):
+class Fact(Strict):
     id: str = Field(pattern=_ID)
     topic: Literal["what", "symptoms", "course", "causes", "diagnosis", "myth"]
     text: str = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
 
 
-# --- the condition language of rules and advice -------------------------------------------
-
-NumberField = Literal[
-    "intensity",
-    "duration_hours",
-    "age_years",
-    "history.episodes_last_30_days",
-    "history.weeks_with_symptoms",
-]
-
-
-class HasFinding(_Strict):
-    finding: str
-
-
-class AnyFinding(_Strict):
-    any_finding: list[str] = Field(min_length=1)
-
-
-class AtLeast(_Strict):
-    at_least: int = Field(ge=1)
-    of: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _reachable(self) -> AtLeast:
-        if self.at_least > len(self.of):
-            raise ValueError(f"at_least {self.at_least} of only {len(self.of)} findings")
-        return self
-
-
-class Compare(_Strict):
-    field: NumberField | Literal["onset"]
-    op: Literal[">=", ">", "<", "<=", "=="]
-    value: float | str
-
-    @model_validator(mode="after")
-    def _typed(self) -> Compare:
-        if self.field == "onset":
-            if self.op != "==" or self.value not in ("sudden", "gradual"):
-                raise ValueError("onset compares only with == sudden or == gradual")
-        elif not isinstance(self.value, int | float):
-            raise ValueError(f"{self.field} compares with a number")
-        return self
-
-
-class All(_Strict):
-    all: list[Condition] = Field(min_length=1)
-
-
-class Any_(_Strict):
-    any: list[Condition] = Field(min_length=1)
-
-
-Condition = HasFinding | AnyFinding | AtLeast | Compare | All | Any_
-All.model_rebuild()
-Any_.model_rebuild()
-
-
-def finding_ids_in(condition: Condition) -> Iterator[str]:
-    """Every finding id a condition names, in order."""
-    match condition:
-        case HasFinding(finding=finding):
-            yield finding
-        case AnyFinding(any_finding=ids) | AtLeast(of=ids):
-            yield from ids
-        case All(all=parts) | Any_(any=parts):
-            for part in parts:
-                yield from finding_ids_in(part)
-        case Compare():
-            pass
-
-
-def values_compared_in(condition: Condition, field: str) -> Iterator[float]:
-    """Every number a condition compares ``field`` with."""
-    match condition:
-        case Compare(field=name, value=value) if name == field and isinstance(value, int | float):
-            yield float(value)
-        case All(all=parts) | Any_(any=parts):
-            for part in parts:
-                yield from values_compared_in(part, field)
-        case _:
-            pass
-
-
-class InputQuestion(_Strict):
+class InputQuestion(Strict):
     field: NumberField | Literal["onset"]
     label: str = Field(min_length=1)
     question: str = Field(min_length=1)
 
 
-class Rule(_Strict):
+class Rule(Strict):
     id: str = Field(pattern=_ID)
     title: str = Field(min_length=1, description="A short name for reports and clinicians.")
     level: Level
@@ -189,12 +162,12 @@ class Rule(_Strict):
     message: str = Field(min_length=1)
 
 
-class LevelText(_Strict):
+class LevelText(Strict):
     title: str = Field(min_length=1)
     meaning: str = Field(min_length=1)
 
 
-class NamedSigns(_Strict):
+class NamedSigns(Strict):
     """Signs an advice text names together, and the level it tells the person they call for;
     a test checks that the rules give them that level (advice never contradicts the rules)."""
 
@@ -202,7 +175,7 @@ class NamedSigns(_Strict):
     level: Level
 
 
-class AdviceItem(_Strict):
+class AdviceItem(Strict):
     id: str = Field(pattern=_ID)
     levels: list[Level] = Field(min_length=1)
     when: Condition | None = None
@@ -225,7 +198,7 @@ class AdviceItem(_Strict):
     names: list[NamedSigns] = Field(default_factory=list)
 
 
-class Advice(_Strict):
+class Advice(Strict):
     disclaimer: str = Field(min_length=1)
     levels: dict[Level, LevelText]
     items: list[AdviceItem]
@@ -241,14 +214,14 @@ class Advice(_Strict):
         return self
 
 
-class ScreeningGroup(_Strict):
+class ScreeningGroup(Strict):
     id: str = Field(pattern=_ID)
     title: str = Field(min_length=1)
     hint: str = Field(min_length=1)
     findings: list[str] = Field(min_length=1)
 
 
-class Screening(_Strict):
+class Screening(Strict):
     """The warning signs asked about, in groups (TRIAGE.md v2, "The interview")."""
 
     groups: list[ScreeningGroup] = Field(min_length=1)
@@ -258,98 +231,12 @@ class Screening(_Strict):
         return [finding for group in self.groups for finding in group.findings]
 
 
-ContextCategory = Literal[
-    "NEGATED_EXISTENCE",
-    "RESOLVED",
-    "HISTORICAL",
-    "PAST_TIME",
-    "HYPOTHETICAL",
-    "INDICATION",
-    "POSSIBLE_EXISTENCE",
-    "FAMILY",
-    "CLAUSE",
-    "CONTRAST",
-    "PRESENT",
-    "ABILITY",
-]
-
-
-class ContextRuleData(_Strict):
-    """A ConText rule: a cue (a phrase, or a pattern in the extractor's pattern language),
-    what it says about the findings in its scope, and which way its scope runs.
-
-    CLAUSE, CONTRAST and PRESENT cues modify nothing: they end other cues' scopes (a new
-    clause, "but", "now"). ABILITY cues modify nothing either: "couldn't turn" says what
-    could not be done, and, matched over its "n't", keeps that from negating what follows."""
-
-    literal: str = Field(min_length=1)
-    category: ContextCategory
-    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL"] = "FORWARD"
-    pattern: str | None = None
-    max_scope: int | None = Field(None, ge=1, le=30)
-
-
-class CombineRule(_Strict):
-    """A finding read from two things said together: a mention of one of ``needs`` and a
-    cue of ``cues`` in the same sentence, clause or text ("headache" + "in seconds" is a
-    thunderclap headache). The new mention takes the status of the mention it builds on."""
-
-    finding: str
-    needs: list[str] = Field(min_length=1)
-    cues: list[str] = Field(min_length=1)
-    within: Literal["clause", "sentence", "text"] = "sentence"
-    replaces: bool = False  # the finding it builds on is dropped (a "fall" that is a drop attack)
-
-
-class DetailData(_Strict):
-    """Words for the rest of the form, by value id: phrases (matched as whole words,
-    case-insensitive; a phrase may hold ``\\w*`` and other simple regular expressions)."""
-
-    qualities: dict[str, list[str]]
-    triggers: dict[str, list[str]]
-    remedies: dict[str, list[str]]
-    helped: dict[Literal["none", "some", "a_lot"], list[str]]
-    not_tried: list[str]
-    people: dict[str, list[str]]
-    body_parts: dict[str, list[str]]
-
-
-class NlpData(_Strict):
-    """Vocabulary and rules for the free-text extractor (see nlp/extract.py and
-    nlp/pipeline.py for how each part is used)."""
-
-    classes: dict[str, list[str]] = Field(default_factory=dict)
-    macros: dict[str, str] = Field(default_factory=dict)
-    terms: dict[str, list[str]]
-    patterns: dict[str, list[str]] = Field(default_factory=dict)
-    denials: dict[str, list[str]] = Field(default_factory=dict)
-    denial_patterns: dict[str, list[str]] = Field(default_factory=dict)
-    pain_words: list[str] = Field(default_factory=list)
-    cues: dict[str, list[str]] = Field(default_factory=dict)
-    cue_patterns: dict[str, list[str]] = Field(default_factory=dict)
-    exclude: dict[str, list[str]] = Field(default_factory=dict)
-    combine: list[CombineRule] = Field(default_factory=list)
-    onset: dict[Literal["sudden", "gradual"], list[str]]
-    context: list[ContextRuleData]
-    clause_starters: list[str]
-    number_words: dict[str, Annotated[int, Field(ge=0, le=90)]]
-    amount_words: dict[str, Annotated[float, Field(gt=0, le=12)]] = Field(default_factory=dict)
-    norms: dict[str, str] = Field(default_factory=dict)
-    spellings: list[str] = Field(default_factory=list)
-    known_words: list[str] = Field(default_factory=list)
-    keep_words: list[str] = Field(default_factory=list)
-    implies: dict[str, list[str]] = Field(default_factory=dict)
-    history_findings: list[str] = Field(default_factory=list)
-    recent_findings: list[str] = Field(default_factory=list)
-    details: DetailData
-
-
-class CourseLabels(_Strict):
+class CourseLabels(Strict):
     classes: list[str] = Field(min_length=1)
     labels: dict[str, str]
 
 
-class AuditWords(_Strict):
+class AuditWords(Strict):
     """How the Sharing page words one action of the audit log: what someone ``done`` ("viewed
     your insights"), and what they ``tried`` to do when refused ("view your insights")."""
 
@@ -357,7 +244,7 @@ class AuditWords(_Strict):
     tried: str = Field(min_length=1)
 
 
-class Labels(_Strict):
+class Labels(Strict):
     """What people read for each value of an episode's fields and each course class; what
     clinicians read for each level; how the audit log's actions are told to the patient."""
 
@@ -383,17 +270,12 @@ class Labels(_Strict):
         return table[value]
 
 
-def _duplicates(ids: Sequence[str]) -> list[str]:
-    seen: set[str] = set()
-    return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
-
-
-class MeasureItem(_Strict):
+class MeasureItem(Strict):
     id: str = Field(pattern=_ID)
     label: str = Field(min_length=1)
 
 
-class PersonalItems(_Strict):
+class PersonalItems(Strict):
     """Items the person names (the activities of a patient-specific scale): how many."""
 
     min: int = Field(ge=1, le=10)
@@ -407,7 +289,7 @@ class PersonalItems(_Strict):
         return self
 
 
-class Scale(_Strict):
+class Scale(Strict):
     min: int = 0
     max: int = Field(gt=0, le=100)
     low: str = Field(min_length=1)  # what the lowest answer means
@@ -420,12 +302,12 @@ class Scale(_Strict):
         return self
 
 
-class Loinc(_Strict):
+class Loinc(Strict):
     code: str = Field(pattern=r"^\d{1,7}-\d$")
     display: str = Field(min_length=1)
 
 
-class Measure(_Strict):
+class Measure(Strict):
     """An outcome measure a check-in asks: its items (fixed or named by the person), the
     scale each is rated on, and the smallest change of its score (the mean of its items)
     that matters to a person, with the sources of that figure."""
@@ -457,7 +339,7 @@ class Measure(_Strict):
         return self
 
 
-class Measures(_Strict):
+class Measures(Strict):
     every_days: int = Field(ge=1, le=90)  # a check-in is due this long after the last
     measures: list[Measure] = Field(min_length=1)
 
@@ -468,7 +350,7 @@ class Measures(_Strict):
         raise KeyError(measure_id)
 
 
-class KnowledgeBase(_Strict):
+class KnowledgeBase(Strict):
     """All knowledge files together, cross-checked."""
 
     sources: list[Source]
@@ -483,164 +365,22 @@ class KnowledgeBase(_Strict):
     screening: Screening
     measures: Measures
 
-    _finding_by_id: dict[str, Finding] = PrivateAttr(default_factory=dict)
-    _source_by_key: dict[str, Source] = PrivateAttr(default_factory=dict)
-
     @model_validator(mode="after")
     def _cross_references(self) -> KnowledgeBase:
-        problems: list[str] = []
-        for name, ids in (
-            ("sources", [s.key for s in self.sources]),
-            ("findings", [f.id for f in self.findings]),
-            ("diary.triggers", [t.id for t in self.diary.triggers]),
-            ("diary.remedies", [r.id for r in self.diary.remedies]),
-            ("facts", [f.id for f in self.facts]),
-            ("rules", [r.id for r in self.rules]),
-            ("advice.items", [a.id for a in self.advice.items]),
-            ("inputs", [i.field for i in self.inputs]),
-            ("measures", [m.id for m in self.measures.measures]),
-        ):
-            problems += [f"{name}: duplicate id {dup!r}" for dup in _duplicates(ids)]
+        from neckcheck.knowledge.checks import problems_of
 
-        owner: dict[str, str] = {}
-        for finding in self.findings:
-            for synonym in finding.synonyms:
-                other = owner.setdefault(synonym.lower(), finding.id)
-                if other != finding.id:
-                    problems.append(
-                        f"findings.{finding.id}: synonym {synonym!r} also belongs to {other!r}"
-                    )
-
-        keys = {s.key for s in self.sources}
-        finding_ids = {f.id for f in self.findings}
-        cited: list[tuple[str, list[str]]] = [
-            *((f"facts.{f.id}", f.sources) for f in self.facts),
-            *((f"rules.{r.id}", r.sources) for r in self.rules),
-            *((f"advice.items.{a.id}", a.sources) for a in self.advice.items),
-            *((f"measures.{m.id}", m.sources) for m in self.measures.measures),
-        ]
-        for where, sources in cited:
-            problems += [
-                f"{where}: unknown source key {key!r}" for key in sources if key not in keys
-            ]
-        conditions = [
-            *((f"rules.{r.id}", r.when) for r in self.rules),
-            *((f"advice.items.{a.id}", a.when) for a in self.advice.items if a.when),
-            *((f"advice.items.{a.id}.unless", a.unless) for a in self.advice.items if a.unless),
-        ]
-        for where, condition in conditions:
-            problems += [
-                f"{where}: unknown finding id {fid!r}"
-                for fid in finding_ids_in(condition)
-                if fid not in finding_ids
-            ]
-        problems += [
-            f"advice.items.{a.id}.names: unknown finding id {fid!r}"
-            for a in self.advice.items
-            for signs in a.names
-            for fid in signs.findings
-            if fid not in finding_ids
-        ]
-        screened = self.screening.findings
-        problems += [
-            f"screening: unknown finding id {fid!r}" for fid in screened if fid not in finding_ids
-        ]
-        problems += [f"screening: {fid!r} is in two groups" for fid in _duplicates(screened)]
-        problems += [
-            f"screening: duplicate group id {dup!r}"
-            for dup in _duplicates([g.id for g in self.screening.groups])
-        ]
-        problems += self._nlp_problems(finding_ids)
-        asked = {i.field for i in self.inputs}
-        problems += [
-            f"inputs: no question for {name!r}"
-            for name in (*get_args(NumberField), "onset")
-            if name not in asked
-        ]
-        problems += self._label_problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+        found = problems_of(self)
+        if found:
+            raise ValueError("; ".join(found))
         return self
 
-    def _nlp_problems(self, finding_ids: set[str]) -> list[str]:
-        nlp = self.nlp
-        named = [
-            *nlp.terms,
-            *nlp.patterns,
-            *nlp.denials,
-            *nlp.denial_patterns,
-            *nlp.exclude,
-            *nlp.implies,
-            *nlp.history_findings,
-            *nlp.recent_findings,
-            *(rule.finding for rule in nlp.combine),
-        ]
-        named += [fid for implied in nlp.implies.values() for fid in implied]
-        problems = [f"nlp: unknown finding id {fid!r}" for fid in named if fid not in finding_ids]
-        cues = {*nlp.cues, *nlp.cue_patterns}
-        for rule in nlp.combine:
-            problems += [
-                f"nlp.combine.{rule.finding}: unknown cue {cue!r}"
-                for cue in rule.cues
-                if cue not in cues
-            ]
-            problems += [
-                f"nlp.combine.{rule.finding}: unknown finding id {fid!r}"
-                for fid in rule.needs
-                if fid not in finding_ids and fid not in cues
-            ]
-        triggers = {t.id for t in self.diary.triggers}
-        remedies = {r.id for r in self.diary.remedies}
-        details = nlp.details
-        problems += [
-            f"nlp.details.triggers: unknown {t!r}" for t in details.triggers if t not in triggers
-        ]
-        problems += [
-            f"nlp.details.remedies: unknown {r!r}" for r in details.remedies if r not in remedies
-        ]
-        qualities = {q.value for q in vocab.PainQuality}
-        problems += [
-            f"nlp.details.qualities: unknown {q!r}" for q in details.qualities if q not in qualities
-        ]
-        return problems
+    @cached_property
+    def _finding_by_id(self) -> dict[str, Finding]:
+        return {f.id: f for f in self.findings}
 
-    def _label_problems(self) -> list[str]:
-        problems = []
-        enums = {
-            "onset": vocab.Onset,
-            "pain_qualities": vocab.PainQuality,
-            "regions": vocab.Region,
-            "limited_movements": vocab.Movement,
-            "activities_affected": vocab.Activity,
-            "helped": vocab.Helped,
-        }
-        for name, enum in enums.items():
-            table = getattr(self.labels, name)
-            wanted = {member.value for member in enum}
-            problems += [f"labels.{name}: no label for {v!r}" for v in sorted(wanted - set(table))]
-            problems += [f"labels.{name}: unknown value {v!r}" for v in sorted(set(table) - wanted)]
-        problems += [
-            f"labels.levels: no clinical label for {level.value!r}"
-            for level in Level
-            if not self.labels.levels.get(level)
-        ]
-        rules = {rule.id for rule in self.rules}
-        course = self.labels.course
-        problems += [
-            f"labels.course.classes: {name!r} is not a rule id"
-            for name in course.classes
-            if name not in rules
-        ]
-        problems += [
-            f"labels.course.labels: no label for {name!r}"
-            for name in ("none", "isolated", *course.classes)
-            if name not in course.labels
-        ]
-        return problems
-
-    def model_post_init(self, context: object, /) -> None:
-        self._finding_by_id = {f.id: f for f in self.findings}
-        self._source_by_key = {s.key: s for s in self.sources}
+    @cached_property
+    def _source_by_key(self) -> dict[str, Source]:
+        return {s.key: s for s in self.sources}
 
     @property
     def finding_ids(self) -> frozenset[str]:
