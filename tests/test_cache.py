@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neckcheck.domain import Episode, EpisodeCreate
+from neckcheck.services.diary import diary_history
 from neckcheck.storage import repo
 from neckcheck.storage.cache import EPISODE_BYTES, DiaryCache, footprint
 from neckcheck.storage.db import Database, open_database
@@ -185,7 +186,7 @@ def test_a_diary_version_is_read_once_per_transaction_and_set_by_a_change(
     with db.session() as session:
         for _ in range(3):
             assert len(repo.list_episodes(session=session, patient_id=patient)) == 3
-            repo.diary_history(session=session, patient_id=patient)
+            diary_history(session, patient)
             repo.pain_free_days(session=session, patient_id=patient)
     assert len(reads) == 1
     with db.session() as session:  # a change sets the version it reads next

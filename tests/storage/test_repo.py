@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from neckcheck.domain import EpisodeCreate, EpisodeUpdate, Imported, Origin
 from neckcheck.errors import InputError, NotFoundError
 from neckcheck.patterns.history import DiaryHistory
+from neckcheck.services.diary import diary_history
 from neckcheck.storage import repo
 from neckcheck.storage.db import BUSY_SECONDS, Database, open_database
 from neckcheck.storage.tables import PatientRow
@@ -286,7 +287,7 @@ def test_history_counts_recent_episodes_and_weeks(db: Database, make_episode: Ma
                 data=make_episode(started_at=start, ended_at=start + timedelta(hours=2)),
                 now=NOW,
             )
-        history = repo.history_at(session=session, patient_id=patient_id, at=at)
+        history = diary_history(session, patient_id).at(at)
     # Days 0, 3, 10, 29 are within 30 days; 31 is not.
     assert history.episodes_last_30_days == 4
     # Weeks back from `at`: [0-7) has 0 and 3; [7-14) has 10; [14-21) has none -> 2 weeks.
@@ -345,5 +346,5 @@ def test_kept_lists_follow_every_change_and_forget_rolled_back_ones(
         )
     assert notes() == ["kept"]
     with db.session() as session:
-        history = repo.history_at(session=session, patient_id=patient_id, at=NOW)
+        history = diary_history(session, patient_id).at(NOW)
     assert history.episodes_last_30_days == 1

@@ -203,11 +203,12 @@ def patient_status(
     from neckcheck.engine import check
     from neckcheck.knowledge import load
     from neckcheck.patterns import course
+    from neckcheck.services.diary import diary_history
 
     recent = repo.list_episodes(
         session=session, patient_id=patient_id, start=now - RECENT, keep=False
     )
-    history = repo.diary_history(session=session, patient_id=patient_id)
+    history = diary_history(session, patient_id)
     classification = course(recent, now=now, history=history).classification
     if not recent:
         return PatientStatus(

@@ -35,6 +35,7 @@ from neckcheck.levels import Level
 
 if TYPE_CHECKING:
     from neckcheck.nlp import Mention
+    from neckcheck.patterns.history import DiaryHistory
 from neckcheck.patterns import Course, RemedyStat, TriggerStat
 from neckcheck.patterns.days import PainFree, day_span, pain_free
 from neckcheck.services.access import Action, Actor, decide
@@ -153,6 +154,17 @@ class _Pieces:
 
     def __iter__(self) -> Iterator[str]:
         return self._make()
+
+
+def diary_history(session: Session, patient_id: int) -> DiaryHistory:
+    """The diary's episodes as the triage's history inputs at any moment (see
+    :mod:`neckcheck.patterns.history`), built from the stored spans once per diary version."""
+    from neckcheck.patterns.history import DiaryHistory
+
+    def build() -> DiaryHistory:
+        return DiaryHistory(repo.episode_spans(session=session, patient_id=patient_id))
+
+    return repo.cached(session, patient_id, ("history",), build)
 
 
 class Diary:
@@ -307,7 +319,7 @@ class Diary:
         """Checks stored episodes against the diary's history and profile, read once."""
         from neckcheck.engine import check
 
-        history = repo.diary_history(session=self.session, patient_id=self.patient_id)
+        history = diary_history(self.session, self.patient_id)
         profile, now = self.profile(), self.clock.now()
         return lambda episode: check(
             episode, history=history.at(episode.started_at), profile=profile, now=now
@@ -325,9 +337,7 @@ class Diary:
 
         if episode.declined:
             return None
-        history = repo.history_at(
-            session=self.session, patient_id=self.patient_id, at=episode.started_at
-        )
+        history = diary_history(self.session, self.patient_id).at(episode.started_at)
         # Both ages a year of birth allows, as the check itself does (engine.check).
         ages = self.profile().ages(episode.started_at.date()) or (None,)
         open_: dict[str, Level] = {}
@@ -422,7 +432,7 @@ class Diary:
             now=self.clock.now(),
             first=period.first,
             last=period.last,
-            history=repo.diary_history(session=self.session, patient_id=self.patient_id),
+            history=diary_history(self.session, self.patient_id),
             today=self.today_date(),
         )
         return replace(summary, pain_free=self.pain_free(period))

@@ -16,7 +16,7 @@ import uuid
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -30,7 +30,6 @@ from neckcheck.domain import (
     Episode,
     EpisodeCreate,
     Helped,
-    History,
     Imported,
     Movement,
     Onset,
@@ -49,9 +48,6 @@ from neckcheck.storage.tables import (
     PainFreeDayRow,
     PatientRow,
 )
-
-if TYPE_CHECKING:
-    from neckcheck.patterns.history import DiaryHistory
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -469,25 +465,14 @@ def delete_episode(*, session: Session, patient_id: int, episode_id: int) -> Non
     _diary_changed(session, patient_id)
 
 
-def diary_history(*, session: Session, patient_id: int) -> DiaryHistory:
-    """The whole diary's spans, ready to answer the triage's history questions at any moment
-    (see :mod:`neckcheck.patterns.history`); kept per diary version."""
-    from neckcheck.patterns.history import DiaryHistory
-
-    def load() -> DiaryHistory:
-        spans = session.execute(
-            select(EpisodeRow.started_at, EpisodeRow.ended_at).where(
-                EpisodeRow.patient_id == patient_id
-            )
-        ).all()
-        return DiaryHistory([(start, end) for start, end in spans])
-
-    return cached(session, patient_id, ("history",), load)
-
-
-def history_at(*, session: Session, patient_id: int, at: datetime) -> History:
-    """The triage's history inputs at ``at``: counts only what began by then."""
-    return diary_history(session=session, patient_id=patient_id).at(at)
+def episode_spans(*, session: Session, patient_id: int) -> list[tuple[datetime, datetime | None]]:
+    """Every episode's (start, end), in no order; the end is None while it goes on."""
+    spans = session.execute(
+        select(EpisodeRow.started_at, EpisodeRow.ended_at).where(
+            EpisodeRow.patient_id == patient_id
+        )
+    ).all()
+    return [(start, end) for start, end in spans]
 
 
 def patient_created(*, session: Session, patient_id: int) -> datetime:
