@@ -333,16 +333,17 @@ class Diary:
         then the screening groups in order, then the follow-ups of partly met rules.
         """
         from neckcheck.engine import engine_for
+        from neckcheck.engine.episode import documents
         from neckcheck.knowledge import load
 
         if episode.declined:
             return None
         history = diary_history(self.session, self.patient_id).at(episode.started_at)
-        # Both ages a year of birth allows, as the check itself does (engine.check).
-        ages = self.profile().ages(episode.started_at.date()) or (None,)
+        # The questions of each age a year of birth allows, as the check itself weighs them.
         open_: dict[str, Level] = {}
-        for age in ages:
-            document = episode.to_findings(now=self.clock.now(), history=history, age_years=age)
+        for document in documents(
+            episode, history=history, profile=self.profile(), now=self.clock.now()
+        ):
             for name, level in engine_for().questions(document):
                 if level.rank <= Level.urgent.rank and name not in ("intensity", "duration_hours"):
                     open_.setdefault(name, level)
