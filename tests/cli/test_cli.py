@@ -508,3 +508,12 @@ def test_no_spasm_is_refused_on_a_day_with_a_spasm(diary: str) -> None:
     assert "so it was not a pain-free day" in refused.output
     bad = run("no-spasm", "--date", "yesterday")
     assert (bad.exit_code, bad.output) == (2, "Error: --date: must be a date such as 2026-05-01\n")
+
+
+def test_the_flags_help_lists_every_value_of_each_vocabulary() -> None:
+    from neckcheck.vocab import Activity, Movement, PainQuality, Region
+
+    shown = " ".join(runner.invoke(app, ["log", "--help"]).output.split())
+    for enum in (Region, Movement, PainQuality, Activity):
+        for member in enum:
+            assert member.value in shown, member

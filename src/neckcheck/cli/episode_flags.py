@@ -17,13 +17,21 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from neckcheck.errors import FieldProblem, InputError
+from neckcheck.vocab import Activity, Helped, Movement, Onset, PainQuality, Region
 
 _WHEN = "now, HH:MM (today) or 2026-05-01T08:30[+02:00]"
+
+
+def _values(enum: type[StrEnum], between: str = ", ") -> str:
+    """Every value a flag takes, from the vocabulary itself (so the help lists them all)."""
+    return between.join(member.value for member in enum)
+
 
 # field name -> (parameter name, option type with its flag and help).
 FLAGS: dict[str, tuple[str, Any]] = {
@@ -40,7 +48,10 @@ FLAGS: dict[str, tuple[str, Any]] = {
             ),
         ],
     ),
-    "onset": ("onset", Annotated[str | None, typer.Option("--onset", help="sudden or gradual.")]),
+    "onset": (
+        "onset",
+        Annotated[str | None, typer.Option("--onset", help=f"{_values(Onset, ' or ')}.")],
+    ),
     "intensity": (
         "intensity",
         Annotated[
@@ -56,7 +67,7 @@ FLAGS: dict[str, tuple[str, Any]] = {
             list[str] | None,
             typer.Option(
                 "--quality",
-                help="Pain quality: constant, throbbing, dull, sharp, burning. Repeatable.",
+                help=f"Pain quality: {_values(PainQuality)}. Repeatable.",
             ),
         ],
     ),
@@ -66,8 +77,7 @@ FLAGS: dict[str, tuple[str, Any]] = {
             list[str] | None,
             typer.Option(
                 "--region",
-                help="Where it hurts: upper_left, upper_centre, upper_right, lower_left, "
-                "lower_centre, lower_right, shoulder_left, shoulder_right. Repeatable.",
+                help=f"Where it hurts: {_values(Region)}. Repeatable.",
             ),
         ],
     ),
@@ -77,8 +87,7 @@ FLAGS: dict[str, tuple[str, Any]] = {
             list[str] | None,
             typer.Option(
                 "--limited",
-                help="Limited movement: flexion, extension, rotation_left, rotation_right, "
-                "side_bending_left, side_bending_right. Repeatable.",
+                help=f"Limited movement: {_values(Movement)}. Repeatable.",
             ),
         ],
     ),
@@ -120,8 +129,8 @@ FLAGS: dict[str, tuple[str, Any]] = {
             typer.Option(
                 "--remedy",
                 "-r",
-                help="A remedy tried and how it helped, e.g. heat=some (none, some, a_lot). "
-                "Repeatable.",
+                help="A remedy tried and how it helped, e.g. heat=some "
+                f"({_values(Helped)}). Repeatable.",
             ),
         ],
     ),
@@ -131,8 +140,7 @@ FLAGS: dict[str, tuple[str, Any]] = {
             list[str] | None,
             typer.Option(
                 "--affects",
-                help="Activity affected: driving, concentrating, carrying, sleep, work. "
-                "Repeatable.",
+                help=f"Activity affected: {_values(Activity)}. Repeatable.",
             ),
         ],
     ),
