@@ -48,6 +48,7 @@ from neckcheck.web.assets import asset_url, static_files
 from neckcheck.web.deps import CSRF_COOKIE, in_process, new_csrf_token
 from neckcheck.web.errors import error_response
 from neckcheck.web.logs import redact
+from neckcheck.web.paths import path_for, template_path_for
 from neckcheck.web.routes import account, api, clinic, outcomes, pages, phone, reminders
 from neckcheck.web.server import CloseWhenDraining
 
@@ -75,6 +76,7 @@ def _templates() -> Jinja2Templates:
         kb=kb,
         version=__version__,
         asset_url=asset_url,
+        path_for=template_path_for,
         forms=forms,
         count=text.count,
         explain=explain,
@@ -412,7 +414,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
                 reason=exc.reason,
             )
         if isinstance(exc, NotSignedIn) and not _is_api(request):
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            where = f"{path_for(request, 'login_form')}?next={quote(request.url.path)}"
+            return RedirectResponse(where, status_code=303)
         if _is_api(request):
             found = exc.problems if isinstance(exc, InputError) else str(exc)
             return error_response(exc.status, found)

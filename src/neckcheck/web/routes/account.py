@@ -35,6 +35,7 @@ from neckcheck.web.deps import (
     browser_csrf,
     client_ip,
 )
+from neckcheck.web.paths import path_for
 from neckcheck.web.routes.clinic import signed_in
 from neckcheck.web.routes.pages import render
 
@@ -84,7 +85,7 @@ def _link_page(
         status_code=status_code,
         link=form,
         form=state,
-        action=f"/{purpose}/{token}",
+        action=path_for(request, purpose, token=token),  # the route that takes the link
     )
 
 
@@ -131,7 +132,7 @@ def join_form(request: Request, token: str, people: AccountsDep) -> HTMLResponse
     return _link_page(request, people, token, "join")
 
 
-@router.post("/join/{token}", response_class=HTMLResponse)
+@router.post("/join/{token}", response_class=HTMLResponse, name="join")
 def join(
     request: Request,
     token: str,
@@ -151,7 +152,7 @@ def reset_form(request: Request, token: str, people: AccountsDep) -> HTMLRespons
     return _link_page(request, people, token, "reset")
 
 
-@router.post("/reset/{token}", response_class=HTMLResponse)
+@router.post("/reset/{token}", response_class=HTMLResponse, name="reset")
 def reset(
     request: Request,
     token: str,

@@ -31,6 +31,7 @@ from neckcheck.web.deps import (
     passphrase_of,
     shared_diary,
 )
+from neckcheck.web.paths import path_for
 from neckcheck.web.routes.outcomes import ACTIVITY_FIELDS, activity_errors, activity_names
 from neckcheck.web.routes.pages import (
     insights_page,
@@ -202,13 +203,13 @@ def invite(request: Request, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> 
     return _sharing_page(request, clinic, actor, code=clinic.invite(actor))
 
 
-@router.post("/sharing/withdraw/{invitation_id}")
+@router.post("/sharing/withdraw/{invitation_id}", name="sharing_withdraw")
 def withdraw(invitation_id: RowId, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
     clinic.withdraw(actor, invitation_id)
     return RedirectResponse("/sharing", status_code=303)
 
 
-@router.post("/sharing/revoke/{clinician_id}")
+@router.post("/sharing/revoke/{clinician_id}", name="sharing_revoke")
 def revoke(clinician_id: RowId, clinic: ClinicDep, actor: ActorDep, _: CsrfDep) -> Response:
     clinic.revoke(actor, clinician_id)
     return RedirectResponse("/sharing", status_code=303)
@@ -265,7 +266,7 @@ def redeem(
         return _dashboard(request, clinic, actor, error=exc.problems[0].message, status_code=422)
     except TooManyAttempts as exc:
         return _dashboard(request, clinic, actor, error=str(exc), status_code=429)
-    return RedirectResponse(f"/clinician/patients/{patient_id}", status_code=303)
+    return RedirectResponse(path_for(request, "patient", patient_id=patient_id), status_code=303)
 
 
 @router.post("/clinician/invite", response_class=HTMLResponse)
@@ -301,7 +302,7 @@ SharedReport = Annotated[Diary, Depends(shared_diary(Action.report))]
 SharedActivities = Annotated[Diary, Depends(shared_diary(Action.activities))]
 
 
-@router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)
+@router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse, name="patient")
 def patient_view(request: Request, patient_id: RowId, diary: SharedRead) -> HTMLResponse:
     """A shared diary for its clinician: course, chart, and each episode with its level and a
     link to it, over the period asked for (6 months by default)."""
@@ -372,7 +373,8 @@ async def patient_activities_submit(
     except InputError as exc:
         form = forms.FormState(values=values, errors=activity_errors(exc))
         return _activities_page(request, patient_id, diary, form=form, status_code=422)
-    return RedirectResponse(f"/clinician/patients/{patient_id}#outcomes-h", status_code=303)
+    patient = path_for(request, "patient", patient_id=patient_id)
+    return RedirectResponse(f"{patient}#outcomes-h", status_code=303)
 
 
 @router.get("/clinician/patients/{patient_id}/episodes/{episode_id}", response_class=HTMLResponse)
@@ -394,14 +396,13 @@ def patient_episode(
 
 @router.get("/clinician/patients/{patient_id}/insights", response_class=HTMLResponse)
 def patient_insights(request: Request, patient_id: RowId, diary: SharedInsights) -> HTMLResponse:
-    path = f"/clinician/patients/{patient_id}"
     return insights_page(
         request,
         diary,
-        base=f"{path}/insights",
-        report=f"{path}/report.pdf",
+        base=path_for(request, "patient_insights", patient_id=patient_id),
+        report=path_for(request, "patient_report", patient_id=patient_id),
         heading=diary.name(),
-        back=path,
+        back=path_for(request, "patient", patient_id=patient_id),
     )
 
 

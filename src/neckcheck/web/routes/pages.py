@@ -23,6 +23,7 @@ from neckcheck.services.outcomes import Outcomes
 from neckcheck.timeparse import Period, parse_day
 from neckcheck.web import forms
 from neckcheck.web.deps import CsrfDep, InsightsDiary, ReadDiary, RowId, WriteDiary, own_diary
+from neckcheck.web.paths import path_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -119,7 +120,7 @@ async def start_timer(request: Request, diary: WriteDiary, _: CsrfDep) -> Respon
         episode = diary.log(data)
     except InputError as exc:
         return _home(request, diary, status_code=422, errors=forms.errors_by_field(exc))
-    return _see_other(f"/episodes/{episode.id}/check")
+    return _see_other(path_for(request, "episode_check", episode_id=episode.id))
 
 
 def _form_page(
@@ -175,7 +176,7 @@ async def log_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Respons
     # and the moment Save was pressed, for a form kept on the phone and sent later.
     key = str(values.get("idempotency_key", "")).strip() or None
     if key is not None and (earlier := diary.sent_with(key)) is not None:
-        return _see_other(f"/episodes/{earlier.id}/check")
+        return _see_other(path_for(request, "episode_check", episode_id=earlier.id))
     now = forms.saved_moment(values, now=diary.clock.now())
     try:
         born = _birth_year(values)
@@ -190,7 +191,7 @@ async def log_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Respons
         return _form_page(
             request, state, diary, action="/log", title="Log a spasm", status_code=422
         )
-    return _see_other(f"/episodes/{episode.id}/check")
+    return _see_other(path_for(request, "episode_check", episode_id=episode.id))
 
 
 def _unsure(diary: Diary, episode: Episode) -> tuple[dict[str, list[Any]], list[str]]:
@@ -200,7 +201,7 @@ def _unsure(diary: Diary, episode: Episode) -> tuple[dict[str, list[Any]], list[
     return mentions, diary.unsure(mentions)
 
 
-@router.get("/episodes/{episode_id}/check", response_class=HTMLResponse)
+@router.get("/episodes/{episode_id}/check", response_class=HTMLResponse, name="episode_check")
 def check_page(request: Request, episode_id: RowId, diary: WriteDiary) -> Response:
     """The interview: the next group of questions that could make this episode urgent or an
     emergency, until none is left; then the result."""
@@ -208,7 +209,7 @@ def check_page(request: Request, episode_id: RowId, diary: WriteDiary) -> Respon
     mentions, unsure = _unsure(diary, episode)
     step = diary.next_step(episode, unsure)
     if step is None:
-        return _see_other(f"/episodes/{episode_id}")
+        return _see_other(path_for(request, "episode", episode_id=episode_id))
     return render(
         request,
         "check.html",
@@ -219,7 +220,7 @@ def check_page(request: Request, episode_id: RowId, diary: WriteDiary) -> Respon
     )
 
 
-@router.post("/episodes/{episode_id}/check")
+@router.post("/episodes/{episode_id}/check", name="episode_check_submit")
 async def check_submit(
     request: Request, episode_id: RowId, diary: WriteDiary, _: CsrfDep
 ) -> Response:
@@ -227,11 +228,11 @@ async def check_submit(
     episode = diary.episode(episode_id)
     if form.get("decline"):
         diary.decline(episode_id)
-        return _see_other(f"/episodes/{episode_id}")
+        return _see_other(path_for(request, "episode", episode_id=episode_id))
     _mentions, unsure = _unsure(diary, episode)
     step = diary.next_step(episode, unsure)
     if step is None:
-        return _see_other(f"/episodes/{episode_id}")
+        return _see_other(path_for(request, "episode", episode_id=episode_id))
     answers: dict[str, bool | int | str] = {}
     if form.get("none"):  # "None of these": every warning sign of this step answered no
         answers = dict.fromkeys(
@@ -249,9 +250,10 @@ async def check_submit(
             elif raw in ("yes", "no"):
                 answers[name] = raw == "yes"
     if not answers:
-        return _see_other(f"/episodes/{episode_id}/check?error=answer")
+        check = path_for(request, "episode_check", episode_id=episode_id)
+        return _see_other(f"{check}?error=answer")
     diary.answer(episode_id, answers)
-    return _see_other(f"/episodes/{episode_id}/check")
+    return _see_other(path_for(request, "episode_check", episode_id=episode_id))
 
 
 @router.post("/log/describe", response_class=HTMLResponse)
@@ -293,7 +295,7 @@ def _region(accept_language: str) -> str | None:
         return None
 
 
-@router.get("/episodes/{episode_id}", response_class=HTMLResponse)
+@router.get("/episodes/{episode_id}", response_class=HTMLResponse, name="episode")
 def episode_page(request: Request, episode_id: RowId, diary: ReadDiary) -> HTMLResponse:
     episode = diary.episode(episode_id)
     result = diary.assess(episode)
@@ -314,24 +316,24 @@ def episode_page(request: Request, episode_id: RowId, diary: ReadDiary) -> HTMLR
     )
 
 
-@router.post("/episodes/{episode_id}/end")
-def end_episode(episode_id: RowId, diary: WriteDiary, _: CsrfDep) -> Response:
+@router.post("/episodes/{episode_id}/end", name="episode_end")  # the API has end_episode
+def end_episode(request: Request, episode_id: RowId, diary: WriteDiary, _: CsrfDep) -> Response:
     diary.end(episode_id)
-    return _see_other(f"/?stopped={episode_id}")
+    return _see_other(f"{path_for(request, 'home')}?stopped={episode_id}")
 
 
-@router.get("/episodes/{episode_id}/edit", response_class=HTMLResponse)
+@router.get("/episodes/{episode_id}/edit", response_class=HTMLResponse, name="episode_edit")
 def edit_form(request: Request, episode_id: RowId, diary: WriteDiary) -> HTMLResponse:
     return _form_page(
         request,
         forms.from_episode(diary.episode(episode_id)),
         diary,
-        action=f"/episodes/{episode_id}/edit",
+        action=path_for(request, "episode_edit_submit", episode_id=episode_id),
         title="Edit episode",
     )
 
 
-@router.post("/episodes/{episode_id}/edit", response_class=HTMLResponse)
+@router.post("/episodes/{episode_id}/edit", response_class=HTMLResponse, name="episode_edit_submit")
 async def edit_submit(
     request: Request, episode_id: RowId, diary: WriteDiary, _: CsrfDep
 ) -> Response:
@@ -348,19 +350,19 @@ async def edit_submit(
             request,
             state,
             diary,
-            action=f"/episodes/{episode_id}/edit",
+            action=path_for(request, "episode_edit_submit", episode_id=episode_id),
             title="Edit episode",
             status_code=422,
         )
-    return _see_other(f"/episodes/{episode_id}")
+    return _see_other(path_for(request, "episode", episode_id=episode_id))
 
 
-@router.get("/episodes/{episode_id}/delete", response_class=HTMLResponse)
+@router.get("/episodes/{episode_id}/delete", response_class=HTMLResponse, name="episode_delete")
 def delete_confirm(request: Request, episode_id: RowId, diary: WriteDiary) -> HTMLResponse:
     return render(request, "delete.html", episode=diary.episode(episode_id))
 
 
-@router.post("/episodes/{episode_id}/delete")
+@router.post("/episodes/{episode_id}/delete", name="episode_delete_submit")
 def delete_submit(episode_id: RowId, diary: WriteDiary, _: CsrfDep) -> Response:
     diary.delete(episode_id)
     return _see_other("/history")
@@ -494,7 +496,7 @@ def report_pdf(request: Request, diary: ReportDiary) -> Response:
     )
 
 
-@router.get("/export/{kind}")
+@router.get("/export/{kind}", name="export")
 def export(request: Request, kind: str, diary: ExportDiary) -> Response:
     """The diary as a download; with ``from``/``to``, the episodes of that period (as the
     Insights page beside the links shows), else all of them."""
