@@ -233,6 +233,7 @@ def _no_overlap(findings: list[str], absent: list[str]) -> None:
 MAX_EPISODES_30_DAYS = 1000
 MAX_WEEKS = 5200
 MAX_DURATION_HOURS = 100_000
+MAX_AGE_YEARS = 125
 
 
 class History(BaseModel):
@@ -281,7 +282,7 @@ class Findings(_PresentAndAbsent):
         None,
         description="How long the current episode has lasted, in hours.",
     )
-    age_years: Annotated[int, Field(ge=0, le=125), _NUMBER] | None = Field(
+    age_years: Annotated[int, Field(ge=0, le=MAX_AGE_YEARS), _NUMBER] | None = Field(
         None, description="Age in whole years."
     )
     history: History | None = None

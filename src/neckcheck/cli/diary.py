@@ -133,20 +133,17 @@ def _payload_from_text(
 
 
 def _ask(diary: Diary, episode_id: int) -> None:
-    """The check's questions in the terminal, as on the pages: first the warning signs the
-    person's own words left unsure (with those words), then the warning signs in groups
-    ("none of these" in one key), then what a partly met rule still needs."""
+    """The check's questions in the terminal, as on the pages (both are the interview of
+    :mod:`neckcheck.services.interview`): first the warning signs the person's own words
+    left unsure (with those words), then the warning signs in groups ("none of these" in one
+    key), then what a partly met rule still needs."""
     from neckcheck.knowledge import load
+    from neckcheck.services.interview import Interview
 
     kb = load()
-    mentions = diary.mentions(diary.episode(episode_id))
-    unsure = diary.unsure(mentions)
-    while True:
-        episode = diary.episode(episode_id)
-        step = diary.next_step(episode, unsure)
-        if step is None:
-            return
-        answers: dict[str, bool | int | str] = {}
+    interview = Interview(diary, episode_id)
+    step = interview.step()
+    while step is not None:
         if step.kind == "group" and step.group is not None:
             typer.echo(f"\n{step.group.title}? ({step.number} of {step.groups})")
             typer.echo(f"  {step.group.hint}")
@@ -157,26 +154,28 @@ def _ask(diary: Diary, episode_id: int) -> None:
                 ["n", "y", "s"],
             )
             if choice == "s":
-                diary.decline(episode_id)
+                interview.decline()
                 return
             if choice == "n":
-                answers = dict.fromkeys(step.questions, False)
-        if not answers:
-            typer.echo("")
-            for name in step.questions:
-                if name == "age_years":
-                    answers[name] = typer.prompt(
-                        "How old is the person with the neck pain?", type=int
-                    )
-                elif name == "onset":
-                    answers[name] = _choose(
-                        kb.question("onset") + " (sudden/gradual)", ["sudden", "gradual"]
-                    )
-                else:
-                    for mention in mentions.get(name, []):
-                        typer.echo(f"  You wrote: “{mention.text}”")
-                    answers[name] = typer.confirm(kb.question(name))
-        diary.answer(episode_id, answers)
+                step = interview.answer({}, none_of_these=True)
+                continue
+        typer.echo("")
+        raw: dict[str, str] = {}
+        for name in step.questions:
+            if name == "age_years":
+                raw[name] = str(typer.prompt("How old is the person with the neck pain?", type=int))
+            elif name == "onset":
+                raw[name] = _choose(
+                    kb.question("onset") + " (sudden/gradual)", ["sudden", "gradual"]
+                )
+            else:
+                for mention in interview.mentions().get(name, []):
+                    typer.echo(f"  You wrote: “{mention.text}”")
+                raw[name] = "yes" if typer.confirm(kb.question(name)) else "no"
+        try:
+            step = interview.answer(raw)
+        except InputError:
+            typer.echo("That is not an answer to these questions; they are asked again.")
 
 
 def _choose(question: str, options: list[str]) -> str:

@@ -19,6 +19,7 @@ from neckcheck.errors import InputError, NotFoundError
 from neckcheck.knowledge import load
 from neckcheck.services.access import Action
 from neckcheck.services.diary import Diary
+from neckcheck.services.interview import Interview
 from neckcheck.services.outcomes import Outcomes
 from neckcheck.timeparse import Period, parse_day
 from neckcheck.web import forms
@@ -194,28 +195,20 @@ async def log_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Respons
     return _see_other(path_for(request, "episode_check", episode_id=episode.id))
 
 
-def _unsure(diary: Diary, episode: Episode) -> tuple[dict[str, list[Any]], list[str]]:
-    """The person's words about each finding, and the warning signs they left unsure (a
-    hedge, or "stiff neck" with a fever or headache: asked first)."""
-    mentions = diary.mentions(episode)
-    return mentions, diary.unsure(mentions)
-
-
 @router.get("/episodes/{episode_id}/check", response_class=HTMLResponse, name="episode_check")
 def check_page(request: Request, episode_id: RowId, diary: WriteDiary) -> Response:
     """The interview: the next group of questions that could make this episode urgent or an
     emergency, until none is left; then the result."""
-    episode = diary.episode(episode_id)
-    mentions, unsure = _unsure(diary, episode)
-    step = diary.next_step(episode, unsure)
+    interview = Interview(diary, episode_id)
+    step = interview.step()
     if step is None:
         return _see_other(path_for(request, "episode", episode_id=episode_id))
     return render(
         request,
         "check.html",
-        episode=episode,
+        episode=interview.episode(),
         step=step,
-        mentions=mentions,
+        mentions=interview.mentions(),
         error=request.query_params.get("error", ""),
     )
 
@@ -224,35 +217,22 @@ def check_page(request: Request, episode_id: RowId, diary: WriteDiary) -> Respon
 async def check_submit(
     request: Request, episode_id: RowId, diary: WriteDiary, _: CsrfDep
 ) -> Response:
+    """One step's answers (``answer_<question>``: yes or no, the onset, an age), "None of
+    these" or "Skip the rest", read by the interview; then the next step."""
     form = await request.form()
-    episode = diary.episode(episode_id)
+    interview = Interview(diary, episode_id)
     if form.get("decline"):
-        diary.decline(episode_id)
+        interview.decline()
         return _see_other(path_for(request, "episode", episode_id=episode_id))
-    _mentions, unsure = _unsure(diary, episode)
-    step = diary.next_step(episode, unsure)
+    step = interview.step()
     if step is None:
         return _see_other(path_for(request, "episode", episode_id=episode_id))
-    answers: dict[str, bool | int | str] = {}
-    if form.get("none"):  # "None of these": every warning sign of this step answered no
-        answers = dict.fromkeys(
-            (name for name in step.questions if name not in ("onset", "age_years")), False
-        )
-    else:
-        for name in step.questions:
-            raw = str(form.get(f"answer_{name}", "")).strip()
-            if name == "onset":
-                if raw in ("sudden", "gradual"):
-                    answers[name] = raw
-            elif name == "age_years":
-                if raw.isdigit() and int(raw) <= 125:
-                    answers[name] = int(raw)
-            elif raw in ("yes", "no"):
-                answers[name] = raw == "yes"
-    if not answers:
+    raw = {name: form.get(f"answer_{name}", "") for name in step.questions}
+    try:
+        interview.answer(raw, none_of_these=bool(form.get("none")))
+    except InputError:
         check = path_for(request, "episode_check", episode_id=episode_id)
         return _see_other(f"{check}?error=answer")
-    diary.answer(episode_id, answers)
     return _see_other(path_for(request, "episode_check", episode_id=episode_id))
 
 
