@@ -150,27 +150,25 @@ def _is_check_in(resource: dict[str, Any]) -> bool:
     return _answers_to(resource, codes.CHECK_IN_URL)
 
 
-def _is_check_in_score(resource: dict[str, Any]) -> bool:
-    """Whether an Observation is the score of one of neckcheck's measures (a check-in's)."""
+def _codes(resource: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Each (system, code) of a resource's ``code``, read before it is validated."""
     code = resource.get("code")
     codings = code.get("coding") if isinstance(code, dict) else None
-    return isinstance(codings, list) and any(
-        isinstance(c, dict)
-        and c.get("system") == codes.CODE_SYSTEM
-        and str(c.get("code")).startswith("measure.")
-        for c in codings
+    for coding in codings if isinstance(codings, list) else []:
+        if isinstance(coding, dict):
+            yield str(coding.get("system")), str(coding.get("code"))
+
+
+def _is_check_in_score(resource: dict[str, Any]) -> bool:
+    """Whether an Observation is the score of one of neckcheck's measures (a check-in's)."""
+    return any(
+        system == codes.CODE_SYSTEM and code.startswith("measure.")
+        for system, code in _codes(resource)
     )
 
 
 def _is_pain_score(resource: dict[str, Any]) -> bool:
-    code = resource.get("code")
-    codings = code.get("coding") if isinstance(code, dict) else None
-    return isinstance(codings, list) and any(
-        isinstance(c, dict)
-        and c.get("system") == codes.LOINC
-        and c.get("code") == codes.PAIN_SEVERITY
-        for c in codings
-    )
+    return (codes.LOINC, codes.PAIN_SEVERITY) in set(_codes(resource))
 
 
 def _uri(value: str | None) -> bool:
