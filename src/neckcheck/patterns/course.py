@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from neckcheck.domain import MAX_DURATION_HOURS, AdviceText, Episode, Findings
+from neckcheck.domain import MAX_DURATION_HOURS, AdviceText, Episode, Findings, History
 from neckcheck.patterns.days import PainFree, day_span, pain_free
 from neckcheck.patterns.history import MONTH, WEEK, DiaryHistory
 from neckcheck.text import count
@@ -129,15 +129,19 @@ def _matches(
 
     classes = knowledge.labels.course.classes
     found: dict[str, list[tuple[Episode, Findings]]] = {name: [] for name in classes}
+    # A document is its duration and history alone: a diary's episodes share a few dozen, so
+    # each is assessed once (a daily diary of 5 years has 1,825 episodes).
+    matched: dict[tuple[float, History], list[str]] = {}
     for episode in ordered:
-        document = Findings(
-            findings=[],
-            duration_hours=min(round(episode.duration_hours(now), 2), MAX_DURATION_HOURS),
-            history=diary.at(episode.started_at),
-        )
-        for flag in assess(document, knowledge).matched_rules:
-            if flag.id in found:
-                found[flag.id].append((episode, document))
+        history = diary.at(episode.started_at)
+        hours = min(round(episode.duration_hours(now), 2), MAX_DURATION_HOURS)
+        document = Findings(findings=[], duration_hours=hours, history=history)
+        key = (hours, history)  # a History is frozen, so hashable
+        if key not in matched:
+            matched[key] = [flag.id for flag in assess(document, knowledge).matched_rules]
+        for rule in matched[key]:
+            if rule in found:
+                found[rule].append((episode, document))
     return found
 
 
@@ -221,6 +225,7 @@ def course(
     pain_free_days: Iterable[date] = (),
     since: date | None = None,
     today: date | None = None,
+    counted: PainFree | None = None,
 ) -> Course:
     """Summarise ``episodes`` (those of the period) over ``[first, last]`` (default: the first
     episode to ``now``). ``history`` is the whole diary's (default: these episodes alone), so
@@ -228,7 +233,9 @@ def course(
 
     ``pain_free_days`` are the days the person recorded as pain-free; ``since`` is the day
     the diary began (default: its first episode or record given here), from which days with
-    nothing logged are estimated pain-free; ``today`` is the person's (default ``now``'s)."""
+    nothing logged are estimated pain-free; ``today`` is the person's (default ``now``'s).
+    ``counted``: the period's pain-free days as the caller counted them (a diary counts them
+    with what it holds beyond ``episodes``), instead of counting them from these."""
     if knowledge is None:
         from neckcheck.knowledge import load
 
@@ -269,14 +276,12 @@ def course(
         longest_hours=max(hours) if hours else None,
         intensities=[(e.started_at, e.intensity) for e in ordered],
         symptom_days=symptom_days,
-        pain_free=pain_free(
-            ordered,
-            recorded,
-            first=first,
-            last=last,
-            today=today,
-            now=now,
-            since=since,
+        pain_free=(
+            counted
+            if counted is not None
+            else pain_free(
+                ordered, recorded, first=first, last=last, today=today, now=now, since=since
+            )
         ),
         streak_days=streak,
         classification=classification,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from neckcheck.domain import Assessment, Episode, Profile
@@ -94,9 +94,7 @@ def build_report(
         ),
         key=lambda f: (f.level.rank, -len(f.dates), f.rule),
     )
-    summary = course(episodes, now=now, first=first, last=last, history=history)
-    if pain_free is not None:
-        summary = replace(summary, pain_free=pain_free)
+    summary = course(episodes, now=now, first=first, last=last, history=history, counted=pain_free)
     classes = kb.labels.course.classes
     counts = Counter(f for e in episodes for f in e.derived_findings())
     labels = {f.id: f.label for f in kb.findings}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
@@ -428,15 +428,15 @@ class Diary:
         from neckcheck.patterns import course
 
         episodes = self.episodes(period, newest_first=False) if episodes is None else episodes
-        summary = course(
+        return course(
             episodes,
             now=self.clock.now(),
             first=period.first,
             last=period.last,
             history=diary_history(self.session, self.patient_id),
             today=self.today_date(),
+            counted=self.pain_free(period),
         )
-        return replace(summary, pain_free=self.pain_free(period))
 
     # --- pain-free days ---------------------------------------------------------------------
 
