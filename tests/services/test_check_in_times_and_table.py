@@ -87,3 +87,25 @@ def test_an_activity_that_looks_like_a_formula_is_plain_text_in_the_table(
     )
     assert "psfs: =HYPERLINK(1)" in header
     assert next(csv.reader(io.StringIO(text)))[3] == "psfs: =HYPERLINK(1)"
+
+
+def test_an_export_of_a_period_carries_the_check_ins_made_in_it(session: Session) -> None:
+    import json
+
+    from neckcheck.timeparse import Period
+
+    outcomes = _outcomes(session)
+    for days in (40, 10):
+        outcomes.check_in({"nprs": {"pain": "5"}}, at=NOW - timedelta(days=days))
+    diary = Diary(session, outcomes.diary.patient_id, outcomes.diary.clock, action=Action.export)
+    month = Period((NOW - timedelta(days=30)).date(), NOW.date(), outcomes.diary.zone)
+    document = json.loads(diary.export("json", period=month).body)
+    assert [c["at"][:10] for c in document["check_ins"]] == ["2026-06-20"]
+    assert len(json.loads(diary.export("json").body)["check_ins"]) == 2
+    bundle = json.loads(diary.export("fhir", period=month).body)
+    answered = [
+        e["resource"]["authored"][:10]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert answered == ["2026-06-20"]

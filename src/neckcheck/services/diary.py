@@ -592,8 +592,9 @@ class Diary:
     ) -> Export:
         """The diary as JSON (lossless, importable), CSV or a FHIR Bundle: by default a
         transaction a FHIR server takes as it is, or a ``collection``. With a ``period``, only
-        the episodes that started in it (the file's name says which days). ``checkins`` is
-        the weekly check-ins as CSV, every one of them (its count is of check-ins)."""
+        the episodes that started in it and the check-ins made in it (the file's name says
+        which days). ``checkins`` is the weekly check-ins as CSV, every one of them (its count
+        is of check-ins)."""
         self._may(Action.export)
         from neckcheck.interop import plain
         from neckcheck.services.outcomes import Outcomes, export_records
@@ -616,7 +617,7 @@ class Diary:
         if kind == "json":
             everything = Period(EARLIEST_DAY, self.today_date(), self.zone)
             free_days = self.pain_free_days(period or everything)
-            activities, check_ins = export_records(Outcomes(self))
+            activities, check_ins = export_records(Outcomes(self), period)
             chunks = [
                 plain.export_json(
                     episodes,
@@ -629,22 +630,24 @@ class Diary:
         elif kind == "csv":
             chunks = [plain.export_csv(episodes)]
         else:
-            chunks = self._fhir(episodes, fhir_bundle)
+            chunks = self._fhir(episodes, fhir_bundle, period)
         days = f"-{period.first}-to-{period.last}" if period is not None else ""
         filename = f"neckcheck-diary{days}.{_EXPORT_SUFFIX[kind]}"
         return Export(chunks, _EXPORT_TYPES[kind], filename, len(episodes))
 
-    def _fhir(self, episodes: list[Episode], kind: FhirBundle) -> Iterable[str]:
-        """The FHIR Bundle of ``episodes`` (oldest first) and of every check-in, made and
-        validated an episode at a time as it is read; everything it needs from the database is
-        read now."""
+    def _fhir(
+        self, episodes: list[Episode], kind: FhirBundle, period: Period | None = None
+    ) -> Iterable[str]:
+        """The FHIR Bundle of ``episodes`` (oldest first) and of the check-ins of ``period``
+        (all when None), made and validated an episode at a time as it is read; everything it
+        needs from the database is read now."""
         from neckcheck.interop import fhir
         from neckcheck.services.outcomes import Outcomes
         from neckcheck.storage.repo import LOCAL_PATIENT_NAME
 
         origins = repo.episode_origins(session=self.session, patient_id=self.patient_id)
         outcomes = Outcomes(self)
-        check_ins = outcomes.check_ins()
+        check_ins = outcomes.check_ins(period)
         activity_names = outcomes.activity_names()
         name = self.name()
         checked = self._checker()

@@ -27,7 +27,7 @@ from neckcheck.services.access import Action
 from neckcheck.services.diary import CLOCK_SKEW, Diary
 from neckcheck.storage import outcomes as store
 from neckcheck.storage.outcomes import Activity
-from neckcheck.timeparse import EARLIEST_DAY
+from neckcheck.timeparse import EARLIEST_DAY, Period
 
 __all__ = ["Activity", "Line", "Outcomes", "export_records", "import_records", "points"]
 
@@ -217,8 +217,14 @@ class Outcomes:
             answers=answers,
         )
 
-    def check_ins(self) -> list[CheckIn]:
-        return store.check_ins(session=self.diary.session, patient_id=self.diary.patient_id)
+    def check_ins(self, period: Period | None = None) -> list[CheckIn]:
+        """Every check-in, oldest first; with ``period``, those made on its days (the
+        person's)."""
+        made = store.check_ins(session=self.diary.session, patient_id=self.diary.patient_id)
+        if period is None:
+            return made
+        zone = self.diary.zone
+        return [c for c in made if period.first <= c.at.astimezone(zone).date() <= period.last]
 
     def held(self, at: datetime) -> CheckIn | None:
         """The check-in recorded at the moment ``at``, if there is one."""
@@ -332,8 +338,11 @@ class Outcomes:
         return f"{head} ({sign}{points(abs(raw))}) since {since}: {verdict}; {mcid}{extra}"
 
 
-def export_records(outcomes: Outcomes) -> tuple[list[ActivityRecord], list[CheckInRecord]]:
-    """Every activity (removed ones too) and check-in, as a JSON export holds them."""
+def export_records(
+    outcomes: Outcomes, period: Period | None = None
+) -> tuple[list[ActivityRecord], list[CheckInRecord]]:
+    """Every activity (removed ones too) and check-in (of ``period``, when given), as a JSON
+    export holds them."""
     every = store.activities(
         session=outcomes.diary.session, patient_id=outcomes.diary.patient_id, current=False
     )
@@ -349,7 +358,7 @@ def export_records(outcomes: Outcomes) -> tuple[list[ActivityRecord], list[Check
     ]
     check_ins = [
         CheckInRecord(at=c.at, answers={m: dict(items) for m, items in c.answers.items()})
-        for c in outcomes.check_ins()
+        for c in outcomes.check_ins(period)
     ]
     return activities, check_ins
 
