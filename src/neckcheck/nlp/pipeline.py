@@ -566,8 +566,9 @@ def _register_context() -> None:
             return doc
 
 
-def _tokenizer_for_real_writing(nlp: Any, normaliser: Normaliser) -> None:
-    """Two changes to spaCy's English tokenizer, made once:
+def _english_for_real_writing(normaliser: Normaliser) -> Any:
+    """spaCy's blank English with two changes to its tokenizer, made in its defaults so that
+    its 4,000 special cases are loaded once (setting a tokenizer's rules loads them again):
 
     * a dash that ends a word is split from it ("he bent down- then it clicked"), as people
       type dashes between clauses without the space before;
@@ -576,17 +577,26 @@ def _tokenizer_for_real_writing(nlp: Any, normaliser: Normaliser) -> None:
       normalised to its lemma "can", so "couldn't breathe" must match "can not breathe".
     """
     from spacy.attrs import NORM
-    from spacy.util import compile_suffix_regex
+    from spacy.lang.en import English as SpacyEnglish
 
-    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Za-z])-+"]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
-    rules = {}
-    for text, pieces in nlp.tokenizer.rules.items():
-        rules[text] = [
+    rules = {
+        text: [
             {**piece, NORM: normaliser.word(str(piece[NORM]).lower())} if NORM in piece else piece
             for piece in pieces
         ]
-    nlp.tokenizer.rules = rules
+        for text, pieces in SpacyEnglish.Defaults.tokenizer_exceptions.items()
+    }
+
+    defaults = type(
+        "Defaults",
+        (SpacyEnglish.Defaults,),
+        {
+            "tokenizer_exceptions": rules,
+            "suffixes": [*(SpacyEnglish.Defaults.suffixes or []), r"(?<=[A-Za-z])-+"],
+        },
+    )
+    language = type("RealWriting", (SpacyEnglish,), {"lang": "en", "Defaults": defaults})
+    return language()
 
 
 @dataclass(frozen=True)
@@ -629,8 +639,6 @@ def build(kb: KnowledgeBase) -> Pipeline:
     from loguru import logger
 
     logger.disable("PyRuSH")  # medspaCy's own sentence splitter logs at debug level; unused
-    import spacy
-
     _import_medspacy()
     from medspacy.context import ConText, ConTextRule  # noqa: F401 (registers the factory)
     from medspacy.target_matcher import TargetMatcher, TargetRule  # noqa: F401
@@ -651,8 +659,7 @@ def build(kb: KnowledgeBase) -> Pipeline:
         keep=set(data.keep_words),
     )
 
-    nlp = spacy.blank("en")
-    _tokenizer_for_real_writing(nlp, normaliser)
+    nlp = _english_for_real_writing(normaliser)
     starters = frozenset(normaliser.word(w) for w in data.clause_starters)
 
     @Language.component("neckcheck_normaliser")
