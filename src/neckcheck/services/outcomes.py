@@ -228,7 +228,9 @@ class Outcomes:
 
     def held(self, at: datetime) -> CheckIn | None:
         """The check-in recorded at the moment ``at``, if there is one."""
-        return next((c for c in self.check_ins() if c.at == at), None)
+        return store.check_in_at(
+            session=self.diary.session, patient_id=self.diary.patient_id, at=at
+        )
 
     def delete_check_in(self, check_in_id: int) -> None:
         self.diary._may(Action.write)

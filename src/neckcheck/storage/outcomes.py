@@ -76,6 +76,13 @@ def check_ins(*, session: Session, patient_id: int) -> list[CheckIn]:
     return [CheckIn(row.id, row.at, row.answers) for row in session.scalars(query)]
 
 
+def check_in_at(*, session: Session, patient_id: int, at: datetime) -> CheckIn | None:
+    """The patient's check-in made at the moment ``at``, if there is one."""
+    query = select(CheckInRow).where(CheckInRow.patient_id == patient_id, CheckInRow.at == at)
+    row = session.scalars(query.order_by(CheckInRow.id).limit(1)).first()
+    return CheckIn(row.id, row.at, row.answers) if row is not None else None
+
+
 def last_check_in_at(*, session: Session, patient_id: int) -> datetime | None:
     query = select(func.max(CheckInRow.at)).where(CheckInRow.patient_id == patient_id)
     moment: datetime | None = session.scalar(query)

@@ -32,7 +32,12 @@ from neckcheck.web.deps import (
     shared_diary,
 )
 from neckcheck.web.paths import path_for
-from neckcheck.web.routes.outcomes import ACTIVITY_FIELDS, activity_errors, activity_names
+from neckcheck.web.routes.outcomes import (
+    ACTIVITY_FIELDS,
+    activities_form,
+    activity_errors,
+    activity_names,
+)
 from neckcheck.web.routes.pages import (
     insights_page,
     page_period,
@@ -336,9 +341,7 @@ def _activities_page(
     outcomes = Outcomes(diary)
     activities = outcomes.activities()
     if form is None:
-        form = forms.FormState(
-            values=dict(zip(ACTIVITY_FIELDS, [a.name for a in activities], strict=False))
-        )
+        form = activities_form([a.name for a in activities])
     return render(
         request,
         "clinician_activities.html",

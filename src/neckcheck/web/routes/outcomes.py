@@ -44,7 +44,7 @@ def _page(
     naming = naming or (personal is not None and not activities)
     if form is None and naming:
         names = [a.name for a in activities] or outcomes.suggestions()[:3]
-        form = forms.FormState(values=dict(zip(ACTIVITY_FIELDS, names, strict=False)))
+        form = activities_form(names)
     questions = _questions(outcomes)
     labels = {"activities": "Your activities", "form": "Check-in"}
     for question in questions:
@@ -87,6 +87,11 @@ async def check_in_submit(request: Request, diary: WriteDiary, _: CsrfDep) -> Re
         form = forms.FormState(values=values, errors=forms.errors_by_field(exc))
         return _page(request, outcomes, form=form, status_code=422)
     return RedirectResponse("/check-in?saved=1", status_code=303)
+
+
+def activities_form(names: list[str]) -> forms.FormState:
+    """A naming form filled in with ``names``, one a field in order."""
+    return forms.FormState(values=dict(zip(ACTIVITY_FIELDS, names, strict=False)))
 
 
 def activity_names(values: dict[str, Any]) -> list[str]:
