@@ -385,11 +385,9 @@ def test_unanswered_questions_are_named_by_code_a_whole_group_at_once(tmp_path: 
     write_diary(tmp_path / "a.db", [{**SAMPLE[0], "findings": [], "absent": [chest.findings[0]]}])
     bundle = export(tmp_path / "a.db")
     [triage] = [o for o in resources(bundle, "Observation") if "triage-result" in codes_of(o)]
-    asked = [
-        c["valueCodeableConcept"]["coding"][0]["code"]
-        for c in triage["component"]
-        if codes_of(c) == ["triage-unanswered"]
-    ]
+    # One component, its value the codes separated by single spaces, most urgent first.
+    [unanswered] = [c for c in triage["component"] if codes_of(c) == ["triage-unanswered"]]
+    asked = unanswered["valueString"].split(" ")
     assert "screening.injury" in asked
     assert not any(f"finding.{f}" in asked for f in injury.findings)
     assert "screening.chest_breathing" not in asked
@@ -398,6 +396,7 @@ def test_unanswered_questions_are_named_by_code_a_whole_group_at_once(tmp_path: 
     # The group stands for its findings: expanded, the list is the assessment's own.
     [published] = resources(bundle, "CodeSystem")
     concept = _concepts_by_code(published["concept"])
+    assert all(code in concept for code in asked)  # no empty code from a double space
     members = {
         code: [p["valueCode"] for p in concept[code]["property"] if p["code"] == "finding"]
         for code in asked
@@ -419,9 +418,72 @@ def test_each_episode_has_one_triage_result_and_an_unfinished_check_says_so(
     assert levels[1:3] == ["level.emergency", "level.emergency"]
     plain = results[0]
     complete = next(c for c in plain["component"] if codes_of(c) == ["triage-complete"])
-    unanswered = [c for c in plain["component"] if codes_of(c) == ["triage-unanswered"]]
-    assert complete["valueBoolean"] is False and unanswered
-    assert all("valueCodeableConcept" in c for c in unanswered)
+    [unanswered] = [c for c in plain["component"] if codes_of(c) == ["triage-unanswered"]]
+    assert complete["valueBoolean"] is False and unanswered["valueString"]
+    assert set(unanswered) == {"code", "valueString"}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_what_the_code_system_says_no_episode_repeats(tmp_path: Path) -> None:
+    """The size budget's structure: each rule's message, each level's meaning, each source's
+    citation and the disclaimer are said once, in the CodeSystem, and an episode's resources
+    name them by code; a triage result has a component per matched rule and two more at
+    most, however many questions are open."""
+    write_diary(tmp_path / "a.db", SAMPLE + every_field())
+    write_check_ins(tmp_path / "a.db")
+    bundle = export(tmp_path / "a.db")
+    kb = load()
+    said_once = [
+        *(rule.message for rule in kb.rules),
+        *(kb.advice.levels[level].meaning for level in kb.advice.levels),
+        *(source.citation() for source in kb.sources),
+        " ".join(kb.advice.disclaimer.split()),
+    ]
+    [published] = resources(bundle, "CodeSystem")
+    in_code_system = _strings(published)
+    assert all(any(text in s for s in in_code_system) for text in said_once)
+    canonical = ("CodeSystem", "Questionnaire")
+    per_episode = [
+        s for r in resources(bundle) if r["resourceType"] not in canonical for s in _strings(r)
+    ]
+    assert not [s for s in per_episode for text in said_once if text in s]
+    assert not [s for s in per_episode if "not a diagnosis" in s]
+    results = [o for o in resources(bundle, "Observation") if "triage-result" in codes_of(o)]
+    assert len(results) == len(SAMPLE) + 2
+    for result in results:
+        kinds = [codes_of(c)[0].partition(".")[0] for c in result["component"]]
+        assert kinds.count("triage-complete") == 1
+        assert kinds.count("triage-unanswered") <= 1
+        assert set(kinds) <= {"rule", "triage-complete", "triage-unanswered"}
+        assert "note" not in result and "text" not in result["valueCodeableConcept"]
+
+
+def test_a_year_of_the_demo_diary_is_at_most_10_kb_per_episode(tmp_path: Path) -> None:
+    """The budget bench/fhir.py measures, on the same diary (``neckcheck demo``'s year, seed
+    7): the whole Bundle, the CodeSystem and Questionnaire included, as a client gets it."""
+    from neckcheck.demo import demo_episodes
+
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    db = open_database(new_sqlite(tmp_path / "demo.db"))
+    with db.session() as session:
+        patient = local_diary(session, FixedClock(now)).patient_id
+        items = demo_episodes(years=1, seed=7, until=now)
+        count = repo.add_episodes(session=session, patient_id=patient, items=items, now=now)
+    with db.session() as session:
+        exported = local_diary(session, FixedClock(now)).export("fhir")
+        size = sum(len(chunk.encode()) for chunk in exported.chunks)
+    db.close()
+    assert count > 100
+    assert size / count <= 10 * 1024, f"{size / count / 1024:.2f} KB per episode"
 
 
 def test_response_items_follow_the_questionnaire_order(tmp_path: Path) -> None:
@@ -479,8 +541,17 @@ def test_every_neckcheck_code_is_in_the_published_code_system(tmp_path: Path) ->
         "measure.nprs",
         "measure.psfs",
     }
-    for coding in used:  # a coding by code alone (an unanswered question) has no display
-        assert defined[coding["code"]] == coding.get("display", defined[coding["code"]]), coding
+    for coding in used:  # each with its display: none is by code alone
+        assert defined[coding["code"]] == coding["display"], coding
+    # The unanswered questions are codes in a string: each is defined there too.
+    named = [
+        code
+        for r in resources(bundle, "Observation")
+        for c in r.get("component", [])
+        if codes_of(c) == ["triage-unanswered"]
+        for code in c["valueString"].split(" ")
+    ]
+    assert named and set(named) <= set(defined)
 
 
 # --- export, then import ---------------------------------------------------------------------

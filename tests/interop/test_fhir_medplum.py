@@ -101,6 +101,7 @@ def test_the_export_posts_whole_twice_without_duplicates_and_searches_back(
             ("Observation", f"{PAIN}&date=ge2026-06-01&_count=1000"),
             ("Observation", f"{PAIN}&date=lt2026-06-01"),
             ("Observation", f"derived-from={responses[1]}&_count=1000"),
+            ("Observation", f"component-code={CODES}|triage-unanswered&_count=1000"),
         ],
     )
     first, second = result.posts
@@ -126,6 +127,7 @@ def test_the_export_posts_whole_twice_without_duplicates_and_searches_back(
         since_june,
         before_june,
         derived,
+        open_questions,
     ) = result.searches[len(counts) :]
     assert final.total == len(SAMPLE)
     assert sorted(o["valueQuantity"]["value"] for o in final.resources) == sorted(
@@ -142,6 +144,16 @@ def test_the_export_posts_whole_twice_without_duplicates_and_searches_back(
     assert derived.total == 7
     triage = next(o for o in derived.resources if "triage-result" in codes_of(o, CODES))
     assert triage["valueCodeableConcept"]["coding"][0]["code"] == "level.emergency"
+    # The triage results with questions still open: one component each says which.
+    unfinished = [
+        o["identifier"]
+        for o in resources(bundle, "Observation")
+        if any(codes_of(c) == ["triage-unanswered"] for c in o.get("component", []))
+    ]
+    assert 0 < len(unfinished) < len(SAMPLE)  # the search tells them apart
+    assert sorted(o["identifier"][0]["value"] for o in open_questions.resources) == sorted(
+        i[0]["value"] for i in unfinished
+    )
     report(
         "fhir-medplum-post",
         f"FHIR transaction of {len(SAMPLE)} episodes: {len(bundle['entry'])} entries, all 201 "

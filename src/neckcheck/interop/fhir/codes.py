@@ -88,6 +88,7 @@ TRIAGE_METHOD = "triage-rules-v3"
 TRIAGE_METHOD_DISPLAY = "neckcheck triage rules, version 3"
 TRIAGE_COMPLETE = "triage-complete"
 TRIAGE_UNANSWERED = "triage-unanswered"
+TRIAGE_UNANSWERED_DISPLAY = "Questions still unanswered"
 
 
 def coding(kind: str | None, code: str, display: str) -> dict[str, str]:
@@ -97,11 +98,6 @@ def coding(kind: str | None, code: str, display: str) -> dict[str, str]:
         "code": f"{kind}.{code}" if kind else code,
         "display": display,
     }
-
-
-def code_only(kind: str | None, code: str) -> dict[str, str]:
-    """A coding in neckcheck's CodeSystem without its display (the CodeSystem has it)."""
-    return {"system": CODE_SYSTEM, "code": f"{kind}.{code}" if kind else code}
 
 
 def finding_concept(kb: KnowledgeBase, finding_id: str) -> dict[str, Any]:
@@ -330,9 +326,12 @@ def _concepts(kb: KnowledgeBase) -> list[dict[str, Any]]:
         },
         {
             "code": TRIAGE_UNANSWERED,
-            "display": "Question still unanswered",
-            "definition": "A question whose answer could raise the level: a finding or an "
-            "input, or a screening group when every one of its findings is unanswered.",
+            "display": TRIAGE_UNANSWERED_DISPLAY,
+            "definition": "The questions whose answers could raise the level, most urgent "
+            "first. The value is a string of codes of this CodeSystem separated by single "
+            "spaces ('input.age_years screening.injury finding.fever'): each a finding or an "
+            "input, or a screening group when every one of its findings is unanswered (its "
+            "property 'finding' names them).",
         },
     ]
     return concepts

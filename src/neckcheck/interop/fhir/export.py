@@ -13,9 +13,9 @@ The Bundle holds neckcheck's CodeSystem and Questionnaire, the Patient, and per 
   stay in the QuestionnaireResponse), coded in SNOMED CT and ICD-10-CM where a code fits, and
   always in neckcheck's CodeSystem;
 * an Observation of the triage result: the level, each matched rule by its code, whether
-  every warning sign was asked, and what is still unanswered (a screening group by its code
-  when all of its questions are). Each rule's message, level and sources, and the
-  disclaimer, are said once, in the CodeSystem.
+  every warning sign was asked, and in one component the codes of what is still unanswered
+  (a screening group's when all of its questions are). Each rule's message, level and
+  sources, each level's meaning and the disclaimer are said once, in the CodeSystem.
 
 When the diary has weekly check-ins, the Bundle also holds the check-in Questionnaire (once)
 and per check-in:
@@ -170,11 +170,8 @@ class _Builder:
         return {"valueCoding": codes.coding(kind, code, self.displays[(kind, code)])}
 
     def level(self, level: Level) -> dict[str, Any]:
-        text = self.kb.advice.levels[level]
-        return {
-            "coding": [codes.coding("level", level.value, text.title)],
-            "text": text.meaning,
-        }
+        # By its title alone: what the level means is its definition in the CodeSystem.
+        return {"coding": [self.level_coding(level)]}
 
     # --- resources -------------------------------------------------------------------------
 
@@ -409,7 +406,9 @@ class _Builder:
     ) -> dict[str, Any]:
         """The triage result: its level, a component per matched rule (by code: the rule's
         message, level and sources are its concept in the CodeSystem), whether the check is
-        complete, and a component per question still unanswered."""
+        complete, and one component naming the questions still unanswered, their codes in a
+        string (a component per question made them a quarter of the Bundle; docs/fhir.md
+        says why a string)."""
         components: list[dict[str, Any]] = [
             {
                 "code": {"coding": [codes.coding("rule", flag.id, self.rules[flag.id].title)]},
@@ -431,11 +430,20 @@ class _Builder:
                 "valueBoolean": assessment.complete,
             }
         )
-        unanswered = {"coding": [codes.code_only(None, codes.TRIAGE_UNANSWERED)]}
-        components += [
-            {"code": unanswered, "valueCodeableConcept": {"coding": [question]}}
-            for question in self.questions(assessment.unanswered)
-        ]
+        questions = list(self.questions(assessment.unanswered))
+        if questions:
+            components.append(
+                {
+                    "code": {
+                        "coding": [
+                            codes.coding(
+                                None, codes.TRIAGE_UNANSWERED, codes.TRIAGE_UNANSWERED_DISPLAY
+                            )
+                        ]
+                    },
+                    "valueString": " ".join(questions),
+                }
+            )
         return {
             "resourceType": "Observation",
             "status": "final",
@@ -458,10 +466,10 @@ class _Builder:
     def level_coding(self, level: Level) -> dict[str, str]:
         return codes.coding("level", level.value, self.kb.advice.levels[level].title)
 
-    def questions(self, unanswered: list[str]) -> Iterator[dict[str, str]]:
-        """A coding per unanswered question, most urgent first: a screening group's when
+    def questions(self, unanswered: list[str]) -> Iterator[str]:
+        """The code of each unanswered question, most urgent first: a screening group's when
         every finding of the group is unanswered (where it first comes), else each finding
-        or input on its own. By code alone: there are dozens in an episode that was not
+        or input on its own. Codes alone: there are dozens in an episode that was not
         screened, and the CodeSystem gives each its display."""
         left = set(unanswered)
         whole = {
@@ -473,11 +481,11 @@ class _Builder:
             if group is not None:
                 if group.id not in given:
                     given.add(group.id)
-                    yield codes.code_only("screening", group.id)
+                    yield f"screening.{group.id}"
             elif name in self.kb.finding_ids:
-                yield codes.code_only("finding", name)
+                yield f"finding.{name}"
             else:
-                yield codes.code_only("input", name)
+                yield f"input.{name}"
 
 
 def _shape(value: Any) -> Any:
