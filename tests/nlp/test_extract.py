@@ -799,7 +799,9 @@ def test_cli_log_text_asks_before_saving(env_db: str) -> None:
     assert episode["intensity"] == 5
     # A pain score for a stiff neck: the neck hurts too.
     assert episode["findings"] == ["reduced_range_of_motion", "neck_pain"]
-    assert episode["absent"] == ["fever"]
+    # Free text proposes, the person decides (TRIAGE.md v2): "no fever" settles nothing, as
+    # on the Log page; the check asks it, with the person's words beside the question.
+    assert episode["absent"] == []
     assert episode["regions"] == ["upper_right", "lower_right"]
     assert episode["triggers"] == ["sleep_position"]
     assert episode["remedies"] == [{"remedy": "heat", "helped": "some"}]

@@ -14,6 +14,7 @@ from neckcheck.cli import render
 from neckcheck.cli.core import read_input, runtime, write_output
 from neckcheck.cli.episode_flags import EpisodeFlags, as_flags, episode_flags, parse_remedy
 from neckcheck.errors import FieldProblem, InputError
+from neckcheck.fields import EPISODE_FIELDS
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -37,93 +38,52 @@ def _prompt_episode(now: datetime) -> dict[str, Any]:
 
     kb = load()
     typer.echo("Log a neck spasm. Press Enter to skip anything optional.")
+    times = ("started_at", "ended_at")
+    start, end = (EPISODE_FIELDS[name] for name in times)
     payload: dict[str, Any] = {
         "started_at": parse_moment(
-            typer.prompt("When did it start? (now, HH:MM or a date-time)", default="now"),
-            now=now,
-            field="started_at",
+            typer.prompt(start.prompt, default="now"), now=now, field="started_at"
         )
     }
     if not typer.confirm("Is it still going on?", default=True):
         payload["ended_at"] = parse_moment(
-            typer.prompt("When did it stop?", default="now"), now=now, field="ended_at"
+            typer.prompt(end.prompt, default="now"), now=now, field="ended_at"
         )
-    payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)
-    onset = typer.prompt(
-        "Did it start suddenly or gradually? (sudden/gradual)", default="", show_default=False
-    )
-    if onset:
-        payload["onset"] = onset
-    lists = [
-        ("regions", "Where does it hurt? (e.g. upper_left, lower_right, shoulder_left)"),
-        ("limited_movements", "Which movements are limited? (e.g. rotation_left, flexion)"),
-        ("pain_qualities", "How does the pain feel? (constant, throbbing, dull, sharp, burning)"),
-        ("findings", "Other symptoms? (ids such as headache, dizziness; see `neckcheck findings`)"),
-        ("triggers", "Possible triggers? (" + ", ".join(t.id for t in kb.diary.triggers) + ")"),
-        (
-            "activities_affected",
-            "Activities affected? (driving, concentrating, carrying, sleep, work)",
-        ),
-    ]
-    for field, question in lists:
-        answer = _split(typer.prompt(question, default="", show_default=False))
-        if answer:
-            payload[field] = answer
-    remedies = _split(
-        typer.prompt(
-            "Remedies tried, as remedy=none|some|a_lot (e.g. heat=some)",
-            default="",
-            show_default=False,
-        )
-    )
-    if remedies:
-        payload["remedies"] = [parse_remedy(text) for text in remedies]
-    stress = typer.prompt("Stress level 0-10", default="", show_default=False)
-    if stress:
-        payload["stress"] = stress
-    notes = typer.prompt("Notes", default="", show_default=False)
-    if notes:
-        payload["notes"] = notes
+    for field in EPISODE_FIELDS.values():  # in the table's order
+        if not field.prompt or field.name in times:
+            continue
+        question = field.prompt.format(triggers=", ".join(t.id for t in kb.diary.triggers))
+        if field.name == "intensity":  # the one answer required
+            payload["intensity"] = typer.prompt(question, type=int)
+            continue
+        answer = typer.prompt(question, default="", show_default=False).strip()
+        if field.many:
+            parts = _split(answer)
+            if parts:
+                payload[field.name] = (
+                    [parse_remedy(part) for part in parts] if field.name == "remedies" else parts
+                )
+        elif answer:
+            payload[field.name] = answer
     return payload
 
 
 def _payload_from_text(
     text: str, flags: dict[str, Any], *, now: datetime, confirm: bool
 ) -> dict[str, Any]:
-    """Episode fields from free text; flags given on the command line take precedence."""
-    from datetime import timedelta
-
+    """Episode fields from free text (:func:`neckcheck.services.describe.describe`'s reading,
+    as the Log page's); flags given on the command line take precedence."""
     from neckcheck.nlp import extract
+    from neckcheck.services.describe import describe
 
     result = extract(text, now=now)
     typer.echo(render.understood(result))
-    doc = result.document
-    payload: dict[str, Any] = {
-        "findings": list(doc.findings),
-        "absent": list(doc.absent),
-        "regions": [r.value for r in result.areas],
-        "limited_movements": [m.value for m in result.limited_movements],
-        "pain_qualities": [q.value for q in result.pain_qualities],
-        "triggers": list(result.triggers),
-        # How much a remedy helped is part of the record; one the text does not say is left out.
-        "remedies": [
-            {"remedy": r.remedy, "helped": r.helped.value} for r in result.remedies if r.helped
-        ],
-        "notes": text,
-    }
-    for key in ("intensity", "onset"):
-        value = getattr(doc, key)
-        if value is not None:
-            payload[key] = getattr(value, "value", value)
-    if result.started_at is not None:
-        payload["started_at"] = result.started_at
-    elif doc.duration_hours is not None:
-        payload["started_at"] = now - timedelta(hours=doc.duration_hours)
-    if result.ongoing is False:
-        if result.ended_at is not None:
-            payload["ended_at"] = result.ended_at
-        elif doc.duration_hours is not None and result.started_at is None:
-            payload["ended_at"] = now  # started duration_hours ago, as set above
+    described = describe(result, text=text, now=now)
+    payload: dict[str, Any] = dict(described.fields)
+    if described.started_at is not None:
+        payload["started_at"] = described.started_at
+    if described.ended_at is not None:
+        payload["ended_at"] = described.ended_at
     payload.update(flags)
     if "intensity" not in payload and confirm:
         payload["intensity"] = typer.prompt("Worst pain, 0-10", type=int)

@@ -17,141 +17,29 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from neckcheck.errors import FieldProblem, InputError
-from neckcheck.vocab import Activity, Helped, Movement, Onset, PainQuality, Region
-
-_WHEN = "now, HH:MM (today) or 2026-05-01T08:30[+02:00]"
+from neckcheck.fields import EPISODE_FIELDS, EpisodeField
 
 
-def _values(enum: type[StrEnum], between: str = ", ") -> str:
-    """Every value a flag takes, from the vocabulary itself (so the help lists them all)."""
-    return between.join(member.value for member in enum)
+def _option(field: EpisodeField) -> Any:
+    """The option type of a field's flag: its flag (and short flag), its help, and a list
+    for a repeatable one. Values stay text here: the domain's models check them, so that an
+    error names the flag with the same words the form and the API use."""
+    kind: Any = int if field.number else str
+    if field.many:
+        kind = list[kind]
+    names = [field.flag, *([field.short] if field.short else [])]
+    return Annotated[kind | None, typer.Option(*names, help=field.help)]
 
 
-# field name -> (parameter name, option type with its flag and help).
+# field name -> (parameter name, option type with its flag and help), from the field table.
 FLAGS: dict[str, tuple[str, Any]] = {
-    "started_at": (
-        "start",
-        Annotated[str | None, typer.Option("--start", help=f"When it started: {_WHEN}.")],
-    ),
-    "ended_at": (
-        "end",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--end", help="When it stopped (same forms as --start). Leave out while it goes on."
-            ),
-        ],
-    ),
-    "onset": (
-        "onset",
-        Annotated[str | None, typer.Option("--onset", help=f"{_values(Onset, ' or ')}.")],
-    ),
-    "intensity": (
-        "intensity",
-        Annotated[
-            int | None,
-            typer.Option(
-                "--intensity", "-n", help="Worst pain from 0 (none) to 10 (worst imaginable)."
-            ),
-        ],
-    ),
-    "pain_qualities": (
-        "quality",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--quality",
-                help=f"Pain quality: {_values(PainQuality)}. Repeatable.",
-            ),
-        ],
-    ),
-    "regions": (
-        "region",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--region",
-                help=f"Where it hurts: {_values(Region)}. Repeatable.",
-            ),
-        ],
-    ),
-    "limited_movements": (
-        "limited",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--limited",
-                help=f"Limited movement: {_values(Movement)}. Repeatable.",
-            ),
-        ],
-    ),
-    "findings": (
-        "finding",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--finding",
-                "-f",
-                help="A symptom or sign present (see `neckcheck findings`). Repeatable.",
-            ),
-        ],
-    ),
-    "absent": (
-        "absent",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--absent", help="A symptom or sign you checked and do not have. Repeatable."
-            ),
-        ],
-    ),
-    "triggers": (
-        "trigger",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--trigger",
-                "-t",
-                help="What may have set it off (see `neckcheck findings`). Repeatable.",
-            ),
-        ],
-    ),
-    "remedies": (
-        "remedy",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--remedy",
-                "-r",
-                help="A remedy tried and how it helped, e.g. heat=some "
-                f"({_values(Helped)}). Repeatable.",
-            ),
-        ],
-    ),
-    "activities_affected": (
-        "affects",
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                "--affects",
-                help=f"Activity affected: {_values(Activity)}. Repeatable.",
-            ),
-        ],
-    ),
-    "stress": (
-        "stress",
-        Annotated[int | None, typer.Option("--stress", help="Stress level, 0-10.")],
-    ),
-    "notes": ("notes", Annotated[str | None, typer.Option("--notes", help="Free-text notes.")]),
+    field.name: (field.parameter, _option(field)) for field in EPISODE_FIELDS.values()
 }
-# Each parameter is named as its long flag.
-_FLAG_OF = {field: f"--{parameter}" for field, (parameter, _) in FLAGS.items()}
 
 
 def as_flags(exc: InputError) -> InputError:
@@ -159,7 +47,8 @@ def as_flags(exc: InputError) -> InputError:
     problems = []
     for problem in exc.problems:
         head = problem.field.split(".", 1)[0]
-        problems.append(FieldProblem(_FLAG_OF.get(head, problem.field), problem.message))
+        flag = EPISODE_FIELDS[head].flag if head in EPISODE_FIELDS else problem.field
+        problems.append(FieldProblem(flag, problem.message))
     return InputError(problems)
 
 

@@ -25,20 +25,9 @@ from pydantic import ValidationError
 
 from neckcheck.domain import Episode, implied_findings
 from neckcheck.errors import FieldProblem, InputError
+from neckcheck.fields import EPISODE_FIELDS
 from neckcheck.knowledge import load
 from neckcheck.timeparse import parse_moment, parse_zone
-
-# Where an error about an episode field is shown on the form (its form field's name).
-_FIELD_OF = {
-    "regions": "region",
-    "limited_movements": "movement",
-    "pain_qualities": "quality",
-    "activities_affected": "activity",
-    "triggers": "trigger",
-    "remedies": "remedies",
-    "findings": "symptom",
-    "absent": "flags",
-}
 
 
 def field_label(name: str) -> str:
@@ -55,8 +44,10 @@ def field_label(name: str) -> str:
     }
     if name in extra:
         return extra[name]
-    model = next((field for field, form in _FIELD_OF.items() if form == name), name)
-    return fields.get(model, name)
+    try:
+        return EPISODE_FIELDS.by_form(name).label
+    except KeyError:
+        return fields.get(name, name)
 
 
 def options(field: str) -> list[tuple[str, str]]:
@@ -112,7 +103,7 @@ class FormState:
 
 def read_form(form: Any) -> dict[str, Any]:
     """A plain dict of a submitted form: repeated fields as lists, the rest as strings."""
-    repeated = {"region", "movement", "quality", "symptom", "trigger", "activity", "confirm"}
+    repeated = {f.form for f in EPISODE_FIELDS.repeated()} | {"confirm"}
     values: dict[str, Any] = {}
     for key in form:
         values[key] = form.getlist(key) if key in repeated else str(form.get(key, ""))
@@ -199,12 +190,9 @@ def to_payload(values: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
         payload["intensity"] = intensity
     if values.get("onset"):
         payload["onset"] = values["onset"]
-    payload["regions"] = list(values.get("region", []))
-    payload["limited_movements"] = list(values.get("movement", []))
-    payload["pain_qualities"] = list(values.get("quality", []))
-    payload["triggers"] = list(values.get("trigger", []))
-    payload["activities_affected"] = list(values.get("activity", []))
-    findings = list(values.get("symptom", [])) + list(values.get("confirm", []))
+    for repeated in EPISODE_FIELDS.repeated():
+        payload[repeated.name] = list(values.get(repeated.form, []))
+    findings = payload["findings"] + list(values.get("confirm", []))
     absent = []
     for finding in question_findings():
         answer = values.get(f"flag_{finding.id}")
@@ -239,7 +227,7 @@ def as_form_error(exc: InputError) -> InputError:
     problems = []
     for problem in exc.problems:
         head = problem.field.split(".", 1)[0]
-        problems.append(FieldProblem(_FIELD_OF.get(head, head), problem.message))
+        problems.append(FieldProblem(EPISODE_FIELDS.form_of(head), problem.message))
     return InputError(problems)
 
 
@@ -276,12 +264,8 @@ def from_episode(episode: Episode) -> FormState:
         "tz": str(int((episode.started_at.utcoffset() or timedelta(0)).total_seconds() // 60)),
         "intensity": str(episode.intensity),
         "onset": episode.onset.value if episode.onset else "",
-        "region": [r.value for r in episode.regions],
-        "movement": [m.value for m in episode.limited_movements],
-        "quality": [q.value for q in episode.pain_qualities],
+        **{f.form: [str(v) for v in getattr(episode, f.name)] for f in EPISODE_FIELDS.repeated()},
         "symptom": [f for f in episode.findings if f not in questions],
-        "trigger": list(episode.triggers),
-        "activity": [a.value for a in episode.activities_affected],
         "stress": "" if episode.stress is None else str(episode.stress),
         "notes": episode.notes,
     }
@@ -300,66 +284,46 @@ def from_episode(episode: Episode) -> FormState:
     return FormState(values=values)
 
 
-def _lasted_of(hours: float) -> str:
-    """The quick answer to "How long did it last?" nearest a duration that is over."""
-    if hours <= 0.5:
-        return "minutes"
-    if hours <= 1.5:
-        return "hour"
-    if hours <= 6:
-        return "hours"
-    return "day"
-
-
 def from_extraction(
     result: Any, *, text: str, now: datetime, ask_birth_year: bool = False
 ) -> FormState:
     """The form pre-filled from free text, for the person to check before saving.
 
-    Free text proposes, the person decides (TRIAGE.md v2): a warning sign found in the text is
-    offered ticked, to confirm; a denial, a hedge or a past mention ticks nothing and is shown
-    beside its question in the check that follows. Every other field the text gives is filled
-    in: areas, movements, how it feels, triggers, what was tried and how much it helped, how
-    it started, the worst pain, when it started and whether it is still going on, and the
-    year of birth (from an age) when the profile has none.
+    What the text gives is :func:`neckcheck.services.describe.describe`'s reading, shown in
+    the form's fields: a warning sign found in the text is offered ticked, to confirm; a
+    denial, a hedge or a past mention ticks nothing and is shown beside its question in the
+    check that follows. Times the text gives (or implies, "for two hours") are filled in
+    exactly, with "Still going on?" answered when the text says; the year of birth (from an
+    age) when the profile has none.
     """
-    doc = result.document
+    from neckcheck.services.describe import describe
+
+    described = describe(result, text=text, now=now)
+    fields = described.fields
     symptoms = {f.id for f in symptom_findings()}
     questions = {f.id for f in question_findings()}
     values: dict[str, Any] = {
         "opened": _local_input(now),
-        "symptom": [f for f in doc.findings if f in symptoms],
-        "quality": [q.value for q in result.pain_qualities],
-        "region": [r.value for r in result.areas],
-        "movement": [m.value for m in result.limited_movements],
-        "trigger": list(result.triggers),
-        "confirm": [f for f in doc.findings if f in questions],
         "notes": text,
         "describe": text,
+        "started_at": _local_input(described.started_at or now),
     }
-    start = now
-    if result.started_at is not None:
-        start = result.started_at
-    elif doc.duration_hours is not None and result.ongoing is not False:
-        start = now - timedelta(hours=doc.duration_hours)
-    values["started_at"] = _local_input(start)
-    if result.ongoing is True:
+    for repeated in EPISODE_FIELDS.repeated():
+        values[repeated.form] = list(fields.get(repeated.name, []))
+    values["symptom"] = [f for f in fields["findings"] if f in symptoms]
+    values["confirm"] = [f for f in fields["findings"] if f in questions]
+    if described.ongoing is True:
         values["state"] = "ongoing"
-    elif result.ongoing is False:
+    elif described.ongoing is False:
         values["state"] = "over"
-        if result.started_at is not None and result.ended_at is not None:
-            values["ended_at"] = _local_input(result.ended_at)
-        elif doc.duration_hours is not None:
-            values["lasted"] = _lasted_of(doc.duration_hours)
-            if result.started_at is None:
-                values["started_at"] = values["opened"]  # "lasted an hour", said now
-    for tried in result.remedies:
-        if tried.helped is not None:  # how much it helped is left to say when not written
-            values[f"remedy_{tried.remedy}"] = tried.helped.value
-    if doc.intensity is not None:
-        values["intensity"] = str(doc.intensity)
-    if doc.onset is not None:
-        values["onset"] = doc.onset.value
-    if ask_birth_year and doc.age_years is not None:
-        values["birth_year"] = str(now.year - doc.age_years)
+        if described.ended_at is not None:
+            values["ended_at"] = _local_input(described.ended_at)
+    for tried in fields["remedies"]:
+        values[f"remedy_{tried['remedy']}"] = tried["helped"]
+    if "intensity" in fields:
+        values["intensity"] = str(fields["intensity"])
+    if "onset" in fields:
+        values["onset"] = fields["onset"]
+    if ask_birth_year and described.age_years is not None:
+        values["birth_year"] = str(now.year - described.age_years)
     return FormState(values=values)
