@@ -11,13 +11,9 @@ chosen by hand (docs/fhir.md says which and why).
 from __future__ import annotations
 
 import warnings
+from types import ModuleType
 
 import pytest
-
-with warnings.catch_warnings():
-    # The package reads its data with importlib.resources.read_text, deprecated since 3.11.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import simple_icd_10_cm as icd
 
 from neckcheck.knowledge import load
 from neckcheck.knowledge.models import Codes, Finding
@@ -49,6 +45,18 @@ _P = [
 ]
 
 
+@pytest.fixture(scope="module")
+def icd() -> ModuleType:
+    """The tabular list, read when a test needs it: importing the package parses its whole
+    XML release (seconds), which collecting the suite in every test process must not pay."""
+    with warnings.catch_warnings():
+        # It reads its data with importlib.resources.read_text, deprecated since 3.11.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 def verhoeff_valid(number: str) -> bool:
     check = 0
     for position, digit in enumerate(reversed(number)):
@@ -64,7 +72,7 @@ def test_the_verhoeff_check_catches_a_changed_digit() -> None:
 
 @pytest.mark.parametrize("finding", [f for f in CODED if f.codes.icd10cm], ids=lambda f: f.id)
 def test_icd10cm_codes_are_recordable_and_displayed_with_their_published_title(
-    finding: Finding,
+    finding: Finding, icd: ModuleType
 ) -> None:
     code = finding.codes.icd10cm
     assert code is not None
