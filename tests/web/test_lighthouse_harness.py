@@ -29,8 +29,11 @@ from tests.web.lighthouse import (
     run_lighthouse,
 )
 
-# Lighthouse's performance score times the page: alone, so that nothing else shares the cores.
-pytestmark = pytest.mark.serial
+# Not marked serial: these runs check the harness (scores in range, a fault seen, dark mode
+# emulated), not how fast a page is, so they may share the cores with other tests; the pages'
+# own scores (test_lighthouse_pages.py) run alone. One process runs them all, so that each of
+# the two Lighthouse runs is made once.
+pytestmark = pytest.mark.xdist_group("lighthouse-harness")
 
 STYLE = """
 body { font: 16px/1.5 sans-serif; color: #111; background: #fff; }
