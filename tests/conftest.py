@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 # and a busy machine must not fail a property that holds.
 settings.register_profile("neckcheck", deadline=None)
 settings.load_profile("neckcheck")
+# scripts/clock-runs runs the modules that read dates again under faketime, to show that no
+# code reads the computer's clock or zone: each property needs examples enough to reach that
+# code, not the hundred that vary its inputs in the main run (`--hypothesis-profile clock`).
+settings.register_profile("clock", parent=settings.get_profile("neckcheck"), max_examples=10)
 
 # --- figures -------------------------------------------------------------------------------
 # A test reports a figure in its own process; with pytest-xdist that is a worker, so each

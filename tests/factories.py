@@ -210,3 +210,13 @@ class MovingClock:
         from datetime import timedelta
 
         self.at += timedelta(seconds=seconds)
+
+
+def examples(wanted: int) -> int:
+    """``max_examples`` for a property: ``wanted``, or the few of the ``clock`` profile when
+    scripts/clock-runs runs the suite again under faketime (tests/conftest.py)."""
+    from hypothesis import settings
+
+    if settings.get_current_profile_name() == "clock":
+        return min(wanted, settings.get_profile("clock").max_examples)
+    return wanted

@@ -22,7 +22,7 @@ from neckcheck.errors import ConfigError, InputError
 from neckcheck.interop.plain import export_csv, export_json, import_json
 from neckcheck.storage.db import backup_sqlite, open_database
 from tests.databases import new_sqlite
-from tests.factories import NOW, cli_runner, local_diary
+from tests.factories import NOW, cli_runner, examples, local_diary
 from tests.interop.strategies import episodes
 
 Make = Callable[..., Episode]
@@ -47,7 +47,7 @@ def _stored(diary: list[EpisodeCreate]) -> list[Episode]:
 
 # too_slow: each example is a whole diary of episodes across every field, built and
 # validated in full.
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(episodes(), max_size=5))
 def test_json_round_trip_is_lossless(diary: list[EpisodeCreate]) -> None:
     assert import_json(export_json(_stored(diary), now=NOW)).episodes == diary
@@ -122,7 +122,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_plain_text(episode: Make, typed: 
 
 
 @given(st.text(max_size=20))
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 def test_no_csv_cell_starts_as_a_formula(notes: str) -> None:
     fields = {"id": 1, "patient_id": 1, "started_at": NOW, "intensity": 3}
     try:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from neckcheck.domain import Episode
 from neckcheck.patterns.days import PainFree, pain_free, symptom_spans
-from tests.factories import NOW
+from tests.factories import NOW, examples
 
 TODAY = NOW.date()  # 30 Jun 2026
 
@@ -126,7 +126,7 @@ def _touched(episodes: list[Episode], day: date) -> bool:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     episodes=st.lists(_episodes(), max_size=12),
     recorded=st.sets(_DAYS, max_size=30),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from neckcheck.domain import MAX_EPISODES_30_DAYS, MAX_WEEKS
 from neckcheck.patterns.history import DiaryHistory
+from tests.factories import examples
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -34,7 +35,7 @@ spans = st.lists(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(spans, st.integers(0, 420 * 24))
 def test_matches_the_plain_definition(
     diary: list[tuple[datetime, datetime | None]], hours: int
