@@ -9,11 +9,13 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neckcheck.domain import Findings
 from neckcheck.engine import assess
+from neckcheck.engine.assess import Engine
 from neckcheck.knowledge import load
 
 IDS = sorted(load().finding_ids)
@@ -102,6 +104,60 @@ def test_the_same_input_gives_the_same_output(doc: dict[str, Any]) -> None:
     first = assess(Findings.model_validate(doc)).model_dump_json()
     again = assess(Findings.model_validate(dict(doc))).model_dump_json()
     assert first == again
+
+
+def _near(field: str, step: float) -> list[Any]:
+    """No value of ``field``, or one on or a ``step`` either side of a value the rules
+    compare it with: documents often on the same sides of all of them, and often not."""
+    near = {0.0, *(t + d for t in load().thresholds(field) for d in (-step, 0, step))}
+    return [None, *sorted(v if step < 1 else int(v) for v in near if v >= 0)]
+
+
+# Numbers near the values the rules compare them with, by field.
+_NUMBERS: dict[str, list[Any]] = {
+    "intensity": _near("intensity", 1),
+    "duration_hours": _near("duration_hours", 0.5),
+    "age_years": _near("age_years", 1),
+    "onset": [None, "sudden", "gradual"],
+    "history.episodes_last_30_days": _near("history.episodes_last_30_days", 1),
+    "history.weeks_with_symptoms": _near("history.weeks_with_symptoms", 1),
+}
+
+
+def _document(findings: dict[str, Any], numbers: dict[str, Any]) -> Findings:
+    given = {k: v for k, v in numbers.items() if v is not None}
+    history = {k.removeprefix("history."): v for k, v in given.items() if "." in k}
+    plain = {k: v for k, v in given.items() if "." not in k}
+    return Findings.model_validate({**findings, **plain, "history": history or None})
+
+
+@settings(max_examples=300)
+@given(documents(), st.data())
+def test_an_answer_remembered_is_the_one_worked_out(
+    doc: dict[str, Any], data: st.DataObject
+) -> None:
+    """The engine remembers its answers by the findings and by the side of each value the
+    conditions compare a number with: a document asked after another with the same findings
+    but another number gets the answer a new engine works out for it."""
+    findings = {"findings": doc["findings"], "absent": doc["absent"]}
+    numbers = {field: data.draw(st.sampled_from(values)) for field, values in _NUMBERS.items()}
+    changed = data.draw(st.sampled_from(sorted(_NUMBERS)))
+    others = {**numbers, changed: data.draw(st.sampled_from(_NUMBERS[changed]))}
+    engine = Engine(load())
+    engine.assess(_document(findings, numbers))
+    later = _document(findings, others)
+    assert engine.assess(later) == Engine(load()).assess(later)
+
+
+@pytest.mark.parametrize("field", sorted(_NUMBERS))
+def test_each_number_beside_each_compared_value_gets_the_answer_worked_out(field: str) -> None:
+    # Up, then down, through the values near the rules' ones: each document comes after one
+    # a step away, whose remembered answer it must not be given unless it is its own.
+    engine = Engine(load())
+    for findings in ([], ["headache", "head_pulled_to_side", "morning_stiffness_shoulders"]):
+        for value in [*_NUMBERS[field], *_NUMBERS[field][::-1]]:
+            doc = _document({"findings": findings, "absent": []}, {field: value})
+            assert engine.assess(doc) == Engine(load()).assess(doc), (findings, value)
 
 
 # An answer to each kind of question, drawn from its whole range.

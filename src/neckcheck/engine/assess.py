@@ -21,7 +21,11 @@ How it decides (clinical/TRIAGE.md):
 * ``complete`` is true when nothing in ``unanswered`` could raise the level to urgent or
   emergency; home-care advice is given only then.
 
-Rules are compiled once into closures (no ``eval``); the engine does no I/O.
+Rules are compiled once into closures (no ``eval``); the engine does no I/O. It reads a
+number only by comparing it with the conditions' values (and by whether it is known), so it
+remembers each answer by the findings and by the side of each of those values the numbers
+fall on: the checks of a diary (1,825 daily episodes, each with its own history) come to
+a few dozen answers, each worked out once.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from neckcheck.domain import AdviceText, Assessment, Findings, MatchedRule
@@ -58,6 +63,14 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     "<": operator.lt,
     "<=": operator.le,
+    "==": operator.eq,
+}
+# Each operator with its operands swapped: ``value >= target`` is ``target <= value``.
+_SWAPPED: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.le,
+    ">": operator.lt,
+    "<": operator.gt,
+    "<=": operator.ge,
     "==": operator.eq,
 }
 _NONE: tuple[str, ...] = ()
@@ -224,6 +237,20 @@ _FROM_THE_DIARY = ("history.",)
 _PER_PERSON = ("age_years",)
 
 
+# Answers remembered per engine; when there are this many, they are forgotten and kept anew.
+ANSWERS_KEPT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    level: Level
+    matched: tuple[MatchedRule, ...]
+    advice: tuple[AdviceText, ...]
+    unanswered: tuple[str, ...]
+    complete: bool
+    sources: dict[str, str]  # copied for each Assessment: never handed out
+
+
 def _scalars_of(doc: Findings) -> Scalars:
     history = doc.history
     return {
@@ -313,6 +340,32 @@ class Engine:
             for level in Level
         }
         self._disclaimer = " ".join(knowledge.advice.disclaimer.split())
+        # Each comparison the rules and the advice make of each input, by the input's name.
+        conditions = [rule.when for rule in knowledge.rules] + [
+            condition
+            for item in knowledge.advice.items
+            for condition in (item.when, item.unless)
+            if condition is not None
+        ]
+        compared: dict[str, set[tuple[str, float | str]]] = {}
+        for condition in conditions:
+            for compare in _compares(condition):
+                compared.setdefault(compare.field, set()).add((compare.op, compare.value))
+        # partial(operator.le, 8)(value) is 8 <= value: the comparison, at C speed.
+        self._comparisons: dict[str, tuple[Callable[[Any], bool], ...]] = {
+            name: tuple(partial(_SWAPPED[op], target) for op, target in sorted(pairs, key=str))
+            for name, pairs in compared.items()
+        }
+        self._answers: dict[tuple[Present, Present, tuple[Any, ...]], _Answer] = {}
+
+    def _sides(self, scalars: Scalars) -> tuple[Any, ...]:
+        """All the engine reads of the numbers: for each input, None when it is unknown, or
+        which of the conditions' comparisons of it hold."""
+        comparisons = self._comparisons
+        return tuple(
+            None if value is None else tuple([holds(value) for holds in comparisons.get(name, ())])
+            for name, value in scalars.items()
+        )
 
     def _evaluate(self, doc: Findings) -> tuple[list[_Rule], int, dict[str, int]]:
         """The matched rules (most urgent first), the level's rank, and each question still
@@ -388,13 +441,31 @@ class Engine:
 
     def assess(self, doc: Findings) -> Assessment:
         """Triage one validated findings document. Pure and deterministic."""
-        matched, rank, asked = self._evaluate(doc)
-        level = self._levels[rank]
-        unanswered = list(asked)
-        complete = all(question_rank > _URGENT for question_rank in asked.values())
         present = frozenset(doc.findings)
         scalars = _scalars_of(doc)
+        key = (present, frozenset(doc.absent), self._sides(scalars))
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answer(doc, present, scalars)
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()
+            self._answers[key] = answer
+        # Not validated again: every value is the engine's own, made from the knowledge
+        # base validated when it was loaded.
+        return Assessment.model_construct(
+            level=answer.level,
+            matched_rules=list(answer.matched),
+            advice=list(answer.advice),
+            unanswered=list(answer.unanswered),
+            complete=answer.complete,
+            sources=dict(answer.sources),
+            disclaimer=self._disclaimer,
+        )
 
+    def _answer(self, doc: Findings, present: Present, scalars: Scalars) -> _Answer:
+        matched, rank, asked = self._evaluate(doc)
+        level = self._levels[rank]
+        complete = all(question_rank > _URGENT for question_rank in asked.values())
         advice = []
         sources: dict[str, str] = {}
         for rule in matched:
@@ -403,16 +474,13 @@ class Engine:
             if item.applies(present, scalars, complete):
                 advice.append(item.text)
                 sources.update(item.citations)
-        # Not validated again: every value is the engine's own, made from the knowledge
-        # base validated when it was loaded.
-        return Assessment.model_construct(
+        return _Answer(
             level=level,
-            matched_rules=[rule.flag for rule in matched],
-            advice=advice,
-            unanswered=unanswered,
+            matched=tuple(rule.flag for rule in matched),
+            advice=tuple(advice),
+            unanswered=tuple(asked),
             complete=complete,
             sources=sources,
-            disclaimer=self._disclaimer,
         )
 
 
