@@ -30,6 +30,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.tables import CellStyle
 
 from neckcheck.charts import date_ticks, day_offset
 from neckcheck.domain import Assessment
@@ -305,8 +306,10 @@ def _check(kb: KnowledgeBase, result: Assessment) -> str:
     return label if result.complete else f"{label} {OPEN}"
 
 
-# The episode table's text: its size, and the room its cells leave beside the text.
-CELL_FONT, CELL_SIZE, CELL_PADDING = "Helvetica", 7.5, 12.0
+# The episode table's text: its font, size and leading, and the room its cells leave beside
+# the text (ReportLab's 6 points each side) and above and below it.
+CELL_FONT, CELL_SIZE, CELL_LEADING = "Helvetica", 7.5, 9.0
+CELL_PADDING, CELL_TOP, CELL_BOTTOM = 12.0, 1.0, 1.0
 
 
 def _wrapped(text: str, column: float) -> str:
@@ -316,8 +319,20 @@ def _wrapped(text: str, column: float) -> str:
     return "\n".join(simpleSplit(text, CELL_FONT, CELL_SIZE, column - CELL_PADDING))
 
 
-# Rows measured in one go (see _row_heights).
-MEASURED_TOGETHER = 100
+def _row_height(row: list[str]) -> float:
+    """The height ReportLab gives a table row of plain strings: its tallest cell's lines at
+    the table's leading, and the padding above and below them. Counted here instead of
+    measured by a Table, which builds and styles every cell to measure it."""
+    return CELL_LEADING * max(cell.count("\n") + 1 for cell in row) + CELL_TOP + CELL_BOTTOM
+
+
+def _cell_style(name: str, font: str) -> CellStyle:
+    style = CellStyle(name)
+    style.fontname, style.fontsize, style.leading = font, CELL_SIZE, CELL_LEADING
+    style.valign, style.topPadding, style.bottomPadding = "TOP", CELL_TOP, CELL_BOTTOM
+    return style
+
+
 # The frame's own padding above and below its content (ReportLab's Frame default, 6 pt each).
 FRAME_PADDING = 12.0
 
@@ -340,22 +355,6 @@ def _page_slices(heights: list[float], *, first_room: float, room: float) -> lis
     return slices
 
 
-def _row_heights(
-    rows: list[list[Any]], widths: list[float], style: TableStyle, width: float
-) -> list[float]:
-    """The height of each row of a table with these column widths and style, measured in
-    blocks (ReportLab's measuring looks for each row still to measure from the start, which
-    grows with the square of a table's rows)."""
-    heights: list[float] = []
-    for start in range(0, len(rows), MEASURED_TOGETHER):
-        block = Table(rows[start : start + MEASURED_TOGETHER], colWidths=widths)
-        block.setStyle(style)
-        block.wrap(width, A4[1])
-        # wrap() leaves each row's height in _rowHeights (ReportLab has no public name for it).
-        heights += getattr(block, "_rowHeights")  # noqa: B009
-    return heights
-
-
 def _episode_table(
     data: ReportData, s: dict[str, ParagraphStyle], width: float, frame_height: float
 ) -> list[Any]:
@@ -366,7 +365,16 @@ def _episode_table(
     widths: list[float] = [27, 14, 11, 16, 11, 0, 28, 29]  # mm; "Review within days †" fits
     widths[5] = width / mm - sum(widths)
     col_widths = [w * mm for w in widths]
-    rows: list[list[Any]] = []
+    # A diary's episodes share a few lists of findings and of triggers: each wrapped once.
+    wrapped: dict[tuple[str, int], str] = {}
+
+    def cell(text: str, column: int) -> str:
+        key = (text, column)
+        if key not in wrapped:
+            wrapped[key] = _wrapped(text, col_widths[column])
+        return wrapped[key]
+
+    rows: list[list[str]] = []
     for e in data.episodes:
         rows.append(
             [  # plain text, the two lists wrapped to their columns' width
@@ -375,29 +383,26 @@ def _episode_table(
                 f"{e.intensity}/10",
                 kb.labels.of("onset", e.onset.value) if e.onset else "-",
                 e.side or "-",
-                _wrapped(", ".join(labels[f] for f in e.findings) or "-", col_widths[5]),
-                _wrapped(", ".join(triggers[t] for t in e.triggers) or "-", col_widths[6]),
+                cell(", ".join(labels[f] for f in e.findings) or "-", 5),
+                cell(", ".join(triggers[t] for t in e.triggers) or "-", 6),
                 _check(kb, data.assessments[e.id]),
             ]
         )
+    # The cells' font, size, leading and padding, as one style for the header's cells and
+    # one for the others: a TableStyle command would set them on each cell of each table.
+    header_styles = [_cell_style("header", "Helvetica-Bold")] * len(header)
+    row_styles = [_cell_style("cell", CELL_FONT)] * len(header)
     style = TableStyle(
         [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ebef")),
-            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-            ("FONTNAME", (0, 1), (-1, -1), CELL_FONT),
-            ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
-            ("LEADING", (0, 0), (-1, -1), 9),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ]
     )
     preface: list[Any] = [_p(f"Episodes ({len(data.episodes)})", s["h2"])]
     if any(not data.assessments[e.id].complete for e in data.episodes):
         preface += [_p(f"{OPEN} {SCREENING_INCOMPLETE}", s["small"]), Spacer(1, 1.5 * mm)]
-    # Every row measured once; the pages' tables are given these heights.
-    header_height, *heights = _row_heights([header, *rows], col_widths, style, width)
+    # Each row's height counted once; the pages' tables are given these heights.
+    header_height, heights = _row_height(header), [_row_height(row) for row in rows]
     heading_height = sum(
         flowable.wrap(width, frame_height)[1] + flowable.getSpaceBefore() + flowable.getSpaceAfter()
         for flowable in preface
@@ -409,11 +414,13 @@ def _episode_table(
     ):
         if number:
             story.append(PageBreak())
+        page = rows[rows_of_page]
         table = Table(
-            [header, *rows[rows_of_page]],
+            [header, *page],
             colWidths=col_widths,
             rowHeights=[header_height, *heights[rows_of_page]],
             repeatRows=1,  # were a page to overflow all the same, its header goes along
+            cellStyles=[header_styles, *[row_styles] * len(page)],
         )
         table.setStyle(style)
         story.append(table)

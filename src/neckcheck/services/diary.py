@@ -440,28 +440,36 @@ class Diary:
 
     # --- pain-free days ---------------------------------------------------------------------
 
-    def began(self) -> date:
+    def began(self, diary: list[Episode] | None = None) -> date:
         """The day the diary began: its first entry (an episode or a pain-free day, imported
         ones included) or the creation of the account, whichever came first. Days with
-        nothing logged are estimated pain-free only from then on."""
+        nothing logged are estimated pain-free only from then on. ``diary``: its episodes,
+        oldest first, when already read."""
         created = repo.patient_created(session=self.session, patient_id=self.patient_id)
         days = [created.astimezone(self.zone).date()]
-        first = self.episodes(limit=1, newest_first=False)
+        first = self.episodes(limit=1, newest_first=False) if diary is None else diary[:1]
         days += [episode.started_at.date() for episode in first]
         days += repo.pain_free_days(session=self.session, patient_id=self.patient_id)[:1]
         return min(days)
 
-    def pain_free(self, period: Period) -> PainFree:
+    def pain_free(self, period: Period, diary: list[Episode] | None = None) -> PainFree:
         """Pain-free days in ``period``: those the person recorded, and, apart, an estimate
         of the days with nothing logged since the diary began (never before; see
-        :mod:`neckcheck.patterns.days`)."""
+        :mod:`neckcheck.patterns.days`). ``diary``: all its episodes, oldest first, when
+        already read (the report reads them all), instead of asking the database again."""
         start, end = period.bounds()
         # Episodes that started before the period but reached into it count too.
-        touching = repo.episodes_overlapping(
-            session=self.session,
-            patient_id=self.patient_id,
-            start=start - timedelta(days=1),
-            end=end + timedelta(days=1),
+        after, before = start - timedelta(days=1), end + timedelta(days=1)
+        touching = (
+            repo.episodes_overlapping(
+                session=self.session, patient_id=self.patient_id, start=after, end=before
+            )
+            if diary is None
+            else [
+                e
+                for e in diary
+                if e.started_at < before and (e.ended_at is None or e.ended_at >= after)
+            ]
         )
         recorded = repo.pain_free_days(
             session=self.session, patient_id=self.patient_id, first=period.first, last=period.last
@@ -473,7 +481,7 @@ class Diary:
             last=period.last,
             today=self.today_date(),
             now=self.clock.now(),
-            since=self.began(),
+            since=self.began(diary),
         )
 
     def pain_free_days(self, period: Period) -> list[PainFreeDay]:
@@ -582,7 +590,7 @@ class Diary:
             # "Me", local mode's name until the person gives theirs, names nobody.
             patient=None if name == repo.LOCAL_PATIENT_NAME else name,
             profile=self.profile(),
-            pain_free=self.pain_free(period),
+            pain_free=self.pain_free(period, diary),
             outcomes=[line.clinical for line in Outcomes(self).lines()],
         )
         return render_pdf(data)
