@@ -66,6 +66,18 @@ def test_path_for_makes_a_routes_path(
     assert path_for(_request(app), name, **params) == path
 
 
+def test_path_for_remembers_the_route_and_gives_what_the_apps_lookup_gives(app: FastAPI) -> None:
+    # Asked again (from the route it remembered), with other values, for every named route.
+    request = _request(app)
+    for route in routes(app.routes):
+        params = dict.fromkeys(route.param_convertors, 7)
+        for values in (params, dict.fromkeys(params, 12)):
+            assert path_for(request, route.name, **values) == app.url_path_for(route.name, **values)
+    assert path_for(request, "patient", patient_id=3) == "/clinician/patients/3"
+    with pytest.raises(NoMatchFound):
+        path_for(request, "patient")
+
+
 def test_path_for_refuses_a_name_no_route_has_or_a_missing_parameter(app: FastAPI) -> None:
     with pytest.raises(NoMatchFound):
         path_for(_request(app), "no_such_page")
