@@ -208,3 +208,28 @@ def test_the_audit_log_records_others_and_is_append_only(db: Database) -> None:
             session.execute(text(statement))
     with db.session() as session:
         assert len(accounts.audit_for_patient(session=session, patient_id=alex.patient_id)) == 2
+
+
+def test_a_signed_in_request_reads_its_session_and_account_in_one_query(db: Database) -> None:
+    from sqlalchemy import event
+
+    _alex, _sam, lee = _people(db)
+    with db.session() as session:
+        token = start_session(session=session, user_id=lee.id, now=NOW, hours=1)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.session() as session:
+            login = current_session(session=session, token=token, now=NOW + timedelta(minutes=1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert login is not None
+    assert login.user == lee
+    assert len(statements) == 1
+    with db.session() as session:  # expired: gone
+        assert current_session(session=session, token=token, now=NOW + timedelta(hours=2)) is None
+        assert current_session(session=session, token=token, now=NOW) is None

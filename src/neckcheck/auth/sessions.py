@@ -18,8 +18,8 @@ from functools import lru_cache
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from neckcheck.storage.accounts import User, get_user
-from neckcheck.storage.tables import LocalSessionRow, SessionRow
+from neckcheck.storage.accounts import User, account_of
+from neckcheck.storage.tables import LocalSessionRow, SessionRow, UserRow
 
 # Stages of a sign-in (SessionRow.stage): signed in; the second factor still to give; a
 # second factor still to set up (clinicians and administrators, before anything else).
@@ -175,12 +175,19 @@ def _start(
 
 
 def current_session(*, session: Session, token: str, now: datetime) -> LoginSession | None:
-    """The live session for ``token``, or None (unknown, expired, or the user is disabled)."""
-    row = session.get(SessionRow, _key(token))
-    if row is None:
+    """The live session for ``token``, or None (unknown, expired, or the user is disabled).
+
+    The session and its account are read in one query (every signed-in request asks)."""
+    found = session.execute(
+        select(SessionRow, UserRow)
+        .join(UserRow, UserRow.id == SessionRow.user_id)
+        .where(SessionRow.id == _key(token))
+    ).first()
+    if found is None:
         return None
-    user = get_user(session=session, user_id=row.user_id)
-    if row.expires_at <= now or user is None or user.disabled:
+    row, account = found
+    user = account_of(account)
+    if row.expires_at <= now or user.disabled:
         session.delete(row)
         session.flush()
         return None

@@ -25,7 +25,7 @@ from neckcheck.levels import Level
 from neckcheck.services.access import Action, Actor, decide, record_listing, require_role
 from neckcheck.storage import accounts, alerts, attempts, dashboard, repo
 from neckcheck.storage.attempts import INVITATION, SIGN_IN
-from neckcheck.storage.dashboard import PatientStatus
+from neckcheck.storage.dashboard import PageKey, PatientStatus
 
 if TYPE_CHECKING:
     from neckcheck.auth.sessions import LoginSession
@@ -40,6 +40,7 @@ __all__ = [
     "AuditLine",
     "Clinic",
     "DashboardPage",
+    "PageKey",
     "PatientPage",
     "Sharing",
     "audit_lines",
@@ -59,11 +60,18 @@ AUDIT_SHOWN = 100
 
 @dataclass(frozen=True)
 class DashboardPage:
+    """One page of a clinician's patients: the page's number (counted from the first, as
+    the links turning the pages say), of how many, and where the pages before and after it
+    start: ``earlier`` is the first row's place when a page comes before (the link to it
+    asks for the rows before that place), ``later`` the last row's when one comes after."""
+
     rows: list[dashboard.DashboardRow]
     total: int
     page: int
     pages: int
     attention: list[alerts.Alert] = field(default_factory=list)  # Needs attention, first
+    earlier: PageKey | None = None
+    later: PageKey | None = None
 
 
 @dataclass(frozen=True)
@@ -417,9 +425,20 @@ class Clinic:
     # --- a clinician's patients -------------------------------------------------------------
 
     def dashboard(
-        self, actor: Actor, *, page: int = 1, per_page: int = 50, target: str
+        self,
+        actor: Actor,
+        *,
+        page: int = 1,
+        per_page: int = 50,
+        after: PageKey | None = None,
+        before: PageKey | None = None,
+        target: str,
     ) -> DashboardPage:
-        """One page of the clinician's patients, most urgent latest level first.
+        """One page of the clinician's patients, most urgent latest level first: the rows
+        after the place ``after`` or before ``before`` (from a link of another page: see
+        :class:`DashboardPage`), or else page ``page`` counted from the first (a link made
+        before pages had places; every page but the first costs a read of the rows before
+        it). With a place, ``page`` is only the number the page is shown with.
 
         Each patient's level and course are kept and computed again only for diaries that
         changed or whose status time may have changed (see :func:`patient_status`), so a page
@@ -434,16 +453,36 @@ class Clinic:
             ),
             now,
         )
-        total, rows = dashboard.dashboard_page(
+        keyed = after is not None or before is not None
+        window = dashboard.dashboard_page(
             session=self.session,
             clinician_id=clinician.id,
-            offset=(page - 1) * per_page,
             limit=per_page,
+            after=after,
+            before=before,
+            offset=0 if keyed else (page - 1) * per_page,
         )
+        total = window.total
+        if total is None:  # no rows to read it with
+            total = accounts.shared_patients(session=self.session, clinician_id=clinician.id)
+        pages = max(1, -(-total // per_page))
+        rows = window.rows
+        if window.first:
+            page = 1
+        elif keyed:
+            page = max(2, min(page, pages))
         attention = alerts.waiting(session=self.session, clinician_id=clinician.id, now=now)
         shown = sorted({row.id for row in rows} | {alert.patient_id for alert in attention})
         record_listing(self.session, actor, shown, target=target)
-        return DashboardPage(rows, total, page, max(1, -(-total // per_page)), attention)
+        return DashboardPage(
+            rows,
+            total,
+            page,
+            pages,
+            attention,
+            earlier=rows[0].key if rows and not window.first else None,
+            later=rows[-1].key if rows and window.more else None,
+        )
 
     def mark_seen(self, actor: Actor, alert_id: int, *, target: str) -> None:
         """The clinician has seen an alert of Needs attention (audited: the patient's Sharing

@@ -8,17 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, delete, event, insert, select, update
+from sqlalchemy import (
+    Engine,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from neckcheck.errors import InputError, NotFoundError
-from neckcheck.storage import repo
+from neckcheck.storage import dashboard, repo
 from neckcheck.storage.tables import (
     AuditRow,
     Base,
@@ -80,7 +95,8 @@ class AuditEntry:
     name: str | None = None
 
 
-def _user(row: UserRow) -> User:
+def account_of(row: UserRow) -> User:
+    """The account a ``users`` row holds (for a query that read it with something else)."""
     role: Role = row.role  # type: ignore[assignment]  # the column only holds ROLES
     return User(row.id, row.email, row.display_name, role, row.patient_id, row.disabled)
 
@@ -126,18 +142,18 @@ def create_user(
     )
     session.add(row)
     session.flush()
-    return _user(row)
+    return account_of(row)
 
 
 def get_user(*, session: Session, user_id: int) -> User | None:
     row = session.get(UserRow, user_id)
-    return _user(row) if row is not None else None
+    return account_of(row) if row is not None else None
 
 
 def password_hash_for(*, session: Session, email: str) -> tuple[User, str] | None:
     """The account and its stored hash for a login attempt, or None."""
     row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
-    return (_user(row), row.password_hash) if row is not None else None
+    return (account_of(row), row.password_hash) if row is not None else None
 
 
 def has_accounts(*, session: Session) -> bool:
@@ -150,19 +166,19 @@ def patient_account(*, session: Session, email: str) -> User:
     row = session.scalar(select(UserRow).where(UserRow.email == normal_email(email)))
     if row is None or row.role != "patient" or row.patient_id is None:
         raise InputError(f"no patient account {email.strip()!r} here", field="patient")
-    return _user(row)
+    return account_of(row)
 
 
 def list_users(*, session: Session) -> list[User]:
     """Every account but the deleted ones, by email."""
     query = select(UserRow).where(UserRow.erased_at.is_(None)).order_by(UserRow.email)
-    return [_user(row) for row in session.scalars(query)]
+    return [account_of(row) for row in session.scalars(query)]
 
 
 def account_for(*, session: Session, email: str) -> User | None:
     """The account of ``email`` (already normalised by :func:`normal_email`), if any."""
     row = session.scalar(select(UserRow).where(UserRow.email == email))
-    return _user(row) if row is not None else None
+    return account_of(row) if row is not None else None
 
 
 def is_erased(*, session: Session, user_id: int) -> bool:
@@ -181,13 +197,50 @@ def set_password(
         if row.patient_id is not None:
             repo.set_patient_name(session=session, patient_id=row.patient_id, name=name)
     session.flush()
-    return _user(row)
+    return account_of(row)
 
 
 def add_share(*, session: Session, patient_id: int, clinician_id: int, now: datetime) -> None:
     """The patient shares their diary with the clinician (consent, until revoked)."""
+    _lock_counts(session, [clinician_id])
     session.add(ShareRow(patient_id=patient_id, clinician_id=clinician_id, created_at=now))
     session.flush()
+    _count_shares(session, [clinician_id])
+    dashboard.queue_new_share(session=session, patient_id=patient_id)
+
+
+def _lock_counts(session: Session, clinician_ids: list[int]) -> None:
+    """Lock the clinicians' accounts before their shares change: a change of another share
+    of theirs at the same moment waits, and then counts this one (see _count_shares)."""
+    session.execute(
+        select(UserRow.id)
+        .where(UserRow.id.in_(sorted(clinician_ids)))
+        .order_by(UserRow.id)
+        .with_for_update()
+    )
+
+
+def _count_shares(session: Session, clinician_ids: list[int]) -> None:
+    """Keep ``users.shared_patients`` of the clinicians whose shares just changed: counted
+    again from their shares (rare events; a count made again cannot drift as one kept by
+    adding and subtracting could, e.g. for a patient who shared twice)."""
+    active = (
+        select(func.count(ShareRow.patient_id.distinct()))
+        .where(ShareRow.clinician_id == UserRow.id, ShareRow.revoked_at.is_(None))
+        .scalar_subquery()
+    )
+    session.execute(
+        update(UserRow)
+        .where(UserRow.id.in_(clinician_ids))
+        .values(shared_patients=active)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def shared_patients(*, session: Session, clinician_id: int) -> int:
+    """How many patients share their diary with the clinician now (kept, not counted)."""
+    found = session.scalar(select(UserRow.shared_patients).where(UserRow.id == clinician_id))
+    return found or 0
 
 
 def erase_account(*, session: Session, user_id: int, now: datetime, name: str) -> None:
@@ -201,6 +254,18 @@ def erase_account(*, session: Session, user_id: int, now: datetime, name: str) -
     if row is None:
         raise NotFoundError("no such account")
     patient_id = row.patient_id
+    # The clinicians whose count of sharing patients the deletion changes (this one's own,
+    # if a clinician is erased: their shares go too).
+    counted = [user_id]
+    if patient_id is not None:
+        counted += list(
+            session.scalars(
+                select(ShareRow.clinician_id)
+                .where(ShareRow.patient_id == patient_id, ShareRow.revoked_at.is_(None))
+                .distinct()
+            )
+        )
+    _lock_counts(session, counted)
     for table in reversed(Base.metadata.sorted_tables):
         if table.name in ("users", "patients", "audit_log"):
             continue
@@ -233,6 +298,7 @@ def erase_account(*, session: Session, user_id: int, now: datetime, name: str) -
             )
         )
     session.flush()
+    _count_shares(session, counted)
 
 
 def set_disabled(*, session: Session, email: str, disabled: bool) -> User:
@@ -241,7 +307,7 @@ def set_disabled(*, session: Session, email: str, disabled: bool) -> User:
         raise NotFoundError(f"no account for {email}")
     row.disabled = disabled
     session.flush()
-    return _user(row)
+    return account_of(row)
 
 
 def _code_hash(code: str, secret: str) -> str:
@@ -311,8 +377,7 @@ def redeem_invitation(
             field="code",
         )
     row.used_at = now
-    session.add(ShareRow(patient_id=row.patient_id, clinician_id=clinician.id, created_at=now))
-    session.flush()
+    add_share(session=session, patient_id=row.patient_id, clinician_id=clinician.id, now=now)
     return row.patient_id
 
 
@@ -337,12 +402,14 @@ def who_has_access(*, session: Session, patient_id: int) -> list[Access]:
 
 
 def revoke_access(*, session: Session, patient_id: int, clinician_id: int, now: datetime) -> None:
+    _lock_counts(session, [clinician_id])
     shares = _active_shares(session, patient_id=patient_id, clinician_id=clinician_id)
     if not shares:
         raise NotFoundError("that clinician has no access to this diary")
     for share in shares:
         share.revoked_at = now
     session.flush()
+    _count_shares(session, [clinician_id])
 
 
 def has_share(*, session: Session, clinician_id: int, patient_id: int) -> bool:
@@ -369,23 +436,46 @@ def record_accesses(
     role are written as they are now; the time is the database's. A refused attempt is
     kept even when the transaction it was written in rolls back (the refusal usually fails
     the request): it is written again, in a transaction of its own, after the rollback."""
-    rows = [
-        {
-            "actor_id": actor.id if actor is not None else None,
-            "actor_name": actor.display_name[:200] if actor is not None else None,
-            "actor_role": actor.role if actor is not None else None,
-            "patient_id": patient_id,
-            "action": action[:32],
-            "target": target[:300],
-            "ip": ip[:64],
-            "granted": granted,
-        }
-        for patient_id in patient_ids
-    ]
-    if rows:
-        session.execute(insert(AuditRow), rows)
-        if not granted:
-            session.info.setdefault(_REFUSED, []).extend(rows)
+    if not patient_ids:
+        return
+    entry = {
+        "actor_id": actor.id if actor is not None else None,
+        "actor_name": actor.display_name[:200] if actor is not None else None,
+        "actor_role": actor.role if actor is not None else None,
+        "action": action[:32],
+        "target": target[:300],
+        "ip": ip[:64],
+        "granted": granted,
+    }
+    # One statement however many patients (a clinician's page lists 50): what every entry
+    # shares is sent once, and the patients as one list, unnested by the database; nothing
+    # is read. (An INSERT of many rows of values costs the database a parse of all their
+    # parameters, and one statement a row a round trip each or a pipeline.)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    ids: Any = patient_ids if postgresql else json.dumps(patient_ids)
+    session.execute(_entries(postgresql), {**entry, "patient_ids": ids})
+    if not granted:
+        rows = [{**entry, "patient_id": patient_id} for patient_id in patient_ids]
+        session.info.setdefault(_REFUSED, []).extend(rows)
+
+
+_ENTRY = ("actor_id", "actor_name", "actor_role", "action", "target", "ip", "granted")
+
+
+@cache
+def _entries(postgresql: bool) -> Any:
+    """INSERT ... SELECT of one audit entry (its values as parameters) for each patient of
+    the parameter ``patient_ids``: a list on PostgreSQL, a JSON array on SQLite (whose JSON
+    functions unnest it). Built once: every page a clinician opens writes entries."""
+    if postgresql:
+        ids = bindparam("patient_ids", type_=ARRAY(Integer))
+        patients = func.unnest(ids).table_valued("value").render_derived()
+    else:
+        patients = func.json_each(bindparam("patient_ids", type_=String())).table_valued("value")
+    columns = AuditRow.__table__.c
+    values = [bindparam(name, type_=columns[name].type) for name in _ENTRY]
+    table = cast(Table, AuditRow.__table__)  # Core: the values are parameters, not ORM rows
+    return insert(table).from_select([*_ENTRY, "patient_id"], select(*values, patients.c.value))
 
 
 def _refused_written(session: Session) -> None:

@@ -41,6 +41,7 @@ from neckcheck.domain import (
 )
 from neckcheck.errors import NotFoundError
 from neckcheck.storage.cache import DiaryCache
+from neckcheck.storage.dashboard import queue_changed_diary
 from neckcheck.storage.tables import (
     EpisodeKeyRow,
     EpisodeRow,
@@ -318,12 +319,16 @@ def _diary_changed(session: Session, patient_id: int) -> None:
     """Every change of a diary goes through here and gives it a new version: a random
     number, not a count, so that a version seen inside a transaction that then rolled back
     is never the version of other contents later. What was kept for an older version (the
-    dashboard's status, the diary cache) no longer applies."""
+    dashboard's status, the diary cache) no longer applies: a diary someone shares goes
+    into the dashboard's queue of statuses to compute (storage.dashboard)."""
     version = secrets.randbits(62)
     session.execute(
         update(PatientRow).where(PatientRow.id == patient_id).values(diary_version=version)
     )
     session.info.setdefault(_VERSIONS, {})[patient_id] = version
+    # After the update, whose row lock makes a share made at the same moment wait for this
+    # change (see dashboard.queue_new_share) or be seen by it.
+    queue_changed_diary(session=session, patient_id=patient_id, diary_version=version)
 
 
 # session.info: each diary's version as read (or set) in the session's transaction, so that a

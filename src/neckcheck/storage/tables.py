@@ -20,7 +20,6 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
-    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -122,19 +121,18 @@ class EpisodeRow(Base):
 class PatientStatusRow(Base):
     """A patient's latest assessment level and course over 90 days, kept for the clinician
     dashboard so that it can sort thousands of patients by urgency in one query. It holds
-    only while the diary is at ``diary_version`` and until ``stale_after`` (the moment time
-    alone could change it); otherwise it is computed again when next needed."""
+    until the diary changes (which puts the patient in :class:`StatusQueueRow`) and until
+    ``stale_after`` (the moment time alone could change it); then it is computed again when
+    next needed."""
 
     __tablename__ = "patient_status"
-    # The dashboard's order: most urgent first, then the most recent latest episode (on
-    # PostgreSQL, the clinic's database; SQLite indexes cannot say NULLS LAST).
     __table_args__ = (
-        Index(
-            "ix_patient_status_order",
-            "rank",
-            text("latest_started_at DESC NULLS LAST"),
-            "patient_id",
-        ).ddl_if(dialect="postgresql"),
+        # The dashboard's order, every column ascending, so that a page after (or before) a
+        # row's place is one range of this index: most urgent first, then the most recent
+        # latest episode (``recency``), then the patient.
+        Index("ix_patient_status_order", "rank", "recency", "patient_id"),
+        # The statuses time has made stale: the few past their ``stale_after``.
+        Index("ix_patient_status_stale_after", "stale_after"),
     )
 
     patient_id: Mapped[int] = mapped_column(
@@ -143,14 +141,34 @@ class PatientStatusRow(Base):
     level: Mapped[str | None] = mapped_column(String(16))
     rank: Mapped[int]  # the level's rank; one past the last for no recent episode
     latest_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Minus the latest episode's start in microseconds since 1970 (0 without one): ascending,
+    # the most recent first (see storage.dashboard.recency).
+    recency: Mapped[int] = mapped_column(BigInteger, server_default="0")
     latest_intensity: Mapped[int | None]
     course: Mapped[str] = mapped_column(String(16))
+    # The diary's version the status was made from (the token of the queue entry it cleared).
     diary_version: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     stale_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # False when the latest episode's warning-sign screening was left unanswered, so that
     # its level is the least the answers call for, never an all-clear.
     complete: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+
+class StatusQueueRow(Base):
+    """A patient shared with a clinician whose kept dashboard status must be computed again:
+    their diary changed (``repo._diary_changed``) or they shared it (``accounts``). The
+    entry is cleared when a status is saved for the same ``diary_version`` (the diary's
+    version when the entry was made or last renewed), so that a change made while a status
+    was being computed leaves the entry in place. Statuses that only time makes stale are
+    found by ``PatientStatusRow.stale_after``."""
+
+    __tablename__ = "status_queue"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    diary_version: Mapped[int] = mapped_column(BigInteger)
 
 
 class UserRow(Base):
@@ -168,6 +186,9 @@ class UserRow(Base):
     )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A clinician's: how many patients share their diary with them now, kept as shares are
+    # made, revoked and erased (storage.accounts), so that their dashboard need not count.
+    shared_patients: Mapped[int] = mapped_column(default=0, server_default="0")
     # A deleted account: emptied (no email, name or password) and kept, so that its id,
     # which audit entries name, is never given to someone else.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

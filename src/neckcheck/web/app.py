@@ -84,6 +84,18 @@ def _templates() -> Jinja2Templates:
         trigger_label={t.id: t.label for t in kb.diary.triggers},
         remedy_label={r.id: r.label for r in kb.diary.remedies},
     )
+    # A level's tag reads the same for every patient at that level: a clinician's list of 50
+    # renders the macro once per level and screening state, not once per row.
+    tags: dict[tuple[object, bool], Any] = {}
+
+    def kept_level_tag(level: object, complete: bool) -> Any:
+        key = (level, bool(complete))
+        if key not in tags:
+            macros = env.get_template("_macros.html").module
+            tags[key] = macros.clinical_level_tag(level, complete)  # type: ignore[attr-defined]
+        return tags[key]
+
+    env.globals["kept_level_tag"] = kept_level_tag
     labels = {f.id: f.label for f in kb.findings}
     env.filters.update(
         duration=text.format_hours,

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neckcheck.errors import CsrfRejected, InputError, MailNotSent, TooManyAttempts
 from neckcheck.services.access import Action
-from neckcheck.services.clinic import patient_page
+from neckcheck.services.clinic import PageKey, patient_page
 from neckcheck.services.diary import Diary
 from neckcheck.services.outcomes import Outcomes
 from neckcheck.services.passphrase import Passphrase
@@ -229,13 +229,15 @@ def _dashboard(
     actor: ActorDep,
     *,
     page: int = 1,
+    after: PageKey | None = None,
+    before: PageKey | None = None,
     error: str = "",
     status_code: int = 200,
     invite: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     """The clinician's patients, most urgent latest assessment first, 50 to a page; first,
     the episodes that need their attention."""
-    listing = clinic.dashboard(actor, page=page, target="/clinician")
+    listing = clinic.dashboard(actor, page=page, after=after, before=before, target="/clinician")
     return render(
         request,
         "clinician.html",
@@ -253,8 +255,20 @@ def dashboard(
     clinic: ClinicDep,
     actor: ActorDep,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    after: Annotated[str, Query(max_length=64)] = "",
+    before: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
-    return _dashboard(request, clinic, actor, page=page)
+    """A page of the clinician's patients: the first, the one after or before a place in
+    the list (``after``/``before``, as the pages' links give it), or ``page`` counted from
+    the first (links from before the pages had places)."""
+    return _dashboard(
+        request,
+        clinic,
+        actor,
+        page=page,
+        after=PageKey.parse(after, field="after") if after else None,
+        before=PageKey.parse(before, field="before") if before else None,
+    )
 
 
 @router.post("/clinician/redeem", response_class=HTMLResponse)
