@@ -13,15 +13,30 @@ page after it.
     python -m bench.dashboard [--patients N] [--years Y] [--requests N] [--clients N]
                               [--workers N]
 
+The middle page is reached as a clinician reaches it: by following each page's Next link
+(which carries the place in the list where the next page starts) from the first page. Before
+each page is timed, it is loaded 5 times per client at the same concurrency, so that what is
+timed is a warm server: every worker's pool of database connections open (PostgreSQL starts
+a process for each) and its statements prepared (psycopg does at the fifth use), as in a
+clinic's server that has been up for a while.
+
+Building the 10,000 diaries and their shares takes some five minutes, so the database is
+kept after it is built, as a ``pg_dump`` in ``.cache/bench/`` (about 14 MB; restored in
+seconds, and migrated to the newest schema if it was made before); ``--fresh`` builds it
+again, and so does a run with other ``--patients`` or ``--years``, or once the copy is a week
+old (the diaries end on the day they were made).
+
 Set NECKCHECK_BENCH_DATABASE_URL to a PostgreSQL database to use it instead; if an earlier
-run filled it, its data is used again (the kept levels are cleared, so that computing them is
-timed again).
+run filled it, its data is used again. Either way the kept levels are cleared first, so that
+computing them is timed again.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,10 +44,12 @@ import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     compare_with_static,
     get,
+    load,
     peak_rss_mib,
     postgres_database,
     serving_pids,
@@ -79,23 +96,91 @@ def _clinician_with_every_patient(url: str) -> str:
     return clinician.email
 
 
-def _earlier_run(url: str) -> str | None:
-    """The clinician of an earlier run on this database, with the kept levels cleared."""
-    from sqlalchemy import create_engine, delete, inspect, select
+# The built database, kept between runs (see the module's docstring).
+CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
+CACHE_DAYS = 7
 
-    from neckcheck.storage.tables import PatientStatusRow, UserRow
+
+def _filled(url: str) -> str | None:
+    """The clinician of an earlier run on this database (migrated to the newest schema), or
+    None for an empty database."""
+    from sqlalchemy import create_engine, inspect, select
+
+    from neckcheck.storage.db import open_database
+    from neckcheck.storage.tables import UserRow
 
     engine = create_engine(url)
     try:
         if "users" not in inspect(engine).get_table_names():
             return None
-        with engine.begin() as connection:
-            email = connection.scalar(select(UserRow.email).where(UserRow.role == "clinician"))
-            if email is not None:
-                connection.execute(delete(PatientStatusRow))
-        return email
     finally:
         engine.dispose()
+    db = open_database(url)
+    try:
+        with db.session() as session:
+            return session.scalar(select(UserRow.email).where(UserRow.role == "clinician"))
+    finally:
+        db.close()
+
+
+def _forget_statuses(url: str) -> None:
+    """Clear every kept level and queue every shared patient, as after an import: what
+    ``neckcheck db refresh-statuses`` then computes is all of them."""
+    from sqlalchemy import delete, exists, insert, select
+
+    from neckcheck.storage.db import open_database
+    from neckcheck.storage.tables import PatientRow, PatientStatusRow, ShareRow, StatusQueueRow
+
+    db = open_database(url)
+    with db.session() as session:
+        session.execute(delete(PatientStatusRow))
+        session.execute(delete(StatusQueueRow))
+        shared = exists().where(ShareRow.patient_id == PatientRow.id, ShareRow.revoked_at.is_(None))
+        patients = select(PatientRow.id, PatientRow.diary_version).where(shared)
+        queue = insert(StatusQueueRow).from_select(["patient_id", "diary_version"], patients)
+        session.execute(queue)
+    db.close()
+
+
+def _pg_args(url: str) -> list[str]:
+    """Connection arguments for pg_dump and pg_restore from a SQLAlchemy URL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    args = ["-d", parsed.database or "postgres", "-U", parsed.username or "postgres"]
+    host = parsed.query.get("host") or parsed.host
+    if host:
+        args += ["-h", str(host)]
+    return args + (["-p", str(parsed.port)] if parsed.port else [])
+
+
+def _dump_file(patients: int, years: float) -> Path:
+    return CACHE / f"dashboard-{patients}-patients-{years:g}-years.dump"
+
+
+def _restore(url: str, dump: Path, fresh: bool) -> bool:
+    """Fill the empty database at ``url`` from ``dump`` if it is there and recent."""
+    from tests.postgres import find_bin
+
+    if fresh or not dump.is_file() or time.time() - dump.stat().st_mtime > CACHE_DAYS * 86400:
+        return False
+    bin_dir = find_bin()
+    assert bin_dir is not None  # the database is there
+    command = [str(bin_dir / "pg_restore"), "--no-owner", *_pg_args(url), str(dump)]
+    subprocess.run(command, check=True)
+    return True
+
+
+def _keep(url: str, dump: Path) -> None:
+    from tests.postgres import find_bin
+
+    bin_dir = find_bin()
+    assert bin_dir is not None
+    dump.parent.mkdir(parents=True, exist_ok=True)
+    partial = dump.with_suffix(".partial")
+    command = [str(bin_dir / "pg_dump"), "-Fc", "--no-owner", *_pg_args(url), "-f", str(partial)]
+    subprocess.run(command, check=True)
+    partial.replace(dump)
 
 
 def _refresh_statuses(url: str) -> float:
@@ -119,6 +204,23 @@ def _analyze(url: str) -> None:
     engine.dispose()
 
 
+def _made(dump: Path) -> str:
+    return datetime.fromtimestamp(dump.stat().st_mtime, UTC).strftime("%d %b %Y %H:%M UTC")
+
+
+def _page_link(base: str, opener: Any, number: int) -> str:
+    """The path of page ``number``, found by following the Next links from the first."""
+    path = "/clinician"
+    for _ in range(number - 1):
+        with opener.open(base + path, timeout=120) as response:
+            page = response.read().decode()
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        if found is None:
+            break
+        path = html.unescape(found.group(1))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
@@ -126,11 +228,22 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    parser.add_argument(
+        "--fresh", action="store_true", help="build the diaries again, not from .cache/bench"
+    )
     args = parser.parse_args()
 
     with ExitStack() as stack:
         url = _database(stack)
-        email = _earlier_run(url)
+        email = _filled(url)
+        dump = _dump_file(args.patients, args.years)
+        started = time.perf_counter()
+        if email is None and _restore(url, dump, args.fresh):
+            email = _filled(url)  # migrated to the newest schema, if the copy is older
+            print(
+                f"  data and shares restored from .cache/bench/{dump.name} (made "
+                f"{_made(dump)}) in {time.perf_counter() - started:.0f} s"
+            )
         if email is None:
             started = time.perf_counter()
             subprocess.run(
@@ -149,6 +262,9 @@ def main() -> None:
             )
             email = _clinician_with_every_patient(url)
             print(f"  data and shares ready in {time.perf_counter() - started:.0f} s")
+            if not os.environ.get("NECKCHECK_BENCH_DATABASE_URL"):
+                _keep(url, dump)
+        _forget_statuses(url)
 
         # The kept levels, computed ahead as a clinic does after an import or an upgrade.
         refresh = _refresh_statuses(url)
@@ -171,9 +287,14 @@ def main() -> None:
         )
         print(f"  every level computed (neckcheck db refresh-statuses): {refresh:.1f} s")
         print(f"  first load after that: {first * 1000:.0f} ms")
-        middle = max(1, args.patients // 100)  # 50 patients a page: the middle page
+        middle = _page_link(base, opener, max(1, args.patients // 100))  # 50 a page
+        print(f"  middle page: {middle}")
         worst = 0.0
-        for name, path in (("page 1", "/clinician"), ("middle", f"/clinician?page={middle}")):
+        for name, path in (("page 1", "/clinician"), ("middle", middle)):
+            # Warm, at the load's concurrency: each server process opens its pool's database
+            # connections (PostgreSQL starts a process for each) and prepares its statements
+            # (psycopg does at a statement's fifth use on a connection) before timing starts.
+            load(base + path, args.clients * 5, args.clients, opener)
             _, p99 = compare_with_static(
                 name.replace(" ", ""),
                 base + path,
