@@ -224,19 +224,24 @@ def test_a_change_or_a_share_queues_a_status_and_computing_it_clears_it(
         session.rollback()
 
 
+def _computed_then_changed(session: Session, make_episode: Make) -> tuple[Any, int, int, Any]:
+    """A clinician's one patient whose status was computed (at the diary's version then),
+    after which the diary changed: (clinician, patient, that version, the status)."""
+    clinician, [patient] = _clinic(session, 1)
+    _log(session, make_episode, patient, "mild", 2)
+    [(_, version)] = dashboard.patients_needing_status(
+        session=session, clinician_id=clinician.id, now=NOW
+    )
+    computed = patient_status(session=session, patient_id=patient, diary_version=version, now=NOW)
+    _log(session, make_episode, patient, "warning", 1)  # meanwhile
+    return clinician, patient, version, computed
+
+
 def test_a_change_made_while_a_status_is_computed_stays_queued(
     db: Database, make_episode: Make
 ) -> None:
     with db.session() as session:
-        clinician, [patient] = _clinic(session, 1)
-        _log(session, make_episode, patient, "mild", 2)
-        [(_, version)] = dashboard.patients_needing_status(
-            session=session, clinician_id=clinician.id, now=NOW
-        )
-        computed = patient_status(
-            session=session, patient_id=patient, diary_version=version, now=NOW
-        )
-        _log(session, make_episode, patient, "warning", 1)  # meanwhile
+        clinician, patient, version, computed = _computed_then_changed(session, make_episode)
         dashboard.save_statuses(session=session, statuses=[computed])
         [(queued, newer)] = dashboard.patients_needing_status(
             session=session, clinician_id=clinician.id, now=NOW
@@ -250,13 +255,7 @@ def test_a_status_saved_late_from_an_older_diary_does_not_replace_a_newer_one(
     db: Database, make_episode: Make
 ) -> None:
     with db.session() as session:
-        clinician, [patient] = _clinic(session, 1)
-        _log(session, make_episode, patient, "mild", 2)
-        [(_, version)] = dashboard.patients_needing_status(
-            session=session, clinician_id=clinician.id, now=NOW
-        )
-        slow = patient_status(session=session, patient_id=patient, diary_version=version, now=NOW)
-        _log(session, make_episode, patient, "warning", 1)
+        clinician, patient, _, slow = _computed_then_changed(session, make_episode)
         # Another request computes and saves the newer status (and clears the queue)...
         assert _shown(session, clinician, NOW) == [(patient, Level.emergency, "isolated")]
         # ...then the slow one saves what it made of the older diary.
